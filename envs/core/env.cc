@@ -1,0 +1,70 @@
+#include "envs/core/env.h"
+
+#include <cmath>
+
+#include "envs/core/dynamics_schedule.h"
+
+namespace metarl {
+
+Env::Env(std::string name, Box observation_space, Box action_space, std::vector<std::string> info_names,
+         int max_episode_steps)
+    : name_(std::move(name)),
+      observation_space_(std::move(observation_space)),
+      action_space_(std::move(action_space)),
+      info_names_(std::move(info_names)),
+      max_episode_steps_(max_episode_steps) {
+  if (max_episode_steps_ <= 0) throw_env_error(name_, ": max_episode_steps must be positive, got ", max_episode_steps_);
+}
+
+Env::~Env() = default;
+
+void Env::begin_task(const Task& task) {
+  task_ = task;
+  has_task_ = true;
+  episode_index_ = -1;
+}
+
+void Env::set_schedule(std::shared_ptr<const DynamicsSchedule> schedule) { schedule_ = std::move(schedule); }
+
+void Env::reset(float* obs) {
+  ++episode_index_;
+  elapsed_steps_ = 0;
+  if (schedule_) schedule_->apply(*this, task(), episode_index_);
+  reset_state(rng_, obs);
+}
+
+void Env::check_action(const float* action) const {
+  for (int i = 0; i < act_dim(); ++i) {
+    if (std::isnan(action[i])) throw_env_error(name_, ": action[", i, "] is NaN");
+    if (std::isinf(action[i])) throw_env_error(name_, ": action[", i, "] is infinite (", action[i], ")");
+  }
+}
+
+StepResult Env::step_unchecked(const float* action, float* obs, float* info) {
+  if (episode_index_ < 0) throw_env_error(name_, ": step() called before reset()");
+  StepResult result = advance(action, obs, info);
+  ++elapsed_steps_;
+  result.truncated = elapsed_steps_ >= max_episode_steps_;
+  return result;
+}
+
+std::vector<float> Env::reset() {
+  std::vector<float> obs(obs_dim());
+  reset(obs.data());
+  return obs;
+}
+
+Transition Env::step(const std::vector<float>& action) {
+  if (static_cast<int>(action.size()) != act_dim())
+    throw_env_error(name_, ": action has ", action.size(), " values, expected ", act_dim());
+  Transition t;
+  t.observation.resize(obs_dim());
+  t.info.resize(info_names_.size());
+  const StepResult r = step(action.data(), t.observation.data(), t.info.data());
+  t.reward = r.reward;
+  t.terminated = r.terminated;
+  t.truncated = r.truncated;
+  return t;
+}
+
+}  // namespace metarl

@@ -1,0 +1,148 @@
+// The environment interfaces.
+//
+// Env has two faces:
+//  * an allocation-free one, reset(obs) / step(action, obs, info), that writes
+//    straight into caller-owned slots (VectorEnv passes its batch buffers);
+//  * a convenience one returning vectors, for tests and small scripts.
+// Both go through the same checks: an action of the wrong size, NaN or infinite
+// throws an EnvError naming the env, before any state changes.
+//
+// The base class owns what every env shares: its Rng (seeded per env), the
+// time limit, the current task and the dynamics schedule applied at each reset.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "envs/core/error.h"
+#include "envs/core/rng.h"
+#include "envs/core/space.h"
+#include "envs/core/task.h"
+
+namespace metarl {
+
+class DynamicsSchedule;
+
+struct StepResult {
+  double reward = 0.0;
+  bool terminated = false;  // the MDP reached a terminal state (fell, reached the goal)
+  bool truncated = false;   // the time limit cut the episode
+};
+
+struct Transition {
+  std::vector<float> observation;
+  double reward = 0.0;
+  bool terminated = false;
+  bool truncated = false;
+  std::vector<float> info;  // one value per info_names() entry
+};
+
+class Env {
+ public:
+  virtual ~Env();
+  Env(const Env&) = delete;
+  Env& operator=(const Env&) = delete;
+
+  const std::string& name() const { return name_; }
+  const Box& observation_space() const { return observation_space_; }
+  const Box& action_space() const { return action_space_; }
+  int obs_dim() const { return observation_space_.size(); }
+  int act_dim() const { return action_space_.size(); }
+  // Named scalars written by every step (physical quantities, reward terms).
+  const std::vector<std::string>& info_names() const { return info_names_; }
+  int max_episode_steps() const { return max_episode_steps_; }
+
+  void seed(uint64_t seed) { rng_.reseed(seed); }
+  Rng& rng() { return rng_; }
+
+  // The task set by TaskFamily::apply, or nullptr before any.
+  const Task* task() const { return has_task_ ? &task_ : nullptr; }
+  // Records `task` and restarts the chain: the next reset is episode 0.
+  void begin_task(const Task& task);
+  // Applied at the start of every episode; nullptr removes it.
+  void set_schedule(std::shared_ptr<const DynamicsSchedule> schedule);
+  const DynamicsSchedule* schedule() const { return schedule_.get(); }
+  // Index of the current episode within the chain (0 for the first), -1 before the first reset.
+  int episode_index() const { return episode_index_; }
+  int elapsed_steps() const { return elapsed_steps_; }
+
+  // --- Allocation-free API ---
+  void reset(float* obs);
+  // Throws if any of the act_dim() values is NaN or infinite.
+  void check_action(const float* action) const;
+  StepResult step(const float* action, float* obs, float* info) {
+    check_action(action);
+    return step_unchecked(action, obs, info);
+  }
+  // For callers that already ran check_action (VectorEnv checks the whole batch first).
+  StepResult step_unchecked(const float* action, float* obs, float* info);
+
+  // --- Convenience API ---
+  std::vector<float> reset();
+  std::vector<float> reset(uint64_t seed) {
+    this->seed(seed);
+    return reset();
+  }
+  Transition step(const std::vector<float>& action);
+
+ protected:
+  Env(std::string name, Box observation_space, Box action_space, std::vector<std::string> info_names,
+      int max_episode_steps);
+
+  // For envs whose observation size is known only once their model is loaded.
+  void set_observation_space(Box space) { observation_space_ = std::move(space); }
+
+  // Puts the env in a fresh initial state drawn from `rng` and writes the observation.
+  virtual void reset_state(Rng& rng, float* obs) = 0;
+  // Advances one control step. Sets reward and terminated; the base sets truncated.
+  virtual StepResult advance(const float* action, float* obs, float* info) = 0;
+
+ private:
+  std::string name_;
+  Box observation_space_;
+  Box action_space_;
+  std::vector<std::string> info_names_;
+  int max_episode_steps_;
+
+  Rng rng_;
+  Task task_;
+  bool has_task_ = false;
+  std::shared_ptr<const DynamicsSchedule> schedule_;
+  int episode_index_ = -1;
+  int elapsed_steps_ = 0;
+};
+
+// Several agents acting at once in one world (sumo matches). Agent k has its
+// own spaces; observations, actions and rewards are laid out agent after agent.
+class MultiAgentEnv {
+ public:
+  virtual ~MultiAgentEnv() = default;
+
+  virtual const std::string& name() const = 0;
+  virtual int num_agents() const = 0;
+  virtual const Box& observation_space(int agent) const = 0;
+  virtual const Box& action_space(int agent) const = 0;
+  virtual const std::vector<std::string>& info_names() const = 0;
+
+  void seed(uint64_t seed) { rng_.reseed(seed); }
+  // obs: the agents' observations concatenated.
+  virtual void reset(float* obs) = 0;
+  // actions and obs concatenated per agent; rewards[num_agents()]. The episode
+  // ends for all agents at once (a match has one outcome).
+  virtual StepResult step(const float* actions, float* obs, float* rewards, float* info) = 0;
+
+ protected:
+  Rng rng_;
+};
+
+// Casts `env` to the concrete type a component needs, or throws naming both.
+template <typename EnvType>
+EnvType& env_as(Env& env, const std::string& who) {
+  auto* typed = dynamic_cast<EnvType*>(&env);
+  if (!typed) throw_env_error(who, ": cannot be used with env ", env.name());
+  return *typed;
+}
+
+}  // namespace metarl

@@ -1,0 +1,107 @@
+#include "envs/mujoco/locomotion_env.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "envs/core/error.h"
+
+namespace metarl {
+namespace {
+
+const std::vector<std::string> kInfoNames = {"x_velocity", "y_velocity", "x_position", "y_position",
+                                             "ctrl_sq",    "contact_sq", "healthy"};
+
+MujocoSettings settings_for(const LocomotionSpec& spec, const Options& options) {
+  MujocoSettings settings;
+  settings.model_path = spec.asset;
+  settings.read(spec.name, options);
+  return settings;
+}
+
+}  // namespace
+
+LocomotionEnv::LocomotionEnv(const LocomotionSpec& spec, const Options& options)
+    : MujocoEnv(spec.name, settings_for(spec, options), spec.nq, spec.nv, spec.nu, kInfoNames),
+      spec_(spec),
+      reward_(default_reward(spec)),
+      reward_description_("forward running (Gymnasium)") {
+  if (spec.contact_forces) contact_forces_in_obs_ = options.get_bool(spec.name, "contact_forces_in_obs", true);
+  // Contact forces of every body but the world body, 6 values each.
+  const int contact_size = contact_forces_in_obs_ ? 6 * (model()->nbody - 1) : 0;
+  set_observation_space(Box::unbounded(spec.nq - spec.qpos_skip + spec.nv + contact_size));
+}
+
+LocomotionReward LocomotionEnv::default_reward(const LocomotionSpec& spec) {
+  return [spec](const LocomotionState& s) {
+    return spec.forward_weight * s.x_velocity + (s.healthy ? spec.healthy_reward : 0.0) -
+           spec.ctrl_cost_weight * s.ctrl_sq - spec.contact_cost_weight * s.contact_sq;
+  };
+}
+
+void LocomotionEnv::set_reward(std::string description, LocomotionReward reward) {
+  reward_description_ = std::move(description);
+  reward_ = std::move(reward);
+}
+
+void LocomotionEnv::reset_state(Rng& rng, float* obs) {
+  reset_physics(rng);
+  if (spec_.contact_forces) mj_rnePostConstraint(model(), data_mut());
+  state_ = LocomotionState{};
+  state_.x_position = root_x();
+  state_.y_position = root_y();
+  write_observation(obs);
+}
+
+StepResult LocomotionEnv::advance(const float* action, float* obs, float* info) {
+  const double x_before = root_x(), y_before = root_y();
+  simulate(action);
+  // cfrc_ext is only filled by mj_rnePostConstraint; without it it reads zero.
+  if (spec_.contact_forces) mj_rnePostConstraint(model(), data_mut());
+
+  LocomotionState& s = state_;
+  s.x_position = root_x();
+  s.y_position = root_y();
+  s.x_velocity = (s.x_position - x_before) / dt();
+  s.y_velocity = (s.y_position - y_before) / dt();
+  s.ctrl_sq = 0.0;
+  for (int j = 0; j < act_dim(); ++j) s.ctrl_sq += double(action[j]) * action[j];
+  s.contact_sq = spec_.contact_forces ? contact_cost_sum() : 0.0;
+  s.healthy = true;
+  for (int i = 0; i < model()->nq; ++i) s.healthy = s.healthy && std::isfinite(data()->qpos[i]);
+  for (int i = 0; i < model()->nv; ++i) s.healthy = s.healthy && std::isfinite(data()->qvel[i]);
+  if (spec_.terminate_when_unhealthy) {
+    const double z = data()->qpos[2];
+    s.healthy = s.healthy && z >= spec_.healthy_z_min && z <= spec_.healthy_z_max;
+  }
+
+  StepResult result;
+  result.reward = reward_(s);
+  result.terminated = spec_.terminate_when_unhealthy && !s.healthy;
+  write_observation(obs);
+  const double values[] = {s.x_velocity, s.y_velocity, s.x_position, s.y_position,
+                           s.ctrl_sq,    s.contact_sq, s.healthy ? 1.0 : 0.0};
+  std::copy(std::begin(values), std::end(values), info);
+  return result;
+}
+
+double LocomotionEnv::contact_cost_sum() const {
+  double sum = 0.0;
+  const mjtNum* f = data()->cfrc_ext + 6;  // skip the world body
+  for (int i = 0; i < 6 * (model()->nbody - 1); ++i) {
+    const double c = std::clamp<double>(f[i], -1.0, 1.0);
+    sum += c * c;
+  }
+  return sum;
+}
+
+void LocomotionEnv::write_observation(float* obs) const {
+  const mjData* d = data();
+  const mjModel* m = model();
+  float* out = obs;
+  for (int i = spec_.qpos_skip; i < m->nq; ++i) *out++ = static_cast<float>(d->qpos[i]);
+  for (int i = 0; i < m->nv; ++i) *out++ = static_cast<float>(d->qvel[i]);
+  if (contact_forces_in_obs_)
+    for (int i = 6; i < 6 * m->nbody; ++i) *out++ = static_cast<float>(std::clamp<double>(d->cfrc_ext[i], -1.0, 1.0));
+}
+
+}  // namespace metarl

@@ -1,0 +1,86 @@
+#include "envs/mujoco/mujoco_env.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <mutex>
+
+#include "envs/core/error.h"
+
+#ifndef METARL_ASSETS_DIR
+#error "METARL_ASSETS_DIR must be defined by the build"
+#endif
+
+namespace metarl {
+
+std::string assets_dir() {
+  if (const char* dir = std::getenv("METARL_ASSETS_DIR"); dir && *dir) return dir;
+  return METARL_ASSETS_DIR;
+}
+
+void MujocoSettings::read(const std::string& env_name, const Options& options) {
+  frame_skip = options.get_int(env_name, "frame_skip", frame_skip);
+  reset_noise_scale = options.get_double(env_name, "reset_noise_scale", reset_noise_scale);
+  max_episode_steps = options.get_int(env_name, "max_episode_steps", max_episode_steps);
+  model_path = options.get_string(env_name, "model_path", model_path);
+  if (frame_skip <= 0) throw_env_error(env_name, ": frame_skip must be positive, got ", frame_skip);
+  if (reset_noise_scale < 0) throw_env_error(env_name, ": reset_noise_scale must be >= 0, got ", reset_noise_scale);
+}
+
+std::shared_ptr<const mjModel> load_reference_model(const std::string& env_name, const std::string& path) {
+  static std::mutex mutex;
+  static std::map<std::string, std::shared_ptr<const mjModel>> cache;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (auto it = cache.find(path); it != cache.end()) return it->second;
+
+  if (!std::ifstream(path).good()) throw_env_error(env_name, ": MJCF file '", path, "' not found or unreadable");
+  char error[1024] = "";
+  mjModel* model = mj_loadXML(path.c_str(), nullptr, error, sizeof error);
+  if (!model) {
+    std::string message = error;
+    for (char& c : message)
+      if (c == '\n') c = ' ';  // keep the error on one line
+    throw_env_error(env_name, ": cannot load MJCF '", path, "': ", message);
+  }
+  std::shared_ptr<const mjModel> shared(model, [](const mjModel* m) { mj_deleteModel(const_cast<mjModel*>(m)); });
+  cache.emplace(path, shared);
+  return shared;
+}
+
+MujocoEnv::MujocoEnv(const std::string& name, const MujocoSettings& settings, int expected_nq, int expected_nv,
+                     int expected_nu, std::vector<std::string> info_names)
+    : Env(name, Box(), Box({expected_nu}, -1.0, 1.0), std::move(info_names),
+          settings.max_episode_steps),
+      settings_(settings) {
+  model_path_ = settings.model_path.empty() || settings.model_path[0] == '/'
+                    ? settings.model_path
+                    : assets_dir() + "/" + settings.model_path;
+  reference_ = load_reference_model(name, model_path_);
+  const mjModel* ref = reference_.get();
+  if (ref->nq != expected_nq || ref->nv != expected_nv || ref->nu != expected_nu)
+    throw_env_error(name, ": MJCF '", model_path_, "' has nq=", ref->nq, " nv=", ref->nv, " nu=", ref->nu,
+                    ", expected nq=", expected_nq, " nv=", expected_nv, " nu=", expected_nu);
+  model_ = mj_copyModel(nullptr, ref);
+  data_ = mj_makeData(model_);
+  if (!model_ || !data_) throw_env_error(name, ": out of memory copying model '", model_path_, "'");
+}
+
+MujocoEnv::~MujocoEnv() {
+  if (data_) mj_deleteData(data_);
+  if (model_) mj_deleteModel(model_);
+}
+
+void MujocoEnv::simulate(const float* action) {
+  for (int j = 0; j < model_->nu; ++j) data_->ctrl[j] = action[j];
+  for (int k = 0; k < settings_.frame_skip; ++k) mj_step(model_, data_);
+}
+
+void MujocoEnv::reset_physics(Rng& rng) {
+  mj_resetData(model_, data_);
+  const double s = settings_.reset_noise_scale;
+  for (int i = 0; i < model_->nq; ++i) data_->qpos[i] = model_->qpos0[i] + rng.uniform(-s, s);
+  for (int i = 0; i < model_->nv; ++i) data_->qvel[i] = s * rng.normal();
+  mj_forward(model_, data_);
+}
+
+}  // namespace metarl

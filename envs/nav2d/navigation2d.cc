@@ -1,0 +1,81 @@
+#include "envs/nav2d/navigation2d.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "envs/core/registry.h"
+#include "envs/core/task.h"
+
+namespace metarl {
+namespace {
+
+constexpr double kMaxMove = 0.1;
+constexpr double kGoalTolerance = 0.01;
+
+}  // namespace
+
+Navigation2DEnv::Navigation2DEnv(const Options& options)
+    : Env("Navigation2D", Box::unbounded(2), Box({2}, -kMaxMove, kMaxMove), {"x", "y", "distance"},
+          options.get_int("Navigation2D", "max_episode_steps", 100)) {
+  goal_[0] = options.get_double(name(), "goal_x", 0.25);
+  goal_[1] = options.get_double(name(), "goal_y", 0.25);
+}
+
+void Navigation2DEnv::reset_state(Rng& /*rng: the start is deterministic*/, float* obs) {
+  position_[0] = position_[1] = 0.0;
+  obs[0] = obs[1] = 0.f;
+}
+
+StepResult Navigation2DEnv::advance(const float* action, float* obs, float* info) {
+  for (int k = 0; k < 2; ++k) position_[k] += std::clamp<double>(action[k], -kMaxMove, kMaxMove);
+  const double dx = position_[0] - goal_[0], dy = position_[1] - goal_[1];
+  StepResult result;
+  result.reward = -std::sqrt(dx * dx + dy * dy);
+  result.terminated = std::abs(dx) < kGoalTolerance && std::abs(dy) < kGoalTolerance;
+  obs[0] = static_cast<float>(position_[0]);
+  obs[1] = static_cast<float>(position_[1]);
+  info[0] = obs[0];
+  info[1] = obs[1];
+  info[2] = static_cast<float>(-result.reward);
+  return result;
+}
+
+namespace {
+
+// Goals ~ U[low, high]^2 (MAML: [-0.5, 0.5]^2).
+class Navigation2DFamily : public TaskFamily {
+ public:
+  explicit Navigation2DFamily(const Options& options) : TaskFamily("Navigation2D", "Navigation2D") {
+    low_ = options.get_double(name(), "low", -0.5);
+    high_ = options.get_double(name(), "high", 0.5);
+    if (low_ > high_) throw_env_error(name(), ": low ", low_, " exceeds high ", high_);
+  }
+  std::vector<Task> sample(int n, Rng& rng) const override {
+    std::vector<Task> tasks;
+    for (int i = 0; i < n; ++i) {
+      const double x = rng.uniform(low_, high_);
+      const double y = rng.uniform(low_, high_);
+      tasks.push_back(make_task({{"goal_x", x}, {"goal_y", y}}));
+    }
+    return tasks;
+  }
+
+ protected:
+  void configure(Env& env, const Task& task) const override {
+    env_as<Navigation2DEnv>(env, name()).set_goal(task.get("goal_x"), task.get("goal_y"));
+  }
+
+ private:
+  double low_, high_;
+};
+
+const Registration<Env> kRegisterEnv(env_registry(), "Navigation2D",
+                                     "point moving by clipped steps toward a goal, obs 2, action 2, horizon 100",
+                                     [](const Options& o) { return std::make_unique<Navigation2DEnv>(o); });
+const Registration<TaskFamily> kRegisterFamily(task_family_registry(), "Navigation2D",
+                                               "goals ~ U[low=-0.5, high=0.5]^2",
+                                               [](const Options& o) { return std::make_unique<Navigation2DFamily>(o); });
+
+}  // namespace
+}  // namespace metarl

@@ -1,0 +1,35 @@
+// 2D point navigation (MAML's "2D navigation"), in plain C++.
+//
+// The point starts at the origin; an action (clipped to [-0.1, 0.1]^2) moves it
+// by that much; the reward is minus the distance to the goal after the move;
+// the episode terminates when the point is within 0.01 of the goal on both axes.
+#pragma once
+
+#include "envs/core/env.h"
+#include "envs/core/options.h"
+
+namespace metarl {
+
+class Navigation2DEnv : public Env {
+ public:
+  // Options: max_episode_steps (100), goal_x, goal_y (0.25, 0.25: the goal
+  // when no task is applied).
+  explicit Navigation2DEnv(const Options& options);
+
+  void set_goal(double x, double y) {
+    goal_[0] = x;
+    goal_[1] = y;
+  }
+  double goal_x() const { return goal_[0]; }
+  double goal_y() const { return goal_[1]; }
+
+ protected:
+  void reset_state(Rng& rng, float* obs) override;
+  StepResult advance(const float* action, float* obs, float* info) override;
+
+ private:
+  double position_[2] = {0.0, 0.0};
+  double goal_[2];
+};
+
+}  // namespace metarl

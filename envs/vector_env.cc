@@ -1,0 +1,127 @@
+#include "envs/vector_env.h"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
+
+#include "envs/core/error.h"
+#include "envs/core/registry.h"
+#include "envs/core/task.h"
+
+namespace metarl {
+namespace {
+
+std::vector<std::unique_ptr<Env>> make_envs(const std::string& name, int n, const Options& options) {
+  if (n <= 0) throw_env_error("VectorEnv(", name, "): num_envs must be positive, got ", n);
+  std::vector<std::unique_ptr<Env>> envs;
+  envs.reserve(n);
+  for (int i = 0; i < n; ++i) envs.push_back(make_env(name, options));
+  return envs;
+}
+
+}  // namespace
+
+VectorEnv::VectorEnv(const std::string& env_name, int num_envs, int num_threads, const Options& env_options)
+    : VectorEnv(make_envs(env_name, num_envs, env_options), num_threads) {}
+
+VectorEnv::VectorEnv(std::vector<std::unique_ptr<Env>> envs, int num_threads)
+    : envs_(std::move(envs)), num_threads_(num_threads) {
+  if (envs_.empty()) throw_env_error("VectorEnv: needs at least one env");
+  if (num_threads_ <= 0) throw_env_error("VectorEnv: num_threads must be positive, got ", num_threads_);
+  obs_dim_ = envs_[0]->obs_dim();
+  act_dim_ = envs_[0]->act_dim();
+  for (const auto& e : envs_) {
+    if (e->obs_dim() != obs_dim_ || e->act_dim() != act_dim_ || e->info_names() != envs_[0]->info_names())
+      throw_env_error("VectorEnv: env ", e->name(), " does not match the shapes of ", envs_[0]->name());
+  }
+  arena_.initialize(num_threads_);
+  const size_t n = envs_.size();
+  observations_.assign(n * obs_dim_, 0.f);
+  final_observations_.assign(n * obs_dim_, 0.f);
+  rewards_.assign(n, 0.f);
+  terminated_.assign(n, 0);
+  truncated_.assign(n, 0);
+  infos_.assign(n * info_dim(), 0.f);
+  episode_returns_.assign(n, 0.f);
+  episode_lengths_.assign(n, 0);
+  running_returns_.assign(n, 0.0);
+  seed(0);
+}
+
+void VectorEnv::seed(uint64_t seed) {
+  for (size_t i = 0; i < envs_.size(); ++i) envs_[i]->seed(derive_seed(seed, i));
+}
+
+void VectorEnv::set_task(int i, const TaskFamily& family, const Task& task) { family.apply(env(i), task); }
+
+void VectorEnv::set_tasks(const TaskFamily& family, const std::vector<Task>& tasks) {
+  if (static_cast<int>(tasks.size()) != num_envs())
+    throw_env_error("VectorEnv(", envs_[0]->name(), "): ", tasks.size(), " tasks for ", num_envs(), " envs");
+  for (int i = 0; i < num_envs(); ++i) family.apply(*envs_[i], tasks[i]);
+}
+
+void VectorEnv::set_schedule(std::shared_ptr<const DynamicsSchedule> schedule) {
+  for (auto& e : envs_) e->set_schedule(schedule);
+}
+
+void VectorEnv::reset() {
+  arena_.execute([&] {
+    tbb::parallel_for(
+        tbb::blocked_range<int>(0, num_envs()),
+        [&](const tbb::blocked_range<int>& range) {
+          for (int i = range.begin(); i < range.end(); ++i) envs_[i]->reset(&observations_[size_t(i) * obs_dim_]);
+        },
+        tbb::static_partitioner());
+  });
+  std::fill(rewards_.begin(), rewards_.end(), 0.f);
+  std::fill(terminated_.begin(), terminated_.end(), 0);
+  std::fill(truncated_.begin(), truncated_.end(), 0);
+  std::fill(running_returns_.begin(), running_returns_.end(), 0.0);
+  was_reset_ = true;
+}
+
+void VectorEnv::step(const std::vector<float>& actions) {
+  if (actions.size() != size_t(num_envs()) * act_dim_)
+    throw_env_error("VectorEnv(", envs_[0]->name(), "): got ", actions.size(), " action values, expected ",
+                    num_envs(), " envs x ", act_dim_);
+  step(actions.data());
+}
+
+void VectorEnv::step(const float* actions) {
+  if (!was_reset_) throw_env_error("VectorEnv(", envs_[0]->name(), "): step() called before reset()");
+  for (int i = 0; i < num_envs(); ++i) {
+    try {
+      envs_[i]->check_action(actions + size_t(i) * act_dim_);
+    } catch (const EnvError& e) {
+      throw_env_error("env ", i, " of ", num_envs(), ": ", e.what());
+    }
+  }
+  arena_.execute([&] {
+    tbb::parallel_for(
+        tbb::blocked_range<int>(0, num_envs()),
+        [&](const tbb::blocked_range<int>& range) {
+          for (int i = range.begin(); i < range.end(); ++i) step_one(i, actions + size_t(i) * act_dim_);
+        },
+        tbb::static_partitioner());
+  });
+  total_steps_ += num_envs();
+}
+
+void VectorEnv::step_one(int i, const float* action) {
+  Env& e = *envs_[i];
+  float* obs = &observations_[size_t(i) * obs_dim_];
+  const StepResult r = e.step_unchecked(action, obs, &infos_[size_t(i) * info_dim()]);
+  rewards_[i] = static_cast<float>(r.reward);
+  terminated_[i] = r.terminated;
+  truncated_[i] = r.truncated;
+  running_returns_[i] += r.reward;
+  if (r.terminated || r.truncated) {
+    std::copy(obs, obs + obs_dim_, &final_observations_[size_t(i) * obs_dim_]);
+    episode_returns_[i] = static_cast<float>(running_returns_[i]);
+    episode_lengths_[i] = e.elapsed_steps();
+    running_returns_[i] = 0.0;
+    e.reset(obs);
+  }
+}
+
+}  // namespace metarl

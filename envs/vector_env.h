@@ -1,0 +1,100 @@
+// N environments stepped together by a fixed pool of TBB worker threads.
+//
+// Results are written straight into contiguous batch buffers, one per field,
+// laid out env after env ([N, obs_dim] floats for observations, [N] for
+// rewards...), so a learner can wrap them as tensors without copying.
+//
+// Each env owns its physics (its own mjModel copy and mjData), its Rng seeded
+// from (seed, env index), its task and its schedule. Nothing is shared between
+// envs while they step, so the results are bit-identical for a given seed
+// whatever the number of threads.
+//
+// Auto-reset: when env i's episode ends at a step, its last observation goes
+// to final_observations()[i], its return and length to episode_returns()[i] and
+// episode_lengths()[i], and observations()[i] already holds the first
+// observation of its next episode. rewards/terminated/truncated describe the
+// step that ended the episode.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <tbb/task_arena.h>
+
+#include "envs/core/env.h"
+#include "envs/core/options.h"
+
+namespace metarl {
+
+class TaskFamily;
+
+class VectorEnv {
+ public:
+  // Takes ownership of envs that must share observation and action sizes.
+  VectorEnv(std::vector<std::unique_ptr<Env>> envs, int num_threads);
+  // num_envs copies of registered env `env_name`.
+  VectorEnv(const std::string& env_name, int num_envs, int num_threads, const Options& env_options = {});
+
+  int num_envs() const { return static_cast<int>(envs_.size()); }
+  int num_threads() const { return num_threads_; }
+  int obs_dim() const { return obs_dim_; }
+  int act_dim() const { return act_dim_; }
+  int info_dim() const { return static_cast<int>(info_names().size()); }
+  const std::vector<std::string>& info_names() const { return envs_.front()->info_names(); }
+  const Box& action_space() const { return envs_.front()->action_space(); }
+  Env& env(int i) { return *envs_.at(i); }
+  const Env& env(int i) const { return *envs_.at(i); }
+
+  // Env i draws from Rng(derive_seed(seed, i)).
+  void seed(uint64_t seed);
+  void set_task(int i, const TaskFamily& family, const Task& task);
+  // tasks.size() must equal num_envs().
+  void set_tasks(const TaskFamily& family, const std::vector<Task>& tasks);
+  void set_schedule(std::shared_ptr<const DynamicsSchedule> schedule);
+
+  // Resets every env and fills observations().
+  void reset();
+  // actions: [num_envs, act_dim] floats. The whole batch is checked before any
+  // env moves, so a bad action leaves every env as it was.
+  void step(const float* actions);
+  void step(const std::vector<float>& actions);
+
+  // Batch buffers, valid until the next reset/step.
+  const float* observations() const { return observations_.data(); }
+  const float* rewards() const { return rewards_.data(); }
+  const uint8_t* terminated() const { return terminated_.data(); }
+  const uint8_t* truncated() const { return truncated_.data(); }
+  const float* infos() const { return infos_.data(); }
+  const float* final_observations() const { return final_observations_.data(); }
+  const float* episode_returns() const { return episode_returns_.data(); }
+  const int32_t* episode_lengths() const { return episode_lengths_.data(); }
+  bool done(int i) const { return terminated_[i] || truncated_[i]; }
+
+  // Total env steps taken since construction.
+  int64_t total_steps() const { return total_steps_; }
+
+ private:
+  void step_one(int i, const float* action);
+
+  std::vector<std::unique_ptr<Env>> envs_;
+  int num_threads_;
+  int obs_dim_ = 0;
+  int act_dim_ = 0;
+  tbb::task_arena arena_;
+
+  std::vector<float> observations_;
+  std::vector<float> rewards_;
+  std::vector<uint8_t> terminated_;
+  std::vector<uint8_t> truncated_;
+  std::vector<float> infos_;
+  std::vector<float> final_observations_;
+  std::vector<float> episode_returns_;
+  std::vector<int32_t> episode_lengths_;
+  std::vector<double> running_returns_;  // return of the episode in progress
+  int64_t total_steps_ = 0;
+  bool was_reset_ = false;
+};
+
+}  // namespace metarl

@@ -1,0 +1,138 @@
+#include "experiments/bench.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include <mujoco/mujoco.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "envs/core/registry.h"
+#include "envs/mujoco/mujoco_env.h"
+#include "envs/vector_env.h"
+
+namespace metarl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// A fixed table of random actions shared by both loops, so that action
+// generation is outside the timed region and both loops see the same inputs.
+struct ActionTable {
+  ActionTable(int rows, int act_dim, uint64_t seed) : rows(rows), act_dim(act_dim), values(size_t(rows) * act_dim) {
+    Rng rng(seed);
+    for (float& v : values) v = static_cast<float>(rng.uniform(-1.0, 1.0));
+  }
+  // `count` consecutive rows starting near row `index`, contiguous in memory.
+  const float* rows_at(int64_t index, int count) const {
+    return &values[size_t(index % (rows - count + 1)) * act_dim];
+  }
+  int rows, act_dim;
+  std::vector<float> values;
+};
+
+// The raw loop: `threads` threads, each with one mjData on the shared model,
+// writing ctrl and calling mj_step frame_skip times per env step.
+double raw_steps_per_second(const mjModel* model, int frame_skip, const ActionTable& actions, int64_t env_steps,
+                            int threads) {
+  const int64_t per_thread = env_steps / threads;
+  std::vector<mjData*> datas(threads);
+  for (auto& d : datas) {
+    d = mj_makeData(model);
+    mj_forward(model, d);
+  }
+  const auto start = Clock::now();
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      mjData* d = datas[t];
+      for (int64_t s = 0; s < per_thread; ++s) {
+        const float* a = actions.rows_at(s * threads + t, 1);
+        for (int j = 0; j < model->nu; ++j) d->ctrl[j] = a[j];
+        for (int k = 0; k < frame_skip; ++k) mj_step(model, d);
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  const double seconds = seconds_since(start);
+  for (auto* d : datas) mj_deleteData(d);
+  return double(per_thread * threads) / seconds;
+}
+
+double vector_steps_per_second(VectorEnv& venv, const ActionTable& actions, int64_t env_steps) {
+  const int n = venv.num_envs();
+  const int64_t vector_steps = std::max<int64_t>(1, env_steps / n);
+  venv.seed(1);
+  venv.reset();
+  const auto start = Clock::now();
+  for (int64_t s = 0; s < vector_steps; ++s) venv.step(actions.rows_at(s * n, n));
+  return double(vector_steps * n) / seconds_since(start);
+}
+
+// Microseconds per [800x64]·[64x64] matmul, the size of a batched 64-unit
+// policy layer. Debian's reference BLAS takes ~1100 us; OpenBLAS ~70 us.
+double matmul_microseconds() {
+  torch::NoGradGuard no_grad;
+  const auto a = torch::randn({800, 64});
+  const auto b = torch::randn({64, 64});
+  for (int i = 0; i < 10; ++i) (void)torch::mm(a, b);
+  const int reps = 200;
+  const auto start = Clock::now();
+  for (int i = 0; i < reps; ++i) (void)torch::mm(a, b);
+  return seconds_since(start) * 1e6 / reps;
+}
+
+}  // namespace
+
+void run_bench(const BenchConfig& config, std::ostream& out) {
+  using nlohmann::json;
+  if (config.blas_check) {
+    const double us = matmul_microseconds();
+    out << json{{"check", "blas_matmul_800x64x64"},
+                {"microseconds", us},
+                {"torch_threads", torch::get_num_threads()},
+                {"ok", us < 400.0},
+                {"hint", us < 400.0 ? "" : "slow BLAS: install libopenblas0-pthread (scripts/install_deps.sh)"}}
+               .dump()
+        << std::endl;
+  }
+
+  for (const std::string& env_name : config.envs) {
+    auto probe = make_env(env_name);
+    auto* mujoco = dynamic_cast<MujocoEnv*>(probe.get());
+    if (!mujoco) throw_env_error("bench: env ", env_name, " is not a MuJoCo env (no raw loop to compare with)");
+    const ActionTable actions(4096, probe->act_dim(), 12345);
+
+    // Calibrate the step budget on one thread so each loop lasts about seconds_per_loop.
+    const double calib = raw_steps_per_second(mujoco->reference_model(), mujoco->frame_skip(), actions, 500, 1);
+    for (int threads : config.threads) {
+      const int64_t budget = std::max<int64_t>(64 * 4, int64_t(calib * threads * config.seconds_per_loop));
+      for (int n : config.num_envs) {
+        VectorEnv venv(env_name, n, threads);
+        const auto& vmodel = dynamic_cast<const MujocoEnv&>(venv.env(0));
+        double best_raw = 0.0, best_vector = 0.0;
+        for (int r = 0; r < config.repeats; ++r) {
+          best_raw = std::max(best_raw, raw_steps_per_second(vmodel.reference_model(), vmodel.frame_skip(), actions,
+                                                             budget, threads));
+          best_vector = std::max(best_vector, vector_steps_per_second(venv, actions, budget));
+        }
+        out << json{{"env", env_name},
+                    {"threads", threads},
+                    {"num_envs", n},
+                    {"env_steps", budget},
+                    {"vector_steps_per_s", std::round(best_vector)},
+                    {"raw_steps_per_s", std::round(best_raw)},
+                    {"ratio", std::round(best_vector / best_raw * 1000.0) / 1000.0}}
+                   .dump()
+            << std::endl;
+      }
+    }
+  }
+}
+
+}  // namespace metarl

@@ -1,0 +1,27 @@
+// `metarl bench`: VectorEnv throughput against the raw MuJoCo step loop on
+// the same model, measured in the same run, printed as one JSON object per line.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace metarl {
+
+struct BenchConfig {
+  std::vector<std::string> envs = {"HalfCheetah", "Ant"};
+  std::vector<int> threads = {1, 2};
+  std::vector<int> num_envs = {1, 2, 4, 8, 16, 32, 64};
+  // Wall time aimed at for one timed loop; the step budget is sized from a
+  // calibration run so that slow and fast envs take about as long.
+  double seconds_per_loop = 0.4;
+  // Each (env, threads, num_envs) is timed this many times, raw and vector
+  // loops interleaved; the best of each is kept (the machine is shared and
+  // noisy, and interference only ever slows a loop down).
+  int repeats = 3;
+  bool blas_check = true;
+};
+
+void run_bench(const BenchConfig& config, std::ostream& out);
+
+}  // namespace metarl
