@@ -69,7 +69,7 @@ void VectorEnv::reset() {
     tbb::parallel_for(
         tbb::blocked_range<int>(0, num_envs()),
         [&](const tbb::blocked_range<int>& range) {
-          for (int i = range.begin(); i < range.end(); ++i) envs_[i]->reset(&observations_[size_t(i) * obs_dim_]);
+          for (int i = range.begin(); i < range.end(); ++i) envs_[i]->reset_into(&observations_[size_t(i) * obs_dim_]);
         },
         tbb::static_partitioner());
   });
@@ -120,7 +120,7 @@ void VectorEnv::step_one(int i, const float* action) {
     episode_returns_[i] = static_cast<float>(running_returns_[i]);
     episode_lengths_[i] = e.elapsed_steps();
     running_returns_[i] = 0.0;
-    e.reset(obs);
+    e.reset_into(obs);
   }
 }
 

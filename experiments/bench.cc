@@ -37,21 +37,24 @@ struct ActionTable {
 };
 
 // The raw loop: `threads` threads, each with one mjData on the shared model,
-// writing ctrl and calling mj_step frame_skip times per env step.
-double raw_steps_per_second(const mjModel* model, int frame_skip, const ActionTable& actions, int64_t env_steps,
-                            int threads) {
+// writing ctrl and calling mj_step frame_skip times per env step. It restarts
+// from the initial state every `episode_steps` steps, as the envs' time limit
+// does, so that both loops simulate the same kind of states.
+double raw_steps_per_second(const mjModel* model, int frame_skip, int episode_steps, const ActionTable& actions,
+                            int64_t env_steps, int threads) {
   const int64_t per_thread = env_steps / threads;
   std::vector<mjData*> datas(threads);
-  for (auto& d : datas) {
-    d = mj_makeData(model);
-    mj_forward(model, d);
-  }
+  for (auto& d : datas) d = mj_makeData(model);
   const auto start = Clock::now();
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       mjData* d = datas[t];
       for (int64_t s = 0; s < per_thread; ++s) {
+        if (s % episode_steps == 0) {
+          mj_resetData(model, d);
+          mj_forward(model, d);
+        }
         const float* a = actions.rows_at(s * threads + t, 1);
         for (int j = 0; j < model->nu; ++j) d->ctrl[j] = a[j];
         for (int k = 0; k < frame_skip; ++k) mj_step(model, d);
@@ -109,7 +112,8 @@ void run_bench(const BenchConfig& config, std::ostream& out) {
     const ActionTable actions(4096, probe->act_dim(), 12345);
 
     // Calibrate the step budget on one thread so each loop lasts about seconds_per_loop.
-    const double calib = raw_steps_per_second(mujoco->reference_model(), mujoco->frame_skip(), actions, 500, 1);
+    const double calib = raw_steps_per_second(mujoco->reference_model(), mujoco->frame_skip(),
+                                             mujoco->max_episode_steps(), actions, 500, 1);
     for (int threads : config.threads) {
       const int64_t budget = std::max<int64_t>(64 * 4, int64_t(calib * threads * config.seconds_per_loop));
       for (int n : config.num_envs) {
@@ -117,8 +121,8 @@ void run_bench(const BenchConfig& config, std::ostream& out) {
         const auto& vmodel = dynamic_cast<const MujocoEnv&>(venv.env(0));
         double best_raw = 0.0, best_vector = 0.0;
         for (int r = 0; r < config.repeats; ++r) {
-          best_raw = std::max(best_raw, raw_steps_per_second(vmodel.reference_model(), vmodel.frame_skip(), actions,
-                                                             budget, threads));
+          best_raw = std::max(best_raw, raw_steps_per_second(vmodel.reference_model(), vmodel.frame_skip(),
+                                                             vmodel.max_episode_steps(), actions, budget, threads));
           best_vector = std::max(best_vector, vector_steps_per_second(venv, actions, budget));
         }
         out << json{{"env", env_name},

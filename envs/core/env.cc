@@ -26,7 +26,7 @@ void Env::begin_task(const Task& task) {
 
 void Env::set_schedule(std::shared_ptr<const DynamicsSchedule> schedule) { schedule_ = std::move(schedule); }
 
-void Env::reset(float* obs) {
+void Env::reset_into(float* obs) {
   ++episode_index_;
   elapsed_steps_ = 0;
   if (schedule_) schedule_->apply(*this, task(), episode_index_);
@@ -50,7 +50,7 @@ StepResult Env::step_unchecked(const float* action, float* obs, float* info) {
 
 std::vector<float> Env::reset() {
   std::vector<float> obs(obs_dim());
-  reset(obs.data());
+  reset_into(obs.data());
   return obs;
 }
 
@@ -60,7 +60,7 @@ Transition Env::step(const std::vector<float>& action) {
   Transition t;
   t.observation.resize(obs_dim());
   t.info.resize(info_names_.size());
-  const StepResult r = step(action.data(), t.observation.data(), t.info.data());
+  const StepResult r = step_into(action.data(), t.observation.data(), t.info.data());
   t.reward = r.reward;
   t.terminated = r.terminated;
   t.truncated = r.truncated;

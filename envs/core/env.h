@@ -1,7 +1,7 @@
 // The environment interfaces.
 //
 // Env has two faces:
-//  * an allocation-free one, reset(obs) / step(action, obs, info), that writes
+//  * an allocation-free one, reset_into(obs) / step_into(action, obs, info), that writes
 //    straight into caller-owned slots (VectorEnv passes its batch buffers);
 //  * a convenience one returning vectors, for tests and small scripts.
 // Both go through the same checks: an action of the wrong size, NaN or infinite
@@ -69,10 +69,10 @@ class Env {
   int elapsed_steps() const { return elapsed_steps_; }
 
   // --- Allocation-free API ---
-  void reset(float* obs);
+  void reset_into(float* obs);
   // Throws if any of the act_dim() values is NaN or infinite.
   void check_action(const float* action) const;
-  StepResult step(const float* action, float* obs, float* info) {
+  StepResult step_into(const float* action, float* obs, float* info) {
     check_action(action);
     return step_unchecked(action, obs, info);
   }

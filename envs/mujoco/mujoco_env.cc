@@ -1,5 +1,6 @@
 #include "envs/mujoco/mujoco_env.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -73,6 +74,12 @@ MujocoEnv::~MujocoEnv() {
 void MujocoEnv::simulate(const float* action) {
   for (int j = 0; j < model_->nu; ++j) data_->ctrl[j] = action[j];
   for (int k = 0; k < settings_.frame_skip; ++k) mj_step(model_, data_);
+}
+
+void MujocoEnv::set_state(const double* qpos, const double* qvel) {
+  std::copy(qpos, qpos + model_->nq, data_->qpos);
+  std::copy(qvel, qvel + model_->nv, data_->qvel);
+  mj_forward(model_, data_);
 }
 
 void MujocoEnv::reset_physics(Rng& rng) {

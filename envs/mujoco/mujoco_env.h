@@ -47,6 +47,11 @@ class MujocoEnv : public Env {
   double dt() const { return settings_.frame_skip * model_->opt.timestep; }
   const std::string& model_path() const { return model_path_; }
 
+  // Puts the physics in a given state (nq positions, nv velocities) and
+  // recomputes derived quantities. For tests and scripted starts; the next
+  // step's velocity is measured from this state.
+  void set_state(const double* qpos, const double* qvel);
+
  protected:
   // Loads (or fetches from the cache) the model and checks its sizes. The
   // derived class sets the observation space once the model is known.

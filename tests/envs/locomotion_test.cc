@@ -1,0 +1,120 @@
+// HalfCheetah and Ant: dimensions, stepping, reset noise, observation layout,
+// contact forces and termination.
+#include "envs/mujoco/locomotion_env.h"
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "envs/core/registry.h"
+
+namespace metarl {
+namespace {
+
+LocomotionEnv& as_locomotion(Env& env) { return dynamic_cast<LocomotionEnv&>(env); }
+
+TEST(Locomotion, GymnasiumDimensionsAndTiming) {
+  auto cheetah = make_env("HalfCheetah");
+  EXPECT_EQ(cheetah->obs_dim(), 17);
+  EXPECT_EQ(cheetah->act_dim(), 6);
+  EXPECT_EQ(cheetah->max_episode_steps(), 1000);
+  auto ant = make_env("Ant");
+  EXPECT_EQ(ant->obs_dim(), 105);  // 13 qpos + 14 qvel + 13 bodies x 6 contact forces
+  EXPECT_EQ(ant->act_dim(), 8);
+  EXPECT_EQ(make_env("Ant", Options::parse("contact_forces_in_obs=false"))->obs_dim(), 27);
+  for (Env* env : {cheetah.get(), ant.get()}) {
+    const auto& m = as_locomotion(*env);
+    EXPECT_EQ(m.frame_skip(), 5);
+    EXPECT_DOUBLE_EQ(m.model()->opt.timestep, 0.01);
+    EXPECT_DOUBLE_EQ(m.dt(), 0.05);
+    EXPECT_EQ(env->action_space().low()[0], -1.0);
+    EXPECT_EQ(env->action_space().high()[0], 1.0);
+  }
+  EXPECT_EQ(as_locomotion(*ant).model()->opt.integrator, mjINT_RK4);
+}
+
+TEST(Locomotion, ObservationIsQposWithoutRootThenQvel) {
+  auto env = make_env("Ant");
+  const auto obs = env->reset(3);
+  const mjData* d = as_locomotion(*env).data();
+  for (int i = 2; i < 15; ++i) EXPECT_FLOAT_EQ(obs[i - 2], float(d->qpos[i]));
+  for (int i = 0; i < 14; ++i) EXPECT_FLOAT_EQ(obs[13 + i], float(d->qvel[i]));
+  auto cheetah = make_env("HalfCheetah");
+  const auto c = cheetah->reset(3);
+  const mjData* cd = as_locomotion(*cheetah).data();
+  EXPECT_FLOAT_EQ(c[0], float(cd->qpos[1]));
+  EXPECT_FLOAT_EQ(c[8], float(cd->qvel[0]));
+}
+
+TEST(Locomotion, ResetNoiseIsUniformOnQposGaussianOnQvelAndSeeded) {
+  auto env = make_env("HalfCheetah");
+  const auto& m = as_locomotion(*env);
+  double max_dev = 0.0, sum_sq = 0.0;
+  int n = 0;
+  for (int seed = 0; seed < 50; ++seed) {
+    env->reset(seed);
+    for (int i = 0; i < m.model()->nq; ++i)
+      max_dev = std::max(max_dev, std::abs(m.data()->qpos[i] - m.model()->qpos0[i]));
+    for (int i = 0; i < m.model()->nv; ++i, ++n) sum_sq += m.data()->qvel[i] * m.data()->qvel[i];
+  }
+  EXPECT_LE(max_dev, 0.1);
+  EXPECT_GT(max_dev, 0.09);
+  EXPECT_NEAR(std::sqrt(sum_sq / n), 0.1, 0.02);  // N(0, 0.1^2)
+  EXPECT_EQ(env->reset(7), env->reset(7));
+  EXPECT_NE(env->reset(7), env->reset(8));
+}
+
+TEST(Locomotion, AntContactForcesAreReadAfterStepping) {
+  auto env = make_env("Ant");
+  env->reset(0);
+  const std::vector<float> zero(8, 0.f);
+  Transition t;
+  for (int k = 0; k < 20; ++k) t = env->step(zero);  // settle onto the floor
+  double force_sq = 0.0;
+  for (int i = 27; i < 105; ++i) {
+    EXPECT_LE(std::abs(t.observation[i]), 1.0f);  // clipped to [-1, 1]
+    force_sq += double(t.observation[i]) * t.observation[i];
+  }
+  EXPECT_GT(force_sq, 0.0) << "cfrc_ext read zero: mj_rnePostConstraint was not called";
+  EXPECT_NEAR(force_sq, t.info[5], 1e-4);  // the info's contact_sq is the same sum
+}
+
+TEST(Locomotion, AntTerminatesWhenTorsoLeavesHealthyRange) {
+  auto env = make_env("Ant");
+  auto& ant = as_locomotion(*env);
+  env->reset(0);
+  std::vector<double> qpos(ant.model()->qpos0, ant.model()->qpos0 + 15), qvel(14, 0.0);
+  const std::vector<float> zero(8, 0.f);
+  qpos[2] = 0.75;
+  ant.set_state(qpos.data(), qvel.data());
+  EXPECT_FALSE(env->step(zero).terminated);
+  qpos[2] = 3.0;  // far above 1.0: falls, but not below 1.0 within 0.05 s
+  ant.set_state(qpos.data(), qvel.data());
+  EXPECT_TRUE(env->step(zero).terminated);
+}
+
+TEST(Locomotion, CheetahNeverTerminatesAndTruncatesAtTheHorizon) {
+  auto env = make_env("HalfCheetah", Options::parse("max_episode_steps=30"));
+  env->reset(0);
+  Rng rng(0);
+  for (int k = 1; k <= 30; ++k) {
+    std::vector<float> a(6);
+    for (float& x : a) x = float(rng.uniform(-1, 1));
+    const auto t = env->step(a);
+    EXPECT_FALSE(t.terminated);
+    EXPECT_EQ(t.truncated, k == 30);
+  }
+}
+
+TEST(Locomotion, DefaultRewardIsGymnasiumForwardRunning) {
+  auto env = make_env("HalfCheetah");
+  env->reset(0);
+  const std::vector<float> a = {0.5f, -0.5f, 0.25f, 1.0f, 0.0f, -1.0f};
+  const auto t = env->step(a);
+  const double ctrl_sq = 0.25 + 0.25 + 0.0625 + 1 + 0 + 1;
+  EXPECT_NEAR(t.reward, t.info[0] - 0.1 * ctrl_sq, 1e-4);  // info holds floats
+  EXPECT_NEAR(t.info[4], ctrl_sq, 1e-6);
+}
+
+}  // namespace
+}  // namespace metarl

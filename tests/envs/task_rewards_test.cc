@@ -1,0 +1,103 @@
+// Each MAML task family's reward against a hand computation from the raw
+// MuJoCo state: root position before and after the step, the action, and
+// cfrc_ext as MuJoCo reports it.
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "envs/core/registry.h"
+#include "envs/mujoco/locomotion_env.h"
+
+namespace metarl {
+namespace {
+
+struct Measured {
+  double reward;
+  double x_before, y_before, x_after, y_after;
+  double ctrl_sq;
+  double contact_sq;  // sum over bodies 1.. of clip(cfrc_ext, -1, 1)^2
+};
+
+// Applies `task`, resets, walks a few steps into the episode (so the robot
+// moves and, for the Ant, touches the floor), then measures one step by hand.
+Measured measure(const std::string& env_name, const Task& task, const std::vector<float>& action) {
+  auto env = make_env(env_name);
+  make_task_family(task.family())->apply(*env, task);
+  env->reset(11);
+  auto& loco = dynamic_cast<LocomotionEnv&>(*env);
+  for (int k = 0; k < 10; ++k) env->step(action);
+  Measured m{};
+  m.x_before = loco.data()->qpos[0];
+  m.y_before = env_name == "Ant" ? loco.data()->qpos[1] : 0.0;
+  m.reward = env->step(action).reward;
+  m.x_after = loco.data()->qpos[0];
+  m.y_after = env_name == "Ant" ? loco.data()->qpos[1] : 0.0;
+  for (float a : action) m.ctrl_sq += double(a) * a;
+  for (int i = 6; i < 6 * loco.model()->nbody; ++i) {
+    const double c = std::min(1.0, std::max(-1.0, double(loco.data()->cfrc_ext[i])));
+    m.contact_sq += c * c;
+  }
+  return m;
+}
+
+const std::vector<float> kCheetahAction = {0.8f, -0.3f, 0.5f, -0.9f, 0.2f, 0.6f};
+const std::vector<float> kAntAction = {0.3f, 0.7f, -0.4f, 0.6f, 0.5f, -0.8f, -0.2f, 0.9f};
+constexpr double kDt = 0.05;
+constexpr double kTol = 1e-9;
+
+TEST(TaskRewards, HalfCheetahVel) {
+  const Measured m = measure("HalfCheetah", Task("HalfCheetahVel", {{"velocity", 1.3}}), kCheetahAction);
+  const double v = (m.x_after - m.x_before) / kDt;
+  EXPECT_NE(v, 0.0);
+  EXPECT_NEAR(m.reward, -std::abs(v - 1.3) - 0.05 * m.ctrl_sq, kTol);
+}
+
+TEST(TaskRewards, HalfCheetahDir) {
+  for (double d : {1.0, -1.0}) {
+    const Measured m = measure("HalfCheetah", Task("HalfCheetahDir", {{"direction", d}}), kCheetahAction);
+    const double v = (m.x_after - m.x_before) / kDt;
+    EXPECT_NEAR(m.reward, d * v - 0.05 * m.ctrl_sq, kTol);
+  }
+}
+
+TEST(TaskRewards, AntVel) {
+  const Measured m = measure("Ant", Task("AntVel", {{"velocity", 2.1}}), kAntAction);
+  const double v = (m.x_after - m.x_before) / kDt;
+  EXPECT_GT(m.contact_sq, 0.0);  // the hand computation must include real contact
+  EXPECT_NEAR(m.reward, -std::abs(v - 2.1) + 1.0 - 0.005 * m.ctrl_sq - 0.0005 * m.contact_sq + 0.05, kTol);
+}
+
+TEST(TaskRewards, AntDir) {
+  for (double d : {1.0, -1.0}) {
+    const Measured m = measure("Ant", Task("AntDir", {{"direction", d}}), kAntAction);
+    const double v = (m.x_after - m.x_before) / kDt;
+    EXPECT_NEAR(m.reward, d * v - 0.005 * m.ctrl_sq - 0.0005 * m.contact_sq + 0.05, kTol);
+  }
+}
+
+TEST(TaskRewards, AntGoal) {
+  const Measured m = measure("Ant", Task("AntGoal", {{"goal_x", 1.5}, {"goal_y", -2.0}}), kAntAction);
+  const double l1 = std::abs(m.x_after - 1.5) + std::abs(m.y_after + 2.0);
+  EXPECT_NEAR(m.reward, -l1 + 4.0 - 0.005 * m.ctrl_sq - 0.0005 * m.contact_sq + 0.05, kTol);
+}
+
+TEST(TaskRewards, AntDefaultIsGymnasium) {
+  auto env = make_env("Ant");
+  env->reset(5);
+  auto& loco = dynamic_cast<LocomotionEnv&>(*env);
+  for (int k = 0; k < 10; ++k) env->step(kAntAction);
+  const double x_before = loco.data()->qpos[0];
+  const auto t = env->step(kAntAction);
+  const double v = (loco.data()->qpos[0] - x_before) / kDt;
+  double ctrl_sq = 0, contact_sq = 0;
+  for (float a : kAntAction) ctrl_sq += double(a) * a;
+  for (int i = 6; i < 6 * 14; ++i) {
+    const double c = std::min(1.0, std::max(-1.0, double(loco.data()->cfrc_ext[i])));
+    contact_sq += c * c;
+  }
+  ASSERT_FALSE(t.terminated);
+  EXPECT_NEAR(t.reward, v + 1.0 - 0.5 * ctrl_sq - 5e-4 * contact_sq, kTol);
+}
+
+}  // namespace
+}  // namespace metarl
