@@ -90,6 +90,12 @@ double matmul_microseconds() {
   return seconds_since(start) * 1e6 / reps;
 }
 
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 }  // namespace
 
 void run_bench(const BenchConfig& config, std::ostream& out) {
@@ -97,7 +103,7 @@ void run_bench(const BenchConfig& config, std::ostream& out) {
   if (config.blas_check) {
     const double us = matmul_microseconds();
     out << json{{"check", "blas_matmul_800x64x64"},
-                {"microseconds", us},
+                {"microseconds", std::round(us * 10) / 10},
                 {"torch_threads", torch::get_num_threads()},
                 {"ok", us < 400.0},
                 {"hint", us < 400.0 ? "" : "slow BLAS: install libopenblas0-pthread (scripts/install_deps.sh)"}}
@@ -119,19 +125,34 @@ void run_bench(const BenchConfig& config, std::ostream& out) {
       for (int n : config.num_envs) {
         VectorEnv venv(env_name, n, threads);
         const auto& vmodel = dynamic_cast<const MujocoEnv&>(venv.env(0));
-        double best_raw = 0.0, best_vector = 0.0;
+        std::vector<double> raw, vector, ratios;
         for (int r = 0; r < config.repeats; ++r) {
-          best_raw = std::max(best_raw, raw_steps_per_second(vmodel.reference_model(), vmodel.frame_skip(),
-                                                             vmodel.max_episode_steps(), actions, budget, threads));
-          best_vector = std::max(best_vector, vector_steps_per_second(venv, actions, budget));
+          auto time_raw = [&] {
+            raw.push_back(raw_steps_per_second(vmodel.reference_model(), vmodel.frame_skip(),
+                                               vmodel.max_episode_steps(), actions, budget, threads));
+          };
+          auto time_vector = [&] { vector.push_back(vector_steps_per_second(venv, actions, budget)); };
+          if (r % 2 == 0) {
+            time_raw();
+            time_vector();
+          } else {
+            time_vector();
+            time_raw();
+          }
+          ratios.push_back(vector.back() / raw.back());
         }
+        // Rounded so that the JSON prints 0.955, not 0.95500000000000007.
+        const auto rounded = [](double x, double scale) { return std::round(x * scale) / scale; };
         out << json{{"env", env_name},
                     {"threads", threads},
                     {"num_envs", n},
                     {"env_steps", budget},
-                    {"vector_steps_per_s", std::round(best_vector)},
-                    {"raw_steps_per_s", std::round(best_raw)},
-                    {"ratio", std::round(best_vector / best_raw * 1000.0) / 1000.0}}
+                    {"repeats", config.repeats},
+                    {"vector_steps_per_s", rounded(median(vector), 1)},
+                    {"raw_steps_per_s", rounded(median(raw), 1)},
+                    {"ratio", rounded(median(ratios), 1000)},
+                    {"ratio_min", rounded(*std::min_element(ratios.begin(), ratios.end()), 1000)},
+                    {"ratio_max", rounded(*std::max_element(ratios.begin(), ratios.end()), 1000)}}
                    .dump()
             << std::endl;
       }

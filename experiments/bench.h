@@ -14,11 +14,12 @@ struct BenchConfig {
   std::vector<int> num_envs = {1, 2, 4, 8, 16, 32, 64};
   // Wall time aimed at for one timed loop; the step budget is sized from a
   // calibration run so that slow and fast envs take about as long.
-  double seconds_per_loop = 0.4;
-  // Each (env, threads, num_envs) is timed this many times, raw and vector
-  // loops interleaved; the best of each is kept (the machine is shared and
-  // noisy, and interference only ever slows a loop down).
-  int repeats = 3;
+  double seconds_per_loop = 0.25;
+  // Each (env, threads, num_envs) is timed as this many adjacent pairs of
+  // raw and vector loops (order alternating). The machine is shared and its
+  // speed drifts by tens of percent over seconds; a pair sees the same
+  // conditions, so the median of the per-pair ratios is the robust figure.
+  int repeats = 5;
   bool blas_check = true;
 };
 

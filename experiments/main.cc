@@ -44,7 +44,7 @@ int run(int argc, char** argv) {
   bench->add_option("--num-envs", bench_config.num_envs, "numbers of envs")->capture_default_str();
   bench->add_option("--seconds", bench_config.seconds_per_loop, "target seconds per timed loop")
       ->capture_default_str();
-  bench->add_option("--repeats", bench_config.repeats, "timings per configuration (best kept)")
+  bench->add_option("--repeats", bench_config.repeats, "raw/vector timing pairs per configuration (median ratio reported)")
       ->capture_default_str();
 
   auto* rollout = app.add_subcommand("rollout", "random-policy rollout report (JSON lines)");

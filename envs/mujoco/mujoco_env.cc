@@ -1,6 +1,7 @@
 #include "envs/mujoco/mujoco_env.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -13,6 +14,19 @@
 #endif
 
 namespace metarl {
+namespace {
+
+// MuJoCo prints warnings (e.g. an unstable simulation) to stdout and appends
+// them to MUJOCO_LOG.TXT in the working directory. Send them to stderr
+// instead, so stdout stays clean JSON lines and no stray files appear.
+void warning_to_stderr(const char* message) { std::fprintf(stderr, "metarl: MuJoCo warning: %s\n", message); }
+
+const bool kWarningHandlerInstalled = [] {
+  mju_user_warning = warning_to_stderr;
+  return true;
+}();
+
+}  // namespace
 
 std::string assets_dir() {
   if (const char* dir = std::getenv("METARL_ASSETS_DIR"); dir && *dir) return dir;
