@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Turns `metarl bench` JSON lines (stdin or a file) into the markdown table of docs/PERFORMANCE.md."""
 import json
 import sys

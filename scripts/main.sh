@@ -3,7 +3,7 @@
 #  1. `metarl bench`: VectorEnv throughput against the raw MuJoCo loop on the
 #     same model (HalfCheetah and Ant, 1 and 2 threads, 1 to 64 envs);
 #  2. a short random-policy rollout report on each MAML task family.
-# Everything goes to out/main/ (JSON lines) as well as to the terminal.
+# Everything goes to out/main/ (JSON lines, bench.png) as well as to the terminal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,8 @@ mkdir -p "$out"
 echo "== metarl bench (one JSON object per measurement) =="
 "$metarl" bench | tee "$out/bench.jsonl.tmp"
 mv "$out/bench.jsonl.tmp" "$out/bench.jsonl"
+/usr/bin/python3 scripts/bench_table.py "$out/bench.jsonl"
+/usr/bin/python3 scripts/plot_bench.py "$out/bench.jsonl" "$out/bench.png"
 
 echo "== random-policy rollouts, one sampled task per env =="
 : > "$out/rollouts.jsonl.tmp"
