@@ -6,6 +6,7 @@
 #include "envs/core/registry.h"
 #include "envs/core/task.h"
 #include "envs/mujoco/locomotion_env.h"
+#include "envs/mujoco/locomotion_tasks.h"
 
 namespace metarl {
 namespace {
@@ -37,53 +38,6 @@ constexpr double kContactCost = 0.0005;
 constexpr double kSurvive = 0.05;
 
 double ant_costs(const LocomotionState& s) { return kCtrlCost * s.ctrl_sq + kContactCost * s.contact_sq; }
-
-// Target velocity ~ U[low=0, high=3]: -|v - v_goal| + 1 - costs + 0.05.
-class AntVel : public TaskFamily {
- public:
-  explicit AntVel(const Options& options) : TaskFamily("AntVel", "Ant") {
-    low_ = options.get_double(name(), "low", 0.0);
-    high_ = options.get_double(name(), "high", 3.0);
-    if (low_ > high_) throw_env_error(name(), ": low ", low_, " exceeds high ", high_);
-  }
-  std::vector<Task> sample(int n, Rng& rng) const override {
-    std::vector<Task> tasks;
-    for (int i = 0; i < n; ++i) tasks.push_back(make_task({{"velocity", rng.uniform(low_, high_)}}));
-    return tasks;
-  }
-
- protected:
-  void configure(Env& env, const Task& task) const override {
-    const double goal = task.get("velocity");
-    env_as<LocomotionEnv>(env, name()).set_reward(task.to_string(), [goal](const LocomotionState& s) {
-      return -std::abs(s.x_velocity - goal) + 1.0 - ant_costs(s) + kSurvive;
-    });
-  }
-
- private:
-  double low_, high_;
-};
-
-// Direction ±1 with p = 1/2: direction*v - costs + 0.05.
-class AntDir : public TaskFamily {
- public:
-  explicit AntDir(const Options&) : TaskFamily("AntDir", "Ant") {}
-  std::vector<Task> sample(int n, Rng& rng) const override {
-    std::vector<Task> tasks;
-    for (int i = 0; i < n; ++i) tasks.push_back(make_task({{"direction", rng.uniform() < 0.5 ? -1.0 : 1.0}}));
-    return tasks;
-  }
-
- protected:
-  void configure(Env& env, const Task& task) const override {
-    const double direction = task.get("direction");
-    if (direction != 1.0 && direction != -1.0)
-      throw_env_error(name(), ": direction must be +1 or -1 in ", task.to_string());
-    env_as<LocomotionEnv>(env, name()).set_reward(task.to_string(), [direction](const LocomotionState& s) {
-      return direction * s.x_velocity - ant_costs(s) + kSurvive;
-    });
-  }
-};
 
 // Goal position ~ U[-range, range]^2 (range 3): -|xy - goal|_1 + 4 - costs + 0.05.
 // xy is the torso's (root's) position.
@@ -120,12 +74,24 @@ const Registration<Env> kRegisterAnt(
     "4-legged ant, obs 105 (27 + contact forces), action 8; falls when torso z leaves [0.2, 1]",
     [](const Options& options) { return std::make_unique<LocomotionEnv>(ant_spec(), options); });
 
-const Registration<TaskFamily> kRegisterVel(task_family_registry(), "AntVel",
-                                            "Ant at a target velocity ~ U[low=0, high=3]",
-                                            [](const Options& o) { return std::make_unique<AntVel>(o); });
-const Registration<TaskFamily> kRegisterDir(task_family_registry(), "AntDir",
-                                            "Ant running forward or backward, p = 1/2",
-                                            [](const Options& o) { return std::make_unique<AntDir>(o); });
+// -|v - v_goal| + 1 - costs + 0.05, v_goal ~ U[0, 3].
+const Registration<TaskFamily> kRegisterVel(
+    task_family_registry(), "AntVel", "Ant at a target velocity ~ U[low=0, high=3]", [](const Options& options) {
+      return std::make_unique<TargetVelocityFamily>(
+          "AntVel", "Ant", options, 0.0, 3.0, [](double goal) -> LocomotionReward {
+            return [goal](const LocomotionState& s) {
+              return -std::abs(s.x_velocity - goal) + 1.0 - ant_costs(s) + kSurvive;
+            };
+          });
+    });
+
+// direction * v - costs + 0.05.
+const Registration<TaskFamily> kRegisterDir(
+    task_family_registry(), "AntDir", "Ant running forward or backward, p = 1/2", [](const Options&) {
+      return std::make_unique<DirectionFamily>("AntDir", "Ant", [](double d) -> LocomotionReward {
+        return [d](const LocomotionState& s) { return d * s.x_velocity - ant_costs(s) + kSurvive; };
+      });
+    });
 const Registration<TaskFamily> kRegisterGoal(task_family_registry(), "AntGoal",
                                              "Ant reaching a goal ~ U[-range, range]^2, range=3",
                                              [](const Options& o) { return std::make_unique<AntGoal>(o); });

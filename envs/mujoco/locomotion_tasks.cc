@@ -1,0 +1,41 @@
+#include "envs/mujoco/locomotion_tasks.h"
+
+#include "envs/core/error.h"
+
+namespace metarl {
+
+TargetVelocityFamily::TargetVelocityFamily(std::string name, std::string env_name, const Options& options,
+                                           double default_low, double default_high, RewardFor reward_for)
+    : TaskFamily(std::move(name), std::move(env_name)), reward_for_(std::move(reward_for)) {
+  low_ = options.get_double(this->name(), "low", default_low);
+  high_ = options.get_double(this->name(), "high", default_high);
+  if (low_ > high_) throw_env_error(this->name(), ": low ", low_, " exceeds high ", high_);
+}
+
+std::vector<Task> TargetVelocityFamily::sample(int n, Rng& rng) const {
+  std::vector<Task> tasks;
+  for (int i = 0; i < n; ++i) tasks.push_back(make_task({{"velocity", rng.uniform(low_, high_)}}));
+  return tasks;
+}
+
+void TargetVelocityFamily::configure(Env& env, const Task& task) const {
+  env_as<LocomotionEnv>(env, name()).set_reward(task.to_string(), reward_for_(task.get("velocity")));
+}
+
+DirectionFamily::DirectionFamily(std::string name, std::string env_name, RewardFor reward_for)
+    : TaskFamily(std::move(name), std::move(env_name)), reward_for_(std::move(reward_for)) {}
+
+std::vector<Task> DirectionFamily::sample(int n, Rng& rng) const {
+  std::vector<Task> tasks;
+  for (int i = 0; i < n; ++i) tasks.push_back(make_task({{"direction", rng.uniform() < 0.5 ? -1.0 : 1.0}}));
+  return tasks;
+}
+
+void DirectionFamily::configure(Env& env, const Task& task) const {
+  const double direction = task.get("direction");
+  if (direction != 1.0 && direction != -1.0)
+    throw_env_error(name(), ": direction must be +1 or -1 in ", task.to_string());
+  env_as<LocomotionEnv>(env, name()).set_reward(task.to_string(), reward_for_(direction));
+}
+
+}  // namespace metarl
