@@ -100,6 +100,9 @@ double median(std::vector<double> v) {
 
 void run_bench(const BenchConfig& config, std::ostream& out) {
   using nlohmann::json;
+  for (const std::string& env_name : config.envs)  // fail before measuring anything
+    if (!dynamic_cast<MujocoEnv*>(make_env(env_name).get()))
+      throw_env_error("bench: env ", env_name, " is not a MuJoCo env (no raw loop to compare with)");
   if (config.blas_check) {
     const double us = matmul_microseconds();
     out << json{{"check", "blas_matmul_800x64x64"},
@@ -114,7 +117,6 @@ void run_bench(const BenchConfig& config, std::ostream& out) {
   for (const std::string& env_name : config.envs) {
     auto probe = make_env(env_name);
     auto* mujoco = dynamic_cast<MujocoEnv*>(probe.get());
-    if (!mujoco) throw_env_error("bench: env ", env_name, " is not a MuJoCo env (no raw loop to compare with)");
     const ActionTable actions(4096, probe->act_dim(), 12345);
 
     // Calibrate the step budget on one thread so each loop lasts about seconds_per_loop.
