@@ -4,6 +4,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/partitioner.h>
 
+#include "envs/core/bytes.h"
 #include "envs/core/error.h"
 #include "envs/core/registry.h"
 #include "envs/core/task.h"
@@ -105,6 +106,67 @@ void VectorEnv::step(const float* actions) {
         tbb::static_partitioner());
   });
   total_steps_ += num_envs();
+}
+
+namespace {
+
+template <typename T>
+void append_vector(std::string& out, const std::vector<T>& v) {
+  append_bytes(out, v.data(), v.size() * sizeof(T));
+}
+
+template <typename T>
+void read_vector(const std::string& in, size_t& offset, std::vector<T>& v) {
+  read_bytes(in, offset, v.data(), v.size() * sizeof(T), "VectorEnv");
+}
+
+constexpr uint32_t kStateMagic = 0x4d52564e;  // "MRVN"
+
+}  // namespace
+
+std::string VectorEnv::save_state() const {
+  std::string out;
+  const uint32_t header[] = {kStateMagic, uint32_t(num_envs()), uint32_t(obs_dim_), uint32_t(act_dim_)};
+  append_bytes(out, header, sizeof header);
+  append_bytes(out, &total_steps_, sizeof total_steps_);
+  const uint8_t reset = was_reset_;
+  append_bytes(out, &reset, 1);
+  for (const auto& e : envs_) e->save_state(out);
+  append_vector(out, observations_);
+  append_vector(out, rewards_);
+  append_vector(out, terminated_);
+  append_vector(out, truncated_);
+  append_vector(out, infos_);
+  append_vector(out, final_observations_);
+  append_vector(out, episode_returns_);
+  append_vector(out, episode_lengths_);
+  append_vector(out, running_returns_);
+  return out;
+}
+
+void VectorEnv::load_state(const std::string& state) {
+  size_t offset = 0;
+  uint32_t header[4];
+  read_bytes(state, offset, header, sizeof header, "VectorEnv");
+  if (header[0] != kStateMagic || header[1] != uint32_t(num_envs()) || header[2] != uint32_t(obs_dim_) ||
+      header[3] != uint32_t(act_dim_))
+    throw_env_error("VectorEnv(", envs_[0]->name(), "): checkpoint state is for ", header[1], " envs of shape ",
+                    header[2], " -> ", header[3], ", not ", num_envs(), " of ", obs_dim_, " -> ", act_dim_);
+  read_bytes(state, offset, &total_steps_, sizeof total_steps_, "VectorEnv");
+  uint8_t reset = 0;
+  read_bytes(state, offset, &reset, 1, "VectorEnv");
+  was_reset_ = reset;
+  for (auto& e : envs_) e->load_state(state, offset);
+  read_vector(state, offset, observations_);
+  read_vector(state, offset, rewards_);
+  read_vector(state, offset, terminated_);
+  read_vector(state, offset, truncated_);
+  read_vector(state, offset, infos_);
+  read_vector(state, offset, final_observations_);
+  read_vector(state, offset, episode_returns_);
+  read_vector(state, offset, episode_lengths_);
+  read_vector(state, offset, running_returns_);
+  if (offset != state.size()) throw_env_error("VectorEnv(", envs_[0]->name(), "): checkpoint state has trailing bytes");
 }
 
 void VectorEnv::step_one(int i, const float* action) {

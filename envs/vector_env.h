@@ -72,6 +72,12 @@ class VectorEnv {
   const int32_t* episode_lengths() const { return episode_lengths_.data(); }
   bool done(int i) const { return terminated_[i] || truncated_[i]; }
 
+  // Checkpoints: every env's state plus the batch buffers, as bytes. Load
+  // into a VectorEnv built the same way (same env, count, options, tasks and
+  // schedules applied); stepping then continues bit-exactly.
+  std::string save_state() const;
+  void load_state(const std::string& state);
+
   // Total env steps taken since construction.
   int64_t total_steps() const { return total_steps_; }
 

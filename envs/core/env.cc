@@ -1,7 +1,9 @@
 #include "envs/core/env.h"
 
+#include <array>
 #include <cmath>
 
+#include "envs/core/bytes.h"
 #include "envs/core/dynamics_schedule.h"
 
 namespace metarl {
@@ -46,6 +48,23 @@ StepResult Env::step_unchecked(const float* action, float* obs, float* info) {
   ++elapsed_steps_;
   result.truncated = elapsed_steps_ >= max_episode_steps_;
   return result;
+}
+
+void Env::save_state(std::string& out) const {
+  const auto words = rng_.state();
+  append_bytes(out, words.data(), sizeof words);
+  append_bytes(out, &episode_index_, sizeof episode_index_);
+  append_bytes(out, &elapsed_steps_, sizeof elapsed_steps_);
+  save_dynamic_state(out);
+}
+
+void Env::load_state(const std::string& in, size_t& offset) {
+  std::array<uint64_t, 4> words;
+  read_bytes(in, offset, words.data(), sizeof words, name_);
+  rng_.set_state(words);
+  read_bytes(in, offset, &episode_index_, sizeof episode_index_, name_);
+  read_bytes(in, offset, &elapsed_steps_, sizeof elapsed_steps_, name_);
+  load_dynamic_state(in, offset);
 }
 
 std::vector<float> Env::reset() {

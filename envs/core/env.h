@@ -79,6 +79,14 @@ class Env {
   // For callers that already ran check_action (VectorEnv checks the whole batch first).
   StepResult step_unchecked(const float* action, float* obs, float* info);
 
+  // --- Checkpoints ---
+  // Appends everything needed to continue this env bit-exactly (generator,
+  // counters, physics) to `out`; load_state reads it back from `in` at
+  // `offset` (advanced past it). The task and schedule are not saved: apply
+  // them first, then load the state.
+  void save_state(std::string& out) const;
+  void load_state(const std::string& in, size_t& offset);
+
   // --- Convenience API ---
   std::vector<float> reset();
   std::vector<float> reset(uint64_t seed) {
@@ -98,6 +106,9 @@ class Env {
   virtual void reset_state(Rng& rng, float* obs) = 0;
   // Advances one control step. Sets reward and terminated; the base sets truncated.
   virtual StepResult advance(const float* action, float* obs, float* info) = 0;
+  // The env-specific part of save_state/load_state (physics state).
+  virtual void save_dynamic_state(std::string& out) const = 0;
+  virtual void load_dynamic_state(const std::string& in, size_t& offset) = 0;
 
  private:
   std::string name_;

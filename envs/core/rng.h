@@ -6,6 +6,7 @@
 // SplitMix64 is fast, has a 2^256 period and is easy to stream by env index.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 
@@ -58,6 +59,12 @@ class Rng {
     const double u1 = 1.0 - uniform();  // (0, 1]: log is finite
     const double u2 = uniform();
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  }
+
+  // The full generator state, for checkpoints.
+  std::array<uint64_t, 4> state() const { return {state_[0], state_[1], state_[2], state_[3]}; }
+  void set_state(const std::array<uint64_t, 4>& state) {
+    for (int i = 0; i < 4; ++i) state_[i] = state[i];
   }
 
   // Uniform integer in [0, n).

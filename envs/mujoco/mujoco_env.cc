@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 
+#include "envs/core/bytes.h"
 #include "envs/core/error.h"
 
 #ifndef METARL_ASSETS_DIR
@@ -94,6 +95,21 @@ void MujocoEnv::set_state(const double* qpos, const double* qvel) {
   std::copy(qpos, qpos + model_->nq, data_->qpos);
   std::copy(qvel, qvel + model_->nv, data_->qvel);
   mj_forward(model_, data_);
+}
+
+void MujocoEnv::save_dynamic_state(std::string& out) const {
+  append_bytes(out, &data_->time, sizeof data_->time);
+  append_bytes(out, &data_->nbuffer, sizeof data_->nbuffer);
+  append_bytes(out, data_->buffer, data_->nbuffer);
+}
+
+void MujocoEnv::load_dynamic_state(const std::string& in, size_t& offset) {
+  read_bytes(in, offset, &data_->time, sizeof data_->time, name());
+  int nbuffer = 0;
+  read_bytes(in, offset, &nbuffer, sizeof nbuffer, name());
+  if (nbuffer != data_->nbuffer)
+    throw_env_error(name(), ": checkpoint physics state has ", nbuffer, " bytes, this model needs ", data_->nbuffer);
+  read_bytes(in, offset, data_->buffer, nbuffer, name());
 }
 
 void MujocoEnv::reset_physics(Rng& rng) {

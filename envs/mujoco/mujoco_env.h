@@ -65,6 +65,12 @@ class MujocoEnv : public Env {
 
   mjData* data_mut() { return data_; }
 
+  // Physics state: simulation time and the whole mjData buffer (qpos, qvel,
+  // act, ctrl, warm-start accelerations...), so that stepping continues
+  // bit-exactly.
+  void save_dynamic_state(std::string& out) const override;
+  void load_dynamic_state(const std::string& in, size_t& offset) override;
+
  private:
   MujocoSettings settings_;
   std::string model_path_;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <memory>
 
+#include "envs/core/bytes.h"
 #include "envs/core/registry.h"
 #include "envs/core/task.h"
 
@@ -39,6 +40,12 @@ StepResult Navigation2DEnv::advance(const float* action, float* obs, float* info
   info[1] = obs[1];
   info[2] = static_cast<float>(-result.reward);
   return result;
+}
+
+void Navigation2DEnv::save_dynamic_state(std::string& out) const { append_bytes(out, position_, sizeof position_); }
+
+void Navigation2DEnv::load_dynamic_state(const std::string& in, size_t& offset) {
+  read_bytes(in, offset, position_, sizeof position_, name());
 }
 
 namespace {

@@ -22,6 +22,8 @@ class ConstantEnv : public Env {
     obs[0] = action[0];
     return {1.0, false, false};
   }
+  void save_dynamic_state(std::string&) const override {}
+  void load_dynamic_state(const std::string&, size_t&) override {}
 };
 
 const Registration<Env> kRegisterConstant(env_registry(), "TestConstant", "test-only env",

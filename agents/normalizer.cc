@@ -1,0 +1,49 @@
+#include "agents/normalizer.h"
+
+namespace metarl {
+
+RunningNormalizer::RunningNormalizer(int64_t size, double clip, double epsilon)
+    : mean_(torch::zeros({size}, torch::kFloat64)), var_(torch::ones({size}, torch::kFloat64)), clip_(clip),
+      epsilon_(epsilon) {}
+
+void RunningNormalizer::update(const torch::Tensor& rows, const torch::Tensor& mask) {
+  torch::NoGradGuard no_grad;
+  auto x = rows.to(torch::kFloat64).reshape({-1, mean_.size(0)});
+  if (mask.defined()) x = x.index({mask.reshape({-1}).to(torch::kBool)});
+  const double n = static_cast<double>(x.size(0));
+  if (n == 0) return;
+  const auto batch_mean = x.mean(0);
+  const auto batch_var = x.var(0, /*unbiased=*/false);
+  const double total = count_ + n;
+  const auto delta = batch_mean - mean_;
+  mean_ = mean_ + delta * (n / total);
+  var_ = (var_ * count_ + batch_var * n + delta.pow(2) * (count_ * n / total)) / total;
+  count_ = total;
+}
+
+torch::Tensor RunningNormalizer::normalize(const torch::Tensor& x) const {
+  const auto z = (x.to(torch::kFloat64) - mean_) / torch::sqrt(var_ + epsilon_);
+  return z.clamp(-clip_, clip_).to(torch::kFloat32);
+}
+
+torch::Tensor RunningNormalizer::scale(const torch::Tensor& x) const {
+  return (x.to(torch::kFloat64) / torch::sqrt(var_ + epsilon_)).to(torch::kFloat32);
+}
+
+std::vector<torch::Tensor> RunningNormalizer::state() const {
+  return {mean_.clone(), var_.clone(), torch::tensor({count_, clip_, epsilon_}, torch::kFloat64)};
+}
+
+void RunningNormalizer::load_state(const std::vector<torch::Tensor>& state) {
+  TORCH_CHECK(state.size() == 3, "RunningNormalizer: checkpoint holds ", state.size(), " tensors, expected 3");
+  TORCH_CHECK(state[0].sizes() == mean_.sizes(), "RunningNormalizer: checkpoint size ", state[0].sizes(),
+              " does not match ", mean_.sizes());
+  mean_ = state[0].to(torch::kFloat64).clone();
+  var_ = state[1].to(torch::kFloat64).clone();
+  const auto extra = state[2].to(torch::kFloat64);
+  count_ = extra[0].item<double>();
+  clip_ = extra[1].item<double>();
+  epsilon_ = extra[2].item<double>();
+}
+
+}  // namespace metarl

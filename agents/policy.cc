@@ -1,0 +1,161 @@
+#include "agents/policy.h"
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+namespace metarl {
+
+Activation parse_activation(const std::string& name) {
+  if (name == "tanh") return Activation::kTanh;
+  if (name == "relu") return Activation::kRelu;
+  throw std::invalid_argument("unknown activation '" + name + "' (known: tanh, relu)");
+}
+
+std::string to_string(Activation activation) { return activation == Activation::kTanh ? "tanh" : "relu"; }
+
+torch::Tensor activate(const torch::Tensor& x, Activation activation) {
+  return activation == Activation::kTanh ? torch::tanh(x) : torch::relu(x);
+}
+
+torch::Tensor mlp_forward(torch::Tensor x, const Params& params, size_t offset, size_t layers,
+                          Activation activation) {
+  for (size_t l = 0; l < layers; ++l) {
+    x = torch::nn::functional::linear(x, params[offset + 2 * l], params[offset + 2 * l + 1]);
+    if (l + 1 < layers) x = activate(x, activation);
+  }
+  return x;
+}
+
+void append_mlp_params(Params& params, const std::vector<int64_t>& sizes, double output_gain) {
+  torch::NoGradGuard no_grad;
+  for (size_t l = 0; l + 1 < sizes.size(); ++l) {
+    auto weight = torch::empty({sizes[l + 1], sizes[l]});
+    const bool last = l + 2 == sizes.size();
+    torch::nn::init::orthogonal_(weight, last ? output_gain : std::sqrt(2.0));
+    params.push_back(weight.requires_grad_(true));
+    params.push_back(torch::zeros({sizes[l + 1]}).requires_grad_(true));
+  }
+}
+
+namespace {
+
+torch::Tensor log_std_param(int act_dim, double init_std) {
+  if (!(init_std > 0)) throw std::invalid_argument("policy init_std must be positive");
+  return torch::full({act_dim}, std::log(init_std)).requires_grad_(true);
+}
+
+void check_params(const Params& params, const Params& own, const char* who) {
+  if (params.size() != own.size())
+    throw std::invalid_argument(std::string(who) + ": got " + std::to_string(params.size()) + " parameter tensors, expected " +
+                                std::to_string(own.size()));
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- MLP policy
+
+GaussianMlpPolicy::GaussianMlpPolicy(int obs_dim, int act_dim, const MlpPolicyConfig& config)
+    : Policy(obs_dim, act_dim), config_(config) {
+  std::vector<int64_t> sizes = {obs_dim};
+  sizes.insert(sizes.end(), config.hidden.begin(), config.hidden.end());
+  sizes.push_back(act_dim);
+  append_mlp_params(params_, sizes, config.output_gain);
+  params_.push_back(log_std_param(act_dim, config.init_std));
+}
+
+std::string GaussianMlpPolicy::describe() const {
+  std::ostringstream out;
+  out << "GaussianMlpPolicy(" << obs_dim() << " -> ";
+  for (auto h : config_.hidden) out << h << " " << to_string(config_.activation) << " -> ";
+  out << act_dim() << ", init_std " << config_.init_std << ")";
+  return out.str();
+}
+
+DiagGaussian GaussianMlpPolicy::forward(const torch::Tensor& obs, const Params& params) const {
+  check_params(params, params_, "GaussianMlpPolicy");
+  const size_t layers = config_.hidden.size() + 1;
+  return {mlp_forward(obs, params, 0, layers, config_.activation), params.back()};
+}
+
+DiagGaussian GaussianMlpPolicy::step(const torch::Tensor& obs, const torch::Tensor&, PolicyState&,
+                                     const Params& params) const {
+  return forward(obs, params);
+}
+
+DiagGaussian GaussianMlpPolicy::evaluate(const torch::Tensor& obs, const torch::Tensor&, const PolicyState&,
+                                         const Params& params) const {
+  return forward(obs, params);
+}
+
+// --------------------------------------------------------------- LSTM policy
+
+LstmPolicy::LstmPolicy(int obs_dim, int act_dim, const LstmPolicyConfig& config)
+    : Policy(obs_dim, act_dim), config_(config) {
+  if (config.bptt < 1) throw std::invalid_argument("LstmPolicy: bptt must be >= 1");
+  const int64_t e = config.embedding, h = config.hidden;
+  append_mlp_params(params_, {obs_dim, e}, std::sqrt(2.0));  // W_e, b_e
+  torch::NoGradGuard no_grad;
+  auto w_ih = torch::empty({4 * h, e});
+  auto w_hh = torch::empty({4 * h, h});
+  torch::nn::init::orthogonal_(w_ih, 1.0);
+  torch::nn::init::orthogonal_(w_hh, 1.0);
+  auto bias = torch::zeros({4 * h});
+  bias.narrow(0, h, h).fill_(1.0);  // forget-gate bias 1: remember by default
+  params_.push_back(w_ih.requires_grad_(true));
+  params_.push_back(w_hh.requires_grad_(true));
+  params_.push_back(bias.requires_grad_(true));
+  append_mlp_params(params_, {h, act_dim}, config.output_gain);  // W_o, b_o
+  params_.push_back(log_std_param(act_dim, config.init_std));
+}
+
+std::string LstmPolicy::describe() const {
+  std::ostringstream out;
+  out << "LstmPolicy(" << obs_dim() << " -> embedding " << config_.embedding << " tanh -> LSTM " << config_.hidden
+      << " -> " << act_dim() << ", bptt " << config_.bptt << ")";
+  return out.str();
+}
+
+PolicyState LstmPolicy::initial_state(int64_t batch) const {
+  return {torch::zeros({batch, config_.hidden}), torch::zeros({batch, config_.hidden})};
+}
+
+torch::Tensor LstmPolicy::cell(const torch::Tensor& obs, const torch::Tensor& episode_start, torch::Tensor& h,
+                               torch::Tensor& c, const Params& params) const {
+  const auto keep = (1.0 - episode_start.to(torch::kFloat32)).unsqueeze(-1);
+  h = h * keep;
+  c = c * keep;
+  const auto x = torch::tanh(torch::nn::functional::linear(obs, params[0], params[1]));
+  const auto gates = torch::nn::functional::linear(x, params[2]) + torch::nn::functional::linear(h, params[3]) + params[4];
+  const auto chunks = gates.chunk(4, -1);  // input, forget, cell, output
+  c = torch::sigmoid(chunks[1]) * c + torch::sigmoid(chunks[0]) * torch::tanh(chunks[2]);
+  h = torch::sigmoid(chunks[3]) * torch::tanh(c);
+  return torch::nn::functional::linear(h, params[5], params[6]);
+}
+
+DiagGaussian LstmPolicy::step(const torch::Tensor& obs, const torch::Tensor& episode_start, PolicyState& state,
+                              const Params& params) const {
+  check_params(params, params_, "LstmPolicy");
+  if (!state.h.defined()) state = initial_state(obs.size(0));
+  return {cell(obs, episode_start, state.h, state.c, params), params[7]};
+}
+
+DiagGaussian LstmPolicy::evaluate(const torch::Tensor& obs, const torch::Tensor& episode_start,
+                                  const PolicyState& initial, const Params& params) const {
+  check_params(params, params_, "LstmPolicy");
+  const int64_t steps = obs.size(0);
+  PolicyState state = initial.h.defined() ? initial : initial_state(obs.size(1));
+  torch::Tensor h = state.h, c = state.c;
+  std::vector<torch::Tensor> means;
+  means.reserve(steps);
+  for (int64_t t = 0; t < steps; ++t) {
+    if (t > 0 && t % config_.bptt == 0) {  // truncated back-propagation through time
+      h = h.detach();
+      c = c.detach();
+    }
+    means.push_back(cell(obs[t], episode_start[t], h, c, params));
+  }
+  return {torch::stack(means), params[7]};
+}
+
+}  // namespace metarl

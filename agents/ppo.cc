@@ -1,0 +1,109 @@
+#include "agents/ppo.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+namespace metarl {
+
+torch::Tensor ppo_clipped_loss(const torch::Tensor& log_probs, const torch::Tensor& old_log_probs,
+                               const torch::Tensor& advantages, double clip_range) {
+  const auto ratio = torch::exp(log_probs - old_log_probs);
+  const auto clipped = torch::clamp(ratio, 1.0 - clip_range, 1.0 + clip_range);
+  return -torch::min(ratio * advantages, clipped * advantages).mean();
+}
+
+PpoLearner::PpoLearner(Policy& policy, MlpValueFunction& value, const PpoConfig& config, uint64_t seed)
+    : policy_(policy), value_(value), config_(config), generator_(at::make_generator<at::CPUGeneratorImpl>(seed)) {
+  TORCH_CHECK(config.epochs >= 1 && config.minibatches >= 1, "PPO: epochs and minibatches must be >= 1");
+  std::vector<torch::Tensor> all = policy.parameters();
+  all.insert(all.end(), value.parameters().begin(), value.parameters().end());
+  optimizer_ = std::make_unique<torch::optim::Adam>(all, torch::optim::AdamOptions(config.learning_rate).eps(1e-5));
+}
+
+void PpoLearner::set_learning_rate(double lr) {
+  for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+}
+
+Metrics PpoLearner::update(const EpisodeBatch& batch, const torch::Tensor& advantages, const torch::Tensor& returns) {
+  const bool recurrent = policy_.recurrent();
+  const int64_t steps = batch.horizon(), n = batch.num_envs();
+  auto adv = advantages;
+  if (config_.normalize_advantages) {
+    const auto valid = adv.masked_select(batch.masks > 0);
+    adv = (adv - valid.mean()) / (valid.std() + 1e-8);
+  }
+
+  // Feed-forward policies: minibatches of valid rows. Recurrent policies:
+  // minibatches of whole env columns, so sequences stay intact.
+  const auto flat_valid = batch.masks.reshape({-1}).nonzero().squeeze(-1);
+  const int64_t units = recurrent ? n : flat_valid.size(0);
+  const int64_t minibatches = std::min<int64_t>(config_.minibatches, units);
+  const int64_t per_batch = (units + minibatches - 1) / minibatches;
+
+  double policy_loss_sum = 0, value_loss_sum = 0, entropy_sum = 0, kl_sum = 0, clip_sum = 0;
+  int64_t updates = 0, epochs_run = 0;
+  double last_epoch_kl = 0;
+  for (int64_t epoch = 0; epoch < config_.epochs; ++epoch) {
+    const auto perm = torch::randperm(units, generator_, torch::kLong);
+    double epoch_kl = 0;
+    int64_t epoch_updates = 0;
+    for (int64_t start = 0; start < units; start += per_batch) {
+      const auto pick = perm.narrow(0, start, std::min(per_batch, units - start));
+      torch::Tensor log_probs, old_log_probs, mb_adv, mb_returns, values, entropy, mask;
+      if (recurrent) {
+        const auto obs = batch.observations.index_select(1, pick);
+        const PolicyState init{batch.initial_state.h.index_select(0, pick), batch.initial_state.c.index_select(0, pick)};
+        const auto dist = policy_.evaluate(obs, batch.episode_starts.index_select(1, pick), init, policy_.parameters());
+        mask = batch.masks.index_select(1, pick).reshape({-1}) > 0;
+        log_probs = dist.log_prob(batch.actions.index_select(1, pick)).reshape({-1}).masked_select(mask);
+        entropy = dist.entropy().reshape({-1}).masked_select(mask);
+        values = value_.forward(obs).reshape({-1}).masked_select(mask);
+        old_log_probs = batch.log_probs.index_select(1, pick).reshape({-1}).masked_select(mask);
+        mb_adv = adv.index_select(1, pick).reshape({-1}).masked_select(mask);
+        mb_returns = returns.index_select(1, pick).reshape({-1}).masked_select(mask);
+      } else {
+        const auto rows = flat_valid.index_select(0, pick);
+        const auto obs = batch.observations.reshape({steps * n, -1}).index_select(0, rows);
+        const auto dist = policy_.evaluate(obs, torch::Tensor(), PolicyState{}, policy_.parameters());
+        log_probs = dist.log_prob(batch.actions.reshape({steps * n, -1}).index_select(0, rows));
+        entropy = dist.entropy();
+        values = value_.forward(obs);
+        old_log_probs = batch.log_probs.reshape({-1}).index_select(0, rows);
+        mb_adv = adv.reshape({-1}).index_select(0, rows);
+        mb_returns = returns.reshape({-1}).index_select(0, rows);
+      }
+      const auto policy_loss = ppo_clipped_loss(log_probs, old_log_probs, mb_adv, config_.clip_range);
+      const auto value_loss = 0.5 * (values - mb_returns).pow(2).mean();
+      const auto entropy_mean = entropy.mean();
+      const auto loss = policy_loss + config_.value_coef * value_loss - config_.entropy_coef * entropy_mean;
+
+      optimizer_->zero_grad();
+      loss.backward();
+      if (config_.max_grad_norm > 0) {
+        std::vector<torch::Tensor> all = policy_.parameters();
+        all.insert(all.end(), value_.parameters().begin(), value_.parameters().end());
+        torch::nn::utils::clip_grad_norm_(all, config_.max_grad_norm);
+      }
+      optimizer_->step();
+
+      torch::NoGradGuard no_grad;
+      const auto log_ratio = log_probs.detach() - old_log_probs;
+      const double approx_kl = ((log_ratio.exp() - 1.0) - log_ratio).mean().item<double>();
+      policy_loss_sum += policy_loss.item<double>();
+      value_loss_sum += value_loss.item<double>();
+      entropy_sum += entropy_mean.item<double>();
+      kl_sum += approx_kl;
+      clip_sum += ((log_ratio.exp() - 1.0).abs() > config_.clip_range).to(torch::kFloat32).mean().item<double>();
+      epoch_kl += approx_kl;
+      ++updates;
+      ++epoch_updates;
+    }
+    ++epochs_run;
+    last_epoch_kl = epoch_kl / std::max<int64_t>(1, epoch_updates);
+    if (config_.target_kl > 0 && last_epoch_kl > 1.5 * config_.target_kl) break;
+  }
+  const double u = std::max<int64_t>(1, updates);
+  return {{"policy_loss", policy_loss_sum / u}, {"value_loss", value_loss_sum / u}, {"entropy", entropy_sum / u},
+          {"approx_kl", kl_sum / u},           {"clip_fraction", clip_sum / u},    {"epochs", double(epochs_run)}};
+}
+
+}  // namespace metarl

@@ -1,0 +1,51 @@
+// Proximal policy optimisation (clipped objective) with a learned value
+// function, minibatches and epochs, entropy bonus and early stop on KL.
+#pragma once
+
+#include <memory>
+
+#include <torch/torch.h>
+
+#include "agents/metrics.h"
+#include "agents/policy.h"
+#include "agents/sampler.h"
+#include "agents/value_function.h"
+
+namespace metarl {
+
+struct PpoConfig {
+  double learning_rate = 3e-4;
+  int64_t epochs = 10;
+  int64_t minibatches = 32;
+  double clip_range = 0.2;
+  double value_coef = 0.5;
+  double entropy_coef = 0.0;
+  double max_grad_norm = 0.5;
+  double target_kl = 0.0;  // stop the epochs once the approximate KL exceeds 1.5x this; 0 disables
+  bool normalize_advantages = true;
+};
+
+class PpoLearner {
+ public:
+  PpoLearner(Policy& policy, MlpValueFunction& value, const PpoConfig& config, uint64_t seed);
+
+  // One update from a batch; advantages and returns are [T, N].
+  Metrics update(const EpisodeBatch& batch, const torch::Tensor& advantages, const torch::Tensor& returns);
+  void set_learning_rate(double lr);
+  torch::optim::Adam& optimizer() { return *optimizer_; }
+  torch::Generator& generator() { return generator_; }
+
+ private:
+  Policy& policy_;
+  MlpValueFunction& value_;
+  PpoConfig config_;
+  std::unique_ptr<torch::optim::Adam> optimizer_;
+  torch::Generator generator_;
+};
+
+// The clipped surrogate loss, -mean(min(r A, clip(r, 1-eps, 1+eps) A)), over
+// the given rows (no masking: pass only valid rows). Exposed for tests.
+torch::Tensor ppo_clipped_loss(const torch::Tensor& log_probs, const torch::Tensor& old_log_probs,
+                               const torch::Tensor& advantages, double clip_range);
+
+}  // namespace metarl

@@ -1,0 +1,197 @@
+#include "agents/sampler.h"
+
+#include <chrono>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+namespace metarl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+torch::Tensor view_floats(const float* data, std::vector<int64_t> shape) {
+  return torch::from_blob(const_cast<float*>(data), shape, torch::kFloat32);
+}
+
+torch::Tensor view_flags(const uint8_t* data, int64_t n) {
+  return torch::from_blob(const_cast<uint8_t*>(data), {n}, torch::kUInt8).to(torch::kFloat32);
+}
+
+}  // namespace
+
+Sampler::Sampler(VectorEnv& env, const Policy& policy, uint64_t seed, RunningNormalizer* normalizer,
+                 bool update_normalizer)
+    : env_(env),
+      policy_(policy),
+      normalizer_(normalizer),
+      update_normalizer_(update_normalizer),
+      generator_(at::make_generator<at::CPUGeneratorImpl>(seed)) {
+  TORCH_CHECK(policy.obs_dim() == env.obs_dim() && policy.act_dim() == env.act_dim(), "Sampler: policy is ",
+              policy.obs_dim(), " -> ", policy.act_dim(), " but env ", env.env(0).name(), " is ", env.obs_dim(),
+              " -> ", env.act_dim());
+  const Box& space = env.action_space();
+  action_low_ = torch::tensor(space.low(), torch::kFloat64).to(torch::kFloat32);
+  action_high_ = torch::tensor(space.high(), torch::kFloat64).to(torch::kFloat32);
+}
+
+torch::Tensor Sampler::policy_input(const torch::Tensor& raw) const {
+  return normalizer_ ? normalizer_->normalize(raw) : raw;
+}
+
+void Sampler::begin_fresh_episodes() {
+  const auto start = Clock::now();
+  env_.reset();
+  times_.env_seconds += seconds_since(start);
+  const int64_t n = env_.num_envs();
+  raw_obs_ = view_floats(env_.observations(), {n, env_.obs_dim()}).clone();
+  episode_starts_ = torch::ones({n});
+  timesteps_ = torch::zeros({n});
+  running_returns_ = torch::zeros({n}, torch::kFloat64);
+  policy_state_ = policy_.initial_state(n);
+  started_ = true;
+}
+
+EpisodeBatch Sampler::collect(int64_t steps, const Params& params) {
+  if (!started_) begin_fresh_episodes();
+  return run(steps, params, /*single_episode=*/false);
+}
+
+EpisodeBatch Sampler::collect_episodes(int64_t horizon, const Params& params) {
+  begin_fresh_episodes();
+  EpisodeBatch batch = run(horizon, params, /*single_episode=*/true);
+  started_ = false;  // the envs are mid-way through second episodes: start afresh next time
+  return batch;
+}
+
+EpisodeBatch Sampler::run(int64_t steps, const Params& params, bool single_episode) {
+  TORCH_CHECK(steps > 0, "Sampler: steps must be positive, got ", steps);
+  torch::NoGradGuard no_grad;
+  const int64_t n = env_.num_envs(), obs_dim = env_.obs_dim(), act_dim = env_.act_dim(), info_dim = env_.info_dim();
+
+  EpisodeBatch b;
+  b.observations = torch::zeros({steps, n, obs_dim});
+  b.next_observations = torch::zeros({steps, n, obs_dim});
+  b.actions = torch::zeros({steps, n, act_dim});
+  b.log_probs = torch::zeros({steps, n});
+  b.rewards = torch::zeros({steps, n});
+  b.terminated = torch::zeros({steps, n});
+  b.truncated = torch::zeros({steps, n});
+  b.episode_starts = torch::zeros({steps, n});
+  b.masks = torch::zeros({steps, n});
+  b.timesteps = torch::zeros({steps, n});
+  b.infos = torch::zeros({steps, n, info_dim});
+  b.info_names = env_.info_names();
+  if (policy_.recurrent()) b.initial_state = {policy_state_.h.clone(), policy_state_.c.clone()};
+  torch::Tensor raw_batch = torch::zeros({steps, n, obs_dim});  // for the normaliser update
+  torch::Tensor raw_next_batch = torch::zeros({steps, n, obs_dim});
+
+  torch::Tensor active = torch::ones({n});  // single_episode: 0 once an env's episode ended
+  int64_t used_steps = steps;
+  for (int64_t t = 0; t < steps; ++t) {
+    auto start = Clock::now();
+    const auto obs = policy_input(raw_obs_);
+    times_.other_seconds += seconds_since(start);
+
+    start = Clock::now();
+    const DiagGaussian dist = policy_.step(obs, episode_starts_, policy_state_, params);
+    const auto actions = dist.sample(generator_);
+    const auto log_probs = dist.log_prob(actions);
+    const auto clipped = torch::max(torch::min(actions, action_high_), action_low_).contiguous();
+    times_.policy_seconds += seconds_since(start);
+
+    start = Clock::now();
+    env_.step(clipped.data_ptr<float>());
+    times_.env_seconds += seconds_since(start);
+
+    start = Clock::now();
+    const auto terminated = view_flags(env_.terminated(), n);
+    const auto truncated = view_flags(env_.truncated(), n);
+    const auto ended = torch::clamp_max(terminated + truncated, 1.0);
+    const auto new_raw = view_floats(env_.observations(), {n, obs_dim}).clone();
+    const auto final_raw = view_floats(env_.final_observations(), {n, obs_dim});
+    const auto raw_next = torch::where(ended.unsqueeze(-1) > 0, final_raw, new_raw);
+    const auto rewards = view_floats(env_.rewards(), {n});
+
+    b.observations[t] = obs;
+    b.next_observations[t] = policy_input(raw_next);
+    b.actions[t] = actions;
+    b.log_probs[t] = log_probs;
+    b.rewards[t] = rewards;
+    b.terminated[t] = terminated;
+    b.truncated[t] = truncated;
+    b.episode_starts[t] = episode_starts_;
+    b.masks[t] = active;
+    b.timesteps[t] = timesteps_;
+    b.infos[t] = view_floats(env_.infos(), {n, info_dim});
+    raw_batch[t] = raw_obs_;
+    raw_next_batch[t] = raw_next;
+
+    running_returns_ += rewards.to(torch::kFloat64);
+    const auto* ended_ptr = ended.data_ptr<float>();
+    const auto* active_ptr = active.data_ptr<float>();
+    for (int64_t i = 0; i < n; ++i) {
+      if (ended_ptr[i] > 0 && active_ptr[i] > 0) {
+        b.episode_returns.push_back(running_returns_[i].item<double>());
+        b.episode_lengths.push_back(static_cast<int64_t>(timesteps_[i].item<float>()) + 1);
+      }
+    }
+    running_returns_ *= (1.0 - ended).to(torch::kFloat64);
+    timesteps_ = (timesteps_ + 1.0) * (1.0 - ended);
+    episode_starts_ = ended;
+    raw_obs_ = new_raw;
+    if (single_episode) {
+      active = active * (1.0 - ended);
+      if (active.sum().item<float>() == 0) {
+        used_steps = t + 1;
+        times_.other_seconds += seconds_since(start);
+        break;
+      }
+    }
+    times_.other_seconds += seconds_since(start);
+  }
+
+  if (used_steps < steps) {
+    for (torch::Tensor* field : {&b.observations, &b.next_observations, &b.actions, &b.log_probs, &b.rewards,
+                                 &b.terminated, &b.truncated, &b.episode_starts, &b.masks, &b.timesteps, &b.infos})
+      *field = field->narrow(0, 0, used_steps).contiguous();
+    raw_batch = raw_batch.narrow(0, 0, used_steps);
+  }
+  b.episode_end = torch::clamp_max(b.terminated + b.truncated, 1.0);
+  if (normalizer_ && update_normalizer_) normalizer_->update(raw_batch.reshape({-1, obs_dim}), b.masks.reshape({-1}));
+  return b;
+}
+
+std::vector<torch::Tensor> Sampler::state() const {
+  std::vector<torch::Tensor> s = {generator_.get_state(), torch::tensor({started_ ? 1 : 0})};
+  if (started_) {
+    s.push_back(raw_obs_);
+    s.push_back(episode_starts_);
+    s.push_back(timesteps_);
+    s.push_back(running_returns_);
+    if (policy_.recurrent()) {
+      s.push_back(policy_state_.h);
+      s.push_back(policy_state_.c);
+    }
+  }
+  return s;
+}
+
+void Sampler::load_state(const std::vector<torch::Tensor>& s) {
+  TORCH_CHECK(s.size() >= 2, "Sampler: checkpoint state is incomplete");
+  generator_.set_state(s[0]);
+  started_ = s[1].item<int64_t>() != 0;
+  if (!started_) return;
+  TORCH_CHECK(s.size() >= 6, "Sampler: checkpoint state is incomplete");
+  raw_obs_ = s[2].clone();
+  episode_starts_ = s[3].clone();
+  timesteps_ = s[4].clone();
+  running_returns_ = s[5].clone();
+  if (policy_.recurrent()) {
+    TORCH_CHECK(s.size() == 8, "Sampler: checkpoint lacks the recurrent state");
+    policy_state_ = {s[6].clone(), s[7].clone()};
+  }
+}
+
+}  // namespace metarl

@@ -1,0 +1,94 @@
+// Rollout sampler: steps a VectorEnv with one batched policy call per step
+// (never one per env) and returns an EpisodeBatch laid out [T, N].
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "agents/normalizer.h"
+#include "agents/policy.h"
+#include "envs/vector_env.h"
+
+namespace metarl {
+
+struct EpisodeBatch {
+  // [T, N, obs_dim]: observations as the policy saw them (normalised when a
+  // normaliser is used), and the observation after each step (the final
+  // observation where an episode ended there), normalised the same way.
+  torch::Tensor observations, next_observations;
+  torch::Tensor actions;    // [T, N, act_dim] as sampled (before clipping to the action space)
+  torch::Tensor log_probs;  // [T, N] under the parameters that acted
+  torch::Tensor rewards;    // [T, N] as the env returned them
+  // [T, N] floats, 0 or 1:
+  torch::Tensor terminated;      // s_{t+1} is terminal
+  torch::Tensor truncated;       // the time limit ended the episode at t
+  torch::Tensor episode_end;     // terminated or truncated
+  torch::Tensor episode_starts;  // obs at t is the first of its episode
+  torch::Tensor masks;           // step t belongs to the batch (0: padding after an env's episode)
+  torch::Tensor timesteps;       // [T, N] index of step t within its episode
+  torch::Tensor infos;           // [T, N, info_dim], names in info_names
+  std::vector<std::string> info_names;
+  PolicyState initial_state;  // recurrent state before t = 0
+
+  // Episodes that ended inside the batch (masked steps only).
+  std::vector<double> episode_returns;
+  std::vector<int64_t> episode_lengths;
+
+  int64_t horizon() const { return rewards.size(0); }
+  int64_t num_envs() const { return rewards.size(1); }
+  int64_t env_steps() const { return static_cast<int64_t>(masks.sum().item<double>()); }
+};
+
+struct SamplerTimes {
+  double env_seconds = 0;     // inside VectorEnv::step / reset
+  double policy_seconds = 0;  // policy forward and action sampling
+  double other_seconds = 0;   // copies into the batch, normalisation
+};
+
+class Sampler {
+ public:
+  // `normalizer` may be null; when given and `update_normalizer` is true it is
+  // updated with every batch's raw observations after the batch is collected.
+  Sampler(VectorEnv& env, const Policy& policy, uint64_t seed, RunningNormalizer* normalizer = nullptr,
+          bool update_normalizer = true);
+
+  // Continuing rollouts: `steps` steps from where the envs are (they are
+  // reset before the first batch); episodes run across batches.
+  EpisodeBatch collect(int64_t steps, const Params& params);
+  // Fixed episodes: resets every env and runs until each has finished one
+  // episode or `horizon` steps passed; steps after an env's episode are masked.
+  EpisodeBatch collect_episodes(int64_t horizon, const Params& params);
+
+  const SamplerTimes& times() const { return times_; }
+  void reset_times() { times_ = {}; }
+
+  // Everything needed to continue sampling exactly (for checkpoints); the
+  // VectorEnv's own state is saved separately.
+  std::vector<torch::Tensor> state() const;
+  void load_state(const std::vector<torch::Tensor>& state);
+
+ private:
+  EpisodeBatch run(int64_t steps, const Params& params, bool single_episode);
+  torch::Tensor policy_input(const torch::Tensor& raw) const;
+  void begin_fresh_episodes();
+
+  VectorEnv& env_;
+  const Policy& policy_;
+  RunningNormalizer* normalizer_;
+  bool update_normalizer_;
+  torch::Generator generator_;
+  torch::Tensor action_low_, action_high_;
+
+  bool started_ = false;
+  torch::Tensor raw_obs_;         // [N, obs] current raw observation of each env
+  torch::Tensor episode_starts_;  // [N]
+  torch::Tensor timesteps_;       // [N]
+  torch::Tensor running_returns_; // [N] float64, return so far of each episode in progress
+  PolicyState policy_state_;
+  SamplerTimes times_;
+};
+
+}  // namespace metarl

@@ -1,0 +1,63 @@
+// Vanilla policy gradient (REINFORCE with a baseline), and the pieces the
+// non-PPO learners share: masked means, batch log-probabilities, and value
+// regression for an MLP value function.
+#pragma once
+
+#include <memory>
+
+#include <torch/torch.h>
+
+#include "agents/metrics.h"
+#include "agents/policy.h"
+#include "agents/sampler.h"
+#include "agents/value_function.h"
+
+namespace metarl {
+
+// sum(x * mask) / sum(mask).
+torch::Tensor masked_mean(const torch::Tensor& x, const torch::Tensor& mask);
+// Log-probabilities [T, N] of the batch's actions under `params`.
+torch::Tensor batch_log_probs(const Policy& policy, const EpisodeBatch& batch, const Params& params);
+// Advantages standardised over the valid (mask 1) steps.
+torch::Tensor standardize(const torch::Tensor& advantages, const torch::Tensor& masks);
+
+struct VpgConfig {
+  double learning_rate = 1e-2;
+  bool normalize_advantages = true;
+};
+
+class VpgLearner {
+ public:
+  VpgLearner(Policy& policy, const VpgConfig& config);
+  // One Adam step on -mean(log pi(a|s) A).
+  Metrics update(const EpisodeBatch& batch, const torch::Tensor& advantages);
+  torch::optim::Adam& optimizer() { return *optimizer_; }
+
+ private:
+  Policy& policy_;
+  VpgConfig config_;
+  std::unique_ptr<torch::optim::Adam> optimizer_;
+};
+
+struct ValueRegressionConfig {
+  double learning_rate = 1e-3;
+  int64_t epochs = 5;
+  int64_t minibatches = 8;
+};
+
+// Fits an MLP value function to returns by minibatch Adam on the squared error.
+class ValueRegression {
+ public:
+  ValueRegression(MlpValueFunction& value, const ValueRegressionConfig& config, uint64_t seed);
+  Metrics fit(const torch::Tensor& observations, const torch::Tensor& returns, const torch::Tensor& masks);
+  torch::optim::Adam& optimizer() { return *optimizer_; }
+  torch::Generator& generator() { return generator_; }
+
+ private:
+  MlpValueFunction& value_;
+  ValueRegressionConfig config_;
+  std::unique_ptr<torch::optim::Adam> optimizer_;
+  torch::Generator generator_;
+};
+
+}  // namespace metarl
