@@ -43,7 +43,7 @@ class Policy {
   virtual std::string describe() const = 0;
 
   // Zero state for `batch` envs (undefined for feed-forward policies).
-  virtual PolicyState initial_state(int64_t batch) const { return {}; }
+  virtual PolicyState initial_state(int64_t /*batch*/) const { return {}; }
 
   // One acting step for N envs. obs [N, obs_dim]; episode_start [N] (1 where
   // obs is the first of an episode: recurrent state is reset there). Updates

@@ -11,6 +11,7 @@
 #include "envs/core/task.h"
 #include "experiments/bench.h"
 #include "experiments/rollout.h"
+#include "experiments/run.h"
 
 namespace metarl {
 namespace {
@@ -59,10 +60,26 @@ int run(int argc, char** argv) {
   rollout->add_option("--episodes", rollout_config.episodes_per_env, "episodes per env")->capture_default_str();
   rollout->add_option("--seed", rollout_config.seed, "seed")->capture_default_str();
 
+  auto* run = app.add_subcommand("run", "train an experiment; re-running on the same --out resumes it");
+  RunOptions run_options;
+  int64_t run_seed = -1, run_threads = -1;
+  run->add_option("experiment", run_options.experiment_path, "experiment YAML file")->required();
+  run->add_option("--out", run_options.out_dir, "output directory (default out/<name>)");
+  run->add_option("--set", run_options.overrides, "override a key: --set algorithm.learning_rate=1e-4");
+  run->add_option("--seed", run_seed, "seed (overrides the file)");
+  run->add_option("--threads", run_threads, "worker threads (overrides the file)");
+  run->add_option("--max-iterations", run_options.max_iterations, "stop after this many iterations in this process");
+
   CLI11_PARSE(app, argc, argv);
 
   if (app.got_subcommand("list")) list_components(std::cout);
   if (app.got_subcommand("bench")) run_bench(bench_config, std::cout);
+  if (app.got_subcommand("run")) {
+    if (run_seed >= 0) run_options.seed = run_seed;
+    if (run_threads >= 0) run_options.threads = run_threads;
+    const std::string out = run_experiment(run_options);
+    std::cerr << "metarl: results in " << out << std::endl;
+  }
   if (app.got_subcommand("rollout")) {
     rollout_config.env_options = Options::parse(env_options);
     rollout_config.family_options = Options::parse(family_options);

@@ -1,0 +1,270 @@
+#include "agents/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+
+#include "agents/gae.h"
+
+namespace metarl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr size_t kRecentEpisodes = 100;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+double mean_of(const std::deque<double>& values) {
+  if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
+  return std::accumulate(values.begin(), values.end(), 0.0) / values.size();
+}
+
+torch::Tensor deque_tensor(const std::deque<double>& values) {
+  return torch::tensor(std::vector<double>(values.begin(), values.end()), torch::kFloat64);
+}
+
+std::deque<double> tensor_deque(const torch::Tensor& t) {
+  std::deque<double> out;
+  const auto c = t.to(torch::kFloat64).contiguous();
+  for (int64_t i = 0; i < c.numel(); ++i) out.push_back(c[i].item<double>());
+  return out;
+}
+
+void write_tensors(torch::serialize::OutputArchive& archive, const std::string& prefix,
+                   const std::vector<torch::Tensor>& tensors) {
+  archive.write(prefix + "/count", torch::tensor(int64_t(tensors.size())));
+  for (size_t i = 0; i < tensors.size(); ++i) archive.write(prefix + "/" + std::to_string(i), tensors[i].detach());
+}
+
+std::vector<torch::Tensor> read_tensors(torch::serialize::InputArchive& archive, const std::string& prefix) {
+  torch::Tensor count;
+  archive.read(prefix + "/count", count);
+  std::vector<torch::Tensor> out(count.item<int64_t>());
+  for (size_t i = 0; i < out.size(); ++i) archive.read(prefix + "/" + std::to_string(i), out[i]);
+  return out;
+}
+
+// Copies checkpoint values into existing parameters, keeping the tensors (the
+// optimisers hold references to them).
+void copy_into(Params& params, const std::vector<torch::Tensor>& values, const std::string& what) {
+  if (params.size() != values.size())
+    throw std::runtime_error("checkpoint: " + what + " has " + std::to_string(values.size()) +
+                             " tensors, the configured model has " + std::to_string(params.size()));
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (params[i].sizes() != values[i].sizes())
+      throw std::runtime_error("checkpoint: " + what + " tensor " + std::to_string(i) +
+                               " has another shape than the configured model");
+    params[i].copy_(values[i]);
+  }
+}
+
+}  // namespace
+
+PolicyGradientTrainer::PolicyGradientTrainer(VectorEnv& env, std::unique_ptr<Policy> policy,
+                                             const TrainerConfig& config, uint64_t seed, int64_t total_iterations)
+    : env_(env),
+      policy_(std::move(policy)),
+      config_(config),
+      total_iterations_(total_iterations),
+      obs_normalizer_(env.obs_dim()),
+      return_normalizer_(1, /*clip=*/1e9),
+      discounted_return_(torch::zeros({env.num_envs()}, torch::kFloat64)) {
+  const std::string& algo = config.algorithm;
+  if (algo != "ppo" && algo != "trpo" && algo != "vpg")
+    throw std::invalid_argument("unknown algorithm '" + algo + "' (known: ppo, trpo, vpg)");
+  if (config.baseline != "mlp" && config.baseline != "linear")
+    throw std::invalid_argument("unknown baseline '" + config.baseline + "' (known: mlp, linear)");
+  if (algo == "ppo" && config.baseline != "mlp") throw std::invalid_argument("ppo needs the mlp baseline");
+  if (!config.fixed_episodes && config.steps_per_iteration < env.num_envs())
+    throw std::invalid_argument("steps_per_iteration must be at least the number of envs");
+
+  if (config.baseline == "mlp") value_ = std::make_unique<MlpValueFunction>(env.obs_dim(), config.value_hidden, Activation::kTanh);
+  sampler_ = std::make_unique<Sampler>(env, *policy_, derive_seed(seed, 1),
+                                       config.normalize_observations ? &obs_normalizer_ : nullptr);
+  if (algo == "ppo") ppo_ = std::make_unique<PpoLearner>(*policy_, *value_, config.ppo, derive_seed(seed, 2));
+  if (algo == "trpo") trpo_ = std::make_unique<TrpoLearner>(*policy_, config.trpo);
+  if (algo == "vpg") vpg_ = std::make_unique<VpgLearner>(*policy_, config.vpg);
+  if (algo != "ppo" && value_) value_regression_ = std::make_unique<ValueRegression>(*value_, config.value, derive_seed(seed, 3));
+}
+
+torch::Tensor PolicyGradientTrainer::learning_rewards(const EpisodeBatch& batch) {
+  if (!config_.normalize_rewards) return batch.rewards;
+  // Running discounted return per env; its variance scales the rewards.
+  std::vector<torch::Tensor> returns;
+  for (int64_t t = 0; t < batch.horizon(); ++t) {
+    discounted_return_ = discounted_return_ * config_.gamma + batch.rewards[t].to(torch::kFloat64);
+    returns.push_back(discounted_return_.clone());
+    discounted_return_ = discounted_return_ * (1.0 - batch.episode_end[t].to(torch::kFloat64));
+  }
+  return_normalizer_.update(torch::stack(returns).reshape({-1, 1}), batch.masks.reshape({-1}));
+  return return_normalizer_.scale(batch.rewards.unsqueeze(-1)).squeeze(-1);
+}
+
+PolicyGradientTrainer::Advantages PolicyGradientTrainer::estimate(const EpisodeBatch& batch,
+                                                                 const torch::Tensor& rewards) {
+  torch::NoGradGuard no_grad;
+  Advantages a;
+  torch::Tensor next_values, no_bootstrap;
+  if (value_) {
+    a.values = value_->forward(batch.observations);
+    next_values = value_->forward(batch.next_observations);
+    no_bootstrap = batch.terminated;  // bootstrap through time limits and the batch's end
+  } else {
+    // MAML's convention: the linear baseline is fitted to this batch's
+    // discounted returns, and episode ends (including the horizon) are terminal.
+    const auto returns = discounted_returns(rewards, batch.episode_end, batch.masks, config_.gamma);
+    linear_baseline_.fit(batch.observations, batch.timesteps, returns, batch.masks);
+    a.values = linear_baseline_.predict(batch.observations, batch.timesteps);
+    next_values = linear_baseline_.predict(batch.next_observations, batch.timesteps + 1.0);
+    no_bootstrap = batch.episode_end;
+  }
+  a.advantages = gae_advantages(rewards, a.values, next_values, no_bootstrap, batch.episode_end, batch.masks,
+                                config_.gamma, config_.gae_lambda);
+  a.returns = a.advantages + a.values;
+  return a;
+}
+
+Metrics PolicyGradientTrainer::run_iteration() {
+  const auto start = Clock::now();
+  if (config_.anneal_learning_rate && ppo_)
+    ppo_->set_learning_rate(config_.ppo.learning_rate * (1.0 - double(iteration_) / std::max<int64_t>(1, total_iterations_)));
+
+  sampler_->reset_times();
+  const EpisodeBatch batch =
+      config_.fixed_episodes
+          ? sampler_->collect_episodes(env_.env(0).max_episode_steps(), policy_->parameters())
+          : sampler_->collect(config_.steps_per_iteration / env_.num_envs(), policy_->parameters());
+  const double sample_seconds = seconds_since(start);
+
+  const auto learn_start = Clock::now();
+  const auto rewards = learning_rewards(batch);
+  const Advantages a = estimate(batch, rewards);
+  Metrics learner;
+  if (ppo_) learner = ppo_->update(batch, a.advantages, a.returns);
+  if (trpo_) learner = trpo_->update(batch, a.advantages);
+  if (vpg_) learner = vpg_->update(batch, a.advantages);
+  if (value_regression_) {
+    const Metrics v = value_regression_->fit(batch.observations, a.returns, batch.masks);
+    learner.insert(learner.end(), v.begin(), v.end());
+  }
+  const double learn_seconds = seconds_since(learn_start);
+
+  ++iteration_;
+  const int64_t batch_steps = batch.env_steps();
+  env_steps_ += batch_steps;
+  for (size_t k = 0; k < batch.episode_returns.size(); ++k) {
+    recent_returns_.push_back(batch.episode_returns[k]);
+    recent_lengths_.push_back(double(batch.episode_lengths[k]));
+    if (recent_returns_.size() > kRecentEpisodes) {
+      recent_returns_.pop_front();
+      recent_lengths_.pop_front();
+    }
+  }
+  double batch_return = std::numeric_limits<double>::quiet_NaN();
+  if (!batch.episode_returns.empty())
+    batch_return = std::accumulate(batch.episode_returns.begin(), batch.episode_returns.end(), 0.0) /
+                   batch.episode_returns.size();
+
+  const SamplerTimes& times = sampler_->times();
+  Metrics m = {{"iteration", double(iteration_)},
+               {"env_steps", double(env_steps_)},
+               {"iter_seconds", seconds_since(start)},
+               {"mean_return", mean_of(recent_returns_)},
+               {"batch_mean_return", batch_return},
+               {"episodes", double(batch.episode_returns.size())},
+               {"mean_length", mean_of(recent_lengths_)},
+               {"sample_seconds", sample_seconds},
+               {"env_seconds", times.env_seconds},
+               {"policy_seconds", times.policy_seconds},
+               {"learn_seconds", learn_seconds},
+               {"action_std", torch::exp(policy_->parameters().back()).mean().item<double>()}};
+  m.insert(m.end(), learner.begin(), learner.end());
+  return m;
+}
+
+void PolicyGradientTrainer::save_checkpoint(const std::string& path) const {
+  torch::serialize::OutputArchive archive;
+  archive.write("iteration", torch::tensor(iteration_));
+  archive.write("env_steps", torch::tensor(env_steps_));
+  write_tensors(archive, "policy", policy_->parameters());
+  if (value_) write_tensors(archive, "value", value_->parameters());
+  write_tensors(archive, "obs_normalizer", obs_normalizer_.state());
+  write_tensors(archive, "return_normalizer", return_normalizer_.state());
+  archive.write("discounted_return", discounted_return_);
+  write_tensors(archive, "sampler", sampler_->state());
+  archive.write("recent_returns", deque_tensor(recent_returns_));
+  archive.write("recent_lengths", deque_tensor(recent_lengths_));
+  const std::string env_state = env_.save_state();
+  archive.write("env_state", torch::from_blob(const_cast<char*>(env_state.data()), {int64_t(env_state.size())},
+                                              torch::kUInt8).clone());
+  if (ppo_) {
+    torch::serialize::OutputArchive opt;
+    ppo_->optimizer().save(opt);
+    archive.write("ppo_optimizer", opt);
+    archive.write("ppo_generator", ppo_->generator().get_state());
+  }
+  if (vpg_) {
+    torch::serialize::OutputArchive opt;
+    vpg_->optimizer().save(opt);
+    archive.write("vpg_optimizer", opt);
+  }
+  if (value_regression_) {
+    torch::serialize::OutputArchive opt;
+    value_regression_->optimizer().save(opt);
+    archive.write("value_optimizer", opt);
+    archive.write("value_generator", value_regression_->generator().get_state());
+  }
+  const std::string tmp = path + ".tmp";
+  archive.save_to(tmp);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error("cannot write checkpoint " + path);
+  }
+}
+
+void PolicyGradientTrainer::load_checkpoint(const std::string& path) {
+  torch::serialize::InputArchive archive;
+  archive.load_from(path);
+  torch::Tensor t;
+  archive.read("iteration", t);
+  iteration_ = t.item<int64_t>();
+  archive.read("env_steps", t);
+  env_steps_ = t.item<int64_t>();
+  copy_into(policy_->parameters(), read_tensors(archive, "policy"), "policy");
+  if (value_) copy_into(value_->parameters(), read_tensors(archive, "value"), "value function");
+  obs_normalizer_.load_state(read_tensors(archive, "obs_normalizer"));
+  return_normalizer_.load_state(read_tensors(archive, "return_normalizer"));
+  archive.read("discounted_return", discounted_return_);
+  sampler_->load_state(read_tensors(archive, "sampler"));
+  archive.read("recent_returns", t);
+  recent_returns_ = tensor_deque(t);
+  archive.read("recent_lengths", t);
+  recent_lengths_ = tensor_deque(t);
+  archive.read("env_state", t);
+  env_.load_state(std::string(static_cast<const char*>(t.data_ptr()), t.numel()));
+  if (ppo_) {
+    torch::serialize::InputArchive opt;
+    archive.read("ppo_optimizer", opt);
+    ppo_->optimizer().load(opt);
+    archive.read("ppo_generator", t);
+    ppo_->generator().set_state(t);
+  }
+  if (vpg_) {
+    torch::serialize::InputArchive opt;
+    archive.read("vpg_optimizer", opt);
+    vpg_->optimizer().load(opt);
+  }
+  if (value_regression_) {
+    torch::serialize::InputArchive opt;
+    archive.read("value_optimizer", opt);
+    value_regression_->optimizer().load(opt);
+    archive.read("value_generator", t);
+    value_regression_->generator().set_state(t);
+  }
+}
+
+}  // namespace metarl

@@ -1,0 +1,87 @@
+// Single-task policy-gradient training: sample a batch from a VectorEnv,
+// estimate advantages, update with PPO, TRPO or VPG. One call to
+// run_iteration() is one iteration; checkpoints hold everything needed to
+// continue bit-exactly (parameters, optimiser moments, normalisers, generator
+// states and the environments' physics).
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agents/linear_baseline.h"
+#include "agents/metrics.h"
+#include "agents/normalizer.h"
+#include "agents/policy.h"
+#include "agents/ppo.h"
+#include "agents/sampler.h"
+#include "agents/trpo_learner.h"
+#include "agents/value_function.h"
+#include "agents/vpg.h"
+#include "envs/vector_env.h"
+
+namespace metarl {
+
+struct TrainerConfig {
+  std::string algorithm = "ppo";       // ppo | trpo | vpg
+  int64_t steps_per_iteration = 2048;  // continuing rollouts: env steps per iteration over all envs
+  bool fixed_episodes = false;         // instead: one episode per env per iteration, from reset
+  double gamma = 0.99;
+  double gae_lambda = 0.95;
+  std::string baseline = "mlp";  // mlp (learned value) | linear (MAML's feature baseline)
+  std::vector<int64_t> value_hidden = {64, 64};
+  bool normalize_observations = true;
+  bool normalize_rewards = true;  // divide rewards by the running std of discounted returns
+  bool anneal_learning_rate = false;
+  PpoConfig ppo;
+  TrpoConfig trpo;
+  VpgConfig vpg;
+  ValueRegressionConfig value;  // for trpo/vpg with the mlp baseline
+};
+
+class PolicyGradientTrainer {
+ public:
+  PolicyGradientTrainer(VectorEnv& env, std::unique_ptr<Policy> policy, const TrainerConfig& config, uint64_t seed,
+                        int64_t total_iterations);
+
+  // One iteration; returns its metrics (see metric_names()).
+  Metrics run_iteration();
+  int64_t iteration() const { return iteration_; }
+  int64_t env_steps() const { return env_steps_; }
+  Policy& policy() { return *policy_; }
+  const RunningNormalizer* observation_normalizer() const {
+    return config_.normalize_observations ? &obs_normalizer_ : nullptr;
+  }
+
+  void save_checkpoint(const std::string& path) const;  // written to path.tmp, then renamed
+  void load_checkpoint(const std::string& path);
+
+ private:
+  struct Advantages {
+    torch::Tensor advantages, returns, values;
+  };
+  torch::Tensor learning_rewards(const EpisodeBatch& batch);
+  Advantages estimate(const EpisodeBatch& batch, const torch::Tensor& rewards);
+
+  VectorEnv& env_;
+  std::unique_ptr<Policy> policy_;
+  TrainerConfig config_;
+  int64_t total_iterations_;
+  RunningNormalizer obs_normalizer_;
+  RunningNormalizer return_normalizer_;
+  torch::Tensor discounted_return_;  // [N] running discounted return, for reward scaling
+  std::unique_ptr<MlpValueFunction> value_;
+  LinearFeatureBaseline linear_baseline_;
+  std::unique_ptr<Sampler> sampler_;
+  std::unique_ptr<PpoLearner> ppo_;
+  std::unique_ptr<TrpoLearner> trpo_;
+  std::unique_ptr<VpgLearner> vpg_;
+  std::unique_ptr<ValueRegression> value_regression_;
+  int64_t iteration_ = 0;
+  int64_t env_steps_ = 0;
+  std::deque<double> recent_returns_;   // the last 100 completed episodes
+  std::deque<double> recent_lengths_;
+};
+
+}  // namespace metarl

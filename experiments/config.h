@@ -1,0 +1,122 @@
+// An experiment's configuration: a YAML file plus command-line overrides.
+//
+// Components read what they need through typed getters with a default; every
+// getter records the value actually used, so `resolved_yaml()` is the complete
+// configuration of the run (file values, overrides and defaults alike). Once
+// everything has been read, `reject_unknown()` turns a key that nobody read (a
+// misspelling, a stale option) into an error instead of silently ignoring it.
+//
+// Every error is a ConfigError with a one-line message that starts with the
+// file name (or with the offending --set assignment).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace metarl {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class ExperimentConfig {
+ public:
+  // An unreadable file or malformed YAML is a ConfigError. An empty file is an
+  // empty configuration; the top level must be a map.
+  static ExperimentConfig load(const std::string& path);
+  static ExperimentConfig from_string(const std::string& yaml_text, const std::string& source_name);
+
+  // A command-line override "a.b.c=value". The value is parsed as YAML (3, 0.5,
+  // true, [64, 64], text; an empty value is the empty string); missing or
+  // non-map intermediate levels become maps. Call before the first getter.
+  void set(const std::string& assignment);
+
+  // Typed getters: the value at a dotted path, or `fallback` when the path is
+  // absent. A present value of the wrong type is a ConfigError; an integer is
+  // a valid number, an integral number (2, 1e6) a valid integer, and only
+  // true/false a valid bool. Numbers must be finite.
+  double get_double(const std::string& path, double fallback);
+  int64_t get_int(const std::string& path, int64_t fallback);
+  bool get_bool(const std::string& path, bool fallback);
+  std::string get_string(const std::string& path, const std::string& fallback);
+  std::vector<int64_t> get_int_list(const std::string& path, const std::vector<int64_t>& fallback);
+  std::vector<double> get_double_list(const std::string& path, const std::vector<double>& fallback);
+
+  // As above, but an absent path is a ConfigError ("missing required key").
+  double get_double_required(const std::string& path);
+  int64_t get_int_required(const std::string& path);
+  bool get_bool_required(const std::string& path);
+  std::string get_string_required(const std::string& path);
+  std::vector<int64_t> get_int_list_required(const std::string& path);
+  std::vector<double> get_double_list_required(const std::string& path);
+
+  // A map of scalars passed through as text (e.g. env options that the env
+  // validates itself). The whole subtree counts as read. An absent (or null)
+  // path gives an empty map; anything but a map of scalars is a ConfigError.
+  std::map<std::string, std::string> get_string_map(const std::string& path);
+
+  // Whether the path is present (in the file or an override). Does not count as a read.
+  bool has(const std::string& path) const;
+
+  // Throws naming the first key (in file order, then override order) that no
+  // getter read: the dotted path of a leaf, or of a map none of whose keys was read.
+  void reject_unknown() const;
+
+  // Everything read so far, with the values actually used, as YAML text in
+  // the order of first read. Parsing it back gives the same values.
+  std::string resolved_yaml() const;
+
+  const std::string& source() const { return source_; }
+
+  // A YAML value: null, a scalar (kept as text), a list or a map whose keys
+  // keep their order.
+  struct Node {
+    enum class Kind { Null, Scalar, List, Map };
+    Kind kind = Kind::Null;
+    std::string text;     // Scalar: the value as written
+    bool quoted = false;  // Scalar: a string by construction (quoted in YAML, or recorded by get_string)
+    std::vector<Node> items;
+    std::vector<std::pair<std::string, Node>> entries;
+
+    const Node* find(const std::string& key) const;
+    Node* find(const std::string& key);
+  };
+
+ private:
+  explicit ExperimentConfig(std::string source) : source_(std::move(source)) {}
+
+  // The node at `path`, or nullptr when absent. A null intermediate level is
+  // treated as an empty map; any other non-map level is a ConfigError.
+  const Node* lookup(const std::vector<std::string>& keys) const;
+  // Looks up `path` and marks it read.
+  const Node* read(const std::string& path, std::vector<std::string>& keys);
+  void record(const std::vector<std::string>& keys, Node value);
+  [[noreturn]] void type_error(const std::string& path, const std::string& expected, const Node& found) const;
+  // Marks `path` read; a ConfigError when it is absent.
+  void require(const std::string& path);
+  // " (from --set '...')" when the value at `path` came from an override, else "".
+  std::string origin(const std::string& path) const;
+  bool is_read(const std::string& path) const;
+  void find_unknown(const Node& map, const std::string& prefix, std::string& first) const;
+
+  double to_double(const std::string& path, const Node& node) const;
+  int64_t to_int(const std::string& path, const Node& node) const;
+  bool to_bool(const std::string& path, const Node& node) const;
+  std::string to_string(const std::string& path, const Node& node) const;
+  std::vector<int64_t> to_int_list(const std::string& path, const Node& node) const;
+  std::vector<double> to_double_list(const std::string& path, const Node& node) const;
+
+  std::string source_;
+  Node root_;      // the file with the overrides applied
+  Node resolved_;  // what the getters used
+  std::set<std::string> read_;
+  std::vector<std::pair<std::string, std::string>> overrides_;  // (path, assignment) in order
+};
+
+}  // namespace metarl

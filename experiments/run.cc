@@ -1,0 +1,304 @@
+#include "experiments/run.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <torch/torch.h>
+
+#include "agents/trainer.h"
+#include "envs/core/registry.h"
+#include "envs/core/task.h"
+#include "envs/vector_env.h"
+#include "experiments/config.h"
+#include "experiments/io.h"
+
+#ifndef METARL_SOURCE_DIR
+#error "METARL_SOURCE_DIR must be defined by the build"
+#endif
+
+namespace fs = std::filesystem;
+
+namespace metarl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct EnvSettings {
+  std::string name;
+  Options options;
+  int64_t num_envs;
+  std::string task_family;
+  Options family_options;
+  std::string task;  // a fixed task for every env; empty: one sampled task per env
+};
+
+struct PolicySettings {
+  std::string type;
+  MlpPolicyConfig mlp;
+  LstmPolicyConfig lstm;
+};
+
+Options to_options(const std::map<std::string, std::string>& values) {
+  Options options;
+  for (const auto& [key, value] : values) options.set(key, value);
+  return options;
+}
+
+EnvSettings read_env(ExperimentConfig& cfg) {
+  EnvSettings s;
+  s.name = cfg.get_string_required("env.name");
+  s.options = to_options(cfg.get_string_map("env.options"));
+  s.num_envs = cfg.get_int("env.num_envs", 8);
+  s.task_family = cfg.get_string("env.task_family", "");
+  s.family_options = to_options(cfg.get_string_map("env.family_options"));
+  s.task = cfg.get_string("env.task", "");
+  if (s.num_envs < 1) throw ConfigError(cfg.source() + ": env.num_envs must be >= 1");
+  if (!s.task.empty() && s.task_family.empty())
+    throw ConfigError(cfg.source() + ": env.task needs env.task_family");
+  return s;
+}
+
+PolicySettings read_policy(ExperimentConfig& cfg) {
+  PolicySettings s;
+  s.type = cfg.get_string("policy.type", "gaussian_mlp");
+  const double init_std = cfg.get_double("policy.init_std", 1.0);
+  const double output_gain = cfg.get_double("policy.output_gain", 0.01);
+  if (s.type == "gaussian_mlp") {
+    s.mlp.hidden = cfg.get_int_list("policy.hidden", {64, 64});
+    try {
+      s.mlp.activation = parse_activation(cfg.get_string("policy.activation", "tanh"));
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(cfg.source() + ": policy.activation: " + e.what());
+    }
+    s.mlp.init_std = init_std;
+    s.mlp.output_gain = output_gain;
+  } else if (s.type == "lstm") {
+    s.lstm.embedding = cfg.get_int("policy.embedding", 64);
+    s.lstm.hidden = cfg.get_int("policy.lstm_hidden", 64);
+    s.lstm.bptt = cfg.get_int("policy.bptt", 10);
+    s.lstm.init_std = init_std;
+    s.lstm.output_gain = output_gain;
+  } else {
+    throw ConfigError(cfg.source() + ": policy.type '" + s.type + "' is unknown (known: gaussian_mlp, lstm)");
+  }
+  return s;
+}
+
+TrainerConfig read_trainer(ExperimentConfig& cfg) {
+  TrainerConfig t;
+  t.algorithm = cfg.get_string_required("algorithm.name");
+  t.steps_per_iteration = cfg.get_int("algorithm.steps_per_iteration", t.steps_per_iteration);
+  t.fixed_episodes = cfg.get_bool("algorithm.fixed_episodes", t.fixed_episodes);
+  t.gamma = cfg.get_double("algorithm.gamma", t.gamma);
+  t.gae_lambda = cfg.get_double("algorithm.gae_lambda", t.gae_lambda);
+  t.baseline = cfg.get_string("algorithm.baseline", t.algorithm == "ppo" ? "mlp" : "linear");
+  t.normalize_observations = cfg.get_bool("algorithm.normalize_observations", t.normalize_observations);
+  t.normalize_rewards = cfg.get_bool("algorithm.normalize_rewards", t.normalize_rewards);
+  if (t.baseline == "mlp") t.value_hidden = cfg.get_int_list("algorithm.value_hidden", t.value_hidden);
+  if (t.algorithm == "ppo") {
+    auto& p = t.ppo;
+    t.anneal_learning_rate = cfg.get_bool("algorithm.anneal_learning_rate", t.anneal_learning_rate);
+    p.learning_rate = cfg.get_double("algorithm.learning_rate", p.learning_rate);
+    p.epochs = cfg.get_int("algorithm.epochs", p.epochs);
+    p.minibatches = cfg.get_int("algorithm.minibatches", p.minibatches);
+    p.clip_range = cfg.get_double("algorithm.clip_range", p.clip_range);
+    p.value_coef = cfg.get_double("algorithm.value_coef", p.value_coef);
+    p.entropy_coef = cfg.get_double("algorithm.entropy_coef", p.entropy_coef);
+    p.max_grad_norm = cfg.get_double("algorithm.max_grad_norm", p.max_grad_norm);
+    p.target_kl = cfg.get_double("algorithm.target_kl", p.target_kl);
+    p.normalize_advantages = cfg.get_bool("algorithm.normalize_advantages", p.normalize_advantages);
+  } else if (t.algorithm == "trpo") {
+    auto& r = t.trpo;
+    r.max_kl = cfg.get_double("algorithm.max_kl", r.max_kl);
+    r.cg_iterations = cfg.get_int("algorithm.cg_iterations", r.cg_iterations);
+    r.cg_damping = cfg.get_double("algorithm.cg_damping", r.cg_damping);
+    r.backtrack_ratio = cfg.get_double("algorithm.backtrack_ratio", r.backtrack_ratio);
+    r.max_backtracks = cfg.get_int("algorithm.max_backtracks", r.max_backtracks);
+  } else if (t.algorithm == "vpg") {
+    t.vpg.learning_rate = cfg.get_double("algorithm.learning_rate", t.vpg.learning_rate);
+  } else {
+    throw ConfigError(cfg.source() + ": algorithm.name '" + t.algorithm + "' is unknown (known: ppo, trpo, vpg)");
+  }
+  if (t.algorithm != "ppo" && t.baseline == "mlp") {
+    t.value.learning_rate = cfg.get_double("algorithm.value_learning_rate", t.value.learning_rate);
+    t.value.epochs = cfg.get_int("algorithm.value_epochs", t.value.epochs);
+    t.value.minibatches = cfg.get_int("algorithm.value_minibatches", t.value.minibatches);
+  }
+  return t;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string format_duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  const int64_t s = int64_t(seconds + 0.5);
+  char buffer[32];
+  if (s >= 3600)
+    std::snprintf(buffer, sizeof buffer, "%ldh%02ldm", long(s / 3600), long(s / 60 % 60));
+  else
+    std::snprintf(buffer, sizeof buffer, "%ldm%02lds", long(s / 60), long(s % 60));
+  return buffer;
+}
+
+double metric(const Metrics& m, const std::string& name) {
+  for (const auto& [key, value] : m)
+    if (key == name) return value;
+  return std::nan("");
+}
+
+// Runs the plotting script; returns false (after printing why) if it failed.
+bool plot_learning_curve(const fs::path& metrics, const fs::path& png, const std::string& title) {
+  const std::string command = "/usr/bin/python3 '" + std::string(METARL_SOURCE_DIR) + "/scripts/plot_metrics.py' '" +
+                              metrics.string() + "' '" + png.string() + "' --x env_steps --y mean_return --title '" +
+                              title + "' > /dev/null";
+  if (std::system(command.c_str()) != 0) {
+    std::cerr << "metarl: warning: plotting failed: " << command << std::endl;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string run_experiment(const RunOptions& options) {
+  ExperimentConfig cfg = ExperimentConfig::load(options.experiment_path);
+  for (const auto& assignment : options.overrides) cfg.set(assignment);
+  if (options.seed) cfg.set("seed=" + std::to_string(*options.seed));
+  if (options.threads) cfg.set("threads=" + std::to_string(*options.threads));
+
+  const std::string name = cfg.get_string("name", fs::path(options.experiment_path).stem().string());
+  const int64_t seed = cfg.get_int("seed", 0);
+  const int64_t threads = cfg.get_int("threads", 2);
+  const EnvSettings env_settings = read_env(cfg);
+  const PolicySettings policy_settings = read_policy(cfg);
+  const TrainerConfig trainer_config = read_trainer(cfg);
+  const int64_t total_env_steps = cfg.get_int("training.total_env_steps", 100000);
+  const int64_t checkpoint_every = cfg.get_int("training.checkpoint_every", 10);
+  cfg.reject_unknown();
+  if (threads < 1) throw ConfigError(cfg.source() + ": threads must be >= 1");
+  if (checkpoint_every < 1) throw ConfigError(cfg.source() + ": training.checkpoint_every must be >= 1");
+
+  // The output directory; an existing one must hold the same configuration.
+  const fs::path out = options.out_dir.empty() ? fs::path("out") / name : fs::path(options.out_dir);
+  fs::create_directories(out / "checkpoints");
+  fs::create_directories(out / "plots");
+  const std::string resolved = cfg.resolved_yaml();
+  const fs::path config_path = out / "config.yaml", checkpoint = out / "checkpoints" / "latest.pt";
+  const bool resuming = fs::exists(checkpoint);
+  if (resuming) {
+    const std::string previous = read_text(config_path.string());
+    if (previous != resolved)
+      throw std::runtime_error(out.string() + " holds a run with another configuration (see its config.yaml); " +
+                               "choose another --out or delete it");
+  } else {
+    write_file_atomically(config_path.string(), resolved);
+  }
+
+  // Build the environments, tasks, policy and trainer.
+  torch::set_num_threads(int(threads));
+  VectorEnv env(env_settings.name, int(env_settings.num_envs), int(threads), env_settings.options);
+  env.seed(derive_seed(uint64_t(seed), 0xe5));
+  std::unique_ptr<TaskFamily> family;
+  if (!env_settings.task_family.empty()) {
+    family = make_task_family(env_settings.task_family, env_settings.family_options);
+    if (!env_settings.task.empty()) {
+      const Task task = Task::parse(env_settings.task);
+      for (int i = 0; i < env.num_envs(); ++i) env.set_task(i, *family, task);
+    } else {
+      Rng task_rng(derive_seed(uint64_t(seed), 0x7a5c));
+      env.set_tasks(*family, family->sample(env.num_envs(), task_rng));
+    }
+  }
+  torch::manual_seed(uint64_t(seed));
+  std::unique_ptr<Policy> policy;
+  if (policy_settings.type == "lstm")
+    policy = std::make_unique<LstmPolicy>(env.obs_dim(), env.act_dim(), policy_settings.lstm);
+  else
+    policy = std::make_unique<GaussianMlpPolicy>(env.obs_dim(), env.act_dim(), policy_settings.mlp);
+
+  const int64_t steps_per_iteration =
+      trainer_config.fixed_episodes ? env.num_envs() * env.env(0).max_episode_steps()  // at most
+                                    : trainer_config.steps_per_iteration / env.num_envs() * env.num_envs();
+  const int64_t planned_iterations = (total_env_steps + steps_per_iteration - 1) / steps_per_iteration;
+  PolicyGradientTrainer trainer(env, std::move(policy), trainer_config, uint64_t(seed), planned_iterations);
+  if (resuming) trainer.load_checkpoint(checkpoint.string());
+
+  const bool interactive = isatty(STDERR_FILENO) && !std::getenv("CI");
+  // A fresh run (re)creates metrics.csv; a resumed one drops the rows after its checkpoint.
+  const int64_t resume_after = resuming ? trainer.iteration() : -1;
+  std::unique_ptr<MetricsCsv> csv;
+  const auto start = Clock::now();
+  const int64_t start_steps = trainer.env_steps();
+  int64_t iterations_here = 0;
+  Metrics last;
+  while (trainer.env_steps() < total_env_steps &&
+         (options.max_iterations == 0 || iterations_here < options.max_iterations)) {
+    last = trainer.run_iteration();
+    ++iterations_here;
+    for (const auto& [key, value] : last)
+      if (key.find("loss") != std::string::npos && !std::isfinite(value))
+        throw std::runtime_error(name + ": " + key + " is " + std::to_string(value) + " at iteration " +
+                                 std::to_string(trainer.iteration()) + " (diverged); last checkpoint kept");
+    if (!csv) {
+      std::vector<std::string> columns;
+      for (const auto& [key, value] : last) columns.push_back(key);
+      csv = std::make_unique<MetricsCsv>((out / "metrics.csv").string(), columns, resume_after);
+    }
+    std::vector<double> row;
+    for (const auto& [key, value] : last) row.push_back(value);
+    csv->append(row);
+
+    const bool done = trainer.env_steps() >= total_env_steps;
+    if (trainer.iteration() % checkpoint_every == 0 || done) trainer.save_checkpoint(checkpoint.string());
+
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    const double rate = (trainer.env_steps() - start_steps) / std::max(elapsed, 1e-9);
+    const double eta = (total_env_steps - trainer.env_steps()) / std::max(rate, 1e-9);
+    char line[256];
+    std::snprintf(line, sizeof line, "%s iter %ld  steps %ld/%ld  %.0f steps/s  ETA %s  return %.1f", name.c_str(),
+                  long(trainer.iteration()), long(trainer.env_steps()), long(total_env_steps), rate,
+                  format_duration(eta).c_str(), metric(last, "mean_return"));
+    if (interactive)
+      std::cerr << "\r" << line << "   " << std::flush;
+    else if (trainer.iteration() % checkpoint_every == 0 || done)
+      std::cerr << line << "\n";
+  }
+  if (interactive) std::cerr << "\n";
+  trainer.save_checkpoint(checkpoint.string());
+
+  const bool finished = trainer.env_steps() >= total_env_steps;
+  const bool plotted = fs::exists(out / "metrics.csv") &&
+                       plot_learning_curve(out / "metrics.csv", out / "plots" / "learning_curve.png", name);
+  nlohmann::json summary = {{"experiment", name},
+                            {"config", fs::path(options.experiment_path).string()},
+                            {"env", env_settings.name},
+                            {"task_family", env_settings.task_family},
+                            {"algorithm", trainer_config.algorithm},
+                            {"policy", trainer.policy().describe()},
+                            {"seed", seed},
+                            {"threads", threads},
+                            {"finished", finished},
+                            {"iterations", trainer.iteration()},
+                            {"env_steps", trainer.env_steps()},
+                            {"plot", plotted ? "plots/learning_curve.png" : ""}};
+  const double final_return = metric(last, "mean_return");
+  summary["final_mean_return"] = std::isfinite(final_return) ? nlohmann::json(final_return) : nlohmann::json();
+  write_json_atomically((out / "summary.json").string(), summary);
+  if (!plotted) throw std::runtime_error(name + ": the learning-curve plot could not be written");
+  return out.string();
+}
+
+}  // namespace metarl
