@@ -39,11 +39,17 @@ void write_tensors(torch::serialize::OutputArchive& archive, const std::string& 
   for (size_t i = 0; i < tensors.size(); ++i) archive.write(prefix + "/" + std::to_string(i), tensors[i].detach());
 }
 
+// Always reads into a fresh tensor: reading into a defined one calls set_(),
+// which fails when the sizes differ.
+torch::Tensor read_tensor(torch::serialize::InputArchive& archive, const std::string& key) {
+  torch::Tensor t;
+  archive.read(key, t);
+  return t;
+}
+
 std::vector<torch::Tensor> read_tensors(torch::serialize::InputArchive& archive, const std::string& prefix) {
-  torch::Tensor count;
-  archive.read(prefix + "/count", count);
-  std::vector<torch::Tensor> out(count.item<int64_t>());
-  for (size_t i = 0; i < out.size(); ++i) archive.read(prefix + "/" + std::to_string(i), out[i]);
+  std::vector<torch::Tensor> out(read_tensor(archive, prefix + "/count").item<int64_t>());
+  for (size_t i = 0; i < out.size(); ++i) out[i] = read_tensor(archive, prefix + "/" + std::to_string(i));
   return out;
 }
 
@@ -229,29 +235,23 @@ void PolicyGradientTrainer::save_checkpoint(const std::string& path) const {
 void PolicyGradientTrainer::load_checkpoint(const std::string& path) {
   torch::serialize::InputArchive archive;
   archive.load_from(path);
-  torch::Tensor t;
-  archive.read("iteration", t);
-  iteration_ = t.item<int64_t>();
-  archive.read("env_steps", t);
-  env_steps_ = t.item<int64_t>();
+  iteration_ = read_tensor(archive, "iteration").item<int64_t>();
+  env_steps_ = read_tensor(archive, "env_steps").item<int64_t>();
   copy_into(policy_->parameters(), read_tensors(archive, "policy"), "policy");
   if (value_) copy_into(value_->parameters(), read_tensors(archive, "value"), "value function");
   obs_normalizer_.load_state(read_tensors(archive, "obs_normalizer"));
   return_normalizer_.load_state(read_tensors(archive, "return_normalizer"));
-  archive.read("discounted_return", discounted_return_);
+  discounted_return_ = read_tensor(archive, "discounted_return");
   sampler_->load_state(read_tensors(archive, "sampler"));
-  archive.read("recent_returns", t);
-  recent_returns_ = tensor_deque(t);
-  archive.read("recent_lengths", t);
-  recent_lengths_ = tensor_deque(t);
-  archive.read("env_state", t);
-  env_.load_state(std::string(static_cast<const char*>(t.data_ptr()), t.numel()));
+  recent_returns_ = tensor_deque(read_tensor(archive, "recent_returns"));
+  recent_lengths_ = tensor_deque(read_tensor(archive, "recent_lengths"));
+  const auto env_state = read_tensor(archive, "env_state").contiguous();
+  env_.load_state(std::string(static_cast<const char*>(env_state.data_ptr()), env_state.numel()));
   if (ppo_) {
     torch::serialize::InputArchive opt;
     archive.read("ppo_optimizer", opt);
     ppo_->optimizer().load(opt);
-    archive.read("ppo_generator", t);
-    ppo_->generator().set_state(t);
+    ppo_->generator().set_state(read_tensor(archive, "ppo_generator"));
   }
   if (vpg_) {
     torch::serialize::InputArchive opt;
@@ -262,8 +262,7 @@ void PolicyGradientTrainer::load_checkpoint(const std::string& path) {
     torch::serialize::InputArchive opt;
     archive.read("value_optimizer", opt);
     value_regression_->optimizer().load(opt);
-    archive.read("value_generator", t);
-    value_regression_->generator().set_state(t);
+    value_regression_->generator().set_state(read_tensor(archive, "value_generator"));
   }
 }
 

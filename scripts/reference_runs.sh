@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The reference runs of docs/RESULTS.md (long: run in the background; each
+# run resumes from its checkpoint if interrupted, so just start it again).
+#   scripts/reference_runs.sh ppo_halfcheetah   # PPO HalfCheetah, seeds 0 1 2, 1M steps each
+#   scripts/reference_runs.sh trpo_nav2d        # TRPO Navigation2D fixed goal, seeds 0 1 2
+set -euo pipefail
+cd "$(dirname "$0")/.."
+metarl=${METARL:-build/experiments/metarl}
+case "${1:-}" in
+  ppo_halfcheetah)
+    for seed in 0 1 2; do
+      "$metarl" run experiments/ppo/halfcheetah.yaml --seed "$seed" --out "experiments/results/ppo_halfcheetah/seed$seed"
+    done ;;
+  trpo_nav2d)
+    for seed in 0 1 2; do
+      "$metarl" run experiments/trpo/nav2d_fixed_goal.yaml --seed "$seed" --out "experiments/results/trpo_nav2d/seed$seed"
+    done ;;
+  *) echo "usage: $0 ppo_halfcheetah|trpo_nav2d" >&2; exit 2 ;;
+esac

@@ -1,0 +1,113 @@
+#include "agents/policy.h"
+
+#include <gtest/gtest.h>
+
+#include "agents/value_function.h"
+
+namespace metarl {
+namespace {
+
+TEST(GaussianMlpPolicy, LayoutAndInitialStd) {
+  torch::manual_seed(0);
+  MlpPolicyConfig config;
+  config.hidden = {32, 16};
+  config.init_std = 0.5;
+  GaussianMlpPolicy policy(5, 3, config);
+  const auto& p = policy.parameters();
+  ASSERT_EQ(p.size(), 7u);  // 3 layers x (W, b) + log_std
+  EXPECT_EQ(p[0].sizes(), (std::vector<int64_t>{32, 5}));
+  EXPECT_EQ(p[4].sizes(), (std::vector<int64_t>{3, 16}));
+  EXPECT_NEAR(torch::exp(p[6]).mean().item<float>(), 0.5, 1e-6);
+  for (const auto& t : p) EXPECT_TRUE(t.requires_grad() && t.is_leaf());
+}
+
+TEST(GaussianMlpPolicy, IsFunctionalInItsParameters) {
+  torch::manual_seed(1);
+  GaussianMlpPolicy policy(4, 2, MlpPolicyConfig{});
+  const auto obs = torch::randn({6, 4});
+  // Evaluating with other parameters changes the output; the policy's own are untouched.
+  Params shifted;
+  for (const auto& t : policy.parameters()) shifted.push_back(t + 0.1);
+  const auto own = policy.forward(obs, policy.parameters()).mean;
+  const auto other = policy.forward(obs, shifted).mean;
+  EXPECT_FALSE(torch::allclose(own, other));
+  // Gradients reach the parameters that were passed, through the shifted copies too.
+  policy.forward(obs, shifted).mean.sum().backward();
+  EXPECT_TRUE(policy.parameters()[0].grad().defined());
+  EXPECT_GT(policy.parameters()[0].grad().abs().sum().item<float>(), 0.f);
+  // Any leading shape: [T, N, obs] -> [T, N, act].
+  EXPECT_EQ(policy.forward(torch::randn({3, 5, 4}), policy.parameters()).mean.sizes(), (std::vector<int64_t>{3, 5, 2}));
+  EXPECT_THROW(policy.forward(obs, Params(shifted.begin(), shifted.end() - 1)), std::invalid_argument);
+}
+
+TEST(GaussianMlpPolicy, HandComputedForwardPass) {
+  MlpPolicyConfig config;
+  config.hidden = {2};
+  GaussianMlpPolicy policy(1, 1, config);
+  const Params params = {torch::tensor({{1.0f}, {-2.0f}}), torch::tensor({0.5f, 0.0f}), torch::tensor({{3.0f, 1.0f}}),
+                         torch::tensor({0.25f}), torch::tensor({0.1f})};
+  const auto out = policy.forward(torch::tensor({{0.7f}}), params);
+  const double expected = 3.0 * std::tanh(0.7 + 0.5) + 1.0 * std::tanh(-1.4) + 0.25;
+  EXPECT_NEAR(out.mean.item<float>(), expected, 1e-6);
+  EXPECT_NEAR(out.log_std.item<float>(), 0.1, 1e-7);
+}
+
+TEST(LstmPolicy, SequenceLogProbsMatchAStepByStepUnroll) {
+  torch::manual_seed(3);
+  LstmPolicyConfig config;
+  config.embedding = 8;
+  config.hidden = 6;
+  config.bptt = 4;
+  LstmPolicy policy(3, 2, config);
+  const int64_t steps = 9, envs = 4;
+  const auto obs = torch::randn({steps, envs, 3});
+  const auto actions = torch::randn({steps, envs, 2});
+  auto starts = torch::zeros({steps, envs});
+  starts[0].fill_(1.0);
+  starts[4][1] = 1.0;  // env 1 begins a new episode at t = 4
+  starts[6][3] = 1.0;
+  // A non-zero state before t = 0 (a batch that begins mid-episode).
+  const PolicyState initial{torch::randn({envs, 6}), torch::randn({envs, 6})};
+  starts[0][2] = 0.0;  // env 2 continues its episode from `initial`
+
+  const auto sequence = policy.evaluate(obs, starts, initial, policy.parameters()).log_prob(actions);
+  PolicyState state = initial;
+  for (int64_t t = 0; t < steps; ++t) {
+    const auto step = policy.step(obs[t], starts[t], state, policy.parameters()).log_prob(actions[t]);
+    EXPECT_TRUE(torch::allclose(sequence[t], step, 1e-5, 1e-6)) << "t = " << t;
+  }
+}
+
+TEST(LstmPolicy, StateResetsAtEpisodeStartsAndGradientsAreTruncated) {
+  torch::manual_seed(4);
+  LstmPolicyConfig config;
+  config.bptt = 3;
+  LstmPolicy policy(2, 1, config);
+  const auto obs = torch::randn({1, 1, 2});
+  const PolicyState noisy{torch::randn({1, 64}), torch::randn({1, 64})};
+  const auto fresh = policy.evaluate(obs, torch::ones({1, 1}), noisy, policy.parameters()).mean;
+  const auto zero = policy.evaluate(obs, torch::ones({1, 1}), policy.initial_state(1), policy.parameters()).mean;
+  EXPECT_TRUE(torch::allclose(fresh, zero));  // the start flag discards the old state
+  const auto carried = policy.evaluate(obs, torch::zeros({1, 1}), noisy, policy.parameters()).mean;
+  EXPECT_FALSE(torch::allclose(carried, zero));
+
+  // With bptt = 3, the output at t = 5 does not depend on the observation at t = 1.
+  auto seq = torch::randn({6, 1, 2}).requires_grad_(true);
+  auto starts = torch::zeros({6, 1});
+  starts[0].fill_(1.0);
+  policy.evaluate(seq, starts, PolicyState{}, policy.parameters()).mean[5].sum().backward();
+  EXPECT_EQ(seq.grad()[1].abs().sum().item<float>(), 0.f);
+  EXPECT_GT(seq.grad()[4].abs().sum().item<float>(), 0.f);
+}
+
+TEST(MlpValueFunction, ShapesAndFunctionalParameters) {
+  torch::manual_seed(5);
+  MlpValueFunction value(4, {16}, Activation::kRelu);
+  EXPECT_EQ(value.forward(torch::randn({7, 3, 4})).sizes(), (std::vector<int64_t>{7, 3}));
+  Params zeros;
+  for (const auto& p : value.parameters()) zeros.push_back(torch::zeros_like(p));
+  EXPECT_EQ(value.forward(torch::randn({5, 4}), zeros).abs().sum().item<float>(), 0.f);
+}
+
+}  // namespace
+}  // namespace metarl

@@ -1,0 +1,109 @@
+#include "agents/sampler.h"
+
+#include <gtest/gtest.h>
+
+#include "envs/core/registry.h"
+#include "envs/core/task.h"
+
+namespace metarl {
+namespace {
+
+// Counts the calls the sampler makes, to check one batched call per step.
+class CountingPolicy : public GaussianMlpPolicy {
+ public:
+  CountingPolicy(int obs, int act) : GaussianMlpPolicy(obs, act, MlpPolicyConfig{}) {}
+  DiagGaussian step(const torch::Tensor& obs, const torch::Tensor& starts, PolicyState& state,
+                    const Params& params) const override {
+    ++calls;
+    batch_rows = obs.size(0);
+    return GaussianMlpPolicy::step(obs, starts, state, params);
+  }
+  mutable int calls = 0;
+  mutable int64_t batch_rows = 0;
+};
+
+TEST(Sampler, OneBatchedPolicyCallPerStep) {
+  torch::manual_seed(0);
+  VectorEnv env("HalfCheetah", 6, 2, Options::parse("max_episode_steps=10"));
+  CountingPolicy policy(env.obs_dim(), env.act_dim());
+  Sampler sampler(env, policy, 1);
+  const EpisodeBatch b = sampler.collect(25, policy.parameters());
+  EXPECT_EQ(policy.calls, 25);
+  EXPECT_EQ(policy.batch_rows, 6);
+  EXPECT_EQ(b.observations.sizes(), (std::vector<int64_t>{25, 6, 17}));
+  EXPECT_EQ(b.env_steps(), 150);
+  // Horizon 10: every env ends episodes at t = 9 and 19; starts at 0, 10, 20.
+  EXPECT_EQ(b.truncated.sum().item<float>(), 12.f);
+  EXPECT_TRUE(torch::equal(b.episode_starts.select(1, 3).nonzero().squeeze(-1), torch::tensor({0, 10, 20}, torch::kLong)));
+  EXPECT_EQ(b.timesteps[14][0].item<float>(), 4.f);
+  ASSERT_EQ(b.episode_returns.size(), 12u);
+  EXPECT_NEAR(b.episode_returns[0], b.rewards.narrow(0, 0, 10).select(1, 0).sum().item<float>(), 1e-3);
+  EXPECT_EQ(b.episode_lengths[0], 10);
+}
+
+TEST(Sampler, LogProbsAreThoseOfTheSampledActionsAndBatchesContinue) {
+  torch::manual_seed(1);
+  VectorEnv env("Navigation2D", 3, 1);
+  GaussianMlpPolicy policy(2, 2, MlpPolicyConfig{});
+  Sampler sampler(env, policy, 2);
+  const EpisodeBatch first = sampler.collect(5, policy.parameters());
+  const auto recomputed = policy.evaluate(first.observations, first.episode_starts, {}, policy.parameters())
+                              .log_prob(first.actions);
+  EXPECT_TRUE(torch::allclose(recomputed, first.log_probs, 1e-5, 1e-5));
+  // next_observations[t] is observations[t+1] when no episode ended.
+  EXPECT_TRUE(torch::equal(first.next_observations[2], first.observations[3]));
+  const EpisodeBatch second = sampler.collect(5, policy.parameters());
+  EXPECT_TRUE(torch::equal(second.observations[0], first.next_observations[4]));
+  EXPECT_EQ(second.episode_starts[0].sum().item<float>(), 0.f);  // the episodes continue
+  EXPECT_EQ(second.timesteps[0][0].item<float>(), 5.f);
+}
+
+TEST(Sampler, FixedEpisodesMaskEverythingAfterEachEnvsFirstEpisode) {
+  torch::manual_seed(2);
+  VectorEnv env("Navigation2D", 2, 1);
+  const auto family = make_task_family("Navigation2D");
+  // Env 0's goal is one step away (terminates at once with a large positive
+  // mean action); env 1's is far away (runs the full horizon).
+  env.set_task(0, *family, Task("Navigation2D", {{"goal_x", 0.1}, {"goal_y", 0.1}}));
+  env.set_task(1, *family, Task("Navigation2D", {{"goal_x", -0.5}, {"goal_y", 0.5}}));
+  MlpPolicyConfig config;
+  config.init_std = 1e-4;
+  GaussianMlpPolicy policy(2, 2, config);
+  Params params = policy.parameters();
+  params[params.size() - 2] = torch::full({2}, 5.0);  // output bias: mean action (5, 5), clipped to (0.1, 0.1)
+  Sampler sampler(env, policy, 3);
+  const EpisodeBatch b = sampler.collect_episodes(100, params);
+  EXPECT_EQ(b.horizon(), 100);
+  EXPECT_TRUE(b.terminated[0][0].item<float>() > 0);
+  EXPECT_EQ(b.masks.select(1, 0).sum().item<float>(), 1.f);  // only its first step counts
+  EXPECT_EQ(b.masks.select(1, 1).sum().item<float>(), 100.f);
+  EXPECT_TRUE(b.truncated[99][1].item<float>() > 0);
+  EXPECT_EQ(b.episode_returns.size(), 2u);
+  EXPECT_EQ(b.env_steps(), 101);
+}
+
+TEST(Sampler, NormaliserSeesRawObservationsAndPolicyNormalisedOnes) {
+  torch::manual_seed(3);
+  // Navigation2D: observations stay far below the ±10 clip within 20 steps.
+  VectorEnv env("Navigation2D", 4, 2), twin("Navigation2D", 4, 2);
+  env.seed(9);
+  twin.seed(9);
+  GaussianMlpPolicy policy(env.obs_dim(), env.act_dim(), MlpPolicyConfig{});
+  RunningNormalizer normalizer(env.obs_dim());
+  Sampler sampler(env, policy, 4, &normalizer);
+  Sampler raw_sampler(twin, policy, 4);
+  const EpisodeBatch b = sampler.collect(20, policy.parameters());
+  const EpisodeBatch raw = raw_sampler.collect(20, policy.parameters());
+  EXPECT_DOUBLE_EQ(normalizer.count(), 80.0);
+  // The first batch is normalised with the initial statistics (mean 0, var 1): the raw values.
+  EXPECT_TRUE(torch::allclose(b.observations, raw.observations, 1e-6, 1e-6));
+  EXPECT_TRUE(torch::allclose(normalizer.mean().to(torch::kFloat32),
+                              raw.observations.reshape({-1, env.obs_dim()}).mean(0), 1e-4, 1e-5));
+  const EpisodeBatch c = sampler.collect(20, policy.parameters());
+  EXPECT_LE(c.observations.abs().max().item<float>(), 10.0f);  // clipped to ±10
+  EXPECT_FALSE(torch::allclose(c.observations, c.observations * 0));  // non-trivial values
+  EXPECT_DOUBLE_EQ(normalizer.count(), 160.0);
+}
+
+}  // namespace
+}  // namespace metarl

@@ -1,0 +1,151 @@
+#include "experiments/run.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "experiments/config.h"
+
+namespace fs = std::filesystem;
+
+namespace metarl {
+namespace {
+
+const char* kTinyPpo = R"(name: tiny_ppo
+seed: 3
+threads: 2
+env:
+  name: HalfCheetah
+  num_envs: 4
+  options:
+    max_episode_steps: 100
+algorithm:
+  name: ppo
+  steps_per_iteration: 256
+  epochs: 2
+  minibatches: 4
+  anneal_learning_rate: true
+training:
+  total_env_steps: 2048
+  checkpoint_every: 3
+)";
+
+std::string write_experiment(const std::string& name, const std::string& text) {
+  const fs::path dir = fs::path(::testing::TempDir()) / "metarl_run_test";
+  fs::create_directories(dir);
+  const fs::path path = dir / name;
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+std::string fresh_dir(const std::string& name) {
+  const fs::path dir = fs::path(::testing::TempDir()) / "metarl_run_test" / name;
+  fs::remove_all(dir);
+  return dir.string();
+}
+
+// metrics.csv without the wall-time columns, which differ between runs.
+std::vector<std::string> deterministic_rows(const std::string& dir) {
+  std::ifstream in(fs::path(dir) / "metrics.csv");
+  std::string header;
+  std::getline(in, header);
+  std::vector<std::string> names;
+  std::stringstream hs(header);
+  for (std::string n; std::getline(hs, n, ',');) names.push_back(n);
+  std::vector<std::string> rows;
+  for (std::string line; std::getline(in, line);) {
+    std::stringstream ls(line);
+    std::string kept;
+    size_t column = 0;
+    for (std::string v; std::getline(ls, v, ','); ++column)
+      if (names.at(column).find("seconds") == std::string::npos) kept += v + ",";
+    rows.push_back(kept);
+  }
+  return rows;
+}
+
+TEST(RunExperiment, WritesTheOutputDirectory) {
+  RunOptions options;
+  options.experiment_path = write_experiment("tiny_ppo.yaml", kTinyPpo);
+  options.out_dir = fresh_dir("outputs");
+  run_experiment(options);
+  for (const char* file : {"config.yaml", "metrics.csv", "summary.json", "checkpoints/latest.pt",
+                           "plots/learning_curve.png"})
+    EXPECT_TRUE(fs::exists(fs::path(options.out_dir) / file)) << file;
+  EXPECT_EQ(deterministic_rows(options.out_dir).size(), 8u);  // 2048 / 256 iterations
+  // The resolved configuration includes the defaults that were used.
+  std::ifstream config(fs::path(options.out_dir) / "config.yaml");
+  std::stringstream text;
+  text << config.rdbuf();
+  EXPECT_NE(text.str().find("clip_range: 0.2"), std::string::npos) << text.str();
+}
+
+TEST(RunExperiment, AResumedRunContinuesExactlyAsAnUninterruptedOne) {
+  RunOptions straight;
+  straight.experiment_path = write_experiment("tiny_ppo.yaml", kTinyPpo);
+  straight.out_dir = fresh_dir("straight");
+  run_experiment(straight);
+
+  // Stop after 3 iterations and keep that checkpoint; go on to 5; then lose
+  // the newer checkpoint (a crash) and resume from iteration 3: rows 4 and 5
+  // of metrics.csv must be dropped and recomputed identically.
+  RunOptions interrupted = straight;
+  interrupted.out_dir = fresh_dir("interrupted");
+  const fs::path checkpoint = fs::path(interrupted.out_dir) / "checkpoints" / "latest.pt";
+  interrupted.max_iterations = 3;
+  run_experiment(interrupted);
+  fs::copy_file(checkpoint, checkpoint.string() + ".at3");
+  interrupted.max_iterations = 2;
+  run_experiment(interrupted);
+  EXPECT_EQ(deterministic_rows(interrupted.out_dir).size(), 5u);
+  fs::rename(checkpoint.string() + ".at3", checkpoint);
+  interrupted.max_iterations = 0;
+  run_experiment(interrupted);
+
+  const auto a = deterministic_rows(straight.out_dir);
+  const auto b = deterministic_rows(interrupted.out_dir);
+  ASSERT_EQ(a.size(), 8u);
+  EXPECT_EQ(a, b);
+}
+
+TEST(RunExperiment, ResumingWithAnotherConfigurationIsRefused) {
+  RunOptions options;
+  options.experiment_path = write_experiment("tiny_ppo.yaml", kTinyPpo);
+  options.out_dir = fresh_dir("changed");
+  options.max_iterations = 1;
+  run_experiment(options);
+  options.overrides = {"algorithm.epochs=3"};
+  try {
+    run_experiment(options);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("holds a run with another configuration"), std::string::npos) << e.what();
+  }
+}
+
+TEST(RunExperiment, UnknownKeysAndWrongTypesNameTheKeyAndTheFile) {
+  RunOptions options;
+  options.experiment_path = write_experiment("typo.yaml", std::string(kTinyPpo) + "  learning_rat: 0.1\n");
+  options.out_dir = fresh_dir("typo");
+  try {
+    run_experiment(options);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), options.experiment_path + ": unknown key 'training.learning_rat'");
+  }
+  EXPECT_FALSE(fs::exists(fs::path(options.out_dir) / "config.yaml"));  // nothing written
+  options.overrides = {"algorithm.epochs=many"};
+  options.experiment_path = write_experiment("tiny_ppo.yaml", kTinyPpo);
+  try {
+    run_experiment(options);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("key 'algorithm.epochs' must be an integer, got 'many'"), std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace metarl
