@@ -8,6 +8,9 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "agents/policy.h"
+#include "agents/sampler.h"
+#include "agents/trainer.h"
 #include "envs/core/registry.h"
 #include "envs/mujoco/mujoco_env.h"
 #include "envs/vector_env.h"
@@ -90,16 +93,73 @@ double matmul_microseconds() {
   return seconds_since(start) * 1e6 / reps;
 }
 
+double rollout_steps_per_second(VectorEnv& venv, const Policy& policy, int64_t env_steps) {
+  venv.seed(1);
+  Sampler sampler(venv, policy, 1);
+  const int64_t steps = std::max<int64_t>(1, env_steps / venv.num_envs());
+  sampler.collect(1, policy.parameters());  // resets the envs outside the timed region
+  const auto start = Clock::now();
+  sampler.collect(steps, policy.parameters());
+  return double(steps * venv.num_envs()) / seconds_since(start);
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const size_t n = v.size();
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+double mean_metric(const std::vector<Metrics>& runs, const std::string& name) {
+  double sum = 0;
+  for (const auto& m : runs)
+    for (const auto& [key, value] : m)
+      if (key == name) sum += value;
+  return sum / runs.size();
+}
+
+// Times PPO iterations of the reference HalfCheetah configuration
+// (experiments/ppo/halfcheetah.yaml) and splits them into their parts.
+void bench_ppo_iteration(const BenchConfig& config, std::ostream& out) {
+  using nlohmann::json;
+  for (int threads : config.threads) {
+    torch::set_num_threads(threads);
+    VectorEnv venv("HalfCheetah", 8, threads);
+    torch::manual_seed(0);
+    TrainerConfig trainer_config;  // defaults are the reference run's PPO settings
+    trainer_config.anneal_learning_rate = true;
+    PolicyGradientTrainer trainer(venv, std::make_unique<GaussianMlpPolicy>(17, 6, MlpPolicyConfig{}),
+                                  trainer_config, 0, 100);
+    trainer.run_iteration();  // warm-up
+    std::vector<Metrics> runs;
+    for (int r = 0; r < std::max(3, config.repeats); ++r) runs.push_back(trainer.run_iteration());
+    const double total = mean_metric(runs, "iter_seconds");
+    const double env = mean_metric(runs, "env_seconds"), policy = mean_metric(runs, "policy_seconds");
+    const double sample = mean_metric(runs, "sample_seconds"), learn = mean_metric(runs, "learn_seconds");
+    out << json{{"bench", "ppo_iteration"},
+                {"env", "HalfCheetah"},
+                {"threads", threads},
+                {"num_envs", 8},
+                {"env_steps", 2048},
+                {"iterations", runs.size()},
+                {"iteration_seconds", total},
+                {"simulation_seconds", env},
+                {"policy_inference_seconds", policy},
+                {"sampler_other_seconds", sample - env - policy},
+                {"learner_seconds", learn},
+                {"simulation_share", env / total},
+                {"policy_share", policy / total},
+                {"learner_share", learn / total}}
+               .dump()
+        << std::endl;
+  }
+}
+
 }  // namespace
 
 void run_bench(const BenchConfig& config, std::ostream& out) {
   using nlohmann::json;
+  if (config.mode != "vector" && config.mode != "rollout" && config.mode != "ppo")
+    throw_env_error("bench: unknown mode '", config.mode, "' (known: vector, rollout, ppo)");
   for (const std::string& env_name : config.envs)  // fail before measuring anything
     if (!dynamic_cast<MujocoEnv*>(make_env(env_name).get()))
       throw_env_error("bench: env ", env_name, " is not a MuJoCo env (no raw loop to compare with)");
@@ -114,6 +174,8 @@ void run_bench(const BenchConfig& config, std::ostream& out) {
         << std::endl;
   }
 
+  if (config.mode == "ppo") return bench_ppo_iteration(config, out);
+
   for (const std::string& env_name : config.envs) {
     auto probe = make_env(env_name);
     auto* mujoco = dynamic_cast<MujocoEnv*>(probe.get());
@@ -127,13 +189,19 @@ void run_bench(const BenchConfig& config, std::ostream& out) {
       for (int n : config.num_envs) {
         VectorEnv venv(env_name, n, threads);
         const auto& vmodel = dynamic_cast<const MujocoEnv&>(venv.env(0));
+        torch::manual_seed(0);
+        const GaussianMlpPolicy policy(venv.obs_dim(), venv.act_dim(), MlpPolicyConfig{});  // 64x64 tanh
+        const bool rollout = config.mode == "rollout";
         std::vector<double> raw, vector, ratios;
         for (int r = 0; r < config.repeats; ++r) {
           auto time_raw = [&] {
             raw.push_back(raw_steps_per_second(vmodel.reference_model(), vmodel.frame_skip(),
                                                vmodel.max_episode_steps(), actions, budget, threads));
           };
-          auto time_vector = [&] { vector.push_back(vector_steps_per_second(venv, actions, budget)); };
+          auto time_vector = [&] {
+            vector.push_back(rollout ? rollout_steps_per_second(venv, policy, budget)
+                                     : vector_steps_per_second(venv, actions, budget));
+          };
           if (r % 2 == 0) {
             time_raw();
             time_vector();
@@ -145,12 +213,13 @@ void run_bench(const BenchConfig& config, std::ostream& out) {
         }
         // Rounded so that the JSON prints 0.955, not 0.95500000000000007.
         const auto rounded = [](double x, double scale) { return std::round(x * scale) / scale; };
-        out << json{{"env", env_name},
+        out << json{{"bench", rollout ? "rollout_64x64_policy" : "vector_env"},
+                    {"env", env_name},
                     {"threads", threads},
                     {"num_envs", n},
                     {"env_steps", budget},
                     {"repeats", config.repeats},
-                    {"vector_steps_per_s", rounded(median(vector), 1)},
+                    {rollout ? "rollout_steps_per_s" : "vector_steps_per_s", rounded(median(vector), 1)},
                     {"raw_steps_per_s", rounded(median(raw), 1)},
                     {"ratio", rounded(median(ratios), 1000)},
                     {"ratio_min", rounded(*std::min_element(ratios.begin(), ratios.end()), 1000)},

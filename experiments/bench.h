@@ -21,6 +21,9 @@ struct BenchConfig {
   // conditions, so the median of the per-pair ratios is the robust figure.
   int repeats = 5;
   bool blas_check = true;
+  // "vector": VectorEnv vs raw loop; "rollout": Sampler with a batched 64x64
+  // Gaussian MLP policy vs raw loop; "ppo": where one PPO iteration's time goes.
+  std::string mode = "vector";
 };
 
 void run_bench(const BenchConfig& config, std::ostream& out);

@@ -45,6 +45,7 @@ int run(int argc, char** argv) {
   bench->add_option("--num-envs", bench_config.num_envs, "numbers of envs")->capture_default_str();
   bench->add_option("--seconds", bench_config.seconds_per_loop, "target seconds per timed loop")
       ->capture_default_str();
+  bench->add_option("--mode", bench_config.mode, "vector | rollout | ppo")->capture_default_str();
   bench->add_option("--repeats", bench_config.repeats, "raw/vector timing pairs per configuration (median ratio reported)")
       ->capture_default_str();
 

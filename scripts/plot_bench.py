@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 def main(path, out):
     rows = [json.loads(l) for l in open(path) if l.strip().startswith("{")]
-    rows = [r for r in rows if "env" in r]
+    rows = [r for r in rows if "vector_steps_per_s" in r]
     if not rows:
         sys.exit(f"plot_bench: no measurements in {path}")
     envs = sorted({r["env"] for r in rows})

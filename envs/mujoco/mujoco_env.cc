@@ -97,19 +97,39 @@ void MujocoEnv::set_state(const double* qpos, const double* qvel) {
   mj_forward(model_, data_);
 }
 
+namespace {
+
+// The mjData arrays that mj_step reads before recomputing everything else:
+// positions, velocities, actuator activations, controls, the solver's warm
+// start and the applied forces. (The whole mjData buffer would be megabytes,
+// mostly constraint workspace.)
+template <typename Visit>
+void for_each_state_array(const mjModel* m, mjData* d, Visit visit) {
+  visit(d->qpos, m->nq);
+  visit(d->qvel, m->nv);
+  visit(d->act, m->na);
+  visit(d->ctrl, m->nu);
+  visit(d->qacc_warmstart, m->nv);
+  visit(d->qfrc_applied, m->nv);
+  visit(d->xfrc_applied, 6 * m->nbody);
+  visit(d->mocap_pos, 3 * m->nmocap);
+  visit(d->mocap_quat, 4 * m->nmocap);
+  visit(d->userdata, m->nuserdata);
+}
+
+}  // namespace
+
 void MujocoEnv::save_dynamic_state(std::string& out) const {
   append_bytes(out, &data_->time, sizeof data_->time);
-  append_bytes(out, &data_->nbuffer, sizeof data_->nbuffer);
-  append_bytes(out, data_->buffer, data_->nbuffer);
+  for_each_state_array(model_, data_, [&](const mjtNum* array, int n) { append_bytes(out, array, n * sizeof(mjtNum)); });
 }
 
 void MujocoEnv::load_dynamic_state(const std::string& in, size_t& offset) {
   read_bytes(in, offset, &data_->time, sizeof data_->time, name());
-  int nbuffer = 0;
-  read_bytes(in, offset, &nbuffer, sizeof nbuffer, name());
-  if (nbuffer != data_->nbuffer)
-    throw_env_error(name(), ": checkpoint physics state has ", nbuffer, " bytes, this model needs ", data_->nbuffer);
-  read_bytes(in, offset, data_->buffer, nbuffer, name());
+  for_each_state_array(model_, data_, [&](mjtNum* array, int n) { read_bytes(in, offset, array, n * sizeof(mjtNum), name()); });
+  // Recompute derived quantities (body positions...) so data() is consistent
+  // before the next step; mj_step recomputes them anyway.
+  mj_forward(model_, data_);
 }
 
 void MujocoEnv::reset_physics(Rng& rng) {

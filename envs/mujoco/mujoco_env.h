@@ -65,9 +65,9 @@ class MujocoEnv : public Env {
 
   mjData* data_mut() { return data_; }
 
-  // Physics state: simulation time and the whole mjData buffer (qpos, qvel,
-  // act, ctrl, warm-start accelerations...), so that stepping continues
-  // bit-exactly.
+  // Physics state: simulation time and the arrays mj_step starts from (qpos,
+  // qvel, act, ctrl, warm-start accelerations, applied forces), so that
+  // stepping continues bit-exactly.
   void save_dynamic_state(std::string& out) const override;
   void load_dynamic_state(const std::string& in, size_t& offset) override;
 
