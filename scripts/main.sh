@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The main job: installs the dependencies, builds metarl, then
-#  1. `metarl bench`: VectorEnv throughput against the raw MuJoCo loop on the
-#     same model (HalfCheetah and Ant, 1 and 2 threads, 1 to 64 envs);
-#  2. a short random-policy rollout report on each MAML task family.
-# Everything goes to out/main/ (JSON lines, bench.png) as well as to the terminal.
+#  1. trains PPO on HalfCheetah for 300k env steps (experiments/quickstart.yaml)
+#     into out/quickstart/: config.yaml, metrics.csv, summary.json,
+#     checkpoints/, plots/learning_curve.png. Re-running resumes/finishes it;
+#  2. `metarl bench`: VectorEnv and rollout throughput against the raw MuJoCo
+#     loop on the same model, in the same run (out/main/*.jsonl, bench.png);
+#  3. a random-policy rollout report on each MAML task family (out/main/rollouts.jsonl).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,15 +15,22 @@ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
 cmake --build "$build_dir" --parallel "$(nproc)" --target metarl
 metarl="$build_dir/experiments/metarl"
 
+echo "== 1. PPO on HalfCheetah, 300k env steps (experiments/quickstart.yaml) =="
+"$metarl" run experiments/quickstart.yaml --out out/quickstart
+cat out/quickstart/summary.json
+
 out=out/main
 mkdir -p "$out"
-echo "== metarl bench (one JSON object per measurement) =="
-"$metarl" bench | tee "$out/bench.jsonl.tmp"
+echo "== 2. metarl bench: VectorEnv and rollouts vs the raw MuJoCo loop =="
+"$metarl" bench --num-envs 1 4 16 64 > "$out/bench.jsonl.tmp"
 mv "$out/bench.jsonl.tmp" "$out/bench.jsonl"
 /usr/bin/python3 scripts/bench_table.py "$out/bench.jsonl"
 /usr/bin/python3 scripts/plot_bench.py "$out/bench.jsonl" "$out/bench.png"
+"$metarl" bench --mode rollout --env Ant --threads 2 --num-envs 16 64 > "$out/rollout_bench.jsonl.tmp"
+mv "$out/rollout_bench.jsonl.tmp" "$out/rollout_bench.jsonl"
+/usr/bin/python3 scripts/bench_table.py "$out/rollout_bench.jsonl"
 
-echo "== random-policy rollouts, one sampled task per env =="
+echo "== 3. random-policy rollouts, one sampled task per env =="
 : > "$out/rollouts.jsonl.tmp"
 run_rollout() {
   "$metarl" rollout --num-envs 8 --threads 2 --episodes 2 --seed 0 "$@" | tail -n 1 | tee -a "$out/rollouts.jsonl.tmp"
@@ -33,4 +42,4 @@ run_rollout --env Ant --family AntVel --env-options max_episode_steps=200
 run_rollout --env Ant --family AntDir --env-options max_episode_steps=200
 run_rollout --env Ant --family AntGoal --env-options max_episode_steps=200
 mv "$out/rollouts.jsonl.tmp" "$out/rollouts.jsonl"
-echo "results in $out/"
+echo "learning curve: out/quickstart/plots/learning_curve.png; benchmarks: $out/"
