@@ -38,6 +38,40 @@ void append_mlp_params(Params& params, const std::vector<int64_t>& sizes, double
   }
 }
 
+Params stack_params(const std::vector<Params>& per_group) {
+  TORCH_CHECK(!per_group.empty(), "stack_params: no groups");
+  Params stacked;
+  for (size_t i = 0; i < per_group[0].size(); ++i) {
+    std::vector<torch::Tensor> parts;
+    for (const auto& params : per_group) parts.push_back(params.at(i));
+    stacked.push_back(torch::stack(parts));
+  }
+  return stacked;
+}
+
+DiagGaussian Policy::step_grouped(const torch::Tensor& obs, const torch::Tensor& episode_start, PolicyState& state,
+                                  const Params& stacked, int64_t groups) const {
+  const int64_t n = obs.size(0);
+  TORCH_CHECK(groups > 0 && n % groups == 0, "step_grouped: ", n, " envs do not split into ", groups, " groups");
+  const int64_t b = n / groups;
+  std::vector<torch::Tensor> means, log_stds, hs, cs;
+  for (int64_t g = 0; g < groups; ++g) {
+    Params params;
+    for (const auto& t : stacked) params.push_back(t[g]);
+    PolicyState part;
+    if (state.h.defined()) part = {state.h.narrow(0, g * b, b), state.c.narrow(0, g * b, b)};
+    const DiagGaussian d = step(obs.narrow(0, g * b, b), episode_start.narrow(0, g * b, b), part, params);
+    means.push_back(d.mean);
+    log_stds.push_back(d.log_std.expand_as(d.mean));
+    if (part.h.defined()) {
+      hs.push_back(part.h);
+      cs.push_back(part.c);
+    }
+  }
+  if (!hs.empty()) state = {torch::cat(hs), torch::cat(cs)};
+  return {torch::cat(means), torch::cat(log_stds)};
+}
+
 namespace {
 
 torch::Tensor log_std_param(int act_dim, double init_std) {
@@ -76,6 +110,22 @@ DiagGaussian GaussianMlpPolicy::forward(const torch::Tensor& obs, const Params& 
   check_params(params, params_, "GaussianMlpPolicy");
   const size_t layers = config_.hidden.size() + 1;
   return {mlp_forward(obs, params, 0, layers, config_.activation), params.back()};
+}
+
+DiagGaussian GaussianMlpPolicy::step_grouped(const torch::Tensor& obs, const torch::Tensor&, PolicyState&,
+                                             const Params& stacked, int64_t groups) const {
+  check_params(stacked, params_, "GaussianMlpPolicy");
+  const int64_t n = obs.size(0);
+  TORCH_CHECK(groups > 0 && n % groups == 0, "step_grouped: ", n, " envs do not split into ", groups, " groups");
+  torch::Tensor x = obs.reshape({groups, n / groups, obs.size(1)});
+  const size_t layers = config_.hidden.size() + 1;
+  for (size_t l = 0; l < layers; ++l) {
+    // x [G, B, in] · W^T [G, in, out] + b [G, 1, out]
+    x = torch::baddbmm(stacked[2 * l + 1].unsqueeze(1), x, stacked[2 * l].transpose(1, 2));
+    if (l + 1 < layers) x = activate(x, config_.activation);
+  }
+  const auto log_std = stacked.back().unsqueeze(1).expand_as(x);
+  return {x.reshape({n, -1}), log_std.reshape({n, -1})};
 }
 
 DiagGaussian GaussianMlpPolicy::step(const torch::Tensor& obs, const torch::Tensor&, PolicyState&,

@@ -51,6 +51,13 @@ class Policy {
   virtual DiagGaussian step(const torch::Tensor& obs, const torch::Tensor& episode_start, PolicyState& state,
                             const Params& params) const = 0;
 
+  // One acting step for G groups of envs, each group with its own parameters
+  // (MAML's adapted policies, one per task). obs [G*B, obs_dim]: group g is
+  // rows [g*B, (g+1)*B). `stacked` comes from stack_params. The default
+  // evaluates group by group; GaussianMlpPolicy does all groups in one call.
+  virtual DiagGaussian step_grouped(const torch::Tensor& obs, const torch::Tensor& episode_start, PolicyState& state,
+                                    const Params& stacked, int64_t groups) const;
+
   // A whole batch laid out [T, N, obs_dim] -> distributions [T, N, act_dim].
   // Recurrent policies unroll from `initial` (the state before t = 0).
   virtual DiagGaussian evaluate(const torch::Tensor& obs, const torch::Tensor& episode_start,
@@ -82,6 +89,9 @@ class GaussianMlpPolicy : public Policy {
   DiagGaussian evaluate(const torch::Tensor& obs, const torch::Tensor& episode_start, const PolicyState& initial,
                         const Params& params) const override;
   DiagGaussian forward(const torch::Tensor& obs, const Params& params) const;
+  // All groups at once with batched matrix products.
+  DiagGaussian step_grouped(const torch::Tensor& obs, const torch::Tensor& episode_start, PolicyState& state,
+                            const Params& stacked, int64_t groups) const override;
 
  private:
   MlpPolicyConfig config_;
@@ -115,6 +125,10 @@ class LstmPolicy : public Policy {
                      const Params& params) const;
   LstmPolicyConfig config_;
 };
+
+// Parameters of G policies stacked along a new leading dimension: tensor i of
+// the result is [G, ...shape of tensor i].
+Params stack_params(const std::vector<Params>& per_group);
 
 // Functional MLP: hidden layers with `activation`, linear output. `params`
 // holds [W1, b1, ..., Wk, bk] starting at `offset`; `layers` = number of

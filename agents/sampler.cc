@@ -55,17 +55,59 @@ void Sampler::begin_fresh_episodes() {
 
 EpisodeBatch Sampler::collect(int64_t steps, const Params& params) {
   if (!started_) begin_fresh_episodes();
-  return run(steps, params, /*single_episode=*/false);
+  return run(steps, params, {}, 0, /*single_episode=*/false);
 }
 
 EpisodeBatch Sampler::collect_episodes(int64_t horizon, const Params& params) {
   begin_fresh_episodes();
-  EpisodeBatch batch = run(horizon, params, /*single_episode=*/true);
+  EpisodeBatch batch = run(horizon, params, {}, 0, /*single_episode=*/true);
   started_ = false;  // the envs are mid-way through second episodes: start afresh next time
   return batch;
 }
 
-EpisodeBatch Sampler::run(int64_t steps, const Params& params, bool single_episode) {
+EpisodeBatch Sampler::collect_episodes_grouped(int64_t horizon, const std::vector<Params>& per_group) {
+  const int64_t groups = static_cast<int64_t>(per_group.size());
+  TORCH_CHECK(groups > 0 && env_.num_envs() % groups == 0, "Sampler: ", env_.num_envs(),
+              " envs do not split into ", groups, " groups");
+  Params stacked;
+  {
+    torch::NoGradGuard no_grad;
+    stacked = stack_params(per_group);
+  }
+  begin_fresh_episodes();
+  EpisodeBatch batch = run(horizon, {}, stacked, groups, /*single_episode=*/true);
+  started_ = false;
+  return batch;
+}
+
+EpisodeBatch EpisodeBatch::select_envs(int64_t begin, int64_t count) const {
+  EpisodeBatch b;
+  b.observations = observations.narrow(1, begin, count);
+  b.next_observations = next_observations.narrow(1, begin, count);
+  b.actions = actions.narrow(1, begin, count);
+  b.log_probs = log_probs.narrow(1, begin, count);
+  b.rewards = rewards.narrow(1, begin, count);
+  b.terminated = terminated.narrow(1, begin, count);
+  b.truncated = truncated.narrow(1, begin, count);
+  b.episode_end = episode_end.narrow(1, begin, count);
+  b.episode_starts = episode_starts.narrow(1, begin, count);
+  b.masks = masks.narrow(1, begin, count);
+  b.timesteps = timesteps.narrow(1, begin, count);
+  b.infos = infos.narrow(1, begin, count);
+  b.info_names = info_names;
+  if (initial_state.h.defined())
+    b.initial_state = {initial_state.h.narrow(0, begin, count), initial_state.c.narrow(0, begin, count)};
+  for (size_t k = 0; k < episode_envs.size(); ++k) {
+    if (episode_envs[k] < begin || episode_envs[k] >= begin + count) continue;
+    b.episode_returns.push_back(episode_returns[k]);
+    b.episode_lengths.push_back(episode_lengths[k]);
+    b.episode_envs.push_back(episode_envs[k] - begin);
+  }
+  return b;
+}
+
+EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& stacked, int64_t groups,
+                          bool single_episode) {
   TORCH_CHECK(steps > 0, "Sampler: steps must be positive, got ", steps);
   torch::NoGradGuard no_grad;
   const int64_t n = env_.num_envs(), obs_dim = env_.obs_dim(), act_dim = env_.act_dim(), info_dim = env_.info_dim();
@@ -95,7 +137,8 @@ EpisodeBatch Sampler::run(int64_t steps, const Params& params, bool single_episo
     times_.other_seconds += seconds_since(start);
 
     start = Clock::now();
-    const DiagGaussian dist = policy_.step(obs, episode_starts_, policy_state_, params);
+    const DiagGaussian dist = groups > 0 ? policy_.step_grouped(obs, episode_starts_, policy_state_, stacked, groups)
+                                         : policy_.step(obs, episode_starts_, policy_state_, params);
     const auto actions = dist.sample(generator_);
     const auto log_probs = dist.log_prob(actions);
     const auto clipped = torch::max(torch::min(actions, action_high_), action_low_).contiguous();
@@ -135,6 +178,7 @@ EpisodeBatch Sampler::run(int64_t steps, const Params& params, bool single_episo
       if (ended_ptr[i] > 0 && active_ptr[i] > 0) {
         b.episode_returns.push_back(running_returns_[i].item<double>());
         b.episode_lengths.push_back(static_cast<int64_t>(timesteps_[i].item<float>()) + 1);
+        b.episode_envs.push_back(i);
       }
     }
     running_returns_ *= (1.0 - ended).to(torch::kFloat64);

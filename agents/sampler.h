@@ -36,10 +36,15 @@ struct EpisodeBatch {
   // Episodes that ended inside the batch (masked steps only).
   std::vector<double> episode_returns;
   std::vector<int64_t> episode_lengths;
+  std::vector<int64_t> episode_envs;  // which env each of those episodes ran in
 
   int64_t horizon() const { return rewards.size(0); }
   int64_t num_envs() const { return rewards.size(1); }
   int64_t env_steps() const { return static_cast<int64_t>(masks.sum().item<double>()); }
+
+  // The columns [begin, begin + count) of the batch (one task's envs), with
+  // the episodes that ran there (env indices renumbered from 0).
+  EpisodeBatch select_envs(int64_t begin, int64_t count) const;
 };
 
 struct SamplerTimes {
@@ -61,6 +66,10 @@ class Sampler {
   // Fixed episodes: resets every env and runs until each has finished one
   // episode or `horizon` steps passed; steps after an env's episode are masked.
   EpisodeBatch collect_episodes(int64_t horizon, const Params& params);
+  // The same with one parameter set per group of envs: the N envs split into
+  // per_group.size() contiguous groups of equal size (MAML: one group per
+  // task, acting with that task's adapted parameters).
+  EpisodeBatch collect_episodes_grouped(int64_t horizon, const std::vector<Params>& per_group);
 
   const SamplerTimes& times() const { return times_; }
   void reset_times() { times_ = {}; }
@@ -71,7 +80,8 @@ class Sampler {
   void load_state(const std::vector<torch::Tensor>& state);
 
  private:
-  EpisodeBatch run(int64_t steps, const Params& params, bool single_episode);
+  // `params` for every env, or `stacked` (stack_params) split over `groups`.
+  EpisodeBatch run(int64_t steps, const Params& params, const Params& stacked, int64_t groups, bool single_episode);
   torch::Tensor policy_input(const torch::Tensor& raw) const;
   void begin_fresh_episodes();
 

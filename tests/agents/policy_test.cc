@@ -111,3 +111,35 @@ TEST(MlpValueFunction, ShapesAndFunctionalParameters) {
 
 }  // namespace
 }  // namespace metarl
+
+namespace metarl {
+namespace {
+
+TEST(Policy, GroupedStepEqualsOneStepPerGroup) {
+  torch::manual_seed(6);
+  GaussianMlpPolicy mlp(5, 2, MlpPolicyConfig{});
+  LstmPolicy lstm(5, 2, LstmPolicyConfig{});
+  for (const Policy* policy : {static_cast<const Policy*>(&mlp), static_cast<const Policy*>(&lstm)}) {
+    SCOPED_TRACE(policy->describe());
+    std::vector<Params> groups;
+    for (int g = 0; g < 3; ++g) {
+      Params p;
+      for (const auto& t : policy->parameters()) p.push_back(t.detach() + 0.1 * torch::randn_like(t));
+      groups.push_back(p);
+    }
+    const auto obs = torch::randn({12, 5});
+    const auto starts = torch::ones({12});
+    PolicyState grouped_state;
+    const DiagGaussian grouped = policy->step_grouped(obs, starts, grouped_state, stack_params(groups), 3);
+    for (int g = 0; g < 3; ++g) {
+      PolicyState state;
+      const DiagGaussian one = policy->step(obs.narrow(0, 4 * g, 4), starts.narrow(0, 4 * g, 4), state, groups[g]);
+      EXPECT_TRUE(torch::allclose(grouped.mean.narrow(0, 4 * g, 4), one.mean, 1e-5, 1e-6));
+      EXPECT_TRUE(torch::allclose(grouped.log_std.narrow(0, 4 * g, 4), one.log_std.expand_as(one.mean)));
+      if (policy->recurrent()) EXPECT_TRUE(torch::allclose(grouped_state.h.narrow(0, 4 * g, 4), state.h, 1e-5, 1e-6));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace metarl

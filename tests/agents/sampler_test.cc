@@ -107,3 +107,34 @@ TEST(Sampler, NormaliserSeesRawObservationsAndPolicyNormalisedOnes) {
 
 }  // namespace
 }  // namespace metarl
+
+namespace metarl {
+namespace {
+
+TEST(Sampler, GroupedEpisodesActWithEachGroupsParametersAndSplitByTask) {
+  torch::manual_seed(7);
+  VectorEnv env("Navigation2D", 4, 2, Options::parse("max_episode_steps=10"));
+  MlpPolicyConfig config;
+  config.init_std = 1e-4;
+  GaussianMlpPolicy policy(2, 2, config);
+  // Group 0 moves right, group 1 moves left: only the output bias differs.
+  Params right = policy.parameters(), left = policy.parameters();
+  right[right.size() - 2] = torch::tensor({5.0f, 0.0f});
+  left[left.size() - 2] = torch::tensor({-5.0f, 0.0f});
+  Sampler sampler(env, policy, 8);
+  const EpisodeBatch b = sampler.collect_episodes_grouped(10, {right, left});
+  EXPECT_NEAR(b.next_observations[9][0][0].item<float>(), 1.0f, 1e-3);   // 10 steps of +0.1
+  EXPECT_NEAR(b.next_observations[9][3][0].item<float>(), -1.0f, 1e-3);  // 10 steps of -0.1
+  const EpisodeBatch second = b.select_envs(2, 2);
+  EXPECT_EQ(second.num_envs(), 2);
+  EXPECT_TRUE(torch::equal(second.rewards, b.rewards.narrow(1, 2, 2)));
+  ASSERT_EQ(second.episode_returns.size(), 2u);
+  for (size_t k = 0; k < 2; ++k) {
+    const int64_t env_index = second.episode_envs[k];
+    EXPECT_NEAR(second.episode_returns[k], second.rewards.select(1, env_index).sum().item<float>(), 1e-4);
+  }
+  EXPECT_THROW(sampler.collect_episodes_grouped(10, {right, left, right}), c10::Error);
+}
+
+}  // namespace
+}  // namespace metarl
