@@ -33,14 +33,14 @@ std::deque<double> tensor_deque(const torch::Tensor& t) {
   return out;
 }
 
+}  // namespace
+
 void write_tensors(torch::serialize::OutputArchive& archive, const std::string& prefix,
                    const std::vector<torch::Tensor>& tensors) {
   archive.write(prefix + "/count", torch::tensor(int64_t(tensors.size())));
   for (size_t i = 0; i < tensors.size(); ++i) archive.write(prefix + "/" + std::to_string(i), tensors[i].detach());
 }
 
-// Always reads into a fresh tensor: reading into a defined one calls set_(),
-// which fails when the sizes differ.
 torch::Tensor read_tensor(torch::serialize::InputArchive& archive, const std::string& key) {
   torch::Tensor t;
   archive.read(key, t);
@@ -53,8 +53,6 @@ std::vector<torch::Tensor> read_tensors(torch::serialize::InputArchive& archive,
   return out;
 }
 
-// Copies checkpoint values into existing parameters, keeping the tensors (the
-// optimisers hold references to them).
 void copy_into(Params& params, const std::vector<torch::Tensor>& values, const std::string& what) {
   if (params.size() != values.size())
     throw std::runtime_error("checkpoint: " + what + " has " + std::to_string(values.size()) +
@@ -68,7 +66,14 @@ void copy_into(Params& params, const std::vector<torch::Tensor>& values, const s
   }
 }
 
-}  // namespace
+void save_archive_atomically(torch::serialize::OutputArchive& archive, const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  archive.save_to(tmp);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error("cannot write checkpoint " + path);
+  }
+}
 
 PolicyGradientTrainer::PolicyGradientTrainer(VectorEnv& env, std::unique_ptr<Policy> policy,
                                              const TrainerConfig& config, uint64_t seed, int64_t total_iterations)
@@ -224,12 +229,7 @@ void PolicyGradientTrainer::save_checkpoint(const std::string& path) const {
     archive.write("value_optimizer", opt);
     archive.write("value_generator", value_regression_->generator().get_state());
   }
-  const std::string tmp = path + ".tmp";
-  archive.save_to(tmp);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error("cannot write checkpoint " + path);
-  }
+  save_archive_atomically(archive, path);
 }
 
 void PolicyGradientTrainer::load_checkpoint(const std::string& path) {

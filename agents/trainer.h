@@ -40,22 +40,46 @@ struct TrainerConfig {
   ValueRegressionConfig value;  // for trpo/vpg with the mlp baseline
 };
 
-class PolicyGradientTrainer {
+// What `metarl run` drives: one iteration at a time, resumable from a checkpoint.
+class IterativeTrainer {
+ public:
+  virtual ~IterativeTrainer() = default;
+  // One iteration; the metrics include iteration, env_steps, iter_seconds and mean_return.
+  virtual Metrics run_iteration() = 0;
+  virtual int64_t iteration() const = 0;
+  virtual int64_t env_steps() const = 0;
+  virtual Policy& policy() = 0;
+  virtual void save_checkpoint(const std::string& path) const = 0;  // atomic
+  virtual void load_checkpoint(const std::string& path) = 0;
+};
+
+// Writes a serialised archive to path.tmp, then renames it over `path`.
+void save_archive_atomically(torch::serialize::OutputArchive& archive, const std::string& path);
+// Reads one tensor into a fresh tensor (reading into a defined one calls
+// set_(), which fails when the sizes differ).
+torch::Tensor read_tensor(torch::serialize::InputArchive& archive, const std::string& key);
+// Numbered tensors under `prefix` ("policy/0", "policy/1", ... and "policy/count").
+void write_tensors(torch::serialize::OutputArchive& archive, const std::string& prefix,
+                   const std::vector<torch::Tensor>& tensors);
+std::vector<torch::Tensor> read_tensors(torch::serialize::InputArchive& archive, const std::string& prefix);
+// Copies checkpoint values into existing parameters (optimisers keep references to them).
+void copy_into(Params& params, const std::vector<torch::Tensor>& values, const std::string& what);
+
+class PolicyGradientTrainer : public IterativeTrainer {
  public:
   PolicyGradientTrainer(VectorEnv& env, std::unique_ptr<Policy> policy, const TrainerConfig& config, uint64_t seed,
                         int64_t total_iterations);
 
-  // One iteration; returns its metrics (see metric_names()).
-  Metrics run_iteration();
-  int64_t iteration() const { return iteration_; }
-  int64_t env_steps() const { return env_steps_; }
-  Policy& policy() { return *policy_; }
+  Metrics run_iteration() override;
+  int64_t iteration() const override { return iteration_; }
+  int64_t env_steps() const override { return env_steps_; }
+  Policy& policy() override { return *policy_; }
   const RunningNormalizer* observation_normalizer() const {
     return config_.normalize_observations ? &obs_normalizer_ : nullptr;
   }
 
-  void save_checkpoint(const std::string& path) const;  // written to path.tmp, then renamed
-  void load_checkpoint(const std::string& path);
+  void save_checkpoint(const std::string& path) const override;
+  void load_checkpoint(const std::string& path) override;
 
  private:
   struct Advantages {

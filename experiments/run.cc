@@ -19,6 +19,7 @@
 #include "envs/vector_env.h"
 #include "experiments/config.h"
 #include "experiments/io.h"
+#include "meta/maml_trainer.h"
 
 #ifndef METARL_SOURCE_DIR
 #error "METARL_SOURCE_DIR must be defined by the build"
@@ -52,11 +53,12 @@ Options to_options(const std::map<std::string, std::string>& values) {
   return options;
 }
 
-EnvSettings read_env(ExperimentConfig& cfg) {
+// fixed_num_envs > 0: the algorithm decides the number of envs (MAML: tasks x episodes).
+EnvSettings read_env(ExperimentConfig& cfg, int64_t fixed_num_envs) {
   EnvSettings s;
   s.name = cfg.get_string_required("env.name");
   s.options = to_options(cfg.get_string_map("env.options"));
-  s.num_envs = cfg.get_int("env.num_envs", 8);
+  s.num_envs = fixed_num_envs > 0 ? fixed_num_envs : cfg.get_int("env.num_envs", 8);
   s.task_family = cfg.get_string("env.task_family", "");
   s.family_options = to_options(cfg.get_string_map("env.family_options"));
   s.task = cfg.get_string("env.task", "");
@@ -92,9 +94,45 @@ PolicySettings read_policy(ExperimentConfig& cfg) {
   return s;
 }
 
-TrainerConfig read_trainer(ExperimentConfig& cfg) {
+MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
+  MamlConfig m;
+  m.pretrain = name == "maml_pretrain";
+  m.tasks_per_batch = cfg.get_int("algorithm.tasks_per_batch", m.tasks_per_batch);
+  m.episodes_per_task = cfg.get_int("algorithm.episodes_per_task", m.episodes_per_task);
+  if (!m.pretrain) {
+    m.inner.steps = cfg.get_int("algorithm.inner_steps", m.inner.steps);
+    m.inner.step_size = cfg.get_double("algorithm.inner_lr", m.inner.step_size);
+    m.inner.normalize_advantages = cfg.get_bool("algorithm.normalize_inner_advantages", m.inner.normalize_advantages);
+    try {
+      m.inner.meta_gradient = parse_meta_gradient(cfg.get_string("algorithm.meta_gradient", "exact"));
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(cfg.source() + ": algorithm.meta_gradient: " + e.what());
+    }
+  }
+  m.outer.normalize_advantages = cfg.get_bool("algorithm.normalize_outer_advantages", m.outer.normalize_advantages);
+  m.gamma = cfg.get_double("algorithm.gamma", m.gamma);
+  m.gae_lambda = cfg.get_double("algorithm.gae_lambda", m.gae_lambda);
+  m.outer_optimizer = cfg.get_string("algorithm.outer", m.outer_optimizer);
+  if (m.outer_optimizer == "trpo") {
+    m.trpo.max_kl = cfg.get_double("algorithm.max_kl", m.trpo.max_kl);
+    m.trpo.cg_iterations = cfg.get_int("algorithm.cg_iterations", m.trpo.cg_iterations);
+    m.trpo.cg_damping = cfg.get_double("algorithm.cg_damping", m.trpo.cg_damping);
+    m.trpo.backtrack_ratio = cfg.get_double("algorithm.backtrack_ratio", m.trpo.backtrack_ratio);
+    m.trpo.max_backtracks = cfg.get_int("algorithm.max_backtracks", m.trpo.max_backtracks);
+  } else if (m.outer_optimizer == "ppo") {
+    m.ppo_learning_rate = cfg.get_double("algorithm.learning_rate", m.ppo_learning_rate);
+    m.ppo_epochs = cfg.get_int("algorithm.epochs", m.ppo_epochs);
+    m.outer.clip_range = cfg.get_double("algorithm.clip_range", 0.2);
+    if (!m.pretrain) m.learn_step_sizes = cfg.get_bool("algorithm.learn_inner_lr", m.learn_step_sizes);
+  } else {
+    throw ConfigError(cfg.source() + ": algorithm.outer '" + m.outer_optimizer + "' is unknown (known: trpo, ppo)");
+  }
+  return m;
+}
+
+TrainerConfig read_trainer(ExperimentConfig& cfg, const std::string& name) {
   TrainerConfig t;
-  t.algorithm = cfg.get_string_required("algorithm.name");
+  t.algorithm = name;
   t.steps_per_iteration = cfg.get_int("algorithm.steps_per_iteration", t.steps_per_iteration);
   t.fixed_episodes = cfg.get_bool("algorithm.fixed_episodes", t.fixed_episodes);
   t.gamma = cfg.get_double("algorithm.gamma", t.gamma);
@@ -125,7 +163,8 @@ TrainerConfig read_trainer(ExperimentConfig& cfg) {
   } else if (t.algorithm == "vpg") {
     t.vpg.learning_rate = cfg.get_double("algorithm.learning_rate", t.vpg.learning_rate);
   } else {
-    throw ConfigError(cfg.source() + ": algorithm.name '" + t.algorithm + "' is unknown (known: ppo, trpo, vpg)");
+    throw ConfigError(cfg.source() + ": algorithm.name '" + t.algorithm +
+                      "' is unknown (known: ppo, trpo, vpg, maml, maml_pretrain)");
   }
   if (t.algorithm != "ppo" && t.baseline == "mlp") {
     t.value.learning_rate = cfg.get_double("algorithm.value_learning_rate", t.value.learning_rate);
@@ -182,9 +221,21 @@ std::string run_experiment(const RunOptions& options) {
   const std::string name = cfg.get_string("name", fs::path(options.experiment_path).stem().string());
   const int64_t seed = cfg.get_int("seed", 0);
   const int64_t threads = cfg.get_int("threads", 2);
-  const EnvSettings env_settings = read_env(cfg);
+  const std::string algorithm = cfg.get_string_required("algorithm.name");
+  const bool meta = algorithm == "maml" || algorithm == "maml_pretrain";
+  TrainerConfig trainer_config;
+  MamlConfig maml_config;
+  if (meta)
+    maml_config = read_maml(cfg, algorithm);
+  else
+    trainer_config = read_trainer(cfg, algorithm);
+  const EnvSettings env_settings =
+      read_env(cfg, meta ? maml_config.tasks_per_batch * maml_config.episodes_per_task : 0);
+  if (meta && env_settings.task_family.empty())
+    throw ConfigError(cfg.source() + ": " + algorithm + " needs env.task_family");
+  if (meta && !env_settings.task.empty())
+    throw ConfigError(cfg.source() + ": " + algorithm + " samples its tasks; remove env.task");
   const PolicySettings policy_settings = read_policy(cfg);
-  const TrainerConfig trainer_config = read_trainer(cfg);
   const int64_t total_env_steps = cfg.get_int("training.total_env_steps", 100000);
   const int64_t checkpoint_every = cfg.get_int("training.checkpoint_every", 10);
   cfg.reject_unknown();
@@ -214,7 +265,9 @@ std::string run_experiment(const RunOptions& options) {
   std::unique_ptr<TaskFamily> family;
   if (!env_settings.task_family.empty()) {
     family = make_task_family(env_settings.task_family, env_settings.family_options);
-    if (!env_settings.task.empty()) {
+    if (meta) {
+      // The trainer assigns a new meta-batch of tasks every iteration.
+    } else if (!env_settings.task.empty()) {
       const Task task = Task::parse(env_settings.task);
       for (int i = 0; i < env.num_envs(); ++i) env.set_task(i, *family, task);
     } else {
@@ -229,11 +282,18 @@ std::string run_experiment(const RunOptions& options) {
   else
     policy = std::make_unique<GaussianMlpPolicy>(env.obs_dim(), env.act_dim(), policy_settings.mlp);
 
-  const int64_t steps_per_iteration =
-      trainer_config.fixed_episodes ? env.num_envs() * env.env(0).max_episode_steps()  // at most
-                                    : trainer_config.steps_per_iteration / env.num_envs() * env.num_envs();
-  const int64_t planned_iterations = (total_env_steps + steps_per_iteration - 1) / steps_per_iteration;
-  PolicyGradientTrainer trainer(env, std::move(policy), trainer_config, uint64_t(seed), planned_iterations);
+  std::unique_ptr<IterativeTrainer> trainer_ptr;
+  if (meta) {
+    trainer_ptr = std::make_unique<MamlTrainer>(env, std::move(family), std::move(policy), maml_config, uint64_t(seed));
+  } else {
+    const int64_t steps_per_iteration =
+        trainer_config.fixed_episodes ? env.num_envs() * env.env(0).max_episode_steps()  // at most
+                                      : trainer_config.steps_per_iteration / env.num_envs() * env.num_envs();
+    const int64_t planned_iterations = (total_env_steps + steps_per_iteration - 1) / steps_per_iteration;
+    trainer_ptr = std::make_unique<PolicyGradientTrainer>(env, std::move(policy), trainer_config, uint64_t(seed),
+                                                          planned_iterations);
+  }
+  IterativeTrainer& trainer = *trainer_ptr;
   if (resuming) trainer.load_checkpoint(checkpoint.string());
 
   const bool interactive = isatty(STDERR_FILENO) && !std::getenv("CI");
@@ -286,7 +346,7 @@ std::string run_experiment(const RunOptions& options) {
                             {"config", fs::path(options.experiment_path).string()},
                             {"env", env_settings.name},
                             {"task_family", env_settings.task_family},
-                            {"algorithm", trainer_config.algorithm},
+                            {"algorithm", algorithm},
                             {"policy", trainer.policy().describe()},
                             {"seed", seed},
                             {"threads", threads},

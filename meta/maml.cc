@@ -108,8 +108,15 @@ torch::Tensor meta_loss(const Policy& policy, const Params& theta, const std::ve
       weight = 1.0 / (std + 1e-8);
       advantages = (advantages - valid_adv.mean()) * valid.masks;
     }
-    const auto weighted = outer.importance_weights ? torch::exp(log_probs - valid.log_probs) * advantages
-                                                   : log_probs * advantages;
+    torch::Tensor weighted;
+    if (!outer.importance_weights) {
+      weighted = log_probs * advantages;
+    } else {
+      const auto ratio = torch::exp(log_probs - valid.log_probs);
+      weighted = ratio * advantages;
+      if (outer.clip_range > 0)
+        weighted = torch::min(weighted, torch::clamp(ratio, 1.0 - outer.clip_range, 1.0 + outer.clip_range) * advantages);
+    }
     torch::Tensor objective = masked_mean(weighted, valid.masks);
     if (inner.meta_gradient == MetaGradient::kExact) {
       const double steps_per_episode = valid.masks.sum().item<double>() / std::max<size_t>(1, valid.episode_returns.size());

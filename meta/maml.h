@@ -73,6 +73,7 @@ Params adapt(const Policy& policy, const Params& theta, const MetaTask& task, co
 struct OuterConfig {
   bool normalize_advantages = true;  // standardise validation advantages per task
   bool importance_weights = true;    // ratio π_new / π_sampling (TRPO/PPO surrogates); false: plain log π · A
+  double clip_range = 0.0;           // > 0: PPO's clipped objective min(r A, clip(r, 1 ± ε) A)
 };
 
 // Σ over tasks (mean) of the outer loss of each task, as a value to minimise:

@@ -1,0 +1,234 @@
+#include "meta/maml_trainer.h"
+
+#include <chrono>
+#include <numeric>
+#include <stdexcept>
+
+#include "agents/gae.h"
+#include "agents/vpg.h"
+
+namespace metarl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+double mean_of(const std::vector<double>& v) {
+  return v.empty() ? std::nan("") : std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
+}
+
+Params detached(const Params& params) {
+  Params out;
+  for (const auto& p : params) out.push_back(p.detach());
+  return out;
+}
+
+}  // namespace
+
+torch::Tensor task_advantages(const EpisodeBatch& b, double gamma, double lambda) {
+  torch::NoGradGuard no_grad;
+  LinearFeatureBaseline baseline;
+  const auto returns = discounted_returns(b.rewards, b.episode_end, b.masks, gamma);
+  baseline.fit(b.observations, b.timesteps, returns, b.masks);
+  const auto values = baseline.predict(b.observations, b.timesteps);
+  const auto next_values = baseline.predict(b.next_observations, b.timesteps + 1.0);
+  return gae_advantages(b.rewards, values, next_values, b.episode_end, b.episode_end, b.masks, gamma, lambda);
+}
+
+MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std::unique_ptr<Policy> policy,
+                         const MamlConfig& config, uint64_t seed)
+    : env_(env),
+      family_(std::move(family)),
+      policy_(std::move(policy)),
+      config_(config),
+      horizon_(env.env(0).max_episode_steps()),
+      task_rng_(derive_seed(seed, 0x7a5c)) {
+  if (config.tasks_per_batch < 1 || config.episodes_per_task < 1)
+    throw std::invalid_argument("maml: tasks_per_batch and episodes_per_task must be >= 1");
+  if (env.num_envs() != config.tasks_per_batch * config.episodes_per_task)
+    throw std::invalid_argument("maml: the VectorEnv has " + std::to_string(env.num_envs()) + " envs, expected " +
+                                std::to_string(config.tasks_per_batch * config.episodes_per_task));
+  if (config.outer_optimizer != "trpo" && config.outer_optimizer != "ppo")
+    throw std::invalid_argument("maml: unknown outer optimizer '" + config.outer_optimizer + "' (known: trpo, ppo)");
+  if (config.learn_step_sizes && config.outer_optimizer != "ppo")
+    throw std::invalid_argument("maml: learned step sizes need the ppo outer optimizer");
+  if (config.pretrain) config_.inner.steps = 0;
+  sampler_ = std::make_unique<Sampler>(env, *policy_, derive_seed(seed, 1));
+  step_sizes_ = torch::full({std::max<int64_t>(1, config_.inner.steps)}, config_.inner.step_size);
+  if (config.learn_step_sizes) step_sizes_.requires_grad_(true);
+  if (config.outer_optimizer == "ppo") {
+    std::vector<torch::Tensor> trained = policy_->parameters();
+    if (config.learn_step_sizes) trained.push_back(step_sizes_);
+    ppo_optimizer_ = std::make_unique<torch::optim::Adam>(trained, torch::optim::AdamOptions(config.ppo_learning_rate));
+  }
+}
+
+torch::Tensor MamlTrainer::step_size(int64_t k) const { return step_sizes_[k]; }
+
+void MamlTrainer::assign_tasks(const std::vector<Task>& tasks) {
+  const int64_t k = config_.episodes_per_task;
+  for (int64_t i = 0; i < env_.num_envs(); ++i) env_.set_task(int(i), *family_, tasks[i / k]);
+}
+
+EpisodeBatch MamlTrainer::sample(const std::vector<Params>& per_task) {
+  const EpisodeBatch b = sampler_->collect_episodes_grouped(horizon_, per_task);
+  env_steps_ += b.env_steps();
+  return b;
+}
+
+Metrics MamlTrainer::run_iteration() {
+  const auto start = Clock::now();
+  const int64_t m = config_.tasks_per_batch, k = config_.episodes_per_task;
+  const InnerLoopConfig& inner = config_.inner;
+  assign_tasks(family_->sample(int(m), task_rng_));
+  sampler_->reset_times();
+
+  std::vector<MetaTask> tasks(m);
+  std::vector<Params> current(m, detached(policy_->parameters()));
+  std::vector<double> step_returns;  // mean return of the episodes of each sampling round
+  double sample_seconds = 0, inner_seconds = 0;
+  const torch::Tensor alphas = step_sizes_.detach();
+  for (int64_t s = 0; s <= inner.steps; ++s) {
+    auto t0 = Clock::now();
+    const EpisodeBatch batch = sample(current);
+    sample_seconds += seconds_since(t0);
+    step_returns.push_back(mean_of(batch.episode_returns));
+    t0 = Clock::now();
+    for (int64_t i = 0; i < m; ++i) {
+      EpisodeBatch episodes = batch.select_envs(i * k, k);
+      torch::Tensor advantages = task_advantages(episodes, config_.gamma, config_.gae_lambda);
+      const double mean_return = mean_of(episodes.episode_returns);
+      if (s < inner.steps) {
+        InnerBatch ib{std::move(episodes), advantages};
+        current[i] = detached(adapt_step(*policy_, current[i], ib, alphas[s], inner.normalize_advantages, false));
+        tasks[i].inner.push_back(std::move(ib));
+      } else {
+        tasks[i].validation = std::move(episodes);
+        tasks[i].validation_advantages = advantages;
+        tasks[i].validation_return = mean_return;
+      }
+    }
+    inner_seconds += seconds_since(t0);
+  }
+
+  const auto outer_start = Clock::now();
+  Metrics outer_metrics;
+  const torch::Tensor sizes = config_.learn_step_sizes ? step_sizes_ : step_sizes_.detach();
+  if (config_.outer_optimizer == "trpo") {
+    const auto old = adapted_distributions(*policy_, policy_->parameters(), tasks, inner, sizes);
+    auto surrogate = [&](const Params& p) { return meta_loss(*policy_, p, tasks, inner, config_.outer, sizes); };
+    auto kl = [&](const Params& p) { return meta_kl(*policy_, p, tasks, old, inner, sizes); };
+    const TrpoStats stats = trpo_step(policy_->parameters(), surrogate, kl, config_.trpo);
+    outer_metrics = {{"outer_loss_before", stats.loss_before},
+                     {"outer_loss_after", stats.loss_after},
+                     {"kl", stats.kl_after},
+                     {"backtracks", double(stats.backtracks)},
+                     {"step_accepted", stats.accepted ? 1.0 : 0.0}};
+  } else {
+    OuterConfig outer = config_.outer;
+    double first = 0, last = 0;
+    for (int64_t e = 0; e < config_.ppo_epochs; ++e) {
+      const auto loss = meta_loss(*policy_, policy_->parameters(), tasks, inner, outer, sizes);
+      ppo_optimizer_->zero_grad();
+      loss.backward();
+      if (config_.learn_step_sizes && step_sizes_.grad().defined())
+        step_sizes_.grad().clamp_(-0.1, 0.1);  // meta-gradient clipping of the step sizes
+      ppo_optimizer_->step();
+      if (e == 0) first = loss.item<double>();
+      last = loss.item<double>();
+    }
+    outer_metrics = {{"outer_loss_before", first}, {"outer_loss_after", last}};
+  }
+  const double outer_seconds = seconds_since(outer_start);
+
+  ++iteration_;
+  const SamplerTimes& times = sampler_->times();
+  Metrics metrics = {{"iteration", double(iteration_)},
+                     {"env_steps", double(env_steps_)},
+                     {"iter_seconds", seconds_since(start)},
+                     {"mean_return", step_returns.back()},
+                     {"return_before_adaptation", step_returns.front()},
+                     {"sample_seconds", sample_seconds},
+                     {"env_seconds", times.env_seconds},
+                     {"policy_seconds", times.policy_seconds},
+                     {"inner_seconds", inner_seconds},
+                     {"outer_seconds", outer_seconds}};
+  metrics.insert(metrics.end(), outer_metrics.begin(), outer_metrics.end());
+  for (int64_t s = 0; s < step_sizes_.numel() && config_.learn_step_sizes; ++s)
+    metrics.push_back({"step_size_" + std::to_string(s), step_sizes_[s].item<double>()});
+  return metrics;
+}
+
+std::vector<std::vector<double>> MamlTrainer::adaptation_returns(const std::vector<Task>& tasks, int64_t steps) {
+  const int64_t m = config_.tasks_per_batch, k = config_.episodes_per_task;
+  const torch::Tensor alphas = step_sizes_.detach();
+  std::vector<std::vector<double>> out;
+  for (size_t first = 0; first < tasks.size(); first += m) {
+    // Fill the last chunk up with repeats; only the real tasks are reported.
+    std::vector<Task> chunk;
+    for (int64_t i = 0; i < m; ++i) chunk.push_back(tasks[std::min(first + i, tasks.size() - 1)]);
+    assign_tasks(chunk);
+    std::vector<Params> current(m, detached(policy_->parameters()));
+    std::vector<std::vector<double>> chunk_returns(m);
+    for (int64_t s = 0; s <= steps; ++s) {
+      const EpisodeBatch batch = sampler_->collect_episodes_grouped(horizon_, current);
+      for (int64_t i = 0; i < m; ++i) {
+        EpisodeBatch episodes = batch.select_envs(i * k, k);
+        chunk_returns[i].push_back(mean_of(episodes.episode_returns));
+        if (s == steps) continue;
+        InnerBatch ib{episodes, task_advantages(episodes, config_.gamma, config_.gae_lambda)};
+        // Past the trained number of steps, keep the last trained step size.
+        const torch::Tensor alpha = alphas[std::min<int64_t>(s, alphas.numel() - 1)];
+        current[i] = detached(adapt_step(*policy_, current[i], ib, alpha, config_.inner.normalize_advantages, false));
+      }
+    }
+    for (int64_t i = 0; i < m && first + i < tasks.size(); ++i) out.push_back(chunk_returns[i]);
+  }
+  return out;
+}
+
+void MamlTrainer::save_checkpoint(const std::string& path) const {
+  torch::serialize::OutputArchive archive;
+  archive.write("iteration", torch::tensor(iteration_));
+  archive.write("env_steps", torch::tensor(env_steps_));
+  write_tensors(archive, "policy", policy_->parameters());
+  archive.write("step_sizes", step_sizes_.detach());
+  const auto words = task_rng_.state();
+  archive.write("task_rng", torch::tensor(std::vector<int64_t>(words.begin(), words.end())));
+  write_tensors(archive, "sampler", sampler_->state());
+  const std::string env_state = env_.save_state();
+  archive.write("env_state", torch::from_blob(const_cast<char*>(env_state.data()), {int64_t(env_state.size())},
+                                              torch::kUInt8).clone());
+  if (ppo_optimizer_) {
+    torch::serialize::OutputArchive opt;
+    ppo_optimizer_->save(opt);
+    archive.write("ppo_optimizer", opt);
+  }
+  save_archive_atomically(archive, path);
+}
+
+void MamlTrainer::load_checkpoint(const std::string& path) {
+  torch::serialize::InputArchive archive;
+  archive.load_from(path);
+  iteration_ = read_tensor(archive, "iteration").item<int64_t>();
+  env_steps_ = read_tensor(archive, "env_steps").item<int64_t>();
+  copy_into(policy_->parameters(), read_tensors(archive, "policy"), "policy");
+  {
+    torch::NoGradGuard no_grad;
+    step_sizes_.copy_(read_tensor(archive, "step_sizes"));
+  }
+  const auto words = read_tensor(archive, "task_rng");
+  std::array<uint64_t, 4> state;
+  for (int i = 0; i < 4; ++i) state[i] = uint64_t(words[i].item<int64_t>());
+  task_rng_.set_state(state);
+  sampler_->load_state(read_tensors(archive, "sampler"));
+  const auto env_state = read_tensor(archive, "env_state").contiguous();
+  env_.load_state(std::string(static_cast<const char*>(env_state.data_ptr()), env_state.numel()));
+  if (ppo_optimizer_) {
+    torch::serialize::InputArchive opt;
+    archive.read("ppo_optimizer", opt);
+    ppo_optimizer_->load(opt);
+  }
+}
+
+}  // namespace metarl

@@ -1,0 +1,87 @@
+// MAML-RL meta-training on a task family, and test-time adaptation.
+//
+// Every meta-iteration samples tasks_per_batch tasks; the VectorEnv holds
+// tasks_per_batch × episodes_per_task envs, env i running task i / K, so all
+// tasks of the meta-batch are sampled together. Inner step k samples one
+// episode per env with each task's current parameters (one batched policy
+// call per step), fits the linear baseline per task and adapts; the
+// validation episodes are sampled with the adapted parameters; the outer
+// step (TRPO or PPO) follows meta_loss's gradient.
+//
+// With `pretrain` the same loop trains the multi-task baseline instead: no
+// adaptation, the outer step on the step-0 episodes of all tasks.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agents/linear_baseline.h"
+#include "agents/trainer.h"
+#include "agents/trpo.h"
+#include "envs/core/task.h"
+#include "meta/maml.h"
+
+namespace metarl {
+
+struct MamlConfig {
+  int64_t tasks_per_batch = 40;
+  int64_t episodes_per_task = 20;
+  InnerLoopConfig inner;
+  OuterConfig outer;
+  std::string outer_optimizer = "trpo";  // trpo | ppo
+  TrpoConfig trpo;
+  double ppo_learning_rate = 3e-4;
+  int64_t ppo_epochs = 5;  // full-batch Adam steps per meta-iteration (outer.clip_range clips them)
+  bool learn_step_sizes = false;  // meta-learn one step size per inner step (PPO outer only)
+  double gamma = 0.99;
+  double gae_lambda = 1.0;
+  bool pretrain = false;
+};
+
+// Advantages of one task's episodes: the linear feature baseline fitted to
+// their discounted returns, GAE(gamma, lambda), episode ends terminal (MAML's
+// convention for fixed-horizon episodes).
+torch::Tensor task_advantages(const EpisodeBatch& episodes, double gamma, double lambda);
+
+class MamlTrainer : public IterativeTrainer {
+ public:
+  MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std::unique_ptr<Policy> policy,
+              const MamlConfig& config, uint64_t seed);
+
+  Metrics run_iteration() override;
+  int64_t iteration() const override { return iteration_; }
+  int64_t env_steps() const override { return env_steps_; }
+  Policy& policy() override { return *policy_; }
+  void save_checkpoint(const std::string& path) const override;
+  void load_checkpoint(const std::string& path) override;
+
+  const MamlConfig& config() const { return config_; }
+  const torch::Tensor& step_sizes() const { return step_sizes_; }
+
+  // Test-time adaptation: for each task, the mean return of episodes_per_task
+  // episodes after 0, 1, ..., steps policy-gradient steps (the same inner
+  // step as in training, new episodes at every step). Tasks are run in
+  // chunks of tasks_per_batch. Result: [task][step].
+  std::vector<std::vector<double>> adaptation_returns(const std::vector<Task>& tasks, int64_t steps);
+
+ private:
+  // Samples one episode per env, each task group acting with its parameters.
+  EpisodeBatch sample(const std::vector<Params>& per_task);
+  void assign_tasks(const std::vector<Task>& tasks);
+  torch::Tensor step_size(int64_t k) const;
+
+  VectorEnv& env_;
+  std::unique_ptr<TaskFamily> family_;
+  std::unique_ptr<Policy> policy_;
+  MamlConfig config_;
+  int64_t horizon_;
+  Rng task_rng_;
+  std::unique_ptr<Sampler> sampler_;
+  torch::Tensor step_sizes_;  // [inner steps], learned when learn_step_sizes
+  std::unique_ptr<torch::optim::Adam> ppo_optimizer_;
+  int64_t iteration_ = 0;
+  int64_t env_steps_ = 0;
+};
+
+}  // namespace metarl
