@@ -72,6 +72,25 @@ DiagGaussian Policy::step_grouped(const torch::Tensor& obs, const torch::Tensor&
   return {torch::cat(means), torch::cat(log_stds)};
 }
 
+DiagGaussian Policy::evaluate_grouped(const torch::Tensor& obs, const torch::Tensor& episode_start,
+                                      const PolicyState& initial, const Params& stacked, int64_t groups) const {
+  const int64_t n = obs.size(1);
+  TORCH_CHECK(groups > 0 && n % groups == 0, "evaluate_grouped: ", n, " envs do not split into ", groups, " groups");
+  const int64_t b = n / groups;
+  std::vector<torch::Tensor> means, log_stds;
+  for (int64_t g = 0; g < groups; ++g) {
+    Params params;
+    for (const auto& t : stacked) params.push_back(t[g]);
+    PolicyState part;
+    if (initial.h.defined()) part = {initial.h.narrow(0, g * b, b), initial.c.narrow(0, g * b, b)};
+    const auto starts = episode_start.defined() ? episode_start.narrow(1, g * b, b) : episode_start;
+    const DiagGaussian d = evaluate(obs.narrow(1, g * b, b), starts, part, params);
+    means.push_back(d.mean);
+    log_stds.push_back(d.log_std.expand_as(d.mean));
+  }
+  return {torch::cat(means, 1), torch::cat(log_stds, 1)};
+}
+
 namespace {
 
 torch::Tensor log_std_param(int act_dim, double init_std) {
@@ -112,20 +131,37 @@ DiagGaussian GaussianMlpPolicy::forward(const torch::Tensor& obs, const Params& 
   return {mlp_forward(obs, params, 0, layers, config_.activation), params.back()};
 }
 
-DiagGaussian GaussianMlpPolicy::step_grouped(const torch::Tensor& obs, const torch::Tensor&, PolicyState&,
-                                             const Params& stacked, int64_t groups) const {
+DiagGaussian GaussianMlpPolicy::forward_stacked(const torch::Tensor& obs, const Params& stacked) const {
   check_params(stacked, params_, "GaussianMlpPolicy");
-  const int64_t n = obs.size(0);
-  TORCH_CHECK(groups > 0 && n % groups == 0, "step_grouped: ", n, " envs do not split into ", groups, " groups");
-  torch::Tensor x = obs.reshape({groups, n / groups, obs.size(1)});
+  torch::Tensor x = obs;
   const size_t layers = config_.hidden.size() + 1;
   for (size_t l = 0; l < layers; ++l) {
-    // x [G, B, in] · W^T [G, in, out] + b [G, 1, out]
+    // x [G, R, in] · W^T [G, in, out] + b [G, 1, out]
     x = torch::baddbmm(stacked[2 * l + 1].unsqueeze(1), x, stacked[2 * l].transpose(1, 2));
     if (l + 1 < layers) x = activate(x, config_.activation);
   }
-  const auto log_std = stacked.back().unsqueeze(1).expand_as(x);
-  return {x.reshape({n, -1}), log_std.reshape({n, -1})};
+  return {x, stacked.back().unsqueeze(1)};
+}
+
+DiagGaussian GaussianMlpPolicy::step_grouped(const torch::Tensor& obs, const torch::Tensor&, PolicyState&,
+                                             const Params& stacked, int64_t groups) const {
+  const int64_t n = obs.size(0);
+  TORCH_CHECK(groups > 0 && n % groups == 0, "step_grouped: ", n, " envs do not split into ", groups, " groups");
+  const DiagGaussian d = forward_stacked(obs.reshape({groups, n / groups, obs.size(1)}), stacked);
+  return {d.mean.reshape({n, -1}), d.log_std.expand_as(d.mean).reshape({n, -1})};
+}
+
+DiagGaussian GaussianMlpPolicy::evaluate_grouped(const torch::Tensor& obs, const torch::Tensor&, const PolicyState&,
+                                                 const Params& stacked, int64_t groups) const {
+  // [T, G*B, D] -> [G, T*B, D], batched over groups, and back.
+  const int64_t steps = obs.size(0), n = obs.size(1), b = n / groups;
+  TORCH_CHECK(groups > 0 && n % groups == 0, "evaluate_grouped: ", n, " envs do not split into ", groups, " groups");
+  const auto x = obs.reshape({steps, groups, b, obs.size(2)}).permute({1, 0, 2, 3}).reshape({groups, steps * b, -1});
+  const DiagGaussian d = forward_stacked(x, stacked);
+  auto back = [&](const torch::Tensor& t) {
+    return t.reshape({groups, steps, b, -1}).permute({1, 0, 2, 3}).reshape({steps, n, -1});
+  };
+  return {back(d.mean), back(d.log_std.expand_as(d.mean))};
 }
 
 DiagGaussian GaussianMlpPolicy::step(const torch::Tensor& obs, const torch::Tensor&, PolicyState&,

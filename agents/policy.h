@@ -58,6 +58,12 @@ class Policy {
   virtual DiagGaussian step_grouped(const torch::Tensor& obs, const torch::Tensor& episode_start, PolicyState& state,
                                     const Params& stacked, int64_t groups) const;
 
+  // evaluate() for G groups of env columns, each with its own parameters:
+  // obs [T, G*B, obs_dim], group g is columns [g*B, (g+1)*B). The default
+  // evaluates group by group; GaussianMlpPolicy does all groups at once.
+  virtual DiagGaussian evaluate_grouped(const torch::Tensor& obs, const torch::Tensor& episode_start,
+                                        const PolicyState& initial, const Params& stacked, int64_t groups) const;
+
   // A whole batch laid out [T, N, obs_dim] -> distributions [T, N, act_dim].
   // Recurrent policies unroll from `initial` (the state before t = 0).
   virtual DiagGaussian evaluate(const torch::Tensor& obs, const torch::Tensor& episode_start,
@@ -89,7 +95,11 @@ class GaussianMlpPolicy : public Policy {
   DiagGaussian evaluate(const torch::Tensor& obs, const torch::Tensor& episode_start, const PolicyState& initial,
                         const Params& params) const override;
   DiagGaussian forward(const torch::Tensor& obs, const Params& params) const;
+  // obs [G, R, obs_dim] with stacked parameters -> mean [G, R, act_dim], log_std [G, 1, act_dim].
+  DiagGaussian forward_stacked(const torch::Tensor& obs, const Params& stacked) const;
   // All groups at once with batched matrix products.
+  DiagGaussian evaluate_grouped(const torch::Tensor& obs, const torch::Tensor& episode_start,
+                                const PolicyState& initial, const Params& stacked, int64_t groups) const override;
   DiagGaussian step_grouped(const torch::Tensor& obs, const torch::Tensor& episode_start, PolicyState& state,
                             const Params& stacked, int64_t groups) const override;
 

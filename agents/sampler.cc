@@ -65,15 +65,9 @@ EpisodeBatch Sampler::collect_episodes(int64_t horizon, const Params& params) {
   return batch;
 }
 
-EpisodeBatch Sampler::collect_episodes_grouped(int64_t horizon, const std::vector<Params>& per_group) {
-  const int64_t groups = static_cast<int64_t>(per_group.size());
+EpisodeBatch Sampler::collect_episodes_grouped(int64_t horizon, const Params& stacked, int64_t groups) {
   TORCH_CHECK(groups > 0 && env_.num_envs() % groups == 0, "Sampler: ", env_.num_envs(),
               " envs do not split into ", groups, " groups");
-  Params stacked;
-  {
-    torch::NoGradGuard no_grad;
-    stacked = stack_params(per_group);
-  }
   begin_fresh_episodes();
   EpisodeBatch batch = run(horizon, {}, stacked, groups, /*single_episode=*/true);
   started_ = false;

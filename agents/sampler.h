@@ -67,9 +67,10 @@ class Sampler {
   // episode or `horizon` steps passed; steps after an env's episode are masked.
   EpisodeBatch collect_episodes(int64_t horizon, const Params& params);
   // The same with one parameter set per group of envs: the N envs split into
-  // per_group.size() contiguous groups of equal size (MAML: one group per
-  // task, acting with that task's adapted parameters).
-  EpisodeBatch collect_episodes_grouped(int64_t horizon, const std::vector<Params>& per_group);
+  // `groups` contiguous groups of equal size (MAML: one group per task,
+  // acting with that task's adapted parameters); `stacked` holds the groups'
+  // parameters along a leading dimension (stack_params).
+  EpisodeBatch collect_episodes_grouped(int64_t horizon, const Params& stacked, int64_t groups);
 
   const SamplerTimes& times() const { return times_; }
   void reset_times() { times_ = {}; }

@@ -1,10 +1,33 @@
 #include "meta/maml.h"
 
+#include <algorithm>
 #include <stdexcept>
 
-#include "agents/vpg.h"
-
 namespace metarl {
+namespace {
+
+// [T, tasks * K] -> [T, tasks, K]
+torch::Tensor by_task(const torch::Tensor& x, int64_t tasks) { return x.reshape({x.size(0), tasks, -1}); }
+
+// Advantages standardised within each task (constants: no gradient).
+torch::Tensor standardize_per_task(const torch::Tensor& advantages, const torch::Tensor& masks, int64_t tasks) {
+  const auto a = by_task(advantages, tasks), m = by_task(masks, tasks);
+  const auto count = m.sum(std::vector<int64_t>{0, 2}, true).clamp_min(2.0);
+  const auto mean = (a * m).sum(std::vector<int64_t>{0, 2}, true) / count;
+  const auto std = torch::sqrt(((a - mean).pow(2) * m).sum(std::vector<int64_t>{0, 2}, true) / (count - 1.0));
+  return ((a - mean) / (std + 1e-8) * m).reshape(advantages.sizes());
+}
+
+torch::Tensor log_probs(const Policy& policy, const EpisodeBatch& b, const Params& stacked, int64_t tasks) {
+  return policy.evaluate_grouped(b.observations, b.episode_starts, b.initial_state, stacked, tasks)
+      .log_prob(b.actions);
+}
+
+torch::Tensor alpha_at(const InnerLoopConfig& config, const torch::Tensor& step_sizes, int64_t k) {
+  return step_sizes.defined() ? step_sizes[k] : torch::tensor(config.step_size);
+}
+
+}  // namespace
 
 MetaGradient parse_meta_gradient(const std::string& name) {
   if (name == "exact") return MetaGradient::kExact;
@@ -13,148 +36,148 @@ MetaGradient parse_meta_gradient(const std::string& name) {
   throw std::invalid_argument("unknown meta_gradient '" + name + "' (known: exact, no_score, first_order)");
 }
 
-torch::Tensor inner_loss(const Policy& policy, const InnerBatch& batch, const Params& params, bool normalize) {
-  const auto& episodes = batch.episodes;
-  const auto advantages = normalize ? standardize(batch.advantages, episodes.masks) : batch.advantages;
-  const auto log_probs = batch_log_probs(policy, episodes, params);
-  return -masked_mean(log_probs * advantages.detach(), episodes.masks);
+torch::Tensor task_means(const torch::Tensor& x, const torch::Tensor& masks, int64_t tasks) {
+  const auto m = by_task(masks, tasks);
+  return (by_task(x, tasks) * m).sum(std::vector<int64_t>{0, 2}) / m.sum(std::vector<int64_t>{0, 2}).clamp_min(1.0);
 }
 
-Params adapt_step(const Policy& policy, const Params& theta, const InnerBatch& batch, const torch::Tensor& step_size,
-                  bool normalize, bool create_graph) {
+Params replicate(const Params& theta, int64_t tasks) {
+  Params out;
+  out.reserve(theta.size());
+  for (const auto& p : theta) {
+    std::vector<int64_t> shape = {tasks};
+    shape.insert(shape.end(), p.sizes().begin(), p.sizes().end());
+    out.push_back(p.unsqueeze(0).expand(shape));
+  }
+  return out;
+}
+
+torch::Tensor inner_losses(const Policy& policy, const InnerBatch& batch, const Params& stacked, int64_t tasks,
+                           bool normalize) {
+  const auto& episodes = batch.episodes;
+  const auto advantages = normalize ? standardize_per_task(batch.advantages, episodes.masks, tasks)
+                                    : batch.advantages;
+  return -task_means(log_probs(policy, episodes, stacked, tasks) * advantages.detach(), episodes.masks, tasks);
+}
+
+Params adapt_step(const Policy& policy, const Params& stacked, const InnerBatch& batch, const torch::Tensor& step_size,
+                  int64_t tasks, bool normalize, bool create_graph) {
   // The inner gradient needs autograd even when the caller evaluates without
-  // gradients (a TRPO line search): differentiate with respect to leaves.
+  // gradients (a TRPO line search): then differentiate with respect to leaves.
   torch::AutoGradMode enable_grad(true);
-  Params params = theta;
-  const bool differentiable = create_graph && std::all_of(theta.begin(), theta.end(), [](const torch::Tensor& p) {
-                                return p.requires_grad();
-                              });
-  if (!differentiable) params = detached_leaves(theta);
-  const auto loss = inner_loss(policy, batch, params, normalize);
+  const bool differentiable =
+      create_graph && std::all_of(stacked.begin(), stacked.end(), [](const torch::Tensor& p) { return p.requires_grad(); });
+  const Params params = differentiable ? stacked : detached_leaves(stacked);
+  // Task i's loss depends only on slice i of every stacked tensor, so the
+  // gradient of the sum holds every task's own gradient.
+  const auto loss = inner_losses(policy, batch, params, tasks, normalize).sum();
   const auto grads = torch::autograd::grad({loss}, params, {}, /*retain_graph=*/differentiable,
                                            /*create_graph=*/differentiable, /*allow_unused=*/true);
   Params adapted;
   adapted.reserve(params.size());
   for (size_t i = 0; i < params.size(); ++i) {
     const auto g = grads[i].defined() ? grads[i] : torch::zeros_like(params[i]);
-    // A differentiable step keeps θ's graph; a first-order one starts from θ
-    // itself (so ∇θ still flows through the identity part θ − α g).
-    adapted.push_back(theta[i] - step_size * (differentiable ? g : g.detach()));
+    // A first-order step starts from the input itself, so ∇θ still flows
+    // through the identity part of θ − α g.
+    adapted.push_back(stacked[i] - step_size * (differentiable ? g : g.detach()));
   }
   return adapted;
 }
 
-Params adapt(const Policy& policy, const Params& theta, const MetaTask& task, const InnerLoopConfig& config,
+Params adapt(const Policy& policy, const Params& theta, const MetaBatch& batch, const InnerLoopConfig& config,
              const torch::Tensor& step_sizes) {
-  if (int64_t(task.inner.size()) < config.steps)
-    throw std::invalid_argument("adapt: the task has " + std::to_string(task.inner.size()) + " inner batches for " +
-                                std::to_string(config.steps) + " steps");
+  if (int64_t(batch.inner.size()) < config.steps)
+    throw std::invalid_argument("adapt: the meta-batch has " + std::to_string(batch.inner.size()) +
+                                " inner batches for " + std::to_string(config.steps) + " steps");
   const bool create_graph = config.meta_gradient != MetaGradient::kFirstOrder;
-  Params params = theta;
-  for (int64_t k = 0; k < config.steps; ++k) {
-    const torch::Tensor alpha = step_sizes.defined() ? step_sizes[k] : torch::tensor(config.step_size);
-    params = adapt_step(policy, params, task.inner[k], alpha, config.normalize_advantages, create_graph);
-  }
+  Params params = replicate(theta, batch.tasks);
+  for (int64_t k = 0; k < config.steps; ++k)
+    params = adapt_step(policy, params, batch.inner[k], alpha_at(config, step_sizes, k), batch.tasks,
+                        config.normalize_advantages, create_graph);
   return params;
 }
 
 namespace {
 
-// Leave-one-out mean of the validation returns: a baseline for task i that
-// does not depend on task i's episodes.
-std::vector<double> leave_one_out_baselines(const std::vector<MetaTask>& tasks) {
-  double total = 0;
-  for (const auto& t : tasks) total += t.validation_return;
-  std::vector<double> b(tasks.size(), 0.0);
-  if (tasks.size() < 2) return b;
-  for (size_t i = 0; i < tasks.size(); ++i) b[i] = (total - tasks[i].validation_return) / double(tasks.size() - 1);
-  return b;
-}
-
-// Σ_k Σ_t log π_{θ_k}(a|s) over the valid steps of every inner batch, with
-// θ_k recomputed from θ (so the sum depends on θ through the adaptation too).
-torch::Tensor inner_log_likelihood(const Policy& policy, const Params& theta, const MetaTask& task,
-                                   const InnerLoopConfig& config, const torch::Tensor& step_sizes) {
-  torch::Tensor total = torch::zeros({});
-  Params params = theta;
+// Per-task Σ_k Σ_t log π_{θ_k}(a|s) over the valid steps of every inner
+// batch, with θ_k recomputed from θ (so it depends on θ through the
+// adaptation too). [tasks]
+torch::Tensor inner_log_likelihoods(const Policy& policy, const Params& theta, const MetaBatch& batch,
+                                    const InnerLoopConfig& config, const torch::Tensor& step_sizes) {
+  torch::Tensor total;
+  Params params = replicate(theta, batch.tasks);
   for (int64_t k = 0; k < config.steps; ++k) {
-    const auto& batch = task.inner[k];
-    total = total + (batch_log_probs(policy, batch.episodes, params) * batch.episodes.masks).sum();
-    if (k + 1 < config.steps) {
-      const torch::Tensor alpha = step_sizes.defined() ? step_sizes[k] : torch::tensor(config.step_size);
-      params = adapt_step(policy, params, batch, alpha, config.normalize_advantages, true);
-    }
+    const auto& ib = batch.inner[k];
+    const auto lp = log_probs(policy, ib.episodes, params, batch.tasks) * ib.episodes.masks;
+    const auto per_task = by_task(lp, batch.tasks).sum(std::vector<int64_t>{0, 2});
+    total = total.defined() ? total + per_task : per_task;
+    if (k + 1 < config.steps)
+      params = adapt_step(policy, params, ib, alpha_at(config, step_sizes, k), batch.tasks,
+                          config.normalize_advantages, true);
   }
   return total;
 }
 
 }  // namespace
 
-torch::Tensor meta_loss(const Policy& policy, const Params& theta, const std::vector<MetaTask>& tasks,
+torch::Tensor meta_loss(const Policy& policy, const Params& theta, const MetaBatch& batch,
                         const InnerLoopConfig& inner, const OuterConfig& outer, const torch::Tensor& step_sizes) {
-  if (tasks.empty()) throw std::invalid_argument("meta_loss: no tasks");
-  const auto baselines = leave_one_out_baselines(tasks);
-  torch::Tensor total = torch::zeros({});
-  for (size_t i = 0; i < tasks.size(); ++i) {
-    const MetaTask& task = tasks[i];
-    const EpisodeBatch& valid = task.validation;
-    const Params adapted = adapt(policy, theta, task, inner, step_sizes);
-    const auto log_probs = batch_log_probs(policy, valid, adapted);
-    torch::Tensor advantages = task.validation_advantages;
-    double weight = 1.0;
-    if (outer.normalize_advantages) {
-      const auto valid_adv = advantages.masked_select(valid.masks > 0);
-      const double std = valid_adv.numel() > 1 ? valid_adv.std().item<double>() : 1.0;
-      weight = 1.0 / (std + 1e-8);
-      advantages = (advantages - valid_adv.mean()) * valid.masks;
-    }
-    torch::Tensor weighted;
-    if (!outer.importance_weights) {
-      weighted = log_probs * advantages;
-    } else {
-      const auto ratio = torch::exp(log_probs - valid.log_probs);
-      weighted = ratio * advantages;
-      if (outer.clip_range > 0)
-        weighted = torch::min(weighted, torch::clamp(ratio, 1.0 - outer.clip_range, 1.0 + outer.clip_range) * advantages);
-    }
-    torch::Tensor objective = masked_mean(weighted, valid.masks);
-    if (inner.meta_gradient == MetaGradient::kExact) {
-      const double steps_per_episode = valid.masks.sum().item<double>() / std::max<size_t>(1, valid.episode_returns.size());
-      const double centred = (task.validation_return - baselines[i]) / steps_per_episode;
-      objective = objective + centred * magic_box_minus_one(inner_log_likelihood(policy, theta, task, inner, step_sizes));
-    }
-    total = total - weight * objective;
+  const int64_t tasks = batch.tasks;
+  if (tasks < 1) throw std::invalid_argument("meta_loss: no tasks");
+  const EpisodeBatch& valid = batch.validation;
+  const Params adapted = adapt(policy, theta, batch, inner, step_sizes);
+  const auto lp = log_probs(policy, valid, adapted, tasks);
+
+  torch::Tensor advantages = batch.validation_advantages;
+  torch::Tensor weights = torch::ones({tasks}, lp.options());
+  if (outer.normalize_advantages) {
+    const auto a = by_task(advantages, tasks), m = by_task(valid.masks, tasks);
+    const auto count = m.sum(std::vector<int64_t>{0, 2}, true).clamp_min(2.0);
+    const auto mean = (a * m).sum(std::vector<int64_t>{0, 2}, true) / count;
+    const auto std = torch::sqrt(((a - mean).pow(2) * m).sum(std::vector<int64_t>{0, 2}, true) / (count - 1.0));
+    weights = 1.0 / (std.reshape({tasks}) + 1e-8);
+    advantages = ((a - mean) * m).reshape(advantages.sizes());
   }
-  return total / double(tasks.size());
+  torch::Tensor weighted;
+  if (!outer.importance_weights) {
+    weighted = lp * advantages;
+  } else {
+    const auto ratio = torch::exp(lp - valid.log_probs);
+    weighted = ratio * advantages;
+    if (outer.clip_range > 0)
+      weighted = torch::min(weighted, torch::clamp(ratio, 1.0 - outer.clip_range, 1.0 + outer.clip_range) * advantages);
+  }
+  torch::Tensor objective = task_means(weighted, valid.masks, tasks);  // [tasks]
+  // The score term is 0 in value: only build it when a gradient will be taken.
+  if (inner.meta_gradient == MetaGradient::kExact && inner.steps > 0 && torch::GradMode::is_enabled()) {
+    // Leave-one-out baselines and the per-step scale of each task's return.
+    const auto returns = batch.validation_returns.to(objective.scalar_type());
+    const auto baselines = tasks > 1 ? (returns.sum() - returns) / double(tasks - 1) : torch::zeros_like(returns);
+    const auto episodes = by_task(valid.episode_starts * valid.masks, tasks).sum(std::vector<int64_t>{0, 2}).clamp_min(1.0);
+    const auto steps_per_episode = by_task(valid.masks, tasks).sum(std::vector<int64_t>{0, 2}) / episodes;
+    const auto centred = (returns - baselines) / steps_per_episode.clamp_min(1.0);
+    objective = objective +
+                centred * magic_box_minus_one(inner_log_likelihoods(policy, theta, batch, inner, step_sizes));
+  }
+  return -(weights * objective).mean();
 }
 
-std::vector<DiagGaussian> adapted_distributions(const Policy& policy, const Params& theta,
-                                                const std::vector<MetaTask>& tasks, const InnerLoopConfig& inner,
-                                                const torch::Tensor& step_sizes) {
-  std::vector<DiagGaussian> out;
-  out.reserve(tasks.size());
-  for (const auto& task : tasks) {
-    InnerLoopConfig first_order = inner;
-    first_order.meta_gradient = MetaGradient::kFirstOrder;  // values only
-    const Params adapted = adapt(policy, theta, task, first_order, step_sizes);
-    torch::NoGradGuard no_grad;
-    const auto& v = task.validation;
-    out.push_back(policy.evaluate(v.observations, v.episode_starts, v.initial_state, adapted).detached());
-  }
-  return out;
+DiagGaussian adapted_distribution(const Policy& policy, const Params& theta, const MetaBatch& batch,
+                                  const InnerLoopConfig& inner, const torch::Tensor& step_sizes) {
+  InnerLoopConfig values_only = inner;
+  values_only.meta_gradient = MetaGradient::kFirstOrder;
+  const Params adapted = adapt(policy, theta, batch, values_only, step_sizes);
+  torch::NoGradGuard no_grad;
+  const auto& v = batch.validation;
+  return policy.evaluate_grouped(v.observations, v.episode_starts, v.initial_state, adapted, batch.tasks).detached();
 }
 
-torch::Tensor meta_kl(const Policy& policy, const Params& theta, const std::vector<MetaTask>& tasks,
-                      const std::vector<DiagGaussian>& old_distributions, const InnerLoopConfig& inner,
-                      const torch::Tensor& step_sizes) {
-  torch::Tensor total = torch::zeros({});
-  for (size_t i = 0; i < tasks.size(); ++i) {
-    const auto& v = tasks[i].validation;
-    const Params adapted = adapt(policy, theta, tasks[i], inner, step_sizes);
-    const auto dist = policy.evaluate(v.observations, v.episode_starts, v.initial_state, adapted);
-    total = total + masked_mean(old_distributions[i].kl(dist), v.masks);
-  }
-  return total / double(tasks.size());
+torch::Tensor meta_kl(const Policy& policy, const Params& theta, const MetaBatch& batch, const DiagGaussian& old,
+                      const InnerLoopConfig& inner, const torch::Tensor& step_sizes) {
+  const auto& v = batch.validation;
+  const Params adapted = adapt(policy, theta, batch, inner, step_sizes);
+  const auto dist = policy.evaluate_grouped(v.observations, v.episode_starts, v.initial_state, adapted, batch.tasks);
+  return task_means(old.kl(dist), v.masks, batch.tasks).mean();
 }
 
 }  // namespace metarl

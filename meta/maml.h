@@ -1,7 +1,7 @@
 // MAML-RL: adaptation by policy-gradient steps, and the meta-objective whose
 // gradient is the exact meta-gradient.
 //
-// For one task, adaptation walks θ_0 = θ, θ_{k+1} = θ_k − α_k ∇L_in(θ_k; τ_k),
+// For task i, adaptation walks θ_0 = θ, θ_{k+1} = θ_k − α_k ∇L_in(θ_k; τ_k),
 // where the training episodes τ_k were sampled with θ_k and
 // L_in = −mean_t log π(a_t|s_t) A_t. The meta-objective is the expected
 // return J(θ_S) of the adapted policy over the distribution of the training
@@ -12,6 +12,11 @@
 //   original MAML code dropped.
 // meta_loss() builds a scalar whose value is the outer surrogate and whose
 // gradient is that estimate (with a baseline on the score term).
+//
+// All tasks of a meta-batch are processed together: the episodes of task i
+// are the env columns [i K, (i+1) K) of one batch, and the per-task
+// parameters are stacked along a leading task dimension (stack_params), so
+// the inner gradients of all tasks come from one backward pass.
 #pragma once
 
 #include <string>
@@ -32,43 +37,28 @@ enum class MetaGradient {
 };
 MetaGradient parse_meta_gradient(const std::string& name);  // exact | no_score | first_order
 
-// The episodes of one inner step of one task, with their advantages.
+// The episodes of one inner step, all tasks side by side: [T, tasks * K].
 struct InnerBatch {
   EpisodeBatch episodes;
-  torch::Tensor advantages;  // [T, N]
+  torch::Tensor advantages;  // [T, tasks * K]
 };
 
-// One task's data for the meta-objective.
-struct MetaTask {
-  std::vector<InnerBatch> inner;  // one per inner step, sampled with θ_k
-  EpisodeBatch validation;        // sampled with θ_S
+struct MetaBatch {
+  int64_t tasks = 0;
+  std::vector<InnerBatch> inner;  // one per inner step, task i sampled with its θ_k
+  EpisodeBatch validation;        // sampled with each task's θ_S
   torch::Tensor validation_advantages;
-  // Mean return per validation episode: the estimate of J(θ_S) that weights
-  // the score-function term.
-  double validation_return = 0.0;
+  // [tasks] mean return per validation episode of each task: the estimate of
+  // J(θ_S) that weights the score-function term.
+  torch::Tensor validation_returns;
 };
 
 struct InnerLoopConfig {
   int64_t steps = 1;
-  double step_size = 0.1;          // α for every step, unless step_sizes is given
-  bool normalize_advantages = true;  // standardise A within each inner batch
+  double step_size = 0.1;            // α for every step, unless step_sizes is given
+  bool normalize_advantages = true;  // standardise A within each task's inner batch
   MetaGradient meta_gradient = MetaGradient::kExact;
 };
-
-// −mean over valid steps of log π_params(a|s) · A: the inner loss whose gradient
-// is the policy-gradient estimate.
-torch::Tensor inner_loss(const Policy& policy, const InnerBatch& batch, const Params& params, bool normalize);
-
-// θ − step_size ∇L_in(θ). With create_graph the result stays differentiable
-// with respect to θ (and step_size, when it requires grad); without it the
-// gradient is a constant (first-order). Works under NoGradGuard too.
-Params adapt_step(const Policy& policy, const Params& theta, const InnerBatch& batch, const torch::Tensor& step_size,
-                  bool normalize, bool create_graph);
-
-// θ_S from θ through all inner batches of a task. step_sizes: [steps] tensor
-// (may require grad: learned step sizes), or undefined to use config.step_size.
-Params adapt(const Policy& policy, const Params& theta, const MetaTask& task, const InnerLoopConfig& config,
-             const torch::Tensor& step_sizes = {});
 
 struct OuterConfig {
   bool normalize_advantages = true;  // standardise validation advantages per task
@@ -76,28 +66,46 @@ struct OuterConfig {
   double clip_range = 0.0;           // > 0: PPO's clipped objective min(r A, clip(r, 1 ± ε) A)
 };
 
-// Σ over tasks (mean) of the outer loss of each task, as a value to minimise:
-//   −[ mean_t ratio_t A_t + (R_i − b_i) / H · (□(Σ_k log π_{θ_k}(τ_k)) − 1) ] · w_i
+// Per-task masked mean of x [T, tasks * K] -> [tasks].
+torch::Tensor task_means(const torch::Tensor& x, const torch::Tensor& masks, int64_t tasks);
+// θ repeated for every task: tensor i becomes [tasks, ...], still differentiable in θ.
+Params replicate(const Params& theta, int64_t tasks);
+
+// Per-task inner losses [tasks]: −mean over task i's valid steps of log π_{θ_i}(a|s) A.
+torch::Tensor inner_losses(const Policy& policy, const InnerBatch& batch, const Params& stacked, int64_t tasks,
+                           bool normalize);
+
+// θ_i − step_size ∇L_in,i(θ_i) for every task (stacked in, stacked out). With
+// create_graph the result stays differentiable with respect to the input
+// (and step_size, when it requires grad); without it the gradient is a
+// constant (first order). Works under NoGradGuard too.
+Params adapt_step(const Policy& policy, const Params& stacked, const InnerBatch& batch, const torch::Tensor& step_size,
+                  int64_t tasks, bool normalize, bool create_graph);
+
+// θ_S of every task from θ through all inner batches. step_sizes: [steps]
+// tensor (may require grad: learned step sizes), or undefined to use
+// config.step_size.
+Params adapt(const Policy& policy, const Params& theta, const MetaBatch& batch, const InnerLoopConfig& config,
+             const torch::Tensor& step_sizes = {});
+
+// Mean over tasks of the outer loss of each task, as a value to minimise:
+//   −w_i [ mean_t ratio_t A_t + (R_i − b_i) / H · (□(Σ_k log π_{θ_k}(τ_k)) − 1) ]
 // ratio is π_{θ_S}(a)/π_sampling(a) on the validation episodes; □(x) − 1 is 0
 // in value with gradient ∇x (score term, kExact only); b_i is the mean
 // validation return of the other tasks (leave-one-out, so the term stays
-// unbiased); H = validation steps per episode; w_i = 1/std(A) when
+// unbiased); H = validation steps per episode; w_i = 1/std(A_i) when
 // advantages are normalised, else 1.
-torch::Tensor meta_loss(const Policy& policy, const Params& theta, const std::vector<MetaTask>& tasks,
-                        const InnerLoopConfig& inner, const OuterConfig& outer,
-                        const torch::Tensor& step_sizes = {});
-
-// Mean over tasks of KL(π_old_i || π_new_i) on each task's validation
-// observations, where π_old_i are the adapted policies at the parameters the
-// episodes were sampled with (detached) and π_new_i those adapted from `theta`.
-torch::Tensor meta_kl(const Policy& policy, const Params& theta, const std::vector<MetaTask>& tasks,
-                      const std::vector<DiagGaussian>& old_distributions, const InnerLoopConfig& inner,
-                      const torch::Tensor& step_sizes = {});
+torch::Tensor meta_loss(const Policy& policy, const Params& theta, const MetaBatch& batch,
+                        const InnerLoopConfig& inner, const OuterConfig& outer, const torch::Tensor& step_sizes = {});
 
 // The adapted validation distributions at `theta`, detached (TRPO's "old" policy).
-std::vector<DiagGaussian> adapted_distributions(const Policy& policy, const Params& theta,
-                                                const std::vector<MetaTask>& tasks, const InnerLoopConfig& inner,
-                                                const torch::Tensor& step_sizes = {});
+DiagGaussian adapted_distribution(const Policy& policy, const Params& theta, const MetaBatch& batch,
+                                  const InnerLoopConfig& inner, const torch::Tensor& step_sizes = {});
+
+// Mean over tasks of KL(π_old_i || π_new_i) on each task's validation
+// observations, π_new adapted from `theta`.
+torch::Tensor meta_kl(const Policy& policy, const Params& theta, const MetaBatch& batch, const DiagGaussian& old,
+                      const InnerLoopConfig& inner, const torch::Tensor& step_sizes = {});
 
 // □(x) − 1: zero in value, gradient ∇x. The magic box of DiCE, minus its value.
 inline torch::Tensor magic_box_minus_one(const torch::Tensor& x) { return torch::exp(x - x.detach()) - 1.0; }

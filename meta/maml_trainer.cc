@@ -17,13 +17,33 @@ double mean_of(const std::vector<double>& v) {
   return v.empty() ? std::nan("") : std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
 }
 
-Params detached(const Params& params) {
+Params detached(const Params& params) {  // values only
   Params out;
   for (const auto& p : params) out.push_back(p.detach());
   return out;
 }
 
 }  // namespace
+
+torch::Tensor task_mean_returns(const EpisodeBatch& episodes, int64_t tasks, int64_t per_task) {
+  std::vector<double> sum(tasks, 0.0), count(tasks, 0.0);
+  for (size_t e = 0; e < episodes.episode_returns.size(); ++e) {
+    const int64_t task = episodes.episode_envs[e] / per_task;
+    sum[task] += episodes.episode_returns[e];
+    count[task] += 1;
+  }
+  auto out = torch::empty({tasks}, torch::kFloat64);
+  for (int64_t i = 0; i < tasks; ++i) out[i] = count[i] > 0 ? sum[i] / count[i] : std::nan("");
+  return out;
+}
+
+torch::Tensor all_task_advantages(const EpisodeBatch& episodes, int64_t tasks, double gamma, double lambda) {
+  const int64_t per_task = episodes.num_envs() / tasks;
+  std::vector<torch::Tensor> parts;
+  for (int64_t i = 0; i < tasks; ++i)
+    parts.push_back(task_advantages(episodes.select_envs(i * per_task, per_task), gamma, lambda));
+  return torch::cat(parts, 1);
+}
 
 torch::Tensor task_advantages(const EpisodeBatch& b, double gamma, double lambda) {
   torch::NoGradGuard no_grad;
@@ -70,8 +90,8 @@ void MamlTrainer::assign_tasks(const std::vector<Task>& tasks) {
   for (int64_t i = 0; i < env_.num_envs(); ++i) env_.set_task(int(i), *family_, tasks[i / k]);
 }
 
-EpisodeBatch MamlTrainer::sample(const std::vector<Params>& per_task) {
-  const EpisodeBatch b = sampler_->collect_episodes_grouped(horizon_, per_task);
+EpisodeBatch MamlTrainer::sample(const Params& stacked) {
+  const EpisodeBatch b = sampler_->collect_episodes_grouped(horizon_, stacked, config_.tasks_per_batch);
   env_steps_ += b.env_steps();
   return b;
 }
@@ -83,30 +103,27 @@ Metrics MamlTrainer::run_iteration() {
   assign_tasks(family_->sample(int(m), task_rng_));
   sampler_->reset_times();
 
-  std::vector<MetaTask> tasks(m);
-  std::vector<Params> current(m, detached(policy_->parameters()));
+  MetaBatch batch;
+  batch.tasks = m;
+  Params current = detached(replicate(policy_->parameters(), m));  // each task's parameters, stacked
   std::vector<double> step_returns;  // mean return of the episodes of each sampling round
   double sample_seconds = 0, inner_seconds = 0;
   const torch::Tensor alphas = step_sizes_.detach();
   for (int64_t s = 0; s <= inner.steps; ++s) {
     auto t0 = Clock::now();
-    const EpisodeBatch batch = sample(current);
+    EpisodeBatch episodes = sample(current);
     sample_seconds += seconds_since(t0);
-    step_returns.push_back(mean_of(batch.episode_returns));
+    step_returns.push_back(mean_of(episodes.episode_returns));
     t0 = Clock::now();
-    for (int64_t i = 0; i < m; ++i) {
-      EpisodeBatch episodes = batch.select_envs(i * k, k);
-      torch::Tensor advantages = task_advantages(episodes, config_.gamma, config_.gae_lambda);
-      const double mean_return = mean_of(episodes.episode_returns);
-      if (s < inner.steps) {
-        InnerBatch ib{std::move(episodes), advantages};
-        current[i] = detached(adapt_step(*policy_, current[i], ib, alphas[s], inner.normalize_advantages, false));
-        tasks[i].inner.push_back(std::move(ib));
-      } else {
-        tasks[i].validation = std::move(episodes);
-        tasks[i].validation_advantages = advantages;
-        tasks[i].validation_return = mean_return;
-      }
+    torch::Tensor advantages = all_task_advantages(episodes, m, config_.gamma, config_.gae_lambda);
+    if (s < inner.steps) {
+      InnerBatch ib{std::move(episodes), advantages};
+      current = detached(adapt_step(*policy_, current, ib, alphas[s], m, inner.normalize_advantages, false));
+      batch.inner.push_back(std::move(ib));
+    } else {
+      batch.validation_returns = task_mean_returns(episodes, m, k);
+      batch.validation = std::move(episodes);
+      batch.validation_advantages = advantages;
     }
     inner_seconds += seconds_since(t0);
   }
@@ -115,9 +132,9 @@ Metrics MamlTrainer::run_iteration() {
   Metrics outer_metrics;
   const torch::Tensor sizes = config_.learn_step_sizes ? step_sizes_ : step_sizes_.detach();
   if (config_.outer_optimizer == "trpo") {
-    const auto old = adapted_distributions(*policy_, policy_->parameters(), tasks, inner, sizes);
-    auto surrogate = [&](const Params& p) { return meta_loss(*policy_, p, tasks, inner, config_.outer, sizes); };
-    auto kl = [&](const Params& p) { return meta_kl(*policy_, p, tasks, old, inner, sizes); };
+    const auto old = adapted_distribution(*policy_, policy_->parameters(), batch, inner, sizes);
+    auto surrogate = [&](const Params& p) { return meta_loss(*policy_, p, batch, inner, config_.outer, sizes); };
+    auto kl = [&](const Params& p) { return meta_kl(*policy_, p, batch, old, inner, sizes); };
     const TrpoStats stats = trpo_step(policy_->parameters(), surrogate, kl, config_.trpo);
     outer_metrics = {{"outer_loss_before", stats.loss_before},
                      {"outer_loss_after", stats.loss_after},
@@ -128,7 +145,7 @@ Metrics MamlTrainer::run_iteration() {
     OuterConfig outer = config_.outer;
     double first = 0, last = 0;
     for (int64_t e = 0; e < config_.ppo_epochs; ++e) {
-      const auto loss = meta_loss(*policy_, policy_->parameters(), tasks, inner, outer, sizes);
+      const auto loss = meta_loss(*policy_, policy_->parameters(), batch, inner, outer, sizes);
       ppo_optimizer_->zero_grad();
       loss.backward();
       if (config_.learn_step_sizes && step_sizes_.grad().defined())
@@ -168,19 +185,17 @@ std::vector<std::vector<double>> MamlTrainer::adaptation_returns(const std::vect
     std::vector<Task> chunk;
     for (int64_t i = 0; i < m; ++i) chunk.push_back(tasks[std::min(first + i, tasks.size() - 1)]);
     assign_tasks(chunk);
-    std::vector<Params> current(m, detached(policy_->parameters()));
+    Params current = detached(replicate(policy_->parameters(), m));
     std::vector<std::vector<double>> chunk_returns(m);
     for (int64_t s = 0; s <= steps; ++s) {
-      const EpisodeBatch batch = sampler_->collect_episodes_grouped(horizon_, current);
-      for (int64_t i = 0; i < m; ++i) {
-        EpisodeBatch episodes = batch.select_envs(i * k, k);
-        chunk_returns[i].push_back(mean_of(episodes.episode_returns));
-        if (s == steps) continue;
-        InnerBatch ib{episodes, task_advantages(episodes, config_.gamma, config_.gae_lambda)};
-        // Past the trained number of steps, keep the last trained step size.
-        const torch::Tensor alpha = alphas[std::min<int64_t>(s, alphas.numel() - 1)];
-        current[i] = detached(adapt_step(*policy_, current[i], ib, alpha, config_.inner.normalize_advantages, false));
-      }
+      EpisodeBatch episodes = sampler_->collect_episodes_grouped(horizon_, current, m);
+      const torch::Tensor returns = task_mean_returns(episodes, m, k);
+      for (int64_t i = 0; i < m; ++i) chunk_returns[i].push_back(returns[i].item<double>());
+      if (s == steps) break;
+      InnerBatch ib{episodes, all_task_advantages(episodes, m, config_.gamma, config_.gae_lambda)};
+      // Past the trained number of steps, keep the last trained step size.
+      const torch::Tensor alpha = alphas[std::min<int64_t>(s, alphas.numel() - 1)];
+      current = detached(adapt_step(*policy_, current, ib, alpha, m, config_.inner.normalize_advantages, false));
     }
     for (int64_t i = 0; i < m && first + i < tasks.size(); ++i) out.push_back(chunk_returns[i]);
   }

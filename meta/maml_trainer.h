@@ -43,6 +43,10 @@ struct MamlConfig {
 // their discounted returns, GAE(gamma, lambda), episode ends terminal (MAML's
 // convention for fixed-horizon episodes).
 torch::Tensor task_advantages(const EpisodeBatch& episodes, double gamma, double lambda);
+// task_advantages for each task's columns of a meta-batch ([T, tasks * K]).
+torch::Tensor all_task_advantages(const EpisodeBatch& episodes, int64_t tasks, double gamma, double lambda);
+// [tasks] mean return of the episodes that ran in each task's envs (per_task envs each).
+torch::Tensor task_mean_returns(const EpisodeBatch& episodes, int64_t tasks, int64_t per_task);
 
 class MamlTrainer : public IterativeTrainer {
  public:
@@ -66,8 +70,8 @@ class MamlTrainer : public IterativeTrainer {
   std::vector<std::vector<double>> adaptation_returns(const std::vector<Task>& tasks, int64_t steps);
 
  private:
-  // Samples one episode per env, each task group acting with its parameters.
-  EpisodeBatch sample(const std::vector<Params>& per_task);
+  // Samples one episode per env, each task group acting with its parameters (stacked).
+  EpisodeBatch sample(const Params& stacked);
   void assign_tasks(const std::vector<Task>& tasks);
   torch::Tensor step_size(int64_t k) const;
 

@@ -122,7 +122,7 @@ TEST(Sampler, GroupedEpisodesActWithEachGroupsParametersAndSplitByTask) {
   right[right.size() - 2] = torch::tensor({5.0f, 0.0f});
   left[left.size() - 2] = torch::tensor({-5.0f, 0.0f});
   Sampler sampler(env, policy, 8);
-  const EpisodeBatch b = sampler.collect_episodes_grouped(10, {right, left});
+  const EpisodeBatch b = sampler.collect_episodes_grouped(10, stack_params({right, left}), 2);
   EXPECT_NEAR(b.next_observations[9][0][0].item<float>(), 1.0f, 1e-3);   // 10 steps of +0.1
   EXPECT_NEAR(b.next_observations[9][3][0].item<float>(), -1.0f, 1e-3);  // 10 steps of -0.1
   const EpisodeBatch second = b.select_envs(2, 2);
@@ -133,7 +133,7 @@ TEST(Sampler, GroupedEpisodesActWithEachGroupsParametersAndSplitByTask) {
     const int64_t env_index = second.episode_envs[k];
     EXPECT_NEAR(second.episode_returns[k], second.rewards.select(1, env_index).sum().item<float>(), 1e-4);
   }
-  EXPECT_THROW(sampler.collect_episodes_grouped(10, {right, left, right}), c10::Error);
+  EXPECT_THROW(sampler.collect_episodes_grouped(10, stack_params({right, left, right}), 3), c10::Error);
 }
 
 }  // namespace

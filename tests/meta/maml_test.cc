@@ -10,6 +10,7 @@
 
 #include "agents/gae.h"
 #include "envs/vector_env.h"
+#include "meta/maml_trainer.h"
 
 namespace metarl {
 namespace {
@@ -84,23 +85,31 @@ std::pair<double, double> monte_carlo_meta_gradient(const BanditSetup& s, MetaGr
   inner.meta_gradient = mode;
   OuterConfig outer;
   outer.normalize_advantages = false;
-  std::vector<double> per_task;
+  std::vector<double> per_batch;
   for (int m = 0; m < batches; ++m) {
-    std::vector<MetaTask> tasks(tasks_per_batch);
-    for (auto& task : tasks) {
-      InnerBatch train{bandit_episodes(s.train, s.mu, s.sigma, s.goal, gen), {}};
-      train.advantages = train.episodes.rewards;  // no baseline: g_hat is the plain estimator
-      task.inner.push_back(train);
-      const double adapted_mu = adapt(policy, policy.parameters(), task, inner)[0].item<double>();
-      task.validation = bandit_episodes(s.valid, adapted_mu, s.sigma, s.goal, gen);
-      task.validation_advantages = task.validation.rewards;
-      task.validation_return = task.validation.rewards.mean().item<double>();
-    }
-    // Per-task gradients: each task's loss term, differentiated separately.
-    const auto loss = meta_loss(policy, policy.parameters(), tasks, inner, outer);
-    const auto g = torch::autograd::grad({loss}, policy.parameters())[0].item<double>();
-    per_task.push_back(-g);  // loss is minus the objective
+    MetaBatch batch;
+    batch.tasks = tasks_per_batch;
+    InnerBatch train{bandit_episodes(s.train * tasks_per_batch, s.mu, s.sigma, s.goal, gen), {}};
+    train.advantages = train.episodes.rewards;  // no baseline: g_hat is the plain estimator
+    batch.inner.push_back(train);
+    const auto adapted_mu = adapt(policy, policy.parameters(), batch, inner)[0].detach();  // [tasks, 1]
+    // Validation episodes: task i's actions from N(adapted mu_i, sigma^2).
+    std::vector<EpisodeBatch> parts;
+    EpisodeBatch valid = bandit_episodes(s.valid * tasks_per_batch, 0.0, s.sigma, s.goal, gen);
+    const auto mus = adapted_mu.reshape({tasks_per_batch, 1}).expand({tasks_per_batch, s.valid}).reshape({1, -1, 1});
+    valid.actions = valid.actions + mus;
+    valid.rewards = -(valid.actions.squeeze(-1) - s.goal).pow(2);
+    valid.log_probs = -0.5 * ((valid.actions.squeeze(-1) - mus.squeeze(-1)) / s.sigma).pow(2) - std::log(s.sigma) -
+                      0.5 * std::log(2 * M_PI);
+    batch.validation = valid;
+    batch.validation_advantages = valid.rewards;
+    batch.validation_returns = valid.rewards.reshape({tasks_per_batch, s.valid}).mean(1);
+    const auto loss = meta_loss(policy, policy.parameters(), batch, inner, outer);
+    // The loss is the mean over tasks of minus each task's objective: scale
+    // back to one sample per task.
+    per_batch.push_back(-torch::autograd::grad({loss}, policy.parameters())[0].item<double>());
   }
+  std::vector<double>& per_task = per_batch;
   double mean = 0, sq = 0;
   for (double v : per_task) mean += v;
   mean /= per_task.size();
@@ -120,11 +129,12 @@ TEST(MamlMetaGradient, MatchesTheClosedFormOfAGaussianBandit) {
   EXPECT_GT(std::abs(no_score - analytic), 6 * no_score_se) << "no_score " << no_score << " ± " << no_score_se;
 }
 
-// A small MLP policy and a fixed batch of HalfCheetah episodes, in float64.
+// A small MLP policy and a fixed meta-batch of HalfCheetah episodes (2 tasks
+// x 3 episodes per inner step and for validation), in float64.
 struct FixedProblem {
   std::unique_ptr<GaussianMlpPolicy> policy;
   Params theta;
-  std::vector<MetaTask> tasks;
+  MetaBatch batch;
 };
 
 EpisodeBatch to_double(EpisodeBatch b) {
@@ -141,33 +151,28 @@ FixedProblem fixed_problem(int steps) {
   config.hidden = {8};
   config.output_gain = 1.0;
   f.policy = std::make_unique<GaussianMlpPolicy>(17, 6, config);
-  VectorEnv env("HalfCheetah", 3, 1, Options::parse("max_episode_steps=12"));
+  VectorEnv env("HalfCheetah", 6, 1, Options::parse("max_episode_steps=12"));
   env.seed(2);
   Sampler sampler(env, *f.policy, 3);
-  for (int t = 0; t < 2; ++t) {
-    MetaTask task;
-    auto make = [&] {
-      EpisodeBatch b = to_double(sampler.collect_episodes(12, f.policy->parameters()));
-      const auto zeros = torch::zeros_like(b.rewards);
-      auto adv = gae_advantages(b.rewards, zeros, zeros, b.terminated, b.episode_end, b.masks, 0.99, 1.0);
-      return std::make_pair(b, adv);
-    };
-    for (int k = 0; k < steps; ++k) {
-      auto [b, adv] = make();
-      task.inner.push_back({b, adv});
-    }
-    auto [v, vadv] = make();
-    task.validation = v;
-    task.validation_advantages = vadv;
-    task.validation_return = v.rewards.sum().item<double>() / 3;
-    f.tasks.push_back(task);
-  }
+  f.batch.tasks = 2;
+  auto make = [&] {
+    EpisodeBatch b = to_double(sampler.collect_episodes(12, f.policy->parameters()));
+    const auto zeros = torch::zeros_like(b.rewards);
+    auto adv = gae_advantages(b.rewards, zeros, zeros, b.terminated, b.episode_end, b.masks, 0.99, 1.0);
+    return InnerBatch{b, adv};
+  };
+  for (int k = 0; k < steps; ++k) f.batch.inner.push_back(make());
+  const InnerBatch v = make();
+  f.batch.validation = v.episodes;
+  f.batch.validation_advantages = v.advantages;
+  f.batch.validation_returns = task_mean_returns(v.episodes, 2, 3);
   for (const auto& p : f.policy->parameters()) f.theta.push_back(p.detach().to(torch::kFloat64).requires_grad_(true));
   return f;
 }
 
-double loss_value(const FixedProblem& f, const Params& theta, const InnerLoopConfig& inner, const torch::Tensor& alphas = {}) {
-  return meta_loss(*f.policy, theta, f.tasks, inner, OuterConfig{}, alphas).item<double>();
+double loss_value(const FixedProblem& f, const Params& theta, const InnerLoopConfig& inner,
+                  const torch::Tensor& alphas = {}) {
+  return meta_loss(*f.policy, theta, f.batch, inner, OuterConfig{}, alphas).item<double>();
 }
 
 // Central finite differences of the meta-loss along `direction`.
@@ -194,7 +199,7 @@ TEST(MamlMetaGradient, AutogradMatchesFiniteDifferencesThroughOneAndTwoInnerStep
     inner.steps = steps;
     inner.step_size = 0.5;
     inner.meta_gradient = MetaGradient::kNoScore;  // the score term is zero in value: FD cannot see it
-    const auto grads = torch::autograd::grad({meta_loss(*f.policy, f.theta, f.tasks, inner, OuterConfig{})}, f.theta);
+    const auto grads = torch::autograd::grad({meta_loss(*f.policy, f.theta, f.batch, inner, OuterConfig{})}, f.theta);
     for (int trial = 0; trial < 3; ++trial) {
       Params direction;
       for (const auto& p : f.theta) direction.push_back(torch::randn_like(p));
@@ -213,28 +218,28 @@ TEST(MamlMetaGradient, FirstOrderDropsExactlyTheSecondOrderTerms) {
   InnerLoopConfig inner;
   inner.step_size = 0.5;
   inner.meta_gradient = MetaGradient::kFirstOrder;
-  const auto first_order = torch::autograd::grad({meta_loss(*f.policy, f.theta, f.tasks, inner, OuterConfig{})}, f.theta);
-  // Expected: the gradient of the outer loss with respect to the adapted
-  // parameters, evaluated at them (the Jacobian of the inner step taken as I).
-  std::vector<MetaTask> tasks = f.tasks;
-  Params adapted_sum;
+  const auto first_order = torch::autograd::grad({meta_loss(*f.policy, f.theta, f.batch, inner, OuterConfig{})}, f.theta);
+  // Expected: the mean over tasks of the outer loss's gradient with respect to
+  // the task's adapted parameters, at them (the inner step's Jacobian taken as I).
+  const Params adapted = adapt(*f.policy, f.theta, f.batch, inner);
   std::vector<torch::Tensor> expected(f.theta.size());
-  for (size_t t = 0; t < tasks.size(); ++t) {
-    Params adapted = adapt(*f.policy, f.theta, tasks[t], inner);
-    Params leaves = detached_leaves(adapted);
-    const auto loss = meta_loss(*f.policy, leaves, {[&] {
-                                  MetaTask plain = tasks[t];
-                                  plain.inner.clear();
-                                  return plain;
-                                }()},
-                                InnerLoopConfig{0, 0.0, true, MetaGradient::kFirstOrder}, OuterConfig{});
+  for (int64_t task = 0; task < 2; ++task) {
+    MetaBatch single;
+    single.tasks = 1;
+    single.validation = f.batch.validation.select_envs(3 * task, 3);
+    single.validation_advantages = f.batch.validation_advantages.narrow(1, 3 * task, 3);
+    single.validation_returns = f.batch.validation_returns.narrow(0, task, 1);
+    Params leaves;
+    for (const auto& p : adapted) leaves.push_back(p[task].detach().requires_grad_(true));
+    const auto loss = meta_loss(*f.policy, leaves, single, InnerLoopConfig{0, 0.0, true, MetaGradient::kNoScore},
+                                OuterConfig{});
     const auto g = torch::autograd::grad({loss}, leaves);
     for (size_t i = 0; i < g.size(); ++i) expected[i] = expected[i].defined() ? expected[i] + g[i] / 2.0 : g[i] / 2.0;
   }
   for (size_t i = 0; i < expected.size(); ++i) EXPECT_TRUE(torch::allclose(first_order[i], expected[i], 1e-9, 1e-12));
   // And it differs from the second-order gradient.
   inner.meta_gradient = MetaGradient::kNoScore;
-  const auto second_order = torch::autograd::grad({meta_loss(*f.policy, f.theta, f.tasks, inner, OuterConfig{})}, f.theta);
+  const auto second_order = torch::autograd::grad({meta_loss(*f.policy, f.theta, f.batch, inner, OuterConfig{})}, f.theta);
   EXPECT_FALSE(torch::allclose(first_order[0], second_order[0], 1e-6, 1e-9));
 }
 
@@ -244,7 +249,7 @@ TEST(MamlMetaGradient, LearnedStepSizesReceiveTheirGradient) {
   inner.steps = 2;
   inner.meta_gradient = MetaGradient::kNoScore;
   auto alphas = torch::tensor({0.3, 0.2}, torch::kFloat64).requires_grad_(true);
-  const auto loss = meta_loss(*f.policy, f.theta, f.tasks, inner, OuterConfig{}, alphas);
+  const auto loss = meta_loss(*f.policy, f.theta, f.batch, inner, OuterConfig{}, alphas);
   const auto g = torch::autograd::grad({loss}, {alphas})[0];
   for (int k = 0; k < 2; ++k) {
     const double h = 1e-6;
