@@ -99,15 +99,15 @@ MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
   m.pretrain = name == "maml_pretrain";
   m.tasks_per_batch = cfg.get_int("algorithm.tasks_per_batch", m.tasks_per_batch);
   m.episodes_per_task = cfg.get_int("algorithm.episodes_per_task", m.episodes_per_task);
-  if (!m.pretrain) {
-    m.inner.steps = cfg.get_int("algorithm.inner_steps", m.inner.steps);
-    m.inner.step_size = cfg.get_double("algorithm.inner_lr", m.inner.step_size);
-    m.inner.normalize_advantages = cfg.get_bool("algorithm.normalize_inner_advantages", m.inner.normalize_advantages);
-    try {
-      m.inner.meta_gradient = parse_meta_gradient(cfg.get_string("algorithm.meta_gradient", "exact"));
-    } catch (const std::invalid_argument& e) {
-      throw ConfigError(cfg.source() + ": algorithm.meta_gradient: " + e.what());
-    }
+  // The pretrained baseline trains without adaptation but is adapted at test
+  // time with the same inner step, so it reads these too.
+  m.inner.steps = cfg.get_int("algorithm.inner_steps", m.inner.steps);
+  m.inner.step_size = cfg.get_double("algorithm.inner_lr", m.inner.step_size);
+  m.inner.normalize_advantages = cfg.get_bool("algorithm.normalize_inner_advantages", m.inner.normalize_advantages);
+  try {
+    m.inner.meta_gradient = parse_meta_gradient(cfg.get_string("algorithm.meta_gradient", "exact"));
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(cfg.source() + ": algorithm.meta_gradient: " + e.what());
   }
   m.outer.normalize_advantages = cfg.get_bool("algorithm.normalize_outer_advantages", m.outer.normalize_advantages);
   m.gamma = cfg.get_double("algorithm.gamma", m.gamma);
@@ -123,7 +123,7 @@ MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
     m.ppo_learning_rate = cfg.get_double("algorithm.learning_rate", m.ppo_learning_rate);
     m.ppo_epochs = cfg.get_int("algorithm.epochs", m.ppo_epochs);
     m.outer.clip_range = cfg.get_double("algorithm.clip_range", 0.2);
-    if (!m.pretrain) m.learn_step_sizes = cfg.get_bool("algorithm.learn_inner_lr", m.learn_step_sizes);
+    m.learn_step_sizes = !m.pretrain && cfg.get_bool("algorithm.learn_inner_lr", m.learn_step_sizes);
   } else {
     throw ConfigError(cfg.source() + ": algorithm.outer '" + m.outer_optimizer + "' is unknown (known: trpo, ppo)");
   }

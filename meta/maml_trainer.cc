@@ -72,9 +72,9 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
     throw std::invalid_argument("maml: unknown outer optimizer '" + config.outer_optimizer + "' (known: trpo, ppo)");
   if (config.learn_step_sizes && config.outer_optimizer != "ppo")
     throw std::invalid_argument("maml: learned step sizes need the ppo outer optimizer");
+  step_sizes_ = torch::full({std::max<int64_t>(1, config_.inner.steps)}, config_.inner.step_size);
   if (config.pretrain) config_.inner.steps = 0;
   sampler_ = std::make_unique<Sampler>(env, *policy_, derive_seed(seed, 1));
-  step_sizes_ = torch::full({std::max<int64_t>(1, config_.inner.steps)}, config_.inner.step_size);
   if (config.learn_step_sizes) step_sizes_.requires_grad_(true);
   if (config.outer_optimizer == "ppo") {
     std::vector<torch::Tensor> trained = policy_->parameters();

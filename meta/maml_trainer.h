@@ -36,6 +36,8 @@ struct MamlConfig {
   bool learn_step_sizes = false;  // meta-learn one step size per inner step (PPO outer only)
   double gamma = 0.99;
   double gae_lambda = 1.0;
+  // Train the multi-task baseline instead: no adaptation during training (the
+  // inner settings are kept for test-time adaptation).
   bool pretrain = false;
 };
 

@@ -3,6 +3,7 @@
 # run resumes from its checkpoint if interrupted, so just start it again).
 #   scripts/reference_runs.sh ppo_halfcheetah   # PPO HalfCheetah, seeds 0 1 2, 1M steps each
 #   scripts/reference_runs.sh trpo_nav2d        # TRPO Navigation2D fixed goal, seeds 0 1 2
+#   scripts/reference_runs.sh maml_nav2d        # MAML-TRPO and the pretrained baseline, Navigation2D
 set -euo pipefail
 cd "$(dirname "$0")/.."
 metarl=${METARL:-build/experiments/metarl}
@@ -15,5 +16,9 @@ case "${1:-}" in
     for seed in 0 1 2; do
       "$metarl" run experiments/trpo/nav2d_fixed_goal.yaml --seed "$seed" --out "experiments/results/trpo_nav2d/seed$seed"
     done ;;
-  *) echo "usage: $0 ppo_halfcheetah|trpo_nav2d" >&2; exit 2 ;;
+  maml_nav2d)
+    "$metarl" run experiments/maml/nav2d.yaml --out experiments/results/maml/nav2d/maml
+    "$metarl" run experiments/maml/nav2d.yaml --set algorithm.name=maml_pretrain \
+        --out experiments/results/maml/nav2d/pretrained ;;
+  *) echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d" >&2; exit 2 ;;
 esac
