@@ -11,6 +11,7 @@
 #include "envs/core/env.h"
 #include "envs/core/registry.h"
 #include "envs/core/task.h"
+#include "experiments/adapt.h"
 #include "experiments/bench.h"
 #include "experiments/rollout.h"
 #include "experiments/run.h"
@@ -73,6 +74,14 @@ int run(int argc, char** argv) {
   run->add_option("--threads", run_threads, "worker threads (overrides the file)");
   run->add_option("--max-iterations", run_options.max_iterations, "stop after this many iterations in this process");
 
+  auto* adapt = app.add_subcommand("adapt", "test-time adaptation curves of MAML runs (adapt.csv, adapt.png)");
+  AdaptOptions adapt_options;
+  adapt->add_option("runs", adapt_options.run_dirs, "run directories (maml, maml_pretrain)")->required();
+  adapt->add_option("--out", adapt_options.out_dir, "output directory (default: the first run)");
+  adapt->add_option("--tasks", adapt_options.tasks, "held-out tasks")->capture_default_str();
+  adapt->add_option("--steps", adapt_options.steps, "adaptation steps")->capture_default_str();
+  adapt->add_option("--seed", adapt_options.seed, "seed of the held-out tasks")->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
 
   if (app.got_subcommand("list")) list_components(std::cout);
@@ -83,6 +92,7 @@ int run(int argc, char** argv) {
     const std::string out = run_experiment(run_options);
     std::cerr << "metarl: results in " << out << std::endl;
   }
+  if (app.got_subcommand("adapt")) run_adaptation(adapt_options);
   if (app.got_subcommand("rollout")) {
     rollout_config.env_options = Options::parse(env_options);
     rollout_config.family_options = Options::parse(family_options);

@@ -212,41 +212,90 @@ bool plot_learning_curve(const fs::path& metrics, const fs::path& png, const std
 
 }  // namespace
 
+Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_name) {
+  Experiment x;
+  x.name = cfg.get_string("name", default_name);
+  x.seed = cfg.get_int("seed", 0);
+  x.threads = cfg.get_int("threads", 2);
+  x.algorithm = cfg.get_string_required("algorithm.name");
+  const bool meta = x.algorithm == "maml" || x.algorithm == "maml_pretrain";
+  TrainerConfig trainer_config;
+  MamlConfig maml_config;
+  if (meta)
+    maml_config = read_maml(cfg, x.algorithm);
+  else
+    trainer_config = read_trainer(cfg, x.algorithm);
+  const EnvSettings env_settings =
+      read_env(cfg, meta ? maml_config.tasks_per_batch * maml_config.episodes_per_task : 0);
+  if (meta && env_settings.task_family.empty())
+    throw ConfigError(cfg.source() + ": " + x.algorithm + " needs env.task_family");
+  if (meta && !env_settings.task.empty())
+    throw ConfigError(cfg.source() + ": " + x.algorithm + " samples its tasks; remove env.task");
+  const PolicySettings policy_settings = read_policy(cfg);
+  x.total_env_steps = cfg.get_int("training.total_env_steps", 100000);
+  x.checkpoint_every = cfg.get_int("training.checkpoint_every", 10);
+  cfg.reject_unknown();
+  if (x.threads < 1) throw ConfigError(cfg.source() + ": threads must be >= 1");
+  if (x.checkpoint_every < 1) throw ConfigError(cfg.source() + ": training.checkpoint_every must be >= 1");
+  x.resolved_config = cfg.resolved_yaml();
+  x.env_name = env_settings.name;
+  x.task_family = env_settings.task_family;
+
+  // The environments, tasks, policy and trainer.
+  torch::set_num_threads(int(x.threads));
+  x.env = std::make_unique<VectorEnv>(env_settings.name, int(env_settings.num_envs), int(x.threads),
+                                      env_settings.options);
+  VectorEnv& env = *x.env;
+  env.seed(derive_seed(uint64_t(x.seed), 0xe5));
+  std::unique_ptr<TaskFamily> family;
+  if (!env_settings.task_family.empty()) {
+    family = make_task_family(env_settings.task_family, env_settings.family_options);
+    if (meta) {
+      // The trainer assigns a new meta-batch of tasks every iteration.
+    } else if (!env_settings.task.empty()) {
+      const Task task = Task::parse(env_settings.task);
+      for (int i = 0; i < env.num_envs(); ++i) env.set_task(i, *family, task);
+    } else {
+      Rng task_rng(derive_seed(uint64_t(x.seed), 0x7a5c));
+      env.set_tasks(*family, family->sample(env.num_envs(), task_rng));
+    }
+  }
+  torch::manual_seed(uint64_t(x.seed));
+  std::unique_ptr<Policy> policy;
+  if (policy_settings.type == "lstm")
+    policy = std::make_unique<LstmPolicy>(env.obs_dim(), env.act_dim(), policy_settings.lstm);
+  else
+    policy = std::make_unique<GaussianMlpPolicy>(env.obs_dim(), env.act_dim(), policy_settings.mlp);
+
+  if (meta) {
+    auto maml = std::make_unique<MamlTrainer>(env, std::move(family), std::move(policy), maml_config, uint64_t(x.seed));
+    x.maml = maml.get();
+    x.trainer = std::move(maml);
+  } else {
+    const int64_t steps_per_iteration =
+        trainer_config.fixed_episodes ? env.num_envs() * env.env(0).max_episode_steps()  // at most
+                                      : trainer_config.steps_per_iteration / env.num_envs() * env.num_envs();
+    const int64_t planned_iterations = (x.total_env_steps + steps_per_iteration - 1) / steps_per_iteration;
+    x.trainer = std::make_unique<PolicyGradientTrainer>(env, std::move(policy), trainer_config, uint64_t(x.seed),
+                                                        planned_iterations);
+  }
+  return x;
+}
+
 std::string run_experiment(const RunOptions& options) {
   ExperimentConfig cfg = ExperimentConfig::load(options.experiment_path);
   for (const auto& assignment : options.overrides) cfg.set(assignment);
   if (options.seed) cfg.set("seed=" + std::to_string(*options.seed));
   if (options.threads) cfg.set("threads=" + std::to_string(*options.threads));
-
-  const std::string name = cfg.get_string("name", fs::path(options.experiment_path).stem().string());
-  const int64_t seed = cfg.get_int("seed", 0);
-  const int64_t threads = cfg.get_int("threads", 2);
-  const std::string algorithm = cfg.get_string_required("algorithm.name");
-  const bool meta = algorithm == "maml" || algorithm == "maml_pretrain";
-  TrainerConfig trainer_config;
-  MamlConfig maml_config;
-  if (meta)
-    maml_config = read_maml(cfg, algorithm);
-  else
-    trainer_config = read_trainer(cfg, algorithm);
-  const EnvSettings env_settings =
-      read_env(cfg, meta ? maml_config.tasks_per_batch * maml_config.episodes_per_task : 0);
-  if (meta && env_settings.task_family.empty())
-    throw ConfigError(cfg.source() + ": " + algorithm + " needs env.task_family");
-  if (meta && !env_settings.task.empty())
-    throw ConfigError(cfg.source() + ": " + algorithm + " samples its tasks; remove env.task");
-  const PolicySettings policy_settings = read_policy(cfg);
-  const int64_t total_env_steps = cfg.get_int("training.total_env_steps", 100000);
-  const int64_t checkpoint_every = cfg.get_int("training.checkpoint_every", 10);
-  cfg.reject_unknown();
-  if (threads < 1) throw ConfigError(cfg.source() + ": threads must be >= 1");
-  if (checkpoint_every < 1) throw ConfigError(cfg.source() + ": training.checkpoint_every must be >= 1");
+  Experiment x = build_experiment(cfg, fs::path(options.experiment_path).stem().string());
+  const std::string& name = x.name;
+  const int64_t total_env_steps = x.total_env_steps, checkpoint_every = x.checkpoint_every;
 
   // The output directory; an existing one must hold the same configuration.
   const fs::path out = options.out_dir.empty() ? fs::path("out") / name : fs::path(options.out_dir);
   fs::create_directories(out / "checkpoints");
   fs::create_directories(out / "plots");
-  const std::string resolved = cfg.resolved_yaml();
+  const std::string& resolved = x.resolved_config;
   const fs::path config_path = out / "config.yaml", checkpoint = out / "checkpoints" / "latest.pt";
   const bool resuming = fs::exists(checkpoint);
   if (resuming) {
@@ -257,43 +306,7 @@ std::string run_experiment(const RunOptions& options) {
   } else {
     write_file_atomically(config_path.string(), resolved);
   }
-
-  // Build the environments, tasks, policy and trainer.
-  torch::set_num_threads(int(threads));
-  VectorEnv env(env_settings.name, int(env_settings.num_envs), int(threads), env_settings.options);
-  env.seed(derive_seed(uint64_t(seed), 0xe5));
-  std::unique_ptr<TaskFamily> family;
-  if (!env_settings.task_family.empty()) {
-    family = make_task_family(env_settings.task_family, env_settings.family_options);
-    if (meta) {
-      // The trainer assigns a new meta-batch of tasks every iteration.
-    } else if (!env_settings.task.empty()) {
-      const Task task = Task::parse(env_settings.task);
-      for (int i = 0; i < env.num_envs(); ++i) env.set_task(i, *family, task);
-    } else {
-      Rng task_rng(derive_seed(uint64_t(seed), 0x7a5c));
-      env.set_tasks(*family, family->sample(env.num_envs(), task_rng));
-    }
-  }
-  torch::manual_seed(uint64_t(seed));
-  std::unique_ptr<Policy> policy;
-  if (policy_settings.type == "lstm")
-    policy = std::make_unique<LstmPolicy>(env.obs_dim(), env.act_dim(), policy_settings.lstm);
-  else
-    policy = std::make_unique<GaussianMlpPolicy>(env.obs_dim(), env.act_dim(), policy_settings.mlp);
-
-  std::unique_ptr<IterativeTrainer> trainer_ptr;
-  if (meta) {
-    trainer_ptr = std::make_unique<MamlTrainer>(env, std::move(family), std::move(policy), maml_config, uint64_t(seed));
-  } else {
-    const int64_t steps_per_iteration =
-        trainer_config.fixed_episodes ? env.num_envs() * env.env(0).max_episode_steps()  // at most
-                                      : trainer_config.steps_per_iteration / env.num_envs() * env.num_envs();
-    const int64_t planned_iterations = (total_env_steps + steps_per_iteration - 1) / steps_per_iteration;
-    trainer_ptr = std::make_unique<PolicyGradientTrainer>(env, std::move(policy), trainer_config, uint64_t(seed),
-                                                          planned_iterations);
-  }
-  IterativeTrainer& trainer = *trainer_ptr;
+  IterativeTrainer& trainer = *x.trainer;
   if (resuming) trainer.load_checkpoint(checkpoint.string());
 
   const bool interactive = isatty(STDERR_FILENO) && !std::getenv("CI");
@@ -344,12 +357,12 @@ std::string run_experiment(const RunOptions& options) {
                        plot_learning_curve(out / "metrics.csv", out / "plots" / "learning_curve.png", name);
   nlohmann::json summary = {{"experiment", name},
                             {"config", fs::path(options.experiment_path).string()},
-                            {"env", env_settings.name},
-                            {"task_family", env_settings.task_family},
-                            {"algorithm", algorithm},
+                            {"env", x.env_name},
+                            {"task_family", x.task_family},
+                            {"algorithm", x.algorithm},
                             {"policy", trainer.policy().describe()},
-                            {"seed", seed},
-                            {"threads", threads},
+                            {"seed", x.seed},
+                            {"threads", x.threads},
                             {"finished", finished},
                             {"iterations", trainer.iteration()},
                             {"env_steps", trainer.env_steps()},

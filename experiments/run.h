@@ -3,11 +3,32 @@
 // plots/). Running again on the same directory resumes from its checkpoint.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "agents/trainer.h"
+#include "envs/vector_env.h"
+#include "experiments/config.h"
+
 namespace metarl {
+
+class MamlTrainer;
+
+// A run built from its configuration: the envs and the trainer, and the
+// settings `metarl run` needs around them.
+struct Experiment {
+  std::string name, algorithm, env_name, task_family;
+  int64_t seed = 0, threads = 2, total_env_steps = 0, checkpoint_every = 10;
+  std::string resolved_config;
+  std::unique_ptr<VectorEnv> env;              // declared before the trainer, which refers to it
+  std::unique_ptr<IterativeTrainer> trainer;
+  MamlTrainer* maml = nullptr;                 // the trainer, when it is a MAML one
+};
+
+// Reads every setting from `cfg` (rejecting unknown keys) and builds the run.
+Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_name);
 
 struct RunOptions {
   std::string experiment_path;

@@ -63,6 +63,7 @@ class MamlTrainer : public IterativeTrainer {
   void load_checkpoint(const std::string& path) override;
 
   const MamlConfig& config() const { return config_; }
+  const TaskFamily& family() const { return *family_; }
   const torch::Tensor& step_sizes() const { return step_sizes_; }
 
   // Test-time adaptation: for each task, the mean return of episodes_per_task

@@ -1,0 +1,75 @@
+#include "experiments/adapt.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "experiments/config.h"
+#include "experiments/io.h"
+#include "experiments/run.h"
+#include "meta/maml_trainer.h"
+
+#ifndef METARL_SOURCE_DIR
+#error "METARL_SOURCE_DIR must be defined by the build"
+#endif
+
+namespace fs = std::filesystem;
+
+namespace metarl {
+namespace {
+
+std::string number(double x) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.6g", x);
+  return buffer;
+}
+
+}  // namespace
+
+void run_adaptation(const AdaptOptions& options) {
+  if (options.run_dirs.empty()) throw std::runtime_error("adapt: no run directory given");
+  if (options.tasks < 2) throw std::runtime_error("adapt: --tasks must be at least 2 (for a confidence interval)");
+  if (options.steps < 0) throw std::runtime_error("adapt: --steps must be >= 0");
+  const fs::path out = options.out_dir.empty() ? fs::path(options.run_dirs.front()) : fs::path(options.out_dir);
+  fs::create_directories(out);
+
+  std::string summary = "policy,steps,mean_return,ci95\n";
+  std::string per_task = "policy,task,steps,return\n";
+  for (const std::string& dir : options.run_dirs) {
+    const fs::path config = fs::path(dir) / "config.yaml", checkpoint = fs::path(dir) / "checkpoints" / "latest.pt";
+    if (!fs::exists(config) || !fs::exists(checkpoint))
+      throw std::runtime_error("adapt: " + dir + " is not a run directory (no config.yaml or checkpoints/latest.pt)");
+    ExperimentConfig cfg = ExperimentConfig::load(config.string());
+    Experiment x = build_experiment(cfg, fs::path(dir).filename().string());
+    if (!x.maml) throw std::runtime_error("adapt: " + dir + " is a " + x.algorithm + " run, not maml or maml_pretrain");
+    x.trainer->load_checkpoint(checkpoint.string());
+    const std::string label = x.algorithm == "maml" ? "maml" : "pretrained";
+
+    Rng task_rng(derive_seed(options.seed, 0xada));
+    const auto tasks = x.maml->family().sample(int(options.tasks), task_rng);
+    x.env->seed(derive_seed(options.seed, 0xe5a1));
+    const auto returns = x.maml->adaptation_returns(tasks, options.steps);
+    for (int64_t s = 0; s <= options.steps; ++s) {
+      double mean = 0, sq = 0;
+      for (const auto& r : returns) mean += r[s];
+      mean /= returns.size();
+      for (const auto& r : returns) sq += (r[s] - mean) * (r[s] - mean);
+      const double ci95 = 1.96 * std::sqrt(sq / (returns.size() - 1)) / std::sqrt(double(returns.size()));
+      summary += label + "," + std::to_string(s) + "," + number(mean) + "," + number(ci95) + "\n";
+      std::cerr << "adapt: " << label << " after " << s << " step(s): " << number(mean) << " ± " << number(ci95)
+                << " over " << returns.size() << " tasks\n";
+      for (size_t t = 0; t < returns.size(); ++t)
+        per_task += label + ",\"" + tasks[t].to_string() + "\"," + std::to_string(s) + "," + number(returns[t][s]) + "\n";
+    }
+  }
+  write_file_atomically((out / "adapt.csv").string(), summary);
+  write_file_atomically((out / "adapt_tasks.csv").string(), per_task);
+  const std::string command = "/usr/bin/python3 '" + std::string(METARL_SOURCE_DIR) + "/scripts/plot_adapt.py' '" +
+                              (out / "adapt.csv").string() + "' '" + (out / "adapt.png").string() + "' > /dev/null";
+  if (std::system(command.c_str()) != 0) throw std::runtime_error("adapt: plotting failed: " + command);
+}
+
+}  // namespace metarl

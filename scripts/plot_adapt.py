@@ -1,0 +1,49 @@
+#!/usr/bin/python3
+"""Plots adapt.csv (policy,steps,mean_return,ci95): mean return against the
+number of adaptation steps, one line per policy, with 95% intervals.
+
+usage: plot_adapt.py ADAPT.csv OUT.png [--title T]
+"""
+import argparse
+import csv
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("csv")
+    parser.add_argument("out")
+    parser.add_argument("--title", default="")
+    args = parser.parse_args()
+    try:
+        rows = list(csv.DictReader(open(args.csv)))
+    except OSError as e:
+        sys.exit(f"plot_adapt: cannot read {args.csv}: {e.strerror}")
+    for column in ("policy", "steps", "mean_return", "ci95"):
+        if rows and column not in rows[0]:
+            sys.exit(f"plot_adapt: {args.csv} has no column '{column}'")
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for policy in dict.fromkeys(r["policy"] for r in rows):
+        sel = [r for r in rows if r["policy"] == policy]
+        ax.errorbar([int(r["steps"]) for r in sel], [float(r["mean_return"]) for r in sel],
+                    yerr=[float(r["ci95"]) for r in sel], marker="o", capsize=4, label=policy)
+    ax.set_xlabel("adaptation steps")
+    ax.set_ylabel("mean return (95% CI over tasks)")
+    ax.set_xticks(sorted({int(r["steps"]) for r in rows}))
+    ax.set_title(args.title or os.path.basename(os.path.dirname(os.path.abspath(args.csv))))
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    tmp = args.out + ".tmp.png"
+    fig.savefig(tmp, dpi=110)
+    os.replace(tmp, args.out)
+
+
+if __name__ == "__main__":
+    main()
