@@ -149,3 +149,72 @@ TEST(RunExperiment, UnknownKeysAndWrongTypesNameTheKeyAndTheFile) {
 
 }  // namespace
 }  // namespace metarl
+
+#include "experiments/adapt.h"
+
+namespace metarl {
+namespace {
+
+const char* kTinyMaml = R"(name: tiny_maml
+seed: 5
+threads: 2
+env:
+  name: Navigation2D
+  task_family: Navigation2D
+  options:
+    max_episode_steps: 10
+algorithm:
+  name: maml
+  tasks_per_batch: 3
+  episodes_per_task: 2
+  inner_lr: 0.5
+training:
+  total_env_steps: 480
+  checkpoint_every: 2
+)";
+
+TEST(RunExperiment, MamlResumesExactlyAndAdaptWritesItsCurves) {
+  RunOptions straight;
+  straight.experiment_path = write_experiment("tiny_maml.yaml", kTinyMaml);
+  straight.out_dir = fresh_dir("maml_straight");
+  run_experiment(straight);
+  RunOptions split = straight;
+  split.out_dir = fresh_dir("maml_split");
+  split.max_iterations = 1;
+  run_experiment(split);
+  split.max_iterations = 0;
+  run_experiment(split);
+  const auto a = deterministic_rows(straight.out_dir);
+  ASSERT_EQ(a.size(), 4u);  // 4 iterations of 2 x 3 x 2 x 10 steps
+  EXPECT_EQ(a, deterministic_rows(split.out_dir));
+
+  RunOptions pretrained = straight;
+  pretrained.out_dir = fresh_dir("maml_pretrained");
+  pretrained.overrides = {"algorithm.name=maml_pretrain"};
+  run_experiment(pretrained);
+
+  AdaptOptions adapt;
+  adapt.run_dirs = {straight.out_dir, pretrained.out_dir};
+  adapt.out_dir = fresh_dir("maml_adapt");
+  adapt.tasks = 4;
+  adapt.steps = 2;
+  run_adaptation(adapt);
+  std::ifstream in(fs::path(adapt.out_dir) / "adapt.csv");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 7u);  // header + 2 policies x 3 step counts
+  EXPECT_EQ(lines[0], "policy,steps,mean_return,ci95");
+  EXPECT_EQ(lines[1].rfind("maml,0,", 0), 0u);
+  EXPECT_EQ(lines[6].rfind("pretrained,2,", 0), 0u);
+  EXPECT_TRUE(fs::exists(fs::path(adapt.out_dir) / "adapt.png"));
+  // The same held-out tasks and seed give the same curves.
+  adapt.out_dir = fresh_dir("maml_adapt_again");
+  run_adaptation(adapt);
+  std::ifstream again(fs::path(adapt.out_dir) / "adapt.csv");
+  std::vector<std::string> lines_again;
+  for (std::string line; std::getline(again, line);) lines_again.push_back(line);
+  EXPECT_EQ(lines, lines_again);
+}
+
+}  // namespace
+}  // namespace metarl
