@@ -109,6 +109,8 @@ MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
   } catch (const std::invalid_argument& e) {
     throw ConfigError(cfg.source() + ": algorithm.meta_gradient: " + e.what());
   }
+  if (m.inner.meta_gradient == MetaGradient::kExact && !m.pretrain)
+    m.score_baseline = cfg.get_string("algorithm.score_baseline", m.score_baseline);
   m.outer.normalize_advantages = cfg.get_bool("algorithm.normalize_outer_advantages", m.outer.normalize_advantages);
   m.gamma = cfg.get_double("algorithm.gamma", m.gamma);
   m.gae_lambda = cfg.get_double("algorithm.gae_lambda", m.gae_lambda);

@@ -1,6 +1,7 @@
 #include "meta/maml.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace metarl {
@@ -152,7 +153,9 @@ torch::Tensor meta_loss(const Policy& policy, const Params& theta, const MetaBat
   if (inner.meta_gradient == MetaGradient::kExact && inner.steps > 0 && torch::GradMode::is_enabled()) {
     // Leave-one-out baselines and the per-step scale of each task's return.
     const auto returns = batch.validation_returns.to(objective.scalar_type());
-    const auto baselines = tasks > 1 ? (returns.sum() - returns) / double(tasks - 1) : torch::zeros_like(returns);
+    const auto baselines = batch.score_baselines.defined() ? batch.score_baselines.to(returns.scalar_type())
+                           : tasks > 1 ? (returns.sum() - returns) / double(tasks - 1)
+                                       : torch::zeros_like(returns);
     const auto episodes = by_task(valid.episode_starts * valid.masks, tasks).sum(std::vector<int64_t>{0, 2}).clamp_min(1.0);
     const auto steps_per_episode = by_task(valid.masks, tasks).sum(std::vector<int64_t>{0, 2}) / episodes;
     const auto centred = (returns - baselines) / steps_per_episode.clamp_min(1.0);
@@ -178,6 +181,70 @@ torch::Tensor meta_kl(const Policy& policy, const Params& theta, const MetaBatch
   const Params adapted = adapt(policy, theta, batch, inner, step_sizes);
   const auto dist = policy.evaluate_grouped(v.observations, v.episode_starts, v.initial_state, adapted, batch.tasks);
   return task_means(old.kl(dist), v.masks, batch.tasks).mean();
+}
+
+std::vector<double> TaskReturnBaseline::features(const std::vector<double>& p) {
+  std::vector<double> f;
+  double norm = 0;
+  for (double x : p) {
+    f.push_back(x);
+    f.push_back(x * x);
+    norm += x * x;
+  }
+  f.push_back(std::sqrt(norm));
+  f.push_back(1.0);
+  return f;
+}
+
+void TaskReturnBaseline::add(const std::vector<std::vector<double>>& task_params, const torch::Tensor& returns) {
+  const auto r = returns.to(torch::kFloat64).contiguous();
+  for (size_t i = 0; i < task_params.size(); ++i) {
+    const double value = r[int64_t(i)].item<double>();
+    if (!std::isfinite(value)) continue;
+    features_.push_back(features(task_params[i]));
+    returns_.push_back(value);
+  }
+  while (returns_.size() > capacity_) {  // keep the most recent: the policy moves
+    features_.erase(features_.begin());
+    returns_.erase(returns_.begin());
+  }
+}
+
+std::vector<torch::Tensor> TaskReturnBaseline::state() const {
+  const int64_t n = int64_t(returns_.size()), d = n ? int64_t(features_.front().size()) : 0;
+  auto x = torch::empty({n, d}, torch::kFloat64);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < d; ++j) x[i][j] = features_[i][j];
+  return {x, torch::tensor(returns_, torch::kFloat64)};
+}
+
+void TaskReturnBaseline::load_state(const std::vector<torch::Tensor>& state) {
+  TORCH_CHECK(state.size() == 2, "TaskReturnBaseline: checkpoint holds ", state.size(), " tensors, expected 2");
+  const auto x = state[0].to(torch::kFloat64).contiguous(), y = state[1].to(torch::kFloat64).contiguous();
+  features_.clear();
+  returns_.clear();
+  for (int64_t i = 0; i < y.numel(); ++i) {
+    std::vector<double> row(x.size(1));
+    for (int64_t j = 0; j < x.size(1); ++j) row[j] = x[i][j].item<double>();
+    features_.push_back(row);
+    returns_.push_back(y[i].item<double>());
+  }
+}
+
+torch::Tensor TaskReturnBaseline::predict(const std::vector<std::vector<double>>& task_params) const {
+  const int64_t n = int64_t(returns_.size()), d = int64_t(features_.front().size());
+  auto x = torch::empty({n, d}, torch::kFloat64);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < d; ++j) x[i][j] = features_[i][j];
+  const auto y = torch::tensor(returns_, torch::kFloat64);
+  const auto gram = x.t().mm(x) + 1e-3 * torch::eye(d, torch::kFloat64);
+  const auto w = torch::linalg_solve(gram, x.t().mv(y));
+  auto q = torch::empty({int64_t(task_params.size()), d}, torch::kFloat64);
+  for (size_t i = 0; i < task_params.size(); ++i) {
+    const auto f = features(task_params[i]);
+    for (int64_t j = 0; j < d; ++j) q[int64_t(i)][j] = f[j];
+  }
+  return q.mv(w);
 }
 
 }  // namespace metarl

@@ -51,6 +51,11 @@ struct MetaBatch {
   // [tasks] mean return per validation episode of each task: the estimate of
   // J(θ_S) that weights the score-function term.
   torch::Tensor validation_returns;
+  // Optional [tasks] baselines for the score term. They must not depend on
+  // this meta-batch's training episodes (e.g. a regression of past returns on
+  // the task's parameters); undefined: the leave-one-out mean of the other
+  // tasks' validation returns.
+  torch::Tensor score_baselines;
 };
 
 struct InnerLoopConfig {
@@ -91,9 +96,9 @@ Params adapt(const Policy& policy, const Params& theta, const MetaBatch& batch, 
 // Mean over tasks of the outer loss of each task, as a value to minimise:
 //   −w_i [ mean_t ratio_t A_t + (R_i − b_i) / H · (□(Σ_k log π_{θ_k}(τ_k)) − 1) ]
 // ratio is π_{θ_S}(a)/π_sampling(a) on the validation episodes; □(x) − 1 is 0
-// in value with gradient ∇x (score term, kExact only); b_i is the mean
-// validation return of the other tasks (leave-one-out, so the term stays
-// unbiased); H = validation steps per episode; w_i = 1/std(A_i) when
+// in value with gradient ∇x (score term, kExact only); b_i is
+// batch.score_baselines[i], or the mean validation return of the other tasks
+// (leave-one-out); either keeps the term unbiased; H = validation steps per episode; w_i = 1/std(A_i) when
 // advantages are normalised, else 1.
 torch::Tensor meta_loss(const Policy& policy, const Params& theta, const MetaBatch& batch,
                         const InnerLoopConfig& inner, const OuterConfig& outer, const torch::Tensor& step_sizes = {});
@@ -106,6 +111,28 @@ DiagGaussian adapted_distribution(const Policy& policy, const Params& theta, con
 // observations, π_new adapted from `theta`.
 torch::Tensor meta_kl(const Policy& policy, const Params& theta, const MetaBatch& batch, const DiagGaussian& old,
                       const InnerLoopConfig& inner, const torch::Tensor& step_sizes = {});
+
+// Baselines for the score term from the task's parameters: ridge regression
+// of past validation returns on [p, p², |p|, 1] of the task parameters p,
+// fitted only on earlier meta-batches (so independent of the current
+// training episodes). Before `min_history` returns are known it has none.
+class TaskReturnBaseline {
+ public:
+  explicit TaskReturnBaseline(size_t capacity = 1000, size_t min_history = 40) : capacity_(capacity), min_history_(min_history) {}
+  bool ready() const { return returns_.size() >= min_history_; }
+  // [tasks] predicted returns; call ready() first.
+  torch::Tensor predict(const std::vector<std::vector<double>>& task_params) const;
+  void add(const std::vector<std::vector<double>>& task_params, const torch::Tensor& returns);
+  // For checkpoints: [features (n x d), returns (n)].
+  std::vector<torch::Tensor> state() const;
+  void load_state(const std::vector<torch::Tensor>& state);
+
+ private:
+  static std::vector<double> features(const std::vector<double>& p);
+  size_t capacity_, min_history_;
+  std::vector<std::vector<double>> features_;
+  std::vector<double> returns_;
+};
 
 // □(x) − 1: zero in value, gradient ∇x. The magic box of DiCE, minus its value.
 inline torch::Tensor magic_box_minus_one(const torch::Tensor& x) { return torch::exp(x - x.detach()) - 1.0; }

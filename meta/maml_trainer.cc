@@ -70,6 +70,9 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
                                 std::to_string(config.tasks_per_batch * config.episodes_per_task));
   if (config.outer_optimizer != "trpo" && config.outer_optimizer != "ppo")
     throw std::invalid_argument("maml: unknown outer optimizer '" + config.outer_optimizer + "' (known: trpo, ppo)");
+  if (config.score_baseline != "task_regression" && config.score_baseline != "leave_one_out")
+    throw std::invalid_argument("maml: unknown score_baseline '" + config.score_baseline +
+                                "' (known: task_regression, leave_one_out)");
   if (config.learn_step_sizes && config.outer_optimizer != "ppo")
     throw std::invalid_argument("maml: learned step sizes need the ppo outer optimizer");
   step_sizes_ = torch::full({std::max<int64_t>(1, config_.inner.steps)}, config_.inner.step_size);
@@ -100,7 +103,14 @@ Metrics MamlTrainer::run_iteration() {
   const auto start = Clock::now();
   const int64_t m = config_.tasks_per_batch, k = config_.episodes_per_task;
   const InnerLoopConfig& inner = config_.inner;
-  assign_tasks(family_->sample(int(m), task_rng_));
+  const std::vector<Task> sampled = family_->sample(int(m), task_rng_);
+  assign_tasks(sampled);
+  std::vector<std::vector<double>> task_params;
+  for (const Task& t : sampled) {
+    std::vector<double> p;
+    for (const auto& [key, value] : t.params()) p.push_back(value);
+    task_params.push_back(p);
+  }
   sampler_->reset_times();
 
   MetaBatch batch;
@@ -122,6 +132,8 @@ Metrics MamlTrainer::run_iteration() {
       batch.inner.push_back(std::move(ib));
     } else {
       batch.validation_returns = task_mean_returns(episodes, m, k);
+      if (config_.score_baseline == "task_regression" && task_baseline_.ready())
+        batch.score_baselines = task_baseline_.predict(task_params);
       batch.validation = std::move(episodes);
       batch.validation_advantages = advantages;
     }
@@ -157,6 +169,7 @@ Metrics MamlTrainer::run_iteration() {
     outer_metrics = {{"outer_loss_before", first}, {"outer_loss_after", last}};
   }
   const double outer_seconds = seconds_since(outer_start);
+  task_baseline_.add(task_params, batch.validation_returns);  // after use: never its own baseline
 
   ++iteration_;
   const SamplerTimes& times = sampler_->times();
@@ -211,6 +224,7 @@ void MamlTrainer::save_checkpoint(const std::string& path) const {
   const auto words = task_rng_.state();
   archive.write("task_rng", torch::tensor(std::vector<int64_t>(words.begin(), words.end())));
   write_tensors(archive, "sampler", sampler_->state());
+  write_tensors(archive, "task_baseline", task_baseline_.state());
   const std::string env_state = env_.save_state();
   archive.write("env_state", torch::from_blob(const_cast<char*>(env_state.data()), {int64_t(env_state.size())},
                                               torch::kUInt8).clone());
@@ -237,6 +251,7 @@ void MamlTrainer::load_checkpoint(const std::string& path) {
   for (int i = 0; i < 4; ++i) state[i] = uint64_t(words[i].item<int64_t>());
   task_rng_.set_state(state);
   sampler_->load_state(read_tensors(archive, "sampler"));
+  task_baseline_.load_state(read_tensors(archive, "task_baseline"));
   const auto env_state = read_tensor(archive, "env_state").contiguous();
   env_.load_state(std::string(static_cast<const char*>(env_state.data_ptr()), env_state.numel()));
   if (ppo_optimizer_) {

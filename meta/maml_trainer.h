@@ -39,6 +39,9 @@ struct MamlConfig {
   // Train the multi-task baseline instead: no adaptation during training (the
   // inner settings are kept for test-time adaptation).
   bool pretrain = false;
+  // Score-term baseline: "task_regression" (TaskReturnBaseline on the task
+  // parameters) or "leave_one_out" (the other tasks' mean).
+  std::string score_baseline = "task_regression";
 };
 
 // Advantages of one task's episodes: the linear feature baseline fitted to
@@ -86,6 +89,7 @@ class MamlTrainer : public IterativeTrainer {
   Rng task_rng_;
   std::unique_ptr<Sampler> sampler_;
   torch::Tensor step_sizes_;  // [inner steps], learned when learn_step_sizes
+  TaskReturnBaseline task_baseline_;
   std::unique_ptr<torch::optim::Adam> ppo_optimizer_;
   int64_t iteration_ = 0;
   int64_t env_steps_ = 0;

@@ -270,3 +270,35 @@ TEST(MamlMetaGradient, ParseNames) {
 
 }  // namespace
 }  // namespace metarl
+
+namespace metarl {
+namespace {
+
+TEST(TaskReturnBaseline, RecoversAReturnThatDependsOnTheTaskAndRoundTrips) {
+  // Returns that depend on the goal's distance, as in 2D navigation.
+  TaskReturnBaseline baseline(1000, 10);
+  Rng rng(3);
+  auto make = [&](int n) {
+    std::vector<std::vector<double>> params;
+    for (int i = 0; i < n; ++i) params.push_back({rng.uniform(-0.5, 0.5), rng.uniform(-0.5, 0.5)});
+    return params;
+  };
+  auto truth = [](const std::vector<double>& p) { return -10.0 - 40.0 * std::sqrt(p[0] * p[0] + p[1] * p[1]); };
+  EXPECT_FALSE(baseline.ready());
+  for (int round = 0; round < 5; ++round) {
+    const auto params = make(20);
+    auto returns = torch::empty({20}, torch::kFloat64);
+    for (int i = 0; i < 20; ++i) returns[i] = truth(params[i]);
+    baseline.add(params, returns);
+  }
+  ASSERT_TRUE(baseline.ready());
+  const auto query = make(5);
+  const auto predicted = baseline.predict(query);
+  for (int i = 0; i < 5; ++i) EXPECT_NEAR(predicted[i].item<double>(), truth(query[i]), 0.05);
+  TaskReturnBaseline restored(1000, 10);
+  restored.load_state(baseline.state());
+  EXPECT_TRUE(torch::equal(restored.predict(query), predicted));
+}
+
+}  // namespace
+}  // namespace metarl
