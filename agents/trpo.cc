@@ -82,7 +82,8 @@ std::function<torch::Tensor(const torch::Tensor&)> hessian_vector_product(const 
 }
 
 TrpoStats trpo_step(Params& params, const std::function<torch::Tensor(const Params&)>& surrogate,
-                    const std::function<torch::Tensor(const Params&)>& mean_kl, const TrpoConfig& config) {
+                    const std::function<torch::Tensor(const Params&)>& mean_kl, const TrpoConfig& config,
+                    const std::function<VectorProduct()>& metric_vector_product) {
   TORCH_CHECK(!params.empty(), "trpo_step: no parameters");
   for (const auto& p : params) TORCH_CHECK(p.requires_grad(), "trpo_step: every parameter must require grad");
   TORCH_CHECK(config.max_kl > 0.0, "trpo_step: max_kl must be positive");
@@ -113,9 +114,14 @@ TrpoStats trpo_step(Params& params, const std::function<torch::Tensor(const Para
   // Natural-gradient direction s = (H + damping I)^-1 (-g).
   torch::Tensor full_step;
   {
-    const torch::Tensor kl = mean_kl(params);
-    check_scalar(kl, "mean_kl");
-    const auto hvp = hessian_vector_product(kl, params, config.cg_damping);
+    VectorProduct hvp;
+    if (metric_vector_product) {
+      hvp = metric_vector_product();
+    } else {
+      const torch::Tensor kl = mean_kl(params);
+      check_scalar(kl, "mean_kl");
+      hvp = hessian_vector_product(kl, params, config.cg_damping);
+    }
     const torch::Tensor direction = conjugate_gradient(hvp, -loss_grad, config.cg_iterations);
     const double shs = dot_value(direction, hvp(direction));
     TORCH_CHECK(std::isfinite(shs) && shs > 0.0,

@@ -48,7 +48,13 @@ struct TrpoStats {
 // scaled to sqrt(2 max_kl / s^T H s); then backtracking by backtrack_ratio up
 // to max_backtracks times, accepting the first step where the loss decreased
 // AND mean_kl <= max_kl.
+// `metric_vector_product`, when given, replaces the Hessian-vector product of
+// mean_kl in the conjugate-gradient solve (it must include the damping); the
+// line search still checks mean_kl itself. MAML uses it for a cheaper but
+// equal product at the current parameters.
+using VectorProduct = std::function<torch::Tensor(const torch::Tensor&)>;
 TrpoStats trpo_step(Params& params, const std::function<torch::Tensor(const Params&)>& surrogate,
-                    const std::function<torch::Tensor(const Params&)>& mean_kl, const TrpoConfig& config);
+                    const std::function<torch::Tensor(const Params&)>& mean_kl, const TrpoConfig& config,
+                    const std::function<VectorProduct()>& metric_vector_product = {});
 
 }  // namespace metarl

@@ -121,6 +121,9 @@ MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
     m.trpo.cg_damping = cfg.get_double("algorithm.cg_damping", m.trpo.cg_damping);
     m.trpo.backtrack_ratio = cfg.get_double("algorithm.backtrack_ratio", m.trpo.backtrack_ratio);
     m.trpo.max_backtracks = cfg.get_int("algorithm.max_backtracks", m.trpo.max_backtracks);
+    m.metric_subsample = cfg.get_double("algorithm.metric_subsample", m.metric_subsample);
+    if (!(m.metric_subsample > 0 && m.metric_subsample <= 1))
+      throw ConfigError(cfg.source() + ": algorithm.metric_subsample must lie in (0, 1]");
   } else if (m.outer_optimizer == "ppo") {
     m.ppo_learning_rate = cfg.get_double("algorithm.learning_rate", m.ppo_learning_rate);
     m.ppo_epochs = cfg.get_int("algorithm.epochs", m.ppo_epochs);

@@ -183,6 +183,115 @@ torch::Tensor meta_kl(const Policy& policy, const Params& theta, const MetaBatch
   return task_means(old.kl(dist), v.masks, batch.tasks).mean();
 }
 
+namespace {
+
+// Columns of the first `keep` envs of every task (of `per_task` each).
+torch::Tensor leading_columns(int64_t tasks, int64_t per_task, int64_t keep) {
+  std::vector<int64_t> columns;
+  for (int64_t i = 0; i < tasks; ++i)
+    for (int64_t j = 0; j < keep; ++j) columns.push_back(i * per_task + j);
+  return torch::tensor(columns, torch::kLong);
+}
+
+EpisodeBatch take_columns(const EpisodeBatch& b, const torch::Tensor& columns) {
+  EpisodeBatch out;
+  for (auto [from, to] : {std::pair{&b.observations, &out.observations}, {&b.actions, &out.actions},
+                          {&b.log_probs, &out.log_probs}, {&b.episode_starts, &out.episode_starts},
+                          {&b.masks, &out.masks}})
+    *to = from->index_select(1, columns);
+  if (b.initial_state.h.defined())
+    out.initial_state = {b.initial_state.h.index_select(0, columns), b.initial_state.c.index_select(0, columns)};
+  return out;
+}
+
+}  // namespace
+
+std::function<torch::Tensor(const torch::Tensor&)> meta_fisher_vector_product(
+    const Policy& policy, const Params& theta, const MetaBatch& full, const DiagGaussian& full_old,
+    const InnerLoopConfig& inner, double damping, const torch::Tensor& step_sizes, double subsample) {
+  torch::AutoGradMode enable_grad(true);
+  const int64_t tasks = full.tasks;
+  TORCH_CHECK(subsample > 0 && subsample <= 1, "meta_fisher_vector_product: subsample must lie in (0, 1]");
+  const int64_t per_task = full.validation.masks.size(1) / tasks;
+  const int64_t keep = std::max<int64_t>(1, int64_t(std::ceil(subsample * per_task)));
+  // The metric's batch: the kept episodes, with advantages standardised on the full batch.
+  const torch::Tensor columns = leading_columns(tasks, per_task, keep);
+  MetaBatch batch;
+  batch.tasks = tasks;
+  for (const auto& ib : full.inner) {
+    const auto adv = inner.normalize_advantages ? standardize_per_task(ib.advantages, ib.episodes.masks, tasks)
+                                                : ib.advantages;
+    batch.inner.push_back({take_columns(ib.episodes, columns), adv.index_select(1, columns)});
+  }
+  batch.validation = take_columns(full.validation, columns);
+  const DiagGaussian old{full_old.mean.index_select(1, columns),
+                         full_old.log_std.dim() >= 2 ? full_old.log_std.index_select(1, columns) : full_old.log_std};
+  // Inner steps at the current point: leaves θ_k and their differentiable inner gradients.
+  struct Step {
+    Params leaves, grads;
+    torch::Tensor alpha;
+  };
+  auto steps = std::make_shared<std::vector<Step>>();
+  Params current = replicate(theta, tasks);
+  for (int64_t k = 0; k < inner.steps; ++k) {
+    Step step;
+    step.leaves = detached_leaves(current);
+    step.alpha = alpha_at(inner, step_sizes, k).detach();
+    const auto loss = inner_losses(policy, batch.inner[k], step.leaves, tasks, false).sum();
+    const auto g = torch::autograd::grad({loss}, step.leaves, {}, true, true, true);
+    for (size_t i = 0; i < g.size(); ++i) step.grads.push_back(g[i].defined() ? g[i] : torch::zeros_like(step.leaves[i]));
+    // The next point is the full batch's adaptation, not the subsample's.
+    current = detached_leaves(adapt_step(policy, current, full.inner[k], step.alpha, tasks, inner.normalize_advantages,
+                                         /*create_graph=*/false));
+    steps->push_back(std::move(step));
+  }
+  // The Fisher matrix of the adapted policies: Hessian of the KL at its minimum.
+  auto adapted = std::make_shared<Params>(detached_leaves(current));
+  const auto& v = batch.validation;
+  const auto dist = policy.evaluate_grouped(v.observations, v.episode_starts, v.initial_state, *adapted, tasks);
+  const auto kl = task_means(old.kl(dist), v.masks, tasks).mean();
+  auto kl_grads = std::make_shared<Params>();
+  for (const auto& g : torch::autograd::grad({kl}, *adapted, {}, true, true, true)) kl_grads->push_back(g);
+
+  const Params shapes = theta;
+  // H w for stacked w: grad of (g · w) with respect to the leaves it came from.
+  auto hessian_product = [](const Params& leaves, const Params& grads, const Params& w) {
+    torch::Tensor dot = torch::zeros({}, leaves[0].options());
+    for (size_t i = 0; i < grads.size(); ++i)
+      if (grads[i].requires_grad()) dot = dot + (grads[i] * w[i]).sum();
+    if (!dot.requires_grad()) return Params(w.size(), torch::Tensor());
+    auto h = torch::autograd::grad({dot}, leaves, {}, /*retain_graph=*/true, false, /*allow_unused=*/true);
+    return Params(h.begin(), h.end());
+  };
+  const bool first_order = inner.meta_gradient == MetaGradient::kFirstOrder;
+  auto jacobian_product = [steps, hessian_product, first_order](Params w, bool transpose) {
+    // J = J_S ... J_1 with J_k = I − α_k H_k (symmetric): Jᵀ applies them in
+    // reverse. First order treats the inner gradients as constants: J = I.
+    const int64_t n = first_order ? 0 : int64_t(steps->size());
+    for (int64_t j = 0; j < n; ++j) {
+      const Step& step = (*steps)[transpose ? n - 1 - j : j];
+      const Params h = hessian_product(step.leaves, step.grads, w);
+      for (size_t i = 0; i < w.size(); ++i)
+        if (h[i].defined()) w[i] = w[i] - step.alpha * h[i];
+    }
+    return w;
+  };
+  return [=](const torch::Tensor& flat) {
+    const torch::Tensor vd = flat.detach();
+    Params w = replicate(unflatten(vd, shapes), tasks);
+    for (auto& t : w) t = t.contiguous();
+    w = jacobian_product(w, false);
+    Params u = hessian_product(*adapted, *kl_grads, w);
+    for (size_t i = 0; i < u.size(); ++i)
+      if (!u[i].defined()) u[i] = torch::zeros_like(w[i]);
+    u = jacobian_product(u, true);
+    Params summed;
+    for (const auto& t : u) summed.push_back(t.sum(0));  // θ is shared by every task
+    const auto hv = flatten(summed);
+    return damping != 0.0 ? hv + damping * vd : hv;
+  };
+}
+
 std::vector<double> TaskReturnBaseline::features(const std::vector<double>& p) {
   std::vector<double> f;
   double norm = 0;

@@ -112,6 +112,22 @@ DiagGaussian adapted_distribution(const Policy& policy, const Params& theta, con
 torch::Tensor meta_kl(const Policy& policy, const Params& theta, const MetaBatch& batch, const DiagGaussian& old,
                       const InnerLoopConfig& inner, const torch::Tensor& step_sizes = {});
 
+// v -> (H + damping I) v with H the Hessian of meta_kl at θ = theta (where the
+// old policies are the ones adapted from theta). There ∇KL = 0, so
+// H = (1/tasks) Σ_i J_iᵀ F_i J_i: J_i = ∂θ_S,i/∂θ (each inner step contributes
+// I − α_k ∇²L_in, a Hessian-vector product of the inner loss) and F_i the
+// Fisher matrix of the adapted policy on task i's validation observations.
+// Second-order graphs only, instead of back-propagating twice through a graph
+// that already holds the inner gradients (third order).
+//
+// `subsample` in (0, 1] estimates the products from that fraction of each
+// task's episodes (the first ceil(subsample K) of its envs; episodes of a
+// task are exchangeable): TRPO's usual cheaper metric. The inner steps'
+// parameters are still those of the full batch.
+std::function<torch::Tensor(const torch::Tensor&)> meta_fisher_vector_product(
+    const Policy& policy, const Params& theta, const MetaBatch& batch, const DiagGaussian& old,
+    const InnerLoopConfig& inner, double damping, const torch::Tensor& step_sizes = {}, double subsample = 1.0);
+
 // Baselines for the score term from the task's parameters: ridge regression
 // of past validation returns on [p, p², |p|, 1] of the task parameters p,
 // fitted only on earlier meta-batches (so independent of the current

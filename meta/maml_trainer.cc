@@ -147,7 +147,11 @@ Metrics MamlTrainer::run_iteration() {
     const auto old = adapted_distribution(*policy_, policy_->parameters(), batch, inner, sizes);
     auto surrogate = [&](const Params& p) { return meta_loss(*policy_, p, batch, inner, config_.outer, sizes); };
     auto kl = [&](const Params& p) { return meta_kl(*policy_, p, batch, old, inner, sizes); };
-    const TrpoStats stats = trpo_step(policy_->parameters(), surrogate, kl, config_.trpo);
+    auto metric = [&] {
+      return meta_fisher_vector_product(*policy_, policy_->parameters(), batch, old, inner, config_.trpo.cg_damping,
+                                        sizes, config_.metric_subsample);
+    };
+    const TrpoStats stats = trpo_step(policy_->parameters(), surrogate, kl, config_.trpo, metric);
     outer_metrics = {{"outer_loss_before", stats.loss_before},
                      {"outer_loss_after", stats.loss_after},
                      {"kl", stats.kl_after},

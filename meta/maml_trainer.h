@@ -31,6 +31,10 @@ struct MamlConfig {
   OuterConfig outer;
   std::string outer_optimizer = "trpo";  // trpo | ppo
   TrpoConfig trpo;
+  // Fraction of each task's episodes the TRPO metric (Fisher-vector products
+  // in the conjugate-gradient solve) is estimated from; the line search
+  // always uses the full batch.
+  double metric_subsample = 1.0;
   double ppo_learning_rate = 3e-4;
   int64_t ppo_epochs = 5;  // full-batch Adam steps per meta-iteration (outer.clip_range clips them)
   bool learn_step_sizes = false;  // meta-learn one step size per inner step (PPO outer only)

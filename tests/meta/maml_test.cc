@@ -10,6 +10,7 @@
 
 #include "agents/gae.h"
 #include "envs/vector_env.h"
+#include "agents/trpo.h"
 #include "meta/maml_trainer.h"
 
 namespace metarl {
@@ -298,6 +299,56 @@ TEST(TaskReturnBaseline, RecoversAReturnThatDependsOnTheTaskAndRoundTrips) {
   TaskReturnBaseline restored(1000, 10);
   restored.load_state(baseline.state());
   EXPECT_TRUE(torch::equal(restored.predict(query), predicted));
+}
+
+}  // namespace
+}  // namespace metarl
+
+namespace metarl {
+namespace {
+
+TEST(MetaFisherVectorProduct, EqualsTheHessianOfTheMetaKlAtTheCurrentParameters) {
+  for (int steps : {1, 2}) {
+    SCOPED_TRACE(steps);
+    const FixedProblem f = fixed_problem(steps);
+    InnerLoopConfig inner;
+    inner.steps = steps;
+    inner.step_size = 0.5;
+    const DiagGaussian old = adapted_distribution(*f.policy, f.theta, f.batch, inner);
+    const auto kl = meta_kl(*f.policy, f.theta, f.batch, old, inner);
+    const auto reference = hessian_vector_product(kl, f.theta, 1e-3);  // double back-propagation through adapt
+    const auto fast = meta_fisher_vector_product(*f.policy, f.theta, f.batch, old, inner, 1e-3);
+    for (int trial = 0; trial < 3; ++trial) {
+      const auto v = torch::randn({count_elements(f.theta)}, torch::kFloat64);
+      const auto a = reference(v), b = fast(v);
+      EXPECT_LT((a - b).norm().item<double>(), 1e-8 * (1 + a.norm().item<double>()));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace metarl
+
+namespace metarl {
+namespace {
+
+TEST(MetaFisherVectorProduct, SubsampledProductIsTheProductOfTheKeptEpisodes) {
+  const FixedProblem f = fixed_problem(1);
+  InnerLoopConfig inner;
+  inner.step_size = 0.5;
+  const DiagGaussian old = adapted_distribution(*f.policy, f.theta, f.batch, inner);
+  const auto full = meta_fisher_vector_product(*f.policy, f.theta, f.batch, old, inner, 0.0, {}, 1.0);
+  const auto all_kept = meta_fisher_vector_product(*f.policy, f.theta, f.batch, old, inner, 0.0, {}, 0.9);
+  const auto part = meta_fisher_vector_product(*f.policy, f.theta, f.batch, old, inner, 0.0, {}, 0.5);
+  const auto v = torch::randn({count_elements(f.theta)}, torch::kFloat64);
+  const auto w = torch::randn({count_elements(f.theta)}, torch::kFloat64);
+  // ceil(0.9 x 3 episodes) keeps all three: the same product.
+  EXPECT_TRUE(torch::allclose(full(v), all_kept(v), 1e-12, 1e-14));
+  // Two of three episodes: another estimate, still a symmetric positive semi-definite metric.
+  const auto pv = part(v), pw = part(w);
+  EXPECT_FALSE(torch::allclose(pv, full(v)));
+  EXPECT_NEAR(torch::dot(w, pv).item<double>(), torch::dot(v, pw).item<double>(), 1e-9 * pv.norm().item<double>());
+  EXPECT_GT(torch::dot(v, pv).item<double>(), 0.0);
 }
 
 }  // namespace
