@@ -66,6 +66,17 @@ void copy_into(Params& params, const std::vector<torch::Tensor>& values, const s
   }
 }
 
+void write_env_state(torch::serialize::OutputArchive& archive, const VectorEnv& env) {
+  const std::string state = env.save_state();
+  archive.write("env_state",
+                torch::from_blob(const_cast<char*>(state.data()), {int64_t(state.size())}, torch::kUInt8).clone());
+}
+
+void read_env_state(torch::serialize::InputArchive& archive, VectorEnv& env) {
+  const auto state = read_tensor(archive, "env_state").contiguous();
+  env.load_state(std::string(static_cast<const char*>(state.data_ptr()), state.numel()));
+}
+
 void save_archive_atomically(torch::serialize::OutputArchive& archive, const std::string& path) {
   const std::string tmp = path + ".tmp";
   archive.save_to(tmp);
@@ -209,9 +220,7 @@ void PolicyGradientTrainer::save_checkpoint(const std::string& path) const {
   write_tensors(archive, "sampler", sampler_->state());
   archive.write("recent_returns", deque_tensor(recent_returns_));
   archive.write("recent_lengths", deque_tensor(recent_lengths_));
-  const std::string env_state = env_.save_state();
-  archive.write("env_state", torch::from_blob(const_cast<char*>(env_state.data()), {int64_t(env_state.size())},
-                                              torch::kUInt8).clone());
+  write_env_state(archive, env_);
   if (ppo_) {
     torch::serialize::OutputArchive opt;
     ppo_->optimizer().save(opt);
@@ -245,8 +254,7 @@ void PolicyGradientTrainer::load_checkpoint(const std::string& path) {
   sampler_->load_state(read_tensors(archive, "sampler"));
   recent_returns_ = tensor_deque(read_tensor(archive, "recent_returns"));
   recent_lengths_ = tensor_deque(read_tensor(archive, "recent_lengths"));
-  const auto env_state = read_tensor(archive, "env_state").contiguous();
-  env_.load_state(std::string(static_cast<const char*>(env_state.data_ptr()), env_state.numel()));
+  read_env_state(archive, env_);
   if (ppo_) {
     torch::serialize::InputArchive opt;
     archive.read("ppo_optimizer", opt);

@@ -62,6 +62,9 @@ torch::Tensor read_tensor(torch::serialize::InputArchive& archive, const std::st
 void write_tensors(torch::serialize::OutputArchive& archive, const std::string& prefix,
                    const std::vector<torch::Tensor>& tensors);
 std::vector<torch::Tensor> read_tensors(torch::serialize::InputArchive& archive, const std::string& prefix);
+// The VectorEnv's state (physics, generators, buffers) as a byte tensor.
+void write_env_state(torch::serialize::OutputArchive& archive, const VectorEnv& env);
+void read_env_state(torch::serialize::InputArchive& archive, VectorEnv& env);
 // Copies checkpoint values into existing parameters (optimisers keep references to them).
 void copy_into(Params& params, const std::vector<torch::Tensor>& values, const std::string& what);
 

@@ -94,6 +94,14 @@ PolicySettings read_policy(ExperimentConfig& cfg) {
   return s;
 }
 
+void read_trpo(ExperimentConfig& cfg, TrpoConfig& r) {
+  r.max_kl = cfg.get_double("algorithm.max_kl", r.max_kl);
+  r.cg_iterations = cfg.get_int("algorithm.cg_iterations", r.cg_iterations);
+  r.cg_damping = cfg.get_double("algorithm.cg_damping", r.cg_damping);
+  r.backtrack_ratio = cfg.get_double("algorithm.backtrack_ratio", r.backtrack_ratio);
+  r.max_backtracks = cfg.get_int("algorithm.max_backtracks", r.max_backtracks);
+}
+
 MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
   MamlConfig m;
   m.pretrain = name == "maml_pretrain";
@@ -116,11 +124,7 @@ MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
   m.gae_lambda = cfg.get_double("algorithm.gae_lambda", m.gae_lambda);
   m.outer_optimizer = cfg.get_string("algorithm.outer", m.outer_optimizer);
   if (m.outer_optimizer == "trpo") {
-    m.trpo.max_kl = cfg.get_double("algorithm.max_kl", m.trpo.max_kl);
-    m.trpo.cg_iterations = cfg.get_int("algorithm.cg_iterations", m.trpo.cg_iterations);
-    m.trpo.cg_damping = cfg.get_double("algorithm.cg_damping", m.trpo.cg_damping);
-    m.trpo.backtrack_ratio = cfg.get_double("algorithm.backtrack_ratio", m.trpo.backtrack_ratio);
-    m.trpo.max_backtracks = cfg.get_int("algorithm.max_backtracks", m.trpo.max_backtracks);
+    read_trpo(cfg, m.trpo);
     m.metric_subsample = cfg.get_double("algorithm.metric_subsample", m.metric_subsample);
     if (!(m.metric_subsample > 0 && m.metric_subsample <= 1))
       throw ConfigError(cfg.source() + ": algorithm.metric_subsample must lie in (0, 1]");
@@ -159,12 +163,7 @@ TrainerConfig read_trainer(ExperimentConfig& cfg, const std::string& name) {
     p.target_kl = cfg.get_double("algorithm.target_kl", p.target_kl);
     p.normalize_advantages = cfg.get_bool("algorithm.normalize_advantages", p.normalize_advantages);
   } else if (t.algorithm == "trpo") {
-    auto& r = t.trpo;
-    r.max_kl = cfg.get_double("algorithm.max_kl", r.max_kl);
-    r.cg_iterations = cfg.get_int("algorithm.cg_iterations", r.cg_iterations);
-    r.cg_damping = cfg.get_double("algorithm.cg_damping", r.cg_damping);
-    r.backtrack_ratio = cfg.get_double("algorithm.backtrack_ratio", r.backtrack_ratio);
-    r.max_backtracks = cfg.get_int("algorithm.max_backtracks", r.max_backtracks);
+    read_trpo(cfg, t.trpo);
   } else if (t.algorithm == "vpg") {
     t.vpg.learning_rate = cfg.get_double("algorithm.learning_rate", t.vpg.learning_rate);
   } else {

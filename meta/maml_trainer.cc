@@ -229,9 +229,7 @@ void MamlTrainer::save_checkpoint(const std::string& path) const {
   archive.write("task_rng", torch::tensor(std::vector<int64_t>(words.begin(), words.end())));
   write_tensors(archive, "sampler", sampler_->state());
   write_tensors(archive, "task_baseline", task_baseline_.state());
-  const std::string env_state = env_.save_state();
-  archive.write("env_state", torch::from_blob(const_cast<char*>(env_state.data()), {int64_t(env_state.size())},
-                                              torch::kUInt8).clone());
+  write_env_state(archive, env_);
   if (ppo_optimizer_) {
     torch::serialize::OutputArchive opt;
     ppo_optimizer_->save(opt);
@@ -256,8 +254,7 @@ void MamlTrainer::load_checkpoint(const std::string& path) {
   task_rng_.set_state(state);
   sampler_->load_state(read_tensors(archive, "sampler"));
   task_baseline_.load_state(read_tensors(archive, "task_baseline"));
-  const auto env_state = read_tensor(archive, "env_state").contiguous();
-  env_.load_state(std::string(static_cast<const char*>(env_state.data_ptr()), env_state.numel()));
+  read_env_state(archive, env_);
   if (ppo_optimizer_) {
     torch::serialize::InputArchive opt;
     archive.read("ppo_optimizer", opt);
