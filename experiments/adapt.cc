@@ -45,8 +45,11 @@ void run_adaptation(const AdaptOptions& options) {
     ExperimentConfig cfg = ExperimentConfig::load(config.string());
     Experiment x = build_experiment(cfg, fs::path(dir).filename().string());
     if (!x.maml) throw std::runtime_error("adapt: " + dir + " is a " + x.algorithm + " run, not maml or maml_pretrain");
-    x.trainer->load_checkpoint(checkpoint.string());
-    const std::string label = x.algorithm == "maml" ? "maml" : "pretrained";
+    x.maml->load_parameters(checkpoint.string());
+    // Label: the run directory's name (e.g. maml, maml_no_score, pretrained).
+    const std::string label = fs::path(dir).lexically_normal().filename().string().empty()
+                                  ? fs::path(dir).lexically_normal().parent_path().filename().string()
+                                  : fs::path(dir).lexically_normal().filename().string();
 
     Rng task_rng(derive_seed(options.seed, 0xada));
     const auto tasks = x.maml->family().sample(int(options.tasks), task_rng);

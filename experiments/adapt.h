@@ -15,7 +15,8 @@ struct AdaptOptions {
   uint64_t seed = 1000;               // of the held-out tasks (training uses another stream)
 };
 
-// Writes adapt.csv (policy,steps,mean_return,ci95), adapt_tasks.csv (every
+// Writes adapt.csv (policy,steps,mean_return,ci95; policy is the run
+// directory's name), adapt_tasks.csv (every
 // task's return after each step) and adapt.png into out_dir.
 void run_adaptation(const AdaptOptions& options);
 

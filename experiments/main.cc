@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <c10/util/Exception.h>
 
 #include "envs/core/dynamics_schedule.h"
 #include "envs/core/env.h"
@@ -112,6 +113,9 @@ int main(int argc, char** argv) {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   try {
     return metarl::run(argc, argv);
+  } catch (const c10::Error& e) {  // LibTorch's own errors carry a backtrace: keep the first line
+    std::cerr << "metarl: error: " << e.what_without_backtrace() << std::endl;
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "metarl: error: " << e.what() << std::endl;
     return 1;

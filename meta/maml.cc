@@ -122,11 +122,12 @@ torch::Tensor inner_log_likelihoods(const Policy& policy, const Params& theta, c
 }  // namespace
 
 torch::Tensor meta_loss(const Policy& policy, const Params& theta, const MetaBatch& batch,
-                        const InnerLoopConfig& inner, const OuterConfig& outer, const torch::Tensor& step_sizes) {
+                        const InnerLoopConfig& inner, const OuterConfig& outer, const torch::Tensor& step_sizes,
+                        const Params* precomputed) {
   const int64_t tasks = batch.tasks;
   if (tasks < 1) throw std::invalid_argument("meta_loss: no tasks");
   const EpisodeBatch& valid = batch.validation;
-  const Params adapted = adapt(policy, theta, batch, inner, step_sizes);
+  const Params adapted = precomputed ? *precomputed : adapt(policy, theta, batch, inner, step_sizes);
   const auto lp = log_probs(policy, valid, adapted, tasks);
 
   torch::Tensor advantages = batch.validation_advantages;
@@ -176,9 +177,9 @@ DiagGaussian adapted_distribution(const Policy& policy, const Params& theta, con
 }
 
 torch::Tensor meta_kl(const Policy& policy, const Params& theta, const MetaBatch& batch, const DiagGaussian& old,
-                      const InnerLoopConfig& inner, const torch::Tensor& step_sizes) {
+                      const InnerLoopConfig& inner, const torch::Tensor& step_sizes, const Params* precomputed) {
   const auto& v = batch.validation;
-  const Params adapted = adapt(policy, theta, batch, inner, step_sizes);
+  const Params adapted = precomputed ? *precomputed : adapt(policy, theta, batch, inner, step_sizes);
   const auto dist = policy.evaluate_grouped(v.observations, v.episode_starts, v.initial_state, adapted, batch.tasks);
   return task_means(old.kl(dist), v.masks, batch.tasks).mean();
 }

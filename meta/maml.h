@@ -100,8 +100,12 @@ Params adapt(const Policy& policy, const Params& theta, const MetaBatch& batch, 
 // batch.score_baselines[i], or the mean validation return of the other tasks
 // (leave-one-out); either keeps the term unbiased; H = validation steps per episode; w_i = 1/std(A_i) when
 // advantages are normalised, else 1.
+//
+// `adapted`, when given, holds θ_S already computed from `theta` (a TRPO line
+// search evaluates the loss and the KL at the same candidate).
 torch::Tensor meta_loss(const Policy& policy, const Params& theta, const MetaBatch& batch,
-                        const InnerLoopConfig& inner, const OuterConfig& outer, const torch::Tensor& step_sizes = {});
+                        const InnerLoopConfig& inner, const OuterConfig& outer, const torch::Tensor& step_sizes = {},
+                        const Params* adapted = nullptr);
 
 // The adapted validation distributions at `theta`, detached (TRPO's "old" policy).
 DiagGaussian adapted_distribution(const Policy& policy, const Params& theta, const MetaBatch& batch,
@@ -110,7 +114,8 @@ DiagGaussian adapted_distribution(const Policy& policy, const Params& theta, con
 // Mean over tasks of KL(π_old_i || π_new_i) on each task's validation
 // observations, π_new adapted from `theta`.
 torch::Tensor meta_kl(const Policy& policy, const Params& theta, const MetaBatch& batch, const DiagGaussian& old,
-                      const InnerLoopConfig& inner, const torch::Tensor& step_sizes = {});
+                      const InnerLoopConfig& inner, const torch::Tensor& step_sizes = {},
+                      const Params* adapted = nullptr);
 
 // v -> (H + damping I) v with H the Hessian of meta_kl at θ = theta (where the
 // old policies are the ones adapted from theta). There ∇KL = 0, so

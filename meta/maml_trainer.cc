@@ -144,9 +144,34 @@ Metrics MamlTrainer::run_iteration() {
   Metrics outer_metrics;
   const torch::Tensor sizes = config_.learn_step_sizes ? step_sizes_ : step_sizes_.detach();
   if (config_.outer_optimizer == "trpo") {
-    const auto old = adapted_distribution(*policy_, policy_->parameters(), batch, inner, sizes);
-    auto surrogate = [&](const Params& p) { return meta_loss(*policy_, p, batch, inner, config_.outer, sizes); };
-    auto kl = [&](const Params& p) { return meta_kl(*policy_, p, batch, old, inner, sizes); };
+    // The validation episodes were sampled with `current` = θ_S at the current θ.
+    DiagGaussian old;
+    {
+      torch::NoGradGuard no_grad;
+      const auto& v = batch.validation;
+      old = policy_->evaluate_grouped(v.observations, v.episode_starts, v.initial_state, current, m).detached();
+    }
+    // A line search evaluates the loss and then the KL at each candidate:
+    // adapt once per candidate (values only: no gradient is taken there).
+    Params cached_for, cached;
+    auto same_values = [](const Params& a, const Params& b) {
+      if (a.size() != b.size()) return false;
+      for (size_t i = 0; i < a.size(); ++i)
+        if (!torch::equal(a[i], b[i])) return false;
+      return true;
+    };
+    auto adapted_values = [&](const Params& p) -> const Params* {
+      if (torch::GradMode::is_enabled()) return nullptr;  // the gradient needs the full graph
+      if (!same_values(cached_for, p)) {
+        cached = adapt(*policy_, p, batch, inner, sizes);
+        cached_for = detached(p);
+      }
+      return &cached;
+    };
+    auto surrogate = [&](const Params& p) {
+      return meta_loss(*policy_, p, batch, inner, config_.outer, sizes, adapted_values(p));
+    };
+    auto kl = [&](const Params& p) { return meta_kl(*policy_, p, batch, old, inner, sizes, adapted_values(p)); };
     auto metric = [&] {
       return meta_fisher_vector_product(*policy_, policy_->parameters(), batch, old, inner, config_.trpo.cg_damping,
                                         sizes, config_.metric_subsample);
@@ -236,6 +261,14 @@ void MamlTrainer::save_checkpoint(const std::string& path) const {
     archive.write("ppo_optimizer", opt);
   }
   save_archive_atomically(archive, path);
+}
+
+void MamlTrainer::load_parameters(const std::string& path) {
+  torch::serialize::InputArchive archive;
+  archive.load_from(path);
+  copy_into(policy_->parameters(), read_tensors(archive, "policy"), "policy");
+  torch::NoGradGuard no_grad;
+  step_sizes_.copy_(read_tensor(archive, "step_sizes"));
 }
 
 void MamlTrainer::load_checkpoint(const std::string& path) {

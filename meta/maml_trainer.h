@@ -69,6 +69,11 @@ class MamlTrainer : public IterativeTrainer {
   void save_checkpoint(const std::string& path) const override;
   void load_checkpoint(const std::string& path) override;
 
+  // Only the policy parameters and step sizes of a checkpoint (what
+  // test-time adaptation needs; works across checkpoint format changes of
+  // the training state).
+  void load_parameters(const std::string& path);
+
   const MamlConfig& config() const { return config_; }
   const TaskFamily& family() const { return *family_; }
   const torch::Tensor& step_sizes() const { return step_sizes_; }

@@ -204,8 +204,8 @@ TEST(RunExperiment, MamlResumesExactlyAndAdaptWritesItsCurves) {
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   ASSERT_EQ(lines.size(), 7u);  // header + 2 policies x 3 step counts
   EXPECT_EQ(lines[0], "policy,steps,mean_return,ci95");
-  EXPECT_EQ(lines[1].rfind("maml,0,", 0), 0u);
-  EXPECT_EQ(lines[6].rfind("pretrained,2,", 0), 0u);
+  EXPECT_EQ(lines[1].rfind("maml_straight,0,", 0), 0u);  // labelled by run directory
+  EXPECT_EQ(lines[6].rfind("maml_pretrained,2,", 0), 0u);
   EXPECT_TRUE(fs::exists(fs::path(adapt.out_dir) / "adapt.png"));
   // The same held-out tasks and seed give the same curves.
   adapt.out_dir = fresh_dir("maml_adapt_again");
