@@ -164,7 +164,8 @@ Metrics MamlTrainer::run_iteration() {
       if (torch::GradMode::is_enabled()) return nullptr;  // the gradient needs the full graph
       if (!same_values(cached_for, p)) {
         cached = adapt(*policy_, p, batch, inner, sizes);
-        cached_for = detached(p);
+        cached_for.clear();
+        for (const auto& t : p) cached_for.push_back(t.detach().clone());  // a copy: candidates may change in place
       }
       return &cached;
     };
