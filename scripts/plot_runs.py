@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Overlays the learning curves of several runs (e.g. seeds) and their mean.
 
-usage: plot_runs.py OUT.png RUN_DIR [RUN_DIR ...] [--y mean_return] [--title T]
+usage: plot_runs.py OUT.png RUN_DIR [RUN_DIR ...] [--y mean_return] [--title T] [--no-mean]
 Each RUN_DIR holds a metrics.csv; the x axis is env_steps.
 """
 import argparse
@@ -38,6 +38,7 @@ def main():
     parser.add_argument("runs", nargs="+")
     parser.add_argument("--y", default="mean_return")
     parser.add_argument("--title", default="")
+    parser.add_argument("--no-mean", action="store_true", help="runs of different configurations: no mean line")
     args = parser.parse_args()
     fig, ax = plt.subplots(figsize=(7, 4.2))
     curves = [read(run, args.y) for run in args.runs]
@@ -45,7 +46,7 @@ def main():
         ax.plot(xs, ys, alpha=0.5, linewidth=1, label=os.path.basename(os.path.normpath(run)))
     # Mean over runs at the x values of the shortest run (runs share their schedule).
     n = min(len(ys) for _, ys in curves)
-    if n:
+    if n and not args.no_mean:
         xs = curves[0][0][:n]
         mean = [sum(c[1][i] for c in curves) / len(curves) for i in range(n)]
         ax.plot(xs, mean, color="black", linewidth=2, label=f"mean of {len(curves)}")
