@@ -196,6 +196,15 @@ std::string format_duration(double seconds) {
   return buffer;
 }
 
+// The resolved configuration without its training.total_env_steps line.
+std::string without_budget(const std::string& yaml) {
+  std::istringstream in(yaml);
+  std::string out;
+  for (std::string line; std::getline(in, line);)
+    if (line.find("total_env_steps:") == std::string::npos) out += line + "\n";
+  return out;
+}
+
 double metric(const Metrics& m, const std::string& name) {
   for (const auto& [key, value] : m)
     if (key == name) return value;
@@ -303,10 +312,13 @@ std::string run_experiment(const RunOptions& options) {
   const fs::path config_path = out / "config.yaml", checkpoint = out / "checkpoints" / "latest.pt";
   const bool resuming = fs::exists(checkpoint);
   if (resuming) {
+    // The budget may grow (a long run extended over several sessions); any
+    // other change would make the resumed run a different experiment.
     const std::string previous = read_text(config_path.string());
-    if (previous != resolved)
+    if (without_budget(previous) != without_budget(resolved))
       throw std::runtime_error(out.string() + " holds a run with another configuration (see its config.yaml); " +
                                "choose another --out or delete it");
+    if (previous != resolved) write_file_atomically(config_path.string(), resolved);
   } else {
     write_file_atomically(config_path.string(), resolved);
   }

@@ -1,6 +1,7 @@
 #include "meta/maml_trainer.h"
 
 #include <chrono>
+#include <cmath>
 #include <numeric>
 #include <stdexcept>
 

@@ -123,6 +123,11 @@ TEST(RunExperiment, ResumingWithAnotherConfigurationIsRefused) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("holds a run with another configuration"), std::string::npos) << e.what();
   }
+  // A larger budget is allowed: the run goes on to it.
+  options.overrides = {"training.total_env_steps=2304"};
+  options.max_iterations = 0;
+  run_experiment(options);
+  EXPECT_EQ(deterministic_rows(options.out_dir).size(), 9u);  // 2304 / 256
 }
 
 TEST(RunExperiment, UnknownKeysAndWrongTypesNameTheKeyAndTheFile) {
