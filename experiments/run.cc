@@ -312,8 +312,9 @@ std::string run_experiment(const RunOptions& options) {
   const fs::path config_path = out / "config.yaml", checkpoint = out / "checkpoints" / "latest.pt";
   const bool resuming = fs::exists(checkpoint);
   if (resuming) {
-    // The budget may grow (a long run extended over several sessions); any
-    // other change would make the resumed run a different experiment.
+    // The budget may grow (a long run extended over several sessions; PPO's
+    // learning-rate annealing then stretches to the new end); any other
+    // change would make the resumed run a different experiment.
     const std::string previous = read_text(config_path.string());
     if (without_budget(previous) != without_budget(resolved))
       throw std::runtime_error(out.string() + " holds a run with another configuration (see its config.yaml); " +
