@@ -1,21 +1,14 @@
 #include "agents/gae.h"
 
+
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "agents/params.h"
+
 namespace metarl {
 namespace {
-
-std::string shape_of(const torch::Tensor& t) {
-  if (!t.defined()) return "(undefined)";
-  std::string s = "[";
-  for (int64_t i = 0; i < t.dim(); ++i) {
-    if (i > 0) s += ", ";
-    s += std::to_string(t.size(i));
-  }
-  return s + "]";
-}
 
 // Every input must be a defined [T, N] tensor with the shape of the first one.
 void check_shapes(const char* function, const std::vector<std::pair<const char*, const torch::Tensor*>>& inputs) {

@@ -1,6 +1,9 @@
 #include "agents/linear_baseline.h"
 
+
 #include <string>
+
+#include "agents/params.h"
 
 namespace metarl {
 namespace {
@@ -10,16 +13,6 @@ constexpr double kTimeScale = 100.0;
 // Attempts at solving the normal equations: reg_coeff, then 10x, 100x, ...
 // (rllab's loop: five solves, the regulariser growing tenfold after each failure).
 constexpr int kSolveAttempts = 5;
-
-std::string shape_of(const torch::Tensor& t) {
-  if (!t.defined()) return "(undefined)";
-  std::string s = "[";
-  for (int64_t i = 0; i < t.dim(); ++i) {
-    if (i > 0) s += ", ";
-    s += std::to_string(t.size(i));
-  }
-  return s + "]";
-}
 
 // observations [T, N, D] and timesteps [T, N].
 void check_inputs(const char* function, const torch::Tensor& observations, const torch::Tensor& timesteps) {

@@ -35,4 +35,14 @@ int64_t count_elements(const Params& params) {
   return n;
 }
 
+std::string shape_of(const torch::Tensor& t) {
+  if (!t.defined()) return "(undefined)";
+  std::string s = "[";
+  for (int64_t i = 0; i < t.dim(); ++i) {
+    if (i > 0) s += ", ";
+    s += std::to_string(t.size(i));
+  }
+  return s + "]";
+}
+
 }  // namespace metarl

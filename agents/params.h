@@ -3,6 +3,7 @@
 // MAML can evaluate adapted parameters and differentiate through updates.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include <torch/torch.h>
@@ -18,5 +19,7 @@ Params unflatten(const torch::Tensor& flat, const Params& like);
 // Copies of `params` detached from any graph, as new leaves requiring gradients.
 Params detached_leaves(const Params& params);
 int64_t count_elements(const Params& params);
+// "[4, 3]" (or "(undefined)"), for error messages.
+std::string shape_of(const torch::Tensor& t);
 
 }  // namespace metarl

@@ -136,7 +136,9 @@ TEST(Policy, GroupedStepEqualsOneStepPerGroup) {
       const DiagGaussian one = policy->step(obs.narrow(0, 4 * g, 4), starts.narrow(0, 4 * g, 4), state, groups[g]);
       EXPECT_TRUE(torch::allclose(grouped.mean.narrow(0, 4 * g, 4), one.mean, 1e-5, 1e-6));
       EXPECT_TRUE(torch::allclose(grouped.log_std.narrow(0, 4 * g, 4), one.log_std.expand_as(one.mean)));
-      if (policy->recurrent()) EXPECT_TRUE(torch::allclose(grouped_state.h.narrow(0, 4 * g, 4), state.h, 1e-5, 1e-6));
+      if (policy->recurrent()) {
+        EXPECT_TRUE(torch::allclose(grouped_state.h.narrow(0, 4 * g, 4), state.h, 1e-5, 1e-6));
+      }
     }
   }
 }
