@@ -1,6 +1,5 @@
 #include "agents/linear_baseline.h"
 
-
 #include <string>
 
 #include "agents/params.h"
