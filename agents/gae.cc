@@ -1,6 +1,5 @@
 #include "agents/gae.h"
 
-
 #include <string>
 #include <utility>
 #include <vector>
