@@ -4,6 +4,7 @@
 #   scripts/reference_runs.sh ppo_halfcheetah   # PPO HalfCheetah, seeds 0 1 2, 1M steps each
 #   scripts/reference_runs.sh trpo_nav2d        # TRPO Navigation2D fixed goal, seeds 0 1 2
 #   scripts/reference_runs.sh maml_nav2d        # MAML-TRPO and the pretrained baseline, Navigation2D
+#   scripts/reference_runs.sh maml_halfcheetah_dir  # MAML-TRPO (no_score estimator), HalfCheetahDir
 set -euo pipefail
 cd "$(dirname "$0")/.."
 metarl=${METARL:-build/experiments/metarl}
@@ -17,8 +18,16 @@ case "${1:-}" in
       "$metarl" run experiments/trpo/nav2d_fixed_goal.yaml --seed "$seed" --out "experiments/results/trpo_nav2d/seed$seed"
     done ;;
   maml_nav2d)
-    "$metarl" run experiments/maml/nav2d.yaml --out experiments/results/maml/nav2d/maml
+    d=experiments/results/maml/nav2d
+    "$metarl" run experiments/maml/nav2d.yaml --set algorithm.meta_gradient=no_score \
+        --set training.total_env_steps=8000000 --out $d/maml_no_score
+    "$metarl" run experiments/maml/nav2d.yaml --set algorithm.score_baseline=task_regression \
+        --set training.total_env_steps=8000000 --out $d/maml_exact
     "$metarl" run experiments/maml/nav2d.yaml --set algorithm.name=maml_pretrain \
-        --out experiments/results/maml/nav2d/pretrained ;;
-  *) echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d" >&2; exit 2 ;;
+        --set training.total_env_steps=8000000 --out $d/pretrained
+    "$metarl" adapt $d/maml_no_score $d/maml_exact $d/pretrained --tasks 40 --steps 3 --out $d ;;
+  maml_halfcheetah_dir)
+    "$metarl" run experiments/maml/halfcheetah_dir.yaml --set algorithm.meta_gradient=no_score \
+        --set algorithm.metric_subsample=0.25 --out experiments/results/maml/halfcheetah_dir/maml_no_score ;;
+  *) echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_halfcheetah_dir" >&2; exit 2 ;;
 esac
