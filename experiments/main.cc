@@ -1,6 +1,8 @@
 // The `metarl` command-line program.
 #include <malloc.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -34,6 +36,20 @@ void list_components(std::ostream& out) {
   }
   out << "dynamics schedules:\n";
   for (const auto* e : schedule_registry().entries()) out << "  " << e->name << "  " << e->description << "\n";
+  out << "algorithms (algorithm.name):\n"
+      << "  ppo  clipped PPO with a learned value function\n"
+      << "  trpo  TRPO (conjugate gradient, KL line search)\n"
+      << "  vpg  vanilla policy gradient\n"
+      << "  maml  MAML-RL (meta_gradient: exact | no_score | first_order; outer: trpo | ppo)\n"
+      << "  maml_pretrain  the multi-task pretrained baseline of MAML\n";
+  out << "experiments (under " << METARL_SOURCE_DIR << "):\n";
+  std::vector<std::string> files;
+  const auto root = std::filesystem::path(METARL_SOURCE_DIR) / "experiments";
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(root))
+    if (entry.path().extension() == ".yaml" && entry.path().string().find("/results/") == std::string::npos)
+      files.push_back(std::filesystem::relative(entry.path(), METARL_SOURCE_DIR).string());
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) out << "  " << f << "\n";
 }
 
 int run(int argc, char** argv) {
