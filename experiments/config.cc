@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "experiments/io.h"
+
 namespace metarl {
 namespace {
 
@@ -298,16 +300,12 @@ Node* Node::find(const std::string& key) {
 // ---- Loading -----------------------------------------------------------------
 
 ExperimentConfig ExperimentConfig::load(const std::string& path) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (!file) throw ConfigError(path + ": cannot read file: " + std::strerror(errno));
   std::string text;
-  char buffer[1 << 16];
-  size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), file)) > 0) text.append(buffer, n);
-  const bool failed = std::ferror(file);
-  const int error = errno;
-  std::fclose(file);
-  if (failed) throw ConfigError(path + ": cannot read file: " + std::strerror(error));
+  try {
+    text = read_file(path);
+  } catch (const std::runtime_error& e) {
+    throw ConfigError(e.what());  // "<path>: cannot read file: <reason>"
+  }
   return from_string(text, path);
 }
 

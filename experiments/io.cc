@@ -47,6 +47,8 @@ std::string format_value(double value) {
 
 }  // namespace
 
+std::string read_file(const std::string& path) { return read_whole_file(path, "cannot read file"); }
+
 void write_file_atomically(const std::string& path, const std::string& content) {
   namespace fs = std::filesystem;
   const fs::path target(path);

@@ -13,6 +13,9 @@
 
 namespace metarl {
 
+// The whole file as bytes; a std::runtime_error "<path>: cannot read file: <reason>" if it cannot be read.
+std::string read_file(const std::string& path);
+
 // Writes `content` to a temporary file in the same directory, flushes it to
 // disk and renames it over `path`: readers see the old file or the new one,
 // never a mix. On failure the temporary file is removed and a

@@ -178,12 +178,6 @@ TrainerConfig read_trainer(ExperimentConfig& cfg, const std::string& name) {
   return t;
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string format_duration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "?";
@@ -315,7 +309,7 @@ std::string run_experiment(const RunOptions& options) {
     // The budget may grow (a long run extended over several sessions; PPO's
     // learning-rate annealing then stretches to the new end); any other
     // change would make the resumed run a different experiment.
-    const std::string previous = read_text(config_path.string());
+    const std::string previous = read_file(config_path.string());
     if (without_budget(previous) != without_budget(resolved))
       throw std::runtime_error(out.string() + " holds a run with another configuration (see its config.yaml); " +
                                "choose another --out or delete it");
