@@ -76,18 +76,9 @@ EpisodeBatch Sampler::collect_episodes_grouped(int64_t horizon, const Params& st
 
 EpisodeBatch EpisodeBatch::select_envs(int64_t begin, int64_t count) const {
   EpisodeBatch b;
-  b.observations = observations.narrow(1, begin, count);
-  b.next_observations = next_observations.narrow(1, begin, count);
-  b.actions = actions.narrow(1, begin, count);
-  b.log_probs = log_probs.narrow(1, begin, count);
-  b.rewards = rewards.narrow(1, begin, count);
-  b.terminated = terminated.narrow(1, begin, count);
-  b.truncated = truncated.narrow(1, begin, count);
-  b.episode_end = episode_end.narrow(1, begin, count);
-  b.episode_starts = episode_starts.narrow(1, begin, count);
-  b.masks = masks.narrow(1, begin, count);
-  b.timesteps = timesteps.narrow(1, begin, count);
-  b.infos = infos.narrow(1, begin, count);
+  const auto from = step_tensors();
+  const auto to = b.step_tensors();
+  for (size_t i = 0; i < from.size(); ++i) *to[i] = from[i]->narrow(1, begin, count);
   b.info_names = info_names;
   if (initial_state.h.defined())
     b.initial_state = {initial_state.h.narrow(0, begin, count), initial_state.c.narrow(0, begin, count)};
@@ -191,9 +182,8 @@ EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& sta
   }
 
   if (used_steps < steps) {
-    for (torch::Tensor* field : {&b.observations, &b.next_observations, &b.actions, &b.log_probs, &b.rewards,
-                                 &b.terminated, &b.truncated, &b.episode_starts, &b.masks, &b.timesteps, &b.infos})
-      *field = field->narrow(0, 0, used_steps).contiguous();
+    for (torch::Tensor* field : b.step_tensors())
+      if (field->defined()) *field = field->narrow(0, 0, used_steps).contiguous();  // episode_end comes below
     raw_batch = raw_batch.narrow(0, 0, used_steps);
   }
   b.episode_end = torch::clamp_max(b.terminated + b.truncated, 1.0);

@@ -42,6 +42,17 @@ struct EpisodeBatch {
   int64_t num_envs() const { return rewards.size(1); }
   int64_t env_steps() const { return static_cast<int64_t>(masks.sum().item<double>()); }
 
+  // Every [T, N, ...] tensor of the batch (observations ... infos), in a fixed
+  // order: one list for code that slices or converts them all.
+  std::vector<torch::Tensor*> step_tensors() {
+    return {&observations, &next_observations, &actions,        &log_probs, &rewards, &terminated,
+            &truncated,    &episode_end,       &episode_starts,   &masks,     &timesteps, &infos};
+  }
+  std::vector<const torch::Tensor*> step_tensors() const {
+    auto fields = const_cast<EpisodeBatch*>(this)->step_tensors();
+    return {fields.begin(), fields.end()};
+  }
+
   // The columns [begin, begin + count) of the batch (one task's envs), with
   // the episodes that ran there (env indices renumbered from 0).
   EpisodeBatch select_envs(int64_t begin, int64_t count) const;

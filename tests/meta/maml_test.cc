@@ -139,9 +139,7 @@ struct FixedProblem {
 };
 
 EpisodeBatch to_double(EpisodeBatch b) {
-  for (torch::Tensor* t : {&b.observations, &b.next_observations, &b.actions, &b.log_probs, &b.rewards, &b.terminated,
-                           &b.truncated, &b.episode_end, &b.episode_starts, &b.masks, &b.timesteps})
-    *t = t->to(torch::kFloat64);
+  for (torch::Tensor* t : b.step_tensors()) *t = t->to(torch::kFloat64);
   return b;
 }
 
