@@ -190,12 +190,14 @@ std::string format_duration(double seconds) {
   return buffer;
 }
 
-// The resolved configuration without its training.total_env_steps line.
-std::string without_budget(const std::string& yaml) {
+// The resolved configuration without the lines a resumed run may change:
+// the budget (training.total_env_steps) and the thread count (an execution
+// setting: environments are bit-identical across thread counts).
+std::string without_resumable_settings(const std::string& yaml) {
   std::istringstream in(yaml);
   std::string out;
   for (std::string line; std::getline(in, line);)
-    if (line.find("total_env_steps:") == std::string::npos) out += line + "\n";
+    if (line.find("total_env_steps:") == std::string::npos && line.rfind("threads:", 0) != 0) out += line + "\n";
   return out;
 }
 
@@ -307,10 +309,10 @@ std::string run_experiment(const RunOptions& options) {
   const bool resuming = fs::exists(checkpoint);
   if (resuming) {
     // The budget may grow (a long run extended over several sessions; PPO's
-    // learning-rate annealing then stretches to the new end); any other
-    // change would make the resumed run a different experiment.
+    // learning-rate annealing then stretches to the new end) and the thread
+    // count may change; any other change would make it a different experiment.
     const std::string previous = read_file(config_path.string());
-    if (without_budget(previous) != without_budget(resolved))
+    if (without_resumable_settings(previous) != without_resumable_settings(resolved))
       throw std::runtime_error(out.string() + " holds a run with another configuration (see its config.yaml); " +
                                "choose another --out or delete it");
     if (previous != resolved) write_file_atomically(config_path.string(), resolved);

@@ -5,10 +5,14 @@
 #   scripts/reference_runs.sh trpo_nav2d        # TRPO Navigation2D fixed goal, seeds 0 1 2
 #   scripts/reference_runs.sh maml_nav2d        # MAML-TRPO and the pretrained baseline, Navigation2D
 #   scripts/reference_runs.sh maml_halfcheetah_dir  # MAML-TRPO (no_score estimator), HalfCheetahDir
+#   scripts/reference_runs.sh maml_halfcheetah_vel  # MAML-TRPO (no_score estimator), HalfCheetahVel
+# Extra arguments go to `metarl run` (for example --threads 1 to run two at once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 metarl=${METARL:-build/experiments/metarl}
-case "${1:-}" in
+run=${1:-}
+shift || true
+case "$run" in
   ppo_halfcheetah)
     for seed in 0 1 2; do
       "$metarl" run experiments/ppo/halfcheetah.yaml --seed "$seed" --out "experiments/results/ppo_halfcheetah/seed$seed"
@@ -28,6 +32,9 @@ case "${1:-}" in
     "$metarl" adapt $d/maml_no_score $d/maml_exact $d/pretrained --tasks 40 --steps 3 --out $d ;;
   maml_halfcheetah_dir)
     "$metarl" run experiments/maml/halfcheetah_dir.yaml --set algorithm.meta_gradient=no_score \
-        --set algorithm.metric_subsample=0.25 --out experiments/results/maml/halfcheetah_dir/maml_no_score ;;
-  *) echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_halfcheetah_dir" >&2; exit 2 ;;
+        --set algorithm.metric_subsample=0.25 --out experiments/results/maml/halfcheetah_dir/maml_no_score "$@" ;;
+  maml_halfcheetah_vel)
+    "$metarl" run experiments/maml/halfcheetah_vel.yaml --set algorithm.meta_gradient=no_score \
+        --set algorithm.metric_subsample=0.25 --out experiments/results/maml/halfcheetah_vel/maml_no_score "$@" ;;
+  *) echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_halfcheetah_dir|maml_halfcheetah_vel" >&2; exit 2 ;;
 esac
