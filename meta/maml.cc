@@ -32,9 +32,10 @@ torch::Tensor alpha_at(const InnerLoopConfig& config, const torch::Tensor& step_
 
 MetaGradient parse_meta_gradient(const std::string& name) {
   if (name == "exact") return MetaGradient::kExact;
+  if (name == "dice") return MetaGradient::kDice;
   if (name == "no_score") return MetaGradient::kNoScore;
   if (name == "first_order") return MetaGradient::kFirstOrder;
-  throw std::invalid_argument("unknown meta_gradient '" + name + "' (known: exact, no_score, first_order)");
+  throw std::invalid_argument("unknown meta_gradient '" + name + "' (known: exact, dice, no_score, first_order)");
 }
 
 torch::Tensor task_means(const torch::Tensor& x, const torch::Tensor& masks, int64_t tasks) {
@@ -53,16 +54,31 @@ Params replicate(const Params& theta, int64_t tasks) {
   return out;
 }
 
+torch::Tensor cumsum_within_episodes(const torch::Tensor& x, const torch::Tensor& episode_starts) {
+  const auto cum = x.cumsum(0);
+  // Index of the latest episode start at or before each step (0 if none).
+  const auto t = torch::arange(x.size(0), torch::kLong).unsqueeze(1).expand(x.sizes());
+  const auto start = std::get<0>(torch::cummax(t * episode_starts.to(torch::kLong), 0));
+  return cum - (cum - x).gather(0, start);
+}
+
 torch::Tensor inner_losses(const Policy& policy, const InnerBatch& batch, const Params& stacked, int64_t tasks,
-                           bool normalize) {
+                           bool normalize, bool dice) {
   const auto& episodes = batch.episodes;
   const auto advantages = normalize ? standardize_per_task(batch.advantages, episodes.masks, tasks)
                                     : batch.advantages;
-  return -task_means(log_probs(policy, episodes, stacked, tasks) * advantages.detach(), episodes.masks, tasks);
+  const auto lp = log_probs(policy, episodes, stacked, tasks);
+  if (!dice) return -task_means(lp * advantages.detach(), episodes.masks, tasks);
+  // Loaded DiCE: A_t weighs the magic box of the log-likelihood of the
+  // actions up to t minus that of the actions before t, so the second
+  // derivative holds ∇log π_t (∇log π_t + 2 ∇Σ_{t'<t} log π_{t'})ᵀ A_t too.
+  const auto through = cumsum_within_episodes(lp * episodes.masks, episodes.episode_starts);
+  const auto weights = magic_box(through) - magic_box(through - lp * episodes.masks);
+  return -task_means(weights * advantages.detach(), episodes.masks, tasks);
 }
 
 Params adapt_step(const Policy& policy, const Params& stacked, const InnerBatch& batch, const torch::Tensor& step_size,
-                  int64_t tasks, bool normalize, bool create_graph) {
+                  int64_t tasks, bool normalize, bool create_graph, bool dice) {
   // The inner gradient needs autograd even when the caller evaluates without
   // gradients (a TRPO line search): then differentiate with respect to leaves.
   torch::AutoGradMode enable_grad(true);
@@ -71,7 +87,7 @@ Params adapt_step(const Policy& policy, const Params& stacked, const InnerBatch&
   const Params params = differentiable ? stacked : detached_leaves(stacked);
   // Task i's loss depends only on slice i of every stacked tensor, so the
   // gradient of the sum holds every task's own gradient.
-  const auto loss = inner_losses(policy, batch, params, tasks, normalize).sum();
+  const auto loss = inner_losses(policy, batch, params, tasks, normalize, dice && differentiable).sum();
   const auto grads = torch::autograd::grad({loss}, params, {}, /*retain_graph=*/differentiable,
                                            /*create_graph=*/differentiable, /*allow_unused=*/true);
   Params adapted;
@@ -91,10 +107,11 @@ Params adapt(const Policy& policy, const Params& theta, const MetaBatch& batch, 
     throw std::invalid_argument("adapt: the meta-batch has " + std::to_string(batch.inner.size()) +
                                 " inner batches for " + std::to_string(config.steps) + " steps");
   const bool create_graph = config.meta_gradient != MetaGradient::kFirstOrder;
+  const bool dice = config.meta_gradient == MetaGradient::kDice;
   Params params = replicate(theta, batch.tasks);
   for (int64_t k = 0; k < config.steps; ++k)
     params = adapt_step(policy, params, batch.inner[k], alpha_at(config, step_sizes, k), batch.tasks,
-                        config.normalize_advantages, create_graph);
+                        config.normalize_advantages, create_graph, dice);
   return params;
 }
 
@@ -238,7 +255,8 @@ std::function<torch::Tensor(const torch::Tensor&)> meta_fisher_vector_product(
     Step step;
     step.leaves = detached_leaves(current);
     step.alpha = alpha_at(inner, step_sizes, k).detach();
-    const auto loss = inner_losses(policy, batch.inner[k], step.leaves, tasks, false).sum();
+    const auto loss =
+        inner_losses(policy, batch.inner[k], step.leaves, tasks, false, inner.meta_gradient == MetaGradient::kDice).sum();
     const auto g = torch::autograd::grad({loss}, step.leaves, {}, true, true, true);
     for (size_t i = 0; i < g.size(); ++i) step.grads.push_back(g[i].defined() ? g[i] : torch::zeros_like(step.leaves[i]));
     // The next point is the full batch's adaptation, not the subsample's.

@@ -31,11 +31,23 @@
 namespace metarl {
 
 enum class MetaGradient {
-  kExact,       // second order through the inner steps, plus the score-function term
-  kNoScore,     // second order through the inner steps only (the original MAML code's estimator)
+  // Second order through the inner steps, plus the score-function term
+  // J(θ_S) ∇ log π(τ_train): unbiased for the gradient of E_τ[J(θ_S(τ))],
+  // but that term (a return times the score of K·H steps) is very noisy.
+  kExact,
+  // Second order through an inner loss in Loaded-DiCE form (Farquhar et al.
+  // 2019): mean_t (□(Σ_{t'≤t} log π) − □(Σ_{t'<t} log π)) A_t. Same value and
+  // gradient as the plain surrogate, but its Hessian is the unbiased estimate
+  // of the expected return's Hessian, score-function outer products
+  // included (causal, with the baseline inside A). No outer score term: the
+  // gradient of MAML's objective J(θ + α∇J(θ)) as Finn et al. write it,
+  // biased only by the O(α²) correlation of the inner gradient and Hessian
+  // estimates of one batch.
+  kDice,
+  kNoScore,     // second order through the plain surrogate only (the original MAML code's estimator)
   kFirstOrder,  // inner gradients treated as constants (FOMAML)
 };
-MetaGradient parse_meta_gradient(const std::string& name);  // exact | no_score | first_order
+MetaGradient parse_meta_gradient(const std::string& name);  // exact | dice | no_score | first_order
 
 // The episodes of one inner step, all tasks side by side: [T, tasks * K].
 struct InnerBatch {
@@ -76,16 +88,17 @@ torch::Tensor task_means(const torch::Tensor& x, const torch::Tensor& masks, int
 // θ repeated for every task: tensor i becomes [tasks, ...], still differentiable in θ.
 Params replicate(const Params& theta, int64_t tasks);
 
-// Per-task inner losses [tasks]: −mean over task i's valid steps of log π_{θ_i}(a|s) A.
+// Per-task inner losses [tasks]: −mean over task i's valid steps of log π_{θ_i}(a|s) A,
+// or (dice) its Loaded-DiCE form (kDice above): 0 in value, the same gradient.
 torch::Tensor inner_losses(const Policy& policy, const InnerBatch& batch, const Params& stacked, int64_t tasks,
-                           bool normalize);
+                           bool normalize, bool dice = false);
 
 // θ_i − step_size ∇L_in,i(θ_i) for every task (stacked in, stacked out). With
 // create_graph the result stays differentiable with respect to the input
 // (and step_size, when it requires grad); without it the gradient is a
 // constant (first order). Works under NoGradGuard too.
 Params adapt_step(const Policy& policy, const Params& stacked, const InnerBatch& batch, const torch::Tensor& step_size,
-                  int64_t tasks, bool normalize, bool create_graph);
+                  int64_t tasks, bool normalize, bool create_graph, bool dice = false);
 
 // θ_S of every task from θ through all inner batches. step_sizes: [steps]
 // tensor (may require grad: learned step sizes), or undefined to use
@@ -155,7 +168,13 @@ class TaskReturnBaseline {
   std::vector<double> returns_;
 };
 
-// □(x) − 1: zero in value, gradient ∇x. The magic box of DiCE, minus its value.
-inline torch::Tensor magic_box_minus_one(const torch::Tensor& x) { return torch::exp(x - x.detach()) - 1.0; }
+// □(x) = exp(x − ⊥x): one in value, gradient □(x)∇x. The magic box of DiCE.
+inline torch::Tensor magic_box(const torch::Tensor& x) { return torch::exp(x - x.detach()); }
+// □(x) − 1: zero in value, gradient ∇x.
+inline torch::Tensor magic_box_minus_one(const torch::Tensor& x) { return magic_box(x) - 1.0; }
+
+// Cumulative sum of x [T, N] along time, restarting at every episode start
+// (episode_starts [T, N] is 1 at the first step of an episode).
+torch::Tensor cumsum_within_episodes(const torch::Tensor& x, const torch::Tensor& episode_starts);
 
 }  // namespace metarl

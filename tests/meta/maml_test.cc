@@ -73,6 +73,15 @@ struct BanditSetup {
     const double d = mu - goal;
     return -2 * d * std::pow(1 - 2 * alpha, 2) - alpha * alpha * (28 * d + 4 * d * d * d / (sigma * sigma)) / train;
   }
+  // Expectation of the dice estimate ∇J(μ')(1 + α Ĥ), with Ĥ = mean_k (s_k² − 1/σ²) r_k
+  // the DiCE estimate of J'' = −2 and s_k = (a_k − μ)/σ² (ĝ = mean_k s_k r_k):
+  //   −2 E[(d + α ĝ)(1 + α Ĥ)] = −2 d (1 − 2α)² − 2 α² Cov(ĝ, Ĥ),
+  //   Cov(ĝ, Ĥ) = (8 d³ / σ² + 44 d) / K.
+  // The first part is d/dμ J(μ + α J'(μ)), MAML's objective as written.
+  double dice_expectation() const {
+    const double d = mu - goal;
+    return -2 * d * std::pow(1 - 2 * alpha, 2) - 2 * alpha * alpha * (8 * d * d * d / (sigma * sigma) + 44 * d) / train;
+  }
 };
 
 // Mean and standard error of the meta-gradient estimate over `batches` meta-batches.
@@ -128,6 +137,23 @@ TEST(MamlMetaGradient, MatchesTheClosedFormOfAGaussianBandit) {
   // biased: this is what the test exists to catch.
   const auto [no_score, no_score_se] = monte_carlo_meta_gradient(s, MetaGradient::kNoScore, 400, 20);
   EXPECT_GT(std::abs(no_score - analytic), 6 * no_score_se) << "no_score " << no_score << " ± " << no_score_se;
+}
+
+TEST(MamlMetaGradient, DiceHessianMatchesItsClosedFormAndNoScoreDoesNot) {
+  const BanditSetup s;
+  const double expected = s.dice_expectation();  // 2.50
+  const auto [dice, dice_se] = monte_carlo_meta_gradient(s, MetaGradient::kDice, 400, 20);
+  EXPECT_LT(std::abs(dice - expected), 4 * dice_se) << "dice " << dice << " ± " << dice_se << " vs " << expected;
+  // The plain surrogate's Hessian misses the score's outer product.
+  const auto [no_score, no_score_se] = monte_carlo_meta_gradient(s, MetaGradient::kNoScore, 400, 20);
+  EXPECT_GT(std::abs(no_score - expected), 6 * no_score_se) << "no_score " << no_score << " ± " << no_score_se;
+}
+
+TEST(MamlMetaGradient, CumulativeSumRestartsAtEpisodeStarts) {
+  const auto x = torch::tensor({1.0, 2.0, 3.0, 4.0, 5.0}).unsqueeze(1);
+  const auto starts = torch::tensor({0.0, 0.0, 1.0, 0.0, 1.0}).unsqueeze(1);  // a batch that begins mid-episode
+  const auto expected = torch::tensor({1.0, 3.0, 3.0, 7.0, 5.0}).unsqueeze(1);
+  EXPECT_TRUE(torch::equal(cumsum_within_episodes(x, starts), expected)) << cumsum_within_episodes(x, starts);
 }
 
 // A small MLP policy and a fixed meta-batch of HalfCheetah episodes (2 tasks
@@ -263,6 +289,7 @@ TEST(MamlMetaGradient, LearnedStepSizesReceiveTheirGradient) {
 
 TEST(MamlMetaGradient, ParseNames) {
   EXPECT_EQ(parse_meta_gradient("exact"), MetaGradient::kExact);
+  EXPECT_EQ(parse_meta_gradient("dice"), MetaGradient::kDice);
   EXPECT_EQ(parse_meta_gradient("first_order"), MetaGradient::kFirstOrder);
   EXPECT_THROW(parse_meta_gradient("second"), std::invalid_argument);
 }
