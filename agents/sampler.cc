@@ -4,12 +4,10 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "agents/stopwatch.h"
+
 namespace metarl {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 torch::Tensor view_floats(const float* data, std::vector<int64_t> shape) {
   return torch::from_blob(const_cast<float*>(data), shape, torch::kFloat32);

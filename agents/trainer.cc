@@ -8,14 +8,12 @@
 #include <stdexcept>
 
 #include "agents/gae.h"
+#include "agents/stopwatch.h"
 
 namespace metarl {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 constexpr size_t kRecentEpisodes = 100;
-
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 double mean_of(const std::deque<double>& values) {
   if (values.empty()) return std::numeric_limits<double>::quiet_NaN();

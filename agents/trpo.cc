@@ -3,6 +3,8 @@
 #include <cmath>
 #include <utility>
 
+#include "agents/stopwatch.h"
+
 namespace metarl {
 namespace {
 
@@ -92,6 +94,7 @@ TrpoStats trpo_step(Params& params, const std::function<torch::Tensor(const Para
   TORCH_CHECK(config.max_backtracks >= 0, "trpo_step: max_backtracks must be >= 0");
 
   TrpoStats stats;
+  auto started = Clock::now();
 
   // Gradient of the surrogate at the current parameters. The graph is kept in
   // case the caller's surrogate and KL share cached sub-graphs; it is freed
@@ -105,6 +108,7 @@ TrpoStats trpo_step(Params& params, const std::function<torch::Tensor(const Para
   }
   TORCH_CHECK(torch::isfinite(loss_grad).all().item<bool>(), "trpo_step: the surrogate's gradient is not finite");
   stats.loss_after = stats.loss_before;
+  stats.gradient_seconds = seconds_since(started);
   if (!(loss_grad.abs().max().item<double>() > 0.0)) {
     // Zero gradient (a stationary point of the surrogate): there is no
     // direction to search along, so no step can be accepted.
@@ -130,6 +134,8 @@ TrpoStats trpo_step(Params& params, const std::function<torch::Tensor(const Para
                 "(is mean_kl computed from the parameters it is given, against a fixed old policy?)");
     full_step = direction * std::sqrt(2.0 * config.max_kl / shs);
   }
+  stats.direction_seconds = seconds_since(started) - stats.gradient_seconds;
+  started = Clock::now();
 
   // Backtracking line search on the fraction of the full step.
   torch::Tensor start;
@@ -156,12 +162,14 @@ TrpoStats trpo_step(Params& params, const std::function<torch::Tensor(const Para
       if (!(kl_value <= config.max_kl)) continue;
     }
     params = detached_leaves(candidate);  // new leaves, requiring grad
+    stats.line_search_seconds = seconds_since(started);
     stats.accepted = true;
     stats.step_fraction = fraction;
     stats.loss_after = loss_value;
     stats.kl_after = kl_value;
     return stats;
   }
+  stats.line_search_seconds = seconds_since(started);
   return stats;  // rejected: params untouched
 }
 

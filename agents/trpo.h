@@ -39,6 +39,9 @@ struct TrpoStats {
   double step_fraction = 0;  // accepted fraction of the full step
   double loss_before = 0, loss_after = 0;
   double kl_after = 0;       // mean KL of the accepted step
+  // Wall time of the surrogate's gradient, of the metric and conjugate
+  // gradient (the natural-gradient direction), and of the line search.
+  double gradient_seconds = 0, direction_seconds = 0, line_search_seconds = 0;
 };
 
 // One TRPO update of `params` (modified in place, as new leaf tensors).

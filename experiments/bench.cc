@@ -10,6 +10,7 @@
 
 #include "agents/policy.h"
 #include "agents/sampler.h"
+#include "agents/stopwatch.h"
 #include "agents/trainer.h"
 #include "envs/core/registry.h"
 #include "envs/mujoco/mujoco_env.h"
@@ -18,11 +19,6 @@
 namespace metarl {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // A fixed table of random actions shared by both loops, so that action
 // generation is outside the timed region and both loops see the same inputs.

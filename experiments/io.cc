@@ -45,6 +45,16 @@ std::string format_value(double value) {
   return std::string(buffer, result.ptr);
 }
 
+// The comma-separated fields of one CSV line (metrics never hold quotes or commas).
+std::vector<std::string> split_fields(const std::string& line) {
+  std::vector<std::string> fields;
+  size_t start = 0;
+  for (size_t comma; (comma = line.find(',', start)) != std::string::npos; start = comma + 1)
+    fields.push_back(line.substr(start, comma - start));
+  fields.push_back(line.substr(start));
+  return fields;
+}
+
 }  // namespace
 
 std::string read_file(const std::string& path) { return read_whole_file(path, "cannot read file"); }
@@ -128,10 +138,19 @@ MetricsCsv::MetricsCsv(std::string path, std::vector<std::string> columns, int64
       lines.push_back(text.substr(start, end - start));
       start = end + 1;
     }
-    if (lines.empty() || lines[0] != header)
-      throw std::runtime_error(path_ + ": cannot resume: its header is '" + (lines.empty() ? "" : lines[0]) +
-                               "' but this run writes '" + header + "'");
-    bool changed = torn;
+    if (lines.empty()) throw std::runtime_error(path_ + ": cannot resume: it is empty");
+    // A newer build may add columns: old rows get empty cells there. A column
+    // this run would drop is an error (its values would be lost).
+    const std::vector<std::string> old_columns = split_fields(lines[0]);
+    std::vector<int64_t> source(columns_.size(), -1);  // new column -> old column
+    for (size_t j = 0; j < old_columns.size(); ++j) {
+      const auto it = std::find(columns_.begin(), columns_.end(), old_columns[j]);
+      if (it == columns_.end())
+        throw std::runtime_error(path_ + ": cannot resume: its header is '" + lines[0] + "' but this run writes '" +
+                                 header + "' (no column '" + old_columns[j] + "')");
+      source[size_t(it - columns_.begin())] = int64_t(j);
+    }
+    bool changed = torn || lines[0] != header;
     if (torn && lines.size() > 1) lines.pop_back();
     std::string kept = header + "\n";
     for (size_t i = 1; i < lines.size(); ++i) {
@@ -141,22 +160,22 @@ MetricsCsv::MetricsCsv(std::string path, std::vector<std::string> columns, int64
         changed = true;
         continue;
       }
-      const size_t fields = static_cast<size_t>(std::count(line.begin(), line.end(), ',')) + 1;
-      if (fields != columns_.size())
-        throw std::runtime_error(where + " has " + std::to_string(fields) + " fields, expected " +
-                                 std::to_string(columns_.size()));
+      const std::vector<std::string> fields = split_fields(line);
+      if (fields.size() != old_columns.size())
+        throw std::runtime_error(where + " has " + std::to_string(fields.size()) + " fields, expected " +
+                                 std::to_string(old_columns.size()));
       int64_t iteration = 0;
-      const size_t comma = line.find(',');
-      const char* last = line.data() + (comma == std::string::npos ? line.size() : comma);
-      const auto parsed = std::from_chars(line.data(), last, iteration);
-      if (parsed.ec != std::errc() || parsed.ptr != last)
-        throw std::runtime_error(where + ": cannot read the iteration from '" + line.substr(0, last - line.data()) +
-                                 "'");
+      const std::string& first = fields[0];
+      const auto parsed = std::from_chars(first.data(), first.data() + first.size(), iteration);
+      if (parsed.ec != std::errc() || parsed.ptr != first.data() + first.size())
+        throw std::runtime_error(where + ": cannot read the iteration from '" + first + "'");
       if (iteration > resume_after_iteration) {
         changed = true;
         continue;
       }
-      kept += line + "\n";
+      std::string row;
+      for (size_t c = 0; c < columns_.size(); ++c) row += (c ? "," : "") + (source[c] >= 0 ? fields[source[c]] : "");
+      kept += row + "\n";
     }
     if (changed) write_file_atomically(path_, kept);
   }

@@ -31,7 +31,8 @@ void write_json_atomically(const std::string& path, const nlohmann::json& value)
 class MetricsCsv {
  public:
   // resume_after_iteration < 0: (re)creates the file with the header.
-  // Otherwise the file must exist with exactly this header; rows whose
+  // Otherwise the file must exist with these columns or a subset of them (a
+  // newer build may add metrics: old rows get empty cells there); rows whose
   // iteration is greater than resume_after_iteration (and a torn last line)
   // are dropped, atomically, so the resumed run continues cleanly.
   MetricsCsv(std::string path, std::vector<std::string> columns, int64_t resume_after_iteration);

@@ -13,6 +13,7 @@
 
 #include <torch/torch.h>
 
+#include "agents/stopwatch.h"
 #include "agents/trainer.h"
 #include "envs/core/registry.h"
 #include "envs/core/task.h"
@@ -30,7 +31,6 @@ namespace fs = std::filesystem;
 namespace metarl {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
 struct EnvSettings {
   std::string name;

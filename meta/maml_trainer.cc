@@ -6,13 +6,11 @@
 #include <stdexcept>
 
 #include "agents/gae.h"
+#include "agents/stopwatch.h"
 #include "agents/vpg.h"
 
 namespace metarl {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 double mean_of(const std::vector<double>& v) {
   return v.empty() ? std::nan("") : std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
@@ -183,7 +181,10 @@ Metrics MamlTrainer::run_iteration() {
                      {"outer_loss_after", stats.loss_after},
                      {"kl", stats.kl_after},
                      {"backtracks", double(stats.backtracks)},
-                     {"step_accepted", stats.accepted ? 1.0 : 0.0}};
+                     {"step_accepted", stats.accepted ? 1.0 : 0.0},
+                     {"outer_gradient_seconds", stats.gradient_seconds},
+                     {"outer_direction_seconds", stats.direction_seconds},
+                     {"outer_line_search_seconds", stats.line_search_seconds}};
   } else {
     OuterConfig outer = config_.outer;
     double first = 0, last = 0;

@@ -161,7 +161,22 @@ TEST(MetricsCsv, ResumeDropsATornLastLine) {
   EXPECT_EQ(read_file(path), "iteration,env_steps,mean_return\n0,1000,0\n1,2000,0.5\n");
 }
 
-TEST(MetricsCsv, ResumeRequiresTheSameHeader) {
+TEST(MetricsCsv, ResumeWithAddedColumnsLeavesTheirOldCellsEmpty) {
+  const ScratchDir scratch("added");
+  const std::string path = scratch.path + "/metrics.csv";
+  write_rows(path, 3);
+  {
+    MetricsCsv csv(path, {"iteration", "kl", "env_steps", "mean_return"}, 1);
+    csv.append({2, 0.01, 3000, 4});
+  }
+  EXPECT_EQ(read_file(path),
+            "iteration,kl,env_steps,mean_return\n"
+            "0,,1000,0\n"
+            "1,,2000,0.5\n"
+            "2,0.01,3000,4\n");
+}
+
+TEST(MetricsCsv, ResumeRefusesToDropAColumn) {
   const ScratchDir scratch("header");
   const std::string& dir = scratch.path;
   const std::string path = dir + "/metrics.csv";
@@ -170,7 +185,7 @@ TEST(MetricsCsv, ResumeRequiresTheSameHeader) {
   EXPECT_EQ(error_of<std::runtime_error>([&] { MetricsCsv(path, {"iteration", "env_steps", "return"}, 1); }),
             path +
                 ": cannot resume: its header is 'iteration,env_steps,mean_return' but this run writes "
-                "'iteration,env_steps,return'");
+                "'iteration,env_steps,return' (no column 'mean_return')");
   EXPECT_EQ(read_file(path), before);
   EXPECT_EQ(error_of<std::runtime_error>([&] { MetricsCsv(dir + "/absent.csv", kColumns, 1); }),
             dir + "/absent.csv: cannot resume: No such file or directory");
