@@ -226,8 +226,12 @@ EpisodeBatch take_columns(const EpisodeBatch& b, const torch::Tensor& columns) {
 
 std::function<torch::Tensor(const torch::Tensor&)> meta_fisher_vector_product(
     const Policy& policy, const Params& theta, const MetaBatch& full, const DiagGaussian& full_old,
-    const InnerLoopConfig& inner, double damping, const torch::Tensor& step_sizes, double subsample) {
+    const InnerLoopConfig& inner, double damping, const torch::Tensor& step_sizes, double subsample,
+    const std::vector<Params>* adapted_path) {
   torch::AutoGradMode enable_grad(true);
+  TORCH_CHECK(!adapted_path || int64_t(adapted_path->size()) == inner.steps,
+              "meta_fisher_vector_product: adapted_path holds ", adapted_path ? adapted_path->size() : 0,
+              " parameter sets for ", inner.steps, " inner steps");
   const int64_t tasks = full.tasks;
   TORCH_CHECK(subsample > 0 && subsample <= 1, "meta_fisher_vector_product: subsample must lie in (0, 1]");
   const int64_t per_task = full.validation.masks.size(1) / tasks;
@@ -259,9 +263,11 @@ std::function<torch::Tensor(const torch::Tensor&)> meta_fisher_vector_product(
         inner_losses(policy, batch.inner[k], step.leaves, tasks, false, inner.meta_gradient == MetaGradient::kDice).sum();
     const auto g = torch::autograd::grad({loss}, step.leaves, {}, true, true, true);
     for (size_t i = 0; i < g.size(); ++i) step.grads.push_back(g[i].defined() ? g[i] : torch::zeros_like(step.leaves[i]));
-    // The next point is the full batch's adaptation, not the subsample's.
-    current = detached_leaves(adapt_step(policy, current, full.inner[k], step.alpha, tasks, inner.normalize_advantages,
-                                         /*create_graph=*/false));
+    // The next point is the full batch's adaptation, not the subsample's
+    // (the sampler's, when the caller kept it).
+    current = adapted_path ? detached_leaves((*adapted_path)[size_t(k)])
+                           : detached_leaves(adapt_step(policy, current, full.inner[k], step.alpha, tasks,
+                                                        inner.normalize_advantages, /*create_graph=*/false));
     steps->push_back(std::move(step));
   }
   // The Fisher matrix of the adapted policies: Hessian of the KL at its minimum.

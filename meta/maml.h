@@ -141,10 +141,13 @@ torch::Tensor meta_kl(const Policy& policy, const Params& theta, const MetaBatch
 // `subsample` in (0, 1] estimates the products from that fraction of each
 // task's episodes (the first ceil(subsample K) of its envs; episodes of a
 // task are exchangeable): TRPO's usual cheaper metric. The inner steps'
-// parameters are still those of the full batch.
+// parameters are still those of the full batch: `adapted_path`, when given,
+// holds them (θ_1 … θ_S of every task, stacked, as the sampler adapted them
+// from `theta`), which saves recomputing the adaptation.
 std::function<torch::Tensor(const torch::Tensor&)> meta_fisher_vector_product(
     const Policy& policy, const Params& theta, const MetaBatch& batch, const DiagGaussian& old,
-    const InnerLoopConfig& inner, double damping, const torch::Tensor& step_sizes = {}, double subsample = 1.0);
+    const InnerLoopConfig& inner, double damping, const torch::Tensor& step_sizes = {}, double subsample = 1.0,
+    const std::vector<Params>* adapted_path = nullptr);
 
 // Baselines for the score term from the task's parameters: ridge regression
 // of past validation returns on [p, p², |p|, 1] of the task parameters p,

@@ -115,6 +115,7 @@ Metrics MamlTrainer::run_iteration() {
   MetaBatch batch;
   batch.tasks = m;
   Params current = detached(replicate(policy_->parameters(), m));  // each task's parameters, stacked
+  std::vector<Params> adapted_path;                                 // `current` after each inner step
   std::vector<double> step_returns;  // mean return of the episodes of each sampling round
   double sample_seconds = 0, inner_seconds = 0;
   const torch::Tensor alphas = step_sizes_.detach();
@@ -128,6 +129,7 @@ Metrics MamlTrainer::run_iteration() {
     if (s < inner.steps) {
       InnerBatch ib{std::move(episodes), advantages};
       current = detached(adapt_step(*policy_, current, ib, alphas[s], m, inner.normalize_advantages, false));
+      adapted_path.push_back(current);
       batch.inner.push_back(std::move(ib));
     } else {
       batch.validation_returns = task_mean_returns(episodes, m, k);
@@ -174,7 +176,7 @@ Metrics MamlTrainer::run_iteration() {
     auto kl = [&](const Params& p) { return meta_kl(*policy_, p, batch, old, inner, sizes, adapted_values(p)); };
     auto metric = [&] {
       return meta_fisher_vector_product(*policy_, policy_->parameters(), batch, old, inner, config_.trpo.cg_damping,
-                                        sizes, config_.metric_subsample);
+                                        sizes, config_.metric_subsample, &adapted_path);
     };
     const TrpoStats stats = trpo_step(policy_->parameters(), surrogate, kl, config_.trpo, metric);
     outer_metrics = {{"outer_loss_before", stats.loss_before},

@@ -4,8 +4,8 @@
 #   scripts/reference_runs.sh ppo_halfcheetah   # PPO HalfCheetah, seeds 0 1 2, 1M steps each
 #   scripts/reference_runs.sh trpo_nav2d        # TRPO Navigation2D fixed goal, seeds 0 1 2
 #   scripts/reference_runs.sh maml_nav2d        # MAML-TRPO and the pretrained baseline, Navigation2D
-#   scripts/reference_runs.sh maml_halfcheetah_dir  # MAML-TRPO (no_score estimator), HalfCheetahDir
-#   scripts/reference_runs.sh maml_halfcheetah_vel  # MAML-TRPO (no_score estimator), HalfCheetahVel
+#   scripts/reference_runs.sh maml_halfcheetah_dir  # MAML-TRPO (dice estimator), HalfCheetahDir
+#   scripts/reference_runs.sh maml_halfcheetah_vel  # MAML-TRPO (dice estimator), HalfCheetahVel
 # Extra arguments go to `metarl run` (for example --threads 1 to run two at once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,16 +25,16 @@ case "$run" in
     d=experiments/results/maml/nav2d
     "$metarl" run experiments/maml/nav2d.yaml --set algorithm.meta_gradient=no_score \
         --set training.total_env_steps=8000000 --out $d/maml_no_score
-    "$metarl" run experiments/maml/nav2d.yaml --set algorithm.score_baseline=task_regression \
+    "$metarl" run experiments/maml/nav2d.yaml --set training.total_env_steps=8000000 --out $d/maml_dice
+    "$metarl" run experiments/maml/nav2d.yaml --set algorithm.meta_gradient=exact \
+        --set algorithm.score_baseline=task_regression \
         --set training.total_env_steps=8000000 --out $d/maml_exact
     "$metarl" run experiments/maml/nav2d.yaml --set algorithm.name=maml_pretrain \
         --set training.total_env_steps=8000000 --out $d/pretrained
-    "$metarl" adapt $d/maml_no_score $d/maml_exact $d/pretrained --tasks 40 --steps 3 --out $d ;;
+    "$metarl" adapt $d/maml_dice $d/maml_no_score $d/maml_exact $d/pretrained --tasks 40 --steps 3 --out $d ;;
   maml_halfcheetah_dir)
-    "$metarl" run experiments/maml/halfcheetah_dir.yaml --set algorithm.meta_gradient=no_score \
-        --set algorithm.metric_subsample=0.25 --out experiments/results/maml/halfcheetah_dir/maml_no_score "$@" ;;
+    "$metarl" run experiments/maml/halfcheetah_dir.yaml --out experiments/results/maml/halfcheetah_dir/maml_dice "$@" ;;
   maml_halfcheetah_vel)
-    "$metarl" run experiments/maml/halfcheetah_vel.yaml --set algorithm.meta_gradient=no_score \
-        --set algorithm.metric_subsample=0.25 --out experiments/results/maml/halfcheetah_vel/maml_no_score "$@" ;;
+    "$metarl" run experiments/maml/halfcheetah_vel.yaml --out experiments/results/maml/halfcheetah_vel/maml_dice "$@" ;;
   *) echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_halfcheetah_dir|maml_halfcheetah_vel" >&2; exit 2 ;;
 esac

@@ -374,6 +374,10 @@ TEST(MetaFisherVectorProduct, SubsampledProductIsTheProductOfTheKeptEpisodes) {
   EXPECT_FALSE(torch::allclose(pv, full(v)));
   EXPECT_NEAR(torch::dot(w, pv).item<double>(), torch::dot(v, pw).item<double>(), 1e-9 * pv.norm().item<double>());
   EXPECT_GT(torch::dot(v, pv).item<double>(), 0.0);
+  // The sampler's adaptation passed in instead of recomputed: the same product.
+  const std::vector<Params> path = {detached_leaves(adapt(*f.policy, f.theta, f.batch, inner))};
+  const auto given = meta_fisher_vector_product(*f.policy, f.theta, f.batch, old, inner, 0.0, {}, 0.5, &path);
+  EXPECT_TRUE(torch::allclose(given(v), pv, 1e-12, 1e-14));
 }
 
 }  // namespace
