@@ -627,6 +627,25 @@ void ExperimentConfig::reject_unknown() const {
   if (!first.empty()) throw ConfigError(source_ + ": unknown key '" + flat(first) + "'" + origin(first));
 }
 
+namespace {
+
+void collect_leaves(const ExperimentConfig::Node& node, const std::string& prefix,
+                    std::map<std::string, std::string>& out) {
+  if (node.kind == ExperimentConfig::Node::Kind::Map && !node.entries.empty()) {
+    for (const auto& [key, value] : node.entries) collect_leaves(value, prefix.empty() ? key : prefix + "." + key, out);
+    return;
+  }
+  out[prefix] = emit_inline(node);
+}
+
+}  // namespace
+
+std::map<std::string, std::string> ExperimentConfig::leaves() const {
+  std::map<std::string, std::string> out;
+  if (!root_.entries.empty()) collect_leaves(root_, "", out);
+  return out;
+}
+
 std::string ExperimentConfig::resolved_yaml() const {
   if (resolved_.entries.empty()) return "{}\n";
   std::string out;

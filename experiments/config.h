@@ -72,6 +72,10 @@ class ExperimentConfig {
   // the order of first read. Parsing it back gives the same values.
   std::string resolved_yaml() const;
 
+  // Every leaf of the configuration (file and overrides, whether read or
+  // not) as dotted path -> value in inline YAML; lists and empty maps are leaves.
+  std::map<std::string, std::string> leaves() const;
+
   const std::string& source() const { return source_; }
 
   // A YAML value: null, a scalar (kept as text), a list or a map whose keys

@@ -190,15 +190,23 @@ std::string format_duration(double seconds) {
   return buffer;
 }
 
-// The resolved configuration without the lines a resumed run may change:
-// the budget (training.total_env_steps) and the thread count (an execution
-// setting: environments are bit-identical across thread counts).
-std::string without_resumable_settings(const std::string& yaml) {
-  std::istringstream in(yaml);
-  std::string out;
-  for (std::string line; std::getline(in, line);)
-    if (line.find("total_env_steps:") == std::string::npos && line.rfind("threads:", 0) != 0) out += line + "\n";
-  return out;
+// Why the run saved in `out` (its config.yaml text) cannot be resumed with
+// the configuration `resolved`, or "" when it can. A resumed run may change
+// its budget (training.total_env_steps: a long run extended over several
+// sessions; PPO's learning-rate annealing then stretches to the new end) and
+// its thread count (environments are bit-identical across thread counts),
+// and may gain settings a newer build added (their defaults must reproduce
+// the old behaviour); any other change would make it a different experiment.
+std::string resume_conflict(const std::string& previous, const std::string& resolved, const std::string& out) {
+  const auto before = ExperimentConfig::from_string(previous, out + "/config.yaml").leaves();
+  const auto now = ExperimentConfig::from_string(resolved, "this run").leaves();
+  for (const auto& [key, value] : before) {
+    if (key == "training.total_env_steps" || key == "threads") continue;
+    const auto it = now.find(key);
+    if (it == now.end()) return key + " = " + value + " there, absent here";
+    if (it->second != value) return key + " = " + value + " there, " + it->second + " here";
+  }
+  return "";
 }
 
 double metric(const Metrics& m, const std::string& name) {
@@ -308,14 +316,11 @@ std::string run_experiment(const RunOptions& options) {
   const fs::path config_path = out / "config.yaml", checkpoint = out / "checkpoints" / "latest.pt";
   const bool resuming = fs::exists(checkpoint);
   if (resuming) {
-    // The budget may grow (a long run extended over several sessions; PPO's
-    // learning-rate annealing then stretches to the new end) and the thread
-    // count may change; any other change would make it a different experiment.
-    const std::string previous = read_file(config_path.string());
-    if (without_resumable_settings(previous) != without_resumable_settings(resolved))
-      throw std::runtime_error(out.string() + " holds a run with another configuration (see its config.yaml); " +
-                               "choose another --out or delete it");
-    if (previous != resolved) write_file_atomically(config_path.string(), resolved);
+    const std::string conflict = resume_conflict(read_file(config_path.string()), resolved, out.string());
+    if (!conflict.empty())
+      throw std::runtime_error(out.string() + " holds a run with another configuration (" + conflict +
+                               "); choose another --out or delete it");
+    write_file_atomically(config_path.string(), resolved);
   } else {
     write_file_atomically(config_path.string(), resolved);
   }
