@@ -128,6 +128,8 @@ MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
     m.metric_subsample = cfg.get_double("algorithm.metric_subsample", m.metric_subsample);
     if (!(m.metric_subsample > 0 && m.metric_subsample <= 1))
       throw ConfigError(cfg.source() + ": algorithm.metric_subsample must lie in (0, 1]");
+    m.metric_through_adaptation =
+        cfg.get_bool("algorithm.metric_through_adaptation", m.metric_through_adaptation);
   } else if (m.outer_optimizer == "ppo") {
     m.ppo_learning_rate = cfg.get_double("algorithm.learning_rate", m.ppo_learning_rate);
     m.ppo_epochs = cfg.get_int("algorithm.epochs", m.ppo_epochs);

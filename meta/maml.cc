@@ -254,15 +254,20 @@ std::function<torch::Tensor(const torch::Tensor&)> meta_fisher_vector_product(
     torch::Tensor alpha;
   };
   auto steps = std::make_shared<std::vector<Step>>();
+  const bool first_order = inner.meta_gradient == MetaGradient::kFirstOrder;
   Params current = replicate(theta, tasks);
   for (int64_t k = 0; k < inner.steps; ++k) {
     Step step;
     step.leaves = detached_leaves(current);
     step.alpha = alpha_at(inner, step_sizes, k).detach();
-    const auto loss =
-        inner_losses(policy, batch.inner[k], step.leaves, tasks, false, inner.meta_gradient == MetaGradient::kDice).sum();
-    const auto g = torch::autograd::grad({loss}, step.leaves, {}, true, true, true);
-    for (size_t i = 0; i < g.size(); ++i) step.grads.push_back(g[i].defined() ? g[i] : torch::zeros_like(step.leaves[i]));
+    if (!first_order) {  // first order: J = I, no inner Hessian products
+      const auto loss = inner_losses(policy, batch.inner[k], step.leaves, tasks, false,
+                                     inner.meta_gradient == MetaGradient::kDice)
+                            .sum();
+      const auto g = torch::autograd::grad({loss}, step.leaves, {}, true, true, true);
+      for (size_t i = 0; i < g.size(); ++i)
+        step.grads.push_back(g[i].defined() ? g[i] : torch::zeros_like(step.leaves[i]));
+    }
     // The next point is the full batch's adaptation, not the subsample's
     // (the sampler's, when the caller kept it).
     current = adapted_path ? detached_leaves((*adapted_path)[size_t(k)])
@@ -288,7 +293,6 @@ std::function<torch::Tensor(const torch::Tensor&)> meta_fisher_vector_product(
     auto h = torch::autograd::grad({dot}, leaves, {}, /*retain_graph=*/true, false, /*allow_unused=*/true);
     return Params(h.begin(), h.end());
   };
-  const bool first_order = inner.meta_gradient == MetaGradient::kFirstOrder;
   auto jacobian_product = [steps, hessian_product, first_order](Params w, bool transpose) {
     // J = J_S ... J_1 with J_k = I − α_k H_k (symmetric): Jᵀ applies them in
     // reverse. First order treats the inner gradients as constants: J = I.

@@ -174,9 +174,11 @@ Metrics MamlTrainer::run_iteration() {
       return meta_loss(*policy_, p, batch, inner, config_.outer, sizes, adapted_values(p));
     };
     auto kl = [&](const Params& p) { return meta_kl(*policy_, p, batch, old, inner, sizes, adapted_values(p)); };
+    InnerLoopConfig metric_inner = inner;
+    if (!config_.metric_through_adaptation) metric_inner.meta_gradient = MetaGradient::kFirstOrder;
     auto metric = [&] {
-      return meta_fisher_vector_product(*policy_, policy_->parameters(), batch, old, inner, config_.trpo.cg_damping,
-                                        sizes, config_.metric_subsample, &adapted_path);
+      return meta_fisher_vector_product(*policy_, policy_->parameters(), batch, old, metric_inner,
+                                        config_.trpo.cg_damping, sizes, config_.metric_subsample, &adapted_path);
     };
     const TrpoStats stats = trpo_step(policy_->parameters(), surrogate, kl, config_.trpo, metric);
     outer_metrics = {{"outer_loss_before", stats.loss_before},

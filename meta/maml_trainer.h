@@ -35,6 +35,10 @@ struct MamlConfig {
   // in the conjugate-gradient solve) is estimated from; the line search
   // always uses the full batch.
   double metric_subsample = 1.0;
+  // false: the metric is the adapted policies' Fisher matrix F applied as if
+  // θ_S moved with θ (J ≈ I, the first-order metric) instead of Jᵀ F J: a
+  // third of the cost per product; the line search still checks the exact KL.
+  bool metric_through_adaptation = true;
   double ppo_learning_rate = 3e-4;
   int64_t ppo_epochs = 5;  // full-batch Adam steps per meta-iteration (outer.clip_range clips them)
   bool learn_step_sizes = false;  // meta-learn one step size per inner step (PPO outer only)

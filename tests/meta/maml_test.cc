@@ -333,20 +333,26 @@ namespace metarl {
 namespace {
 
 TEST(MetaFisherVectorProduct, EqualsTheHessianOfTheMetaKlAtTheCurrentParameters) {
-  for (int steps : {1, 2}) {
-    SCOPED_TRACE(steps);
-    const FixedProblem f = fixed_problem(steps);
-    InnerLoopConfig inner;
-    inner.steps = steps;
-    inner.step_size = 0.5;
-    const DiagGaussian old = adapted_distribution(*f.policy, f.theta, f.batch, inner);
-    const auto kl = meta_kl(*f.policy, f.theta, f.batch, old, inner);
-    const auto reference = hessian_vector_product(kl, f.theta, 1e-3);  // double back-propagation through adapt
-    const auto fast = meta_fisher_vector_product(*f.policy, f.theta, f.batch, old, inner, 1e-3);
-    for (int trial = 0; trial < 3; ++trial) {
-      const auto v = torch::randn({count_elements(f.theta)}, torch::kFloat64);
-      const auto a = reference(v), b = fast(v);
-      EXPECT_LT((a - b).norm().item<double>(), 1e-8 * (1 + a.norm().item<double>()));
+  // Through the plain and the Loaded-DiCE inner loss, and first order (J = I:
+  // the adapted policies' Fisher matrix, the cheap metric).
+  for (const MetaGradient mode : {MetaGradient::kExact, MetaGradient::kDice, MetaGradient::kFirstOrder}) {
+    for (int steps : {1, 2}) {
+      SCOPED_TRACE(steps);
+      SCOPED_TRACE(int(mode));
+      const FixedProblem f = fixed_problem(steps);
+      InnerLoopConfig inner;
+      inner.steps = steps;
+      inner.step_size = 0.5;
+      inner.meta_gradient = mode;
+      const DiagGaussian old = adapted_distribution(*f.policy, f.theta, f.batch, inner);
+      const auto kl = meta_kl(*f.policy, f.theta, f.batch, old, inner);
+      const auto reference = hessian_vector_product(kl, f.theta, 1e-3);  // double back-propagation through adapt
+      const auto fast = meta_fisher_vector_product(*f.policy, f.theta, f.batch, old, inner, 1e-3);
+      for (int trial = 0; trial < 3; ++trial) {
+        const auto v = torch::randn({count_elements(f.theta)}, torch::kFloat64);
+        const auto a = reference(v), b = fast(v);
+        EXPECT_LT((a - b).norm().item<double>(), 1e-8 * (1 + a.norm().item<double>()));
+      }
     }
   }
 }
