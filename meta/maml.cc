@@ -261,9 +261,12 @@ std::function<torch::Tensor(const torch::Tensor&)> meta_fisher_vector_product(
     step.leaves = detached_leaves(current);
     step.alpha = alpha_at(inner, step_sizes, k).detach();
     if (!first_order) {  // first order: J = I, no inner Hessian products
-      const auto loss = inner_losses(policy, batch.inner[k], step.leaves, tasks, false,
-                                     inner.meta_gradient == MetaGradient::kDice)
-                            .sum();
+      // The plain surrogate even for kDice: the metric is the curvature of the
+      // KL that the line search evaluates, whose adaptation map θ → θ_S is
+      // θ − α∇L_in at the fixed training episodes. The Loaded-DiCE loss has
+      // that gradient too, but its second derivative is an estimator of the
+      // expected return's Hessian, not the derivative of this map.
+      const auto loss = inner_losses(policy, batch.inner[k], step.leaves, tasks, false).sum();
       const auto g = torch::autograd::grad({loss}, step.leaves, {}, true, true, true);
       for (size_t i = 0; i < g.size(); ++i)
         step.grads.push_back(g[i].defined() ? g[i] : torch::zeros_like(step.leaves[i]));

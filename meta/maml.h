@@ -131,7 +131,10 @@ torch::Tensor meta_kl(const Policy& policy, const Params& theta, const MetaBatch
                       const Params* adapted = nullptr);
 
 // v -> (H + damping I) v with H the Hessian of meta_kl at θ = theta (where the
-// old policies are the ones adapted from theta). There ∇KL = 0, so
+// old policies are the ones adapted from theta), as a function of θ through
+// the adaptation map θ_S(θ) at the fixed training episodes (the KL a line
+// search evaluates; for kDice too, whose magic boxes change second
+// derivatives but not this map). There ∇KL = 0, so
 // H = (1/tasks) Σ_i J_iᵀ F_i J_i: J_i = ∂θ_S,i/∂θ (each inner step contributes
 // I − α_k ∇²L_in, a Hessian-vector product of the inner loss) and F_i the
 // Fisher matrix of the adapted policy on task i's validation observations.
