@@ -1,7 +1,5 @@
 #include "agents/sampler.h"
 
-#include <chrono>
-
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "agents/stopwatch.h"

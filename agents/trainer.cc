@@ -1,6 +1,5 @@
 #include "agents/trainer.h"
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <limits>

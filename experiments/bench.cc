@@ -1,7 +1,6 @@
 #include "experiments/bench.h"
 
 #include <algorithm>
-#include <chrono>
 #include <thread>
 
 #include <mujoco/mujoco.h>
@@ -18,7 +17,6 @@
 
 namespace metarl {
 namespace {
-
 
 // A fixed table of random actions shared by both loops, so that action
 // generation is outside the timed region and both loops see the same inputs.

@@ -2,14 +2,12 @@
 
 #include <unistd.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include <torch/torch.h>
 
@@ -30,7 +28,6 @@ namespace fs = std::filesystem;
 
 namespace metarl {
 namespace {
-
 
 struct EnvSettings {
   std::string name;
@@ -180,7 +177,6 @@ TrainerConfig read_trainer(ExperimentConfig& cfg, const std::string& name) {
   return t;
 }
 
-
 std::string format_duration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "?";
   const int64_t s = int64_t(seconds + 0.5);
@@ -322,10 +318,8 @@ std::string run_experiment(const RunOptions& options) {
     if (!conflict.empty())
       throw std::runtime_error(out.string() + " holds a run with another configuration (" + conflict +
                                "); choose another --out or delete it");
-    write_file_atomically(config_path.string(), resolved);
-  } else {
-    write_file_atomically(config_path.string(), resolved);
   }
+  write_file_atomically(config_path.string(), resolved);  // resumed: now with any newer settings
   IterativeTrainer& trainer = *x.trainer;
   if (resuming) trainer.load_checkpoint(checkpoint.string());
 
@@ -357,7 +351,7 @@ std::string run_experiment(const RunOptions& options) {
     const bool done = trainer.env_steps() >= total_env_steps;
     if (trainer.iteration() % checkpoint_every == 0 || done) trainer.save_checkpoint(checkpoint.string());
 
-    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    const double elapsed = seconds_since(start);
     const double rate = (trainer.env_steps() - start_steps) / std::max(elapsed, 1e-9);
     const double eta = (total_env_steps - trainer.env_steps()) / std::max(rate, 1e-9);
     char line[256];

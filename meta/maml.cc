@@ -71,7 +71,8 @@ torch::Tensor inner_losses(const Policy& policy, const InnerBatch& batch, const 
   if (!dice) return -task_means(lp * advantages.detach(), episodes.masks, tasks);
   // Loaded DiCE: A_t weighs the magic box of the log-likelihood of the
   // actions up to t minus that of the actions before t, so the second
-  // derivative holds ∇log π_t (∇log π_t + 2 ∇Σ_{t'<t} log π_{t'})ᵀ A_t too.
+  // derivative holds (∇log π_t ∇log π_tᵀ + ∇log π_t ∇w_{<t}ᵀ + ∇w_{<t} ∇log π_tᵀ) A_t
+  // too, w_{<t} = Σ_{t'<t} log π_{t'}: the score-function terms, causally.
   const auto through = cumsum_within_episodes(lp * episodes.masks, episodes.episode_starts);
   const auto weights = magic_box(through) - magic_box(through - lp * episodes.masks);
   return -task_means(weights * advantages.detach(), episodes.masks, tasks);

@@ -1,6 +1,5 @@
 #include "meta/maml_trainer.h"
 
-#include <chrono>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
