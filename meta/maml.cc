@@ -69,13 +69,21 @@ torch::Tensor inner_losses(const Policy& policy, const InnerBatch& batch, const 
                                     : batch.advantages;
   const auto lp = log_probs(policy, episodes, stacked, tasks);
   if (!dice) return -task_means(lp * advantages.detach(), episodes.masks, tasks);
-  // Loaded DiCE: A_t weighs the magic box of the log-likelihood of the
-  // actions up to t minus that of the actions before t, so the second
-  // derivative holds (∇log π_t ∇log π_tᵀ + ∇log π_t ∇w_{<t}ᵀ + ∇w_{<t} ∇log π_tᵀ) A_t
-  // too, w_{<t} = Σ_{t'<t} log π_{t'}: the score-function terms, causally.
-  const auto through = cumsum_within_episodes(lp * episodes.masks, episodes.episode_starts);
-  const auto weights = magic_box(through) - magic_box(through - lp * episodes.masks);
-  return -task_means(weights * advantages.detach(), episodes.masks, tasks);
+  // Loaded DiCE with importance weights: A_t weighs ρ_{≤t} − ρ_{<t}, ρ the
+  // likelihood ratio of the actions up to (before) t under these parameters
+  // to the sampling policy's (episodes.log_probs). At the sampling
+  // parameters the ratios are 1 with the derivatives of DiCE's magic box, so
+  // the gradient is the plain one and the second derivative adds
+  // (∇log π_t ∇log π_tᵀ + ∇log π_t ∇w_{<t}ᵀ + ∇w_{<t} ∇log π_tᵀ) A_t,
+  // w_{<t} = Σ_{t'<t} log π_{t'}: the score-function terms, causally.
+  // Elsewhere (a TRPO line-search candidate) they are importance weights, so
+  // the adapted parameters — and the outer surrogate's value — move as the
+  // meta-gradient says: the line search and the metric see the same function.
+  const auto& m = episodes.masks;
+  const auto log_ratio = (lp - episodes.log_probs) * m;
+  const auto through = cumsum_within_episodes(log_ratio, episodes.episode_starts).clamp(-30.0, 30.0);
+  const auto before = (through - log_ratio).clamp(-30.0, 30.0);  // clamped: overflow only
+  return -task_means((torch::exp(through) - torch::exp(before)) * advantages.detach(), m, tasks);
 }
 
 Params adapt_step(const Policy& policy, const Params& stacked, const InnerBatch& batch, const torch::Tensor& step_size,
@@ -88,7 +96,7 @@ Params adapt_step(const Policy& policy, const Params& stacked, const InnerBatch&
   const Params params = differentiable ? stacked : detached_leaves(stacked);
   // Task i's loss depends only on slice i of every stacked tensor, so the
   // gradient of the sum holds every task's own gradient.
-  const auto loss = inner_losses(policy, batch, params, tasks, normalize, dice && differentiable).sum();
+  const auto loss = inner_losses(policy, batch, params, tasks, normalize, dice).sum();
   const auto grads = torch::autograd::grad({loss}, params, {}, /*retain_graph=*/differentiable,
                                            /*create_graph=*/differentiable, /*allow_unused=*/true);
   Params adapted;
@@ -186,9 +194,11 @@ torch::Tensor meta_loss(const Policy& policy, const Params& theta, const MetaBat
 
 DiagGaussian adapted_distribution(const Policy& policy, const Params& theta, const MetaBatch& batch,
                                   const InnerLoopConfig& inner, const torch::Tensor& step_sizes) {
-  InnerLoopConfig values_only = inner;
-  values_only.meta_gradient = MetaGradient::kFirstOrder;
-  const Params adapted = adapt(policy, theta, batch, values_only, step_sizes);
+  // Values only (parameters that need no gradient), through the same
+  // adaptation map as meta_kl's.
+  Params values;
+  for (const auto& p : theta) values.push_back(p.detach());
+  const Params adapted = adapt(policy, values, batch, inner, step_sizes.defined() ? step_sizes.detach() : step_sizes);
   torch::NoGradGuard no_grad;
   const auto& v = batch.validation;
   return policy.evaluate_grouped(v.observations, v.episode_starts, v.initial_state, adapted, batch.tasks).detached();
@@ -262,12 +272,12 @@ std::function<torch::Tensor(const torch::Tensor&)> meta_fisher_vector_product(
     step.leaves = detached_leaves(current);
     step.alpha = alpha_at(inner, step_sizes, k).detach();
     if (!first_order) {  // first order: J = I, no inner Hessian products
-      // The plain surrogate even for kDice: the metric is the curvature of the
-      // KL that the line search evaluates, whose adaptation map θ → θ_S is
-      // θ − α∇L_in at the fixed training episodes. The Loaded-DiCE loss has
-      // that gradient too, but its second derivative is an estimator of the
-      // expected return's Hessian, not the derivative of this map.
-      const auto loss = inner_losses(policy, batch.inner[k], step.leaves, tasks, false).sum();
+      // The same inner loss as the adaptation map whose KL the line search
+      // evaluates (for kDice the importance-weighted one: its Jacobian holds
+      // the score-function terms).
+      const auto loss = inner_losses(policy, batch.inner[k], step.leaves, tasks, false,
+                                     inner.meta_gradient == MetaGradient::kDice)
+                            .sum();
       const auto g = torch::autograd::grad({loss}, step.leaves, {}, true, true, true);
       for (size_t i = 0; i < g.size(); ++i)
         step.grads.push_back(g[i].defined() ? g[i] : torch::zeros_like(step.leaves[i]));
@@ -276,7 +286,8 @@ std::function<torch::Tensor(const torch::Tensor&)> meta_fisher_vector_product(
     // (the sampler's, when the caller kept it).
     current = adapted_path ? detached_leaves((*adapted_path)[size_t(k)])
                            : detached_leaves(adapt_step(policy, current, full.inner[k], step.alpha, tasks,
-                                                        inner.normalize_advantages, /*create_graph=*/false));
+                                                        inner.normalize_advantages, /*create_graph=*/false,
+                                                        inner.meta_gradient == MetaGradient::kDice));
     steps->push_back(std::move(step));
   }
   // The Fisher matrix of the adapted policies: Hessian of the KL at its minimum.

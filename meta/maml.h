@@ -36,13 +36,18 @@ enum class MetaGradient {
   // but that term (a return times the score of K·H steps) is very noisy.
   kExact,
   // Second order through an inner loss in Loaded-DiCE form (Farquhar et al.
-  // 2019): mean_t (□(Σ_{t'≤t} log π) − □(Σ_{t'<t} log π)) A_t. Same value and
-  // gradient as the plain surrogate, but its Hessian is the unbiased estimate
-  // of the expected return's Hessian, score-function outer products
-  // included (causal, with the baseline inside A). No outer score term: the
-  // gradient of MAML's objective J(θ + α∇J(θ)) as Finn et al. write it,
-  // biased only by the O(α²) correlation of the inner gradient and Hessian
-  // estimates of one batch.
+  // 2019) with importance weights: mean_t (ρ_{≤t} − ρ_{<t}) A_t, ρ the
+  // likelihood ratio of the actions up to (before) t to the sampling policy.
+  // At the sampling parameters it has the plain surrogate's gradient, and its
+  // Hessian is the unbiased estimate of the expected return's Hessian,
+  // score-function outer products included (causal, with the baseline inside
+  // A). No outer score term: the gradient of MAML's objective J(θ + α∇J(θ))
+  // as Finn et al. write it, biased only by the O(α²) correlation of the
+  // inner gradient and Hessian estimates of one batch. Away from the
+  // sampling parameters the weights make the adapted parameters, and so the
+  // meta-loss's value, follow the same estimator: the meta-gradient is the
+  // gradient of the value a TRPO line search checks (tested by finite
+  // differences).
   kDice,
   kNoScore,     // second order through the plain surrogate only (the original MAML code's estimator)
   kFirstOrder,  // inner gradients treated as constants (FOMAML)
@@ -89,7 +94,8 @@ torch::Tensor task_means(const torch::Tensor& x, const torch::Tensor& masks, int
 Params replicate(const Params& theta, int64_t tasks);
 
 // Per-task inner losses [tasks]: −mean over task i's valid steps of log π_{θ_i}(a|s) A,
-// or (dice) its Loaded-DiCE form (kDice above): 0 in value, the same gradient.
+// or (dice) the importance-weighted Loaded-DiCE form (kDice above): at the
+// sampling parameters 0 in value, the same gradient.
 torch::Tensor inner_losses(const Policy& policy, const InnerBatch& batch, const Params& stacked, int64_t tasks,
                            bool normalize, bool dice = false);
 

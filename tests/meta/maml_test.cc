@@ -217,13 +217,18 @@ double directional(const std::vector<torch::Tensor>& grads, const Params& direct
 }
 
 TEST(MamlMetaGradient, AutogradMatchesFiniteDifferencesThroughOneAndTwoInnerSteps) {
+  // no_score, and dice, whose importance weights put its score-function terms
+  // into the meta-loss's value (exact's outer score term is zero in value:
+  // finite differences cannot see it).
+  for (const MetaGradient mode : {MetaGradient::kNoScore, MetaGradient::kDice})
   for (int steps : {1, 2}) {
     SCOPED_TRACE(steps);
+    SCOPED_TRACE(int(mode));
     const FixedProblem f = fixed_problem(steps);
     InnerLoopConfig inner;
     inner.steps = steps;
     inner.step_size = 0.5;
-    inner.meta_gradient = MetaGradient::kNoScore;  // the score term is zero in value: FD cannot see it
+    inner.meta_gradient = mode;
     const auto grads = torch::autograd::grad({meta_loss(*f.policy, f.theta, f.batch, inner, OuterConfig{})}, f.theta);
     for (int trial = 0; trial < 3; ++trial) {
       Params direction;
@@ -333,9 +338,9 @@ namespace metarl {
 namespace {
 
 TEST(MetaFisherVectorProduct, EqualsTheHessianOfTheMetaKlAtTheCurrentParameters) {
-  // Second order (kDice too: the KL's curvature through the adaptation map,
-  // whose value does not depend on the magic boxes) and first order (J = I:
-  // the adapted policies' Fisher matrix, the cheap metric).
+  // Second order through the plain and the importance-weighted DiCE inner
+  // loss, and first order (J = I: the adapted policies' Fisher matrix, the
+  // cheap metric).
   for (const MetaGradient mode : {MetaGradient::kExact, MetaGradient::kDice, MetaGradient::kFirstOrder}) {
     for (int steps : {1, 2}) {
       SCOPED_TRACE(steps);
@@ -346,9 +351,7 @@ TEST(MetaFisherVectorProduct, EqualsTheHessianOfTheMetaKlAtTheCurrentParameters)
       inner.step_size = 0.5;
       inner.meta_gradient = mode;
       const DiagGaussian old = adapted_distribution(*f.policy, f.theta, f.batch, inner);
-      InnerLoopConfig plain = inner;  // differentiating through the plain surrogate: the map itself
-      if (mode == MetaGradient::kDice) plain.meta_gradient = MetaGradient::kNoScore;
-      const auto kl = meta_kl(*f.policy, f.theta, f.batch, old, plain);
+      const auto kl = meta_kl(*f.policy, f.theta, f.batch, old, inner);
       const auto reference = hessian_vector_product(kl, f.theta, 1e-3);  // double back-propagation through adapt
       const auto fast = meta_fisher_vector_product(*f.policy, f.theta, f.batch, old, inner, 1e-3);
       for (int trial = 0; trial < 3; ++trial) {
