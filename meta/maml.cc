@@ -69,21 +69,24 @@ torch::Tensor inner_losses(const Policy& policy, const InnerBatch& batch, const 
                                     : batch.advantages;
   const auto lp = log_probs(policy, episodes, stacked, tasks);
   if (!dice) return -task_means(lp * advantages.detach(), episodes.masks, tasks);
-  // Loaded DiCE with importance weights: A_t weighs ρ_{≤t} − ρ_{<t}, ρ the
-  // likelihood ratio of the actions up to (before) t under these parameters
-  // to the sampling policy's (episodes.log_probs). At the sampling
-  // parameters the ratios are 1 with the derivatives of DiCE's magic box, so
-  // the gradient is the plain one and the second derivative adds
-  // (∇log π_t ∇log π_tᵀ + ∇log π_t ∇w_{<t}ᵀ + ∇w_{<t} ∇log π_tᵀ) A_t,
-  // w_{<t} = Σ_{t'<t} log π_{t'}: the score-function terms, causally.
-  // Elsewhere (a TRPO line-search candidate) they are importance weights, so
-  // the adapted parameters — and the outer surrogate's value — move as the
-  // meta-gradient says: the line search and the metric see the same function.
+  // Loaded DiCE with importance weights: A_t weighs w(ℓ_{≤t}) − w(ℓ_{<t}),
+  // ℓ the log-likelihood ratio of the actions up to (before) t under these
+  // parameters to the sampling policy's (episodes.log_probs), and
+  // w(x) = x + x²/2 the second-order expansion of the ratio e^x − 1. At the
+  // sampling parameters (ℓ = 0) it has DiCE's first and second derivatives:
+  // the plain gradient, and a Hessian that adds
+  // (∇log π_t ∇log π_tᵀ + ∇log π_t ∇ℓ_{<t}ᵀ + ∇ℓ_{<t} ∇log π_tᵀ) A_t — the
+  // score-function terms, causally. Elsewhere (a TRPO line-search candidate)
+  // the weights make the adapted parameters, and the outer surrogate's value,
+  // move as the meta-gradient says, so the line search and the metric see
+  // the function whose gradient is followed; being polynomial in ℓ, they stay
+  // tame where exact ratios would reach e^±4 two hundred steps into an episode.
   const auto& m = episodes.masks;
   const auto log_ratio = (lp - episodes.log_probs) * m;
-  const auto through = cumsum_within_episodes(log_ratio, episodes.episode_starts).clamp(-30.0, 30.0);
-  const auto before = (through - log_ratio).clamp(-30.0, 30.0);  // clamped: overflow only
-  return -task_means((torch::exp(through) - torch::exp(before)) * advantages.detach(), m, tasks);
+  const auto through = cumsum_within_episodes(log_ratio, episodes.episode_starts);
+  const auto before = through - log_ratio;
+  auto weight = [](const torch::Tensor& x) { return x + 0.5 * x * x; };
+  return -task_means((weight(through) - weight(before)) * advantages.detach(), m, tasks);
 }
 
 Params adapt_step(const Policy& policy, const Params& stacked, const InnerBatch& batch, const torch::Tensor& step_size,

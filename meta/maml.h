@@ -36,9 +36,11 @@ enum class MetaGradient {
   // but that term (a return times the score of K·H steps) is very noisy.
   kExact,
   // Second order through an inner loss in Loaded-DiCE form (Farquhar et al.
-  // 2019) with importance weights: mean_t (ρ_{≤t} − ρ_{<t}) A_t, ρ the
-  // likelihood ratio of the actions up to (before) t to the sampling policy.
-  // At the sampling parameters it has the plain surrogate's gradient, and its
+  // 2019) with importance weights: mean_t (w(ℓ_{≤t}) − w(ℓ_{<t})) A_t, ℓ the
+  // log-likelihood ratio of the actions up to (before) t to the sampling
+  // policy and w(x) = x + x²/2 (e^x − 1 to second order, all that the
+  // meta-gradient differentiates). At the sampling parameters it has the
+  // plain surrogate's gradient, and its
   // Hessian is the unbiased estimate of the expected return's Hessian,
   // score-function outer products included (causal, with the baseline inside
   // A). No outer score term: the gradient of MAML's objective J(θ + α∇J(θ))
