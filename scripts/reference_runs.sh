@@ -6,6 +6,10 @@
 #   scripts/reference_runs.sh maml_nav2d        # MAML-TRPO and the pretrained baseline, Navigation2D
 #   scripts/reference_runs.sh maml_halfcheetah_dir  # MAML-TRPO (dice estimator), HalfCheetahDir
 #   scripts/reference_runs.sh maml_halfcheetah_vel  # MAML-TRPO (dice estimator), HalfCheetahVel
+#   scripts/reference_runs.sh pretrained_halfcheetah_dir  # (or _vel) the multi-task baseline, same env steps
+#   scripts/reference_runs.sh maml_ant_vel          # (or maml_ant_dir, maml_ant_goal) MAML-TRPO on the Ant
+#   scripts/reference_runs.sh adapt_TASK            # TASK = halfcheetah_dir ... ant_goal: adapt.csv and plot
+#                                                   # over the runs of experiments/results/maml/TASK/
 # Extra arguments go to `metarl run` (for example --threads 1 to run two at once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,9 +36,18 @@ case "$run" in
     "$metarl" run experiments/maml/nav2d.yaml --set algorithm.name=maml_pretrain \
         --set training.total_env_steps=8000000 --out $d/pretrained
     "$metarl" adapt $d/maml_dice $d/maml_no_score $d/maml_exact $d/pretrained --tasks 40 --steps 3 --out $d ;;
-  maml_halfcheetah_dir)
-    "$metarl" run experiments/maml/halfcheetah_dir.yaml --out experiments/results/maml/halfcheetah_dir/maml_dice "$@" ;;
-  maml_halfcheetah_vel)
-    "$metarl" run experiments/maml/halfcheetah_vel.yaml --out experiments/results/maml/halfcheetah_vel/maml_dice "$@" ;;
-  *) echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_halfcheetah_dir|maml_halfcheetah_vel" >&2; exit 2 ;;
+  maml_halfcheetah_dir | maml_halfcheetah_vel | maml_ant_vel | maml_ant_dir | maml_ant_goal)
+    task=${run#maml_}
+    "$metarl" run "experiments/maml/$task.yaml" --out "experiments/results/maml/$task/maml_dice" "$@" ;;
+  pretrained_halfcheetah_dir | pretrained_halfcheetah_vel | pretrained_ant_vel | pretrained_ant_dir | pretrained_ant_goal)
+    task=${run#pretrained_}
+    "$metarl" run "experiments/maml/$task.yaml" --set algorithm.name=maml_pretrain \
+        --out "experiments/results/maml/$task/pretrained" "$@" ;;
+  adapt_halfcheetah_dir | adapt_halfcheetah_vel | adapt_ant_vel | adapt_ant_dir | adapt_ant_goal)
+    d=experiments/results/maml/${run#adapt_}
+    runs=()
+    for r in "$d"/maml_dice "$d"/maml_no_score "$d"/pretrained; do [ -d "$r/checkpoints" ] && runs+=("$r"); done
+    "$metarl" adapt "${runs[@]}" --tasks 40 --steps 3 --out "$d" "$@" ;;
+  *) echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_TASK|pretrained_TASK|adapt_TASK" \
+          "(TASK: halfcheetah_dir halfcheetah_vel ant_vel ant_dir ant_goal)" >&2; exit 2 ;;
 esac
