@@ -27,15 +27,20 @@ case "$run" in
     done ;;
   maml_nav2d)
     d=experiments/results/maml/nav2d
-    "$metarl" run experiments/maml/nav2d.yaml --set algorithm.meta_gradient=no_score \
-        --set training.total_env_steps=8000000 --out $d/maml_no_score
-    "$metarl" run experiments/maml/nav2d.yaml --set training.total_env_steps=8000000 --out $d/maml_dice
+    budget="--set training.total_env_steps=8000000"
+    for seed in 0 1 2; do
+      suffix=$([ "$seed" = 0 ] && echo "" || echo "_seed$seed")
+      "$metarl" run experiments/maml/nav2d.yaml --seed "$seed" $budget --out "$d/maml_dice$suffix" "$@"
+      "$metarl" run experiments/maml/nav2d.yaml --seed "$seed" --set algorithm.meta_gradient=no_score $budget \
+          --out "$d/maml_no_score$suffix" "$@"
+    done
+    "$metarl" run experiments/maml/nav2d.yaml --set policy.hidden=[100,100] --set policy.activation=relu \
+        --set training.total_env_steps=16000000 --out $d/maml_dice_relu100 "$@"
     "$metarl" run experiments/maml/nav2d.yaml --set algorithm.meta_gradient=exact \
-        --set algorithm.score_baseline=task_regression \
-        --set training.total_env_steps=8000000 --out $d/maml_exact
-    "$metarl" run experiments/maml/nav2d.yaml --set algorithm.name=maml_pretrain \
-        --set training.total_env_steps=8000000 --out $d/pretrained
-    "$metarl" adapt $d/maml_dice $d/maml_no_score $d/maml_exact $d/pretrained --tasks 40 --steps 3 --out $d ;;
+        --set algorithm.score_baseline=task_regression $budget --out $d/maml_exact "$@"
+    "$metarl" run experiments/maml/nav2d.yaml --set algorithm.name=maml_pretrain $budget --out $d/pretrained "$@"
+    "$metarl" adapt $d/maml_dice $d/maml_dice_seed1 $d/maml_dice_seed2 $d/maml_no_score $d/maml_no_score_seed1 \
+        $d/maml_no_score_seed2 $d/maml_dice_relu100 $d/maml_exact $d/pretrained --tasks 40 --steps 3 --out $d ;;
   maml_halfcheetah_dir | maml_halfcheetah_vel | maml_ant_vel | maml_ant_dir | maml_ant_goal)
     task=${run#maml_}
     "$metarl" run "experiments/maml/$task.yaml" --out "experiments/results/maml/$task/maml_dice" "$@" ;;
