@@ -28,7 +28,7 @@ def main():
     for column in ("policy", "steps", "mean_return", "ci95"):
         if rows and column not in rows[0]:
             sys.exit(f"plot_adapt: {args.csv} has no column '{column}'")
-    fig, ax = plt.subplots(figsize=(5.5, 4))
+    fig, ax = plt.subplots(figsize=(7.5, 4))
     for policy in dict.fromkeys(r["policy"] for r in rows):
         sel = [r for r in rows if r["policy"] == policy]
         ax.errorbar([int(r["steps"]) for r in sel], [float(r["mean_return"]) for r in sel],
@@ -38,7 +38,7 @@ def main():
     ax.set_xticks(sorted({int(r["steps"]) for r in rows}))
     ax.set_title(args.title or os.path.basename(os.path.dirname(os.path.abspath(args.csv))))
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(loc='upper left', bbox_to_anchor=(1.02, 1.0), fontsize='small')  # beside the curves, not over them
     fig.tight_layout()
     tmp = args.out + ".tmp.png"
     fig.savefig(tmp, dpi=110)
