@@ -38,6 +38,7 @@ struct MamlConfig {
   // false: the metric is the adapted policies' Fisher matrix F applied as if
   // θ_S moved with θ (J ≈ I, the first-order metric) instead of Jᵀ F J: a
   // third of the cost per product; the line search still checks the exact KL.
+  // Measured worse (docs/PERFORMANCE.md): with dice TRPO rejects its steps.
   bool metric_through_adaptation = true;
   double ppo_learning_rate = 3e-4;
   int64_t ppo_epochs = 5;  // full-batch Adam steps per meta-iteration (outer.clip_range clips them)
