@@ -220,25 +220,27 @@ TEST(MamlMetaGradient, AutogradMatchesFiniteDifferencesThroughOneAndTwoInnerStep
   // no_score, and dice, whose importance weights put its score-function terms
   // into the meta-loss's value (exact's outer score term is zero in value:
   // finite differences cannot see it).
-  for (const MetaGradient mode : {MetaGradient::kNoScore, MetaGradient::kDice})
-  for (int steps : {1, 2}) {
-    SCOPED_TRACE(steps);
-    SCOPED_TRACE(int(mode));
-    const FixedProblem f = fixed_problem(steps);
-    InnerLoopConfig inner;
-    inner.steps = steps;
-    inner.step_size = 0.5;
-    inner.meta_gradient = mode;
-    const auto grads = torch::autograd::grad({meta_loss(*f.policy, f.theta, f.batch, inner, OuterConfig{})}, f.theta);
-    for (int trial = 0; trial < 3; ++trial) {
-      Params direction;
-      for (const auto& p : f.theta) direction.push_back(torch::randn_like(p));
-      const double norm = flatten(direction).norm().item<double>();
-      for (auto& d : direction) d = d / norm;  // a unit direction
-      // Richardson extrapolation of central differences: O(h^4) truncation error.
-      const double h = 1e-4;
-      const double fd = (4 * finite_difference(f, direction, inner, h / 2) - finite_difference(f, direction, inner, h)) / 3;
-      EXPECT_NEAR(directional(grads, direction), fd, 1e-7 + 1e-6 * std::abs(fd));
+  for (const MetaGradient mode : {MetaGradient::kNoScore, MetaGradient::kDice}) {
+    for (int steps : {1, 2}) {
+      SCOPED_TRACE(steps);
+      SCOPED_TRACE(int(mode));
+      const FixedProblem f = fixed_problem(steps);
+      InnerLoopConfig inner;
+      inner.steps = steps;
+      inner.step_size = 0.5;
+      inner.meta_gradient = mode;
+      const auto grads = torch::autograd::grad({meta_loss(*f.policy, f.theta, f.batch, inner, OuterConfig{})}, f.theta);
+      for (int trial = 0; trial < 3; ++trial) {
+        Params direction;
+        for (const auto& p : f.theta) direction.push_back(torch::randn_like(p));
+        const double norm = flatten(direction).norm().item<double>();
+        for (auto& d : direction) d = d / norm;  // a unit direction
+        // Richardson extrapolation of central differences: O(h^4) truncation error.
+        const double h = 1e-4;
+        const double fd =
+            (4 * finite_difference(f, direction, inner, h / 2) - finite_difference(f, direction, inner, h)) / 3;
+        EXPECT_NEAR(directional(grads, direction), fd, 1e-7 + 1e-6 * std::abs(fd));
+      }
     }
   }
 }
