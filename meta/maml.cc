@@ -33,9 +33,21 @@ torch::Tensor alpha_at(const InnerLoopConfig& config, const torch::Tensor& step_
 MetaGradient parse_meta_gradient(const std::string& name) {
   if (name == "exact") return MetaGradient::kExact;
   if (name == "dice") return MetaGradient::kDice;
+  if (name == "lvc") return MetaGradient::kLvc;
   if (name == "no_score") return MetaGradient::kNoScore;
   if (name == "first_order") return MetaGradient::kFirstOrder;
-  throw std::invalid_argument("unknown meta_gradient '" + name + "' (known: exact, dice, no_score, first_order)");
+  throw std::invalid_argument("unknown meta_gradient '" + name + "' (known: exact, dice, lvc, no_score, first_order)");
+}
+
+InnerObjective inner_objective(MetaGradient estimator) {
+  switch (estimator) {
+    case MetaGradient::kDice:
+      return InnerObjective::kDice;
+    case MetaGradient::kLvc:
+      return InnerObjective::kLvc;
+    default:
+      return InnerObjective::kPlain;
+  }
 }
 
 torch::Tensor task_means(const torch::Tensor& x, const torch::Tensor& masks, int64_t tasks) {
@@ -63,12 +75,12 @@ torch::Tensor cumsum_within_episodes(const torch::Tensor& x, const torch::Tensor
 }
 
 torch::Tensor inner_losses(const Policy& policy, const InnerBatch& batch, const Params& stacked, int64_t tasks,
-                           bool normalize, bool dice) {
+                           bool normalize, InnerObjective objective) {
   const auto& episodes = batch.episodes;
   const auto advantages = normalize ? standardize_per_task(batch.advantages, episodes.masks, tasks)
                                     : batch.advantages;
   const auto lp = log_probs(policy, episodes, stacked, tasks);
-  if (!dice) return -task_means(lp * advantages.detach(), episodes.masks, tasks);
+  if (objective == InnerObjective::kPlain) return -task_means(lp * advantages.detach(), episodes.masks, tasks);
   // Loaded DiCE with importance weights: A_t weighs w(ℓ_{≤t}) − w(ℓ_{<t}),
   // ℓ the log-likelihood ratio of the actions up to (before) t under these
   // parameters to the sampling policy's (episodes.log_probs), and
@@ -81,16 +93,18 @@ torch::Tensor inner_losses(const Policy& policy, const InnerBatch& batch, const 
   // move as the meta-gradient says, so the line search and the metric see
   // the function whose gradient is followed; being polynomial in ℓ, they stay
   // tame where exact ratios would reach e^±4 two hundred steps into an episode.
+  // kLvc keeps only the step's own ratio: w(ℓ_t).
   const auto& m = episodes.masks;
   const auto log_ratio = (lp - episodes.log_probs) * m;
+  auto weight = [](const torch::Tensor& x) { return x + 0.5 * x * x; };
+  if (objective == InnerObjective::kLvc) return -task_means(weight(log_ratio) * advantages.detach(), m, tasks);
   const auto through = cumsum_within_episodes(log_ratio, episodes.episode_starts);
   const auto before = through - log_ratio;
-  auto weight = [](const torch::Tensor& x) { return x + 0.5 * x * x; };
   return -task_means((weight(through) - weight(before)) * advantages.detach(), m, tasks);
 }
 
 Params adapt_step(const Policy& policy, const Params& stacked, const InnerBatch& batch, const torch::Tensor& step_size,
-                  int64_t tasks, bool normalize, bool create_graph, bool dice) {
+                  int64_t tasks, bool normalize, bool create_graph, InnerObjective objective) {
   // The inner gradient needs autograd even when the caller evaluates without
   // gradients (a TRPO line search): then differentiate with respect to leaves.
   torch::AutoGradMode enable_grad(true);
@@ -99,7 +113,7 @@ Params adapt_step(const Policy& policy, const Params& stacked, const InnerBatch&
   const Params params = differentiable ? stacked : detached_leaves(stacked);
   // Task i's loss depends only on slice i of every stacked tensor, so the
   // gradient of the sum holds every task's own gradient.
-  const auto loss = inner_losses(policy, batch, params, tasks, normalize, dice).sum();
+  const auto loss = inner_losses(policy, batch, params, tasks, normalize, objective).sum();
   const auto grads = torch::autograd::grad({loss}, params, {}, /*retain_graph=*/differentiable,
                                            /*create_graph=*/differentiable, /*allow_unused=*/true);
   Params adapted;
@@ -119,11 +133,10 @@ Params adapt(const Policy& policy, const Params& theta, const MetaBatch& batch, 
     throw std::invalid_argument("adapt: the meta-batch has " + std::to_string(batch.inner.size()) +
                                 " inner batches for " + std::to_string(config.steps) + " steps");
   const bool create_graph = config.meta_gradient != MetaGradient::kFirstOrder;
-  const bool dice = config.meta_gradient == MetaGradient::kDice;
   Params params = replicate(theta, batch.tasks);
   for (int64_t k = 0; k < config.steps; ++k)
     params = adapt_step(policy, params, batch.inner[k], alpha_at(config, step_sizes, k), batch.tasks,
-                        config.normalize_advantages, create_graph, dice);
+                        config.normalize_advantages, create_graph, inner_objective(config.meta_gradient));
   return params;
 }
 
@@ -276,11 +289,10 @@ std::function<torch::Tensor(const torch::Tensor&)> meta_fisher_vector_product(
     step.alpha = alpha_at(inner, step_sizes, k).detach();
     if (!first_order) {  // first order: J = I, no inner Hessian products
       // The same inner loss as the adaptation map whose KL the line search
-      // evaluates (for kDice the importance-weighted one: its Jacobian holds
-      // the score-function terms).
-      const auto loss = inner_losses(policy, batch.inner[k], step.leaves, tasks, false,
-                                     inner.meta_gradient == MetaGradient::kDice)
-                            .sum();
+      // evaluates (for kDice / kLvc the weighted one: its Jacobian holds the
+      // score-function terms).
+      const auto loss =
+          inner_losses(policy, batch.inner[k], step.leaves, tasks, false, inner_objective(inner.meta_gradient)).sum();
       const auto g = torch::autograd::grad({loss}, step.leaves, {}, true, true, true);
       for (size_t i = 0; i < g.size(); ++i)
         step.grads.push_back(g[i].defined() ? g[i] : torch::zeros_like(step.leaves[i]));
@@ -290,7 +302,7 @@ std::function<torch::Tensor(const torch::Tensor&)> meta_fisher_vector_product(
     current = adapted_path ? detached_leaves((*adapted_path)[size_t(k)])
                            : detached_leaves(adapt_step(policy, current, full.inner[k], step.alpha, tasks,
                                                         inner.normalize_advantages, /*create_graph=*/false,
-                                                        inner.meta_gradient == MetaGradient::kDice));
+                                                        inner_objective(inner.meta_gradient)));
     steps->push_back(std::move(step));
   }
   // The Fisher matrix of the adapted policies: Hessian of the KL at its minimum.

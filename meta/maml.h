@@ -51,10 +51,19 @@ enum class MetaGradient {
   // gradient of the value a TRPO line search checks (tested by finite
   // differences).
   kDice,
+  // As kDice with per-step weights w(ℓ_t) only (ProMP's low-variance
+  // curvature estimator, Rothfuss et al. 2019): the Hessian keeps
+  // ∇log π_t ∇log π_tᵀ A_t and drops the cross terms with earlier steps —
+  // biased, much less noisy over long episodes.
+  kLvc,
   kNoScore,     // second order through the plain surrogate only (the original MAML code's estimator)
   kFirstOrder,  // inner gradients treated as constants (FOMAML)
 };
-MetaGradient parse_meta_gradient(const std::string& name);  // exact | dice | no_score | first_order
+MetaGradient parse_meta_gradient(const std::string& name);  // exact | dice | lvc | no_score | first_order
+
+// The inner loss a meta-gradient estimator differentiates through.
+enum class InnerObjective { kPlain, kDice, kLvc };
+InnerObjective inner_objective(MetaGradient estimator);
 
 // The episodes of one inner step, all tasks side by side: [T, tasks * K].
 struct InnerBatch {
@@ -96,17 +105,18 @@ torch::Tensor task_means(const torch::Tensor& x, const torch::Tensor& masks, int
 Params replicate(const Params& theta, int64_t tasks);
 
 // Per-task inner losses [tasks]: −mean over task i's valid steps of log π_{θ_i}(a|s) A,
-// or (dice) the importance-weighted Loaded-DiCE form (kDice above): at the
-// sampling parameters 0 in value, the same gradient.
+// or the weighted forms of kDice / kLvc above: at the sampling parameters 0
+// in value, the same gradient.
 torch::Tensor inner_losses(const Policy& policy, const InnerBatch& batch, const Params& stacked, int64_t tasks,
-                           bool normalize, bool dice = false);
+                           bool normalize, InnerObjective objective = InnerObjective::kPlain);
 
 // θ_i − step_size ∇L_in,i(θ_i) for every task (stacked in, stacked out). With
 // create_graph the result stays differentiable with respect to the input
 // (and step_size, when it requires grad); without it the gradient is a
 // constant (first order). Works under NoGradGuard too.
 Params adapt_step(const Policy& policy, const Params& stacked, const InnerBatch& batch, const torch::Tensor& step_size,
-                  int64_t tasks, bool normalize, bool create_graph, bool dice = false);
+                  int64_t tasks, bool normalize, bool create_graph,
+                  InnerObjective objective = InnerObjective::kPlain);
 
 // θ_S of every task from θ through all inner batches. step_sizes: [steps]
 // tensor (may require grad: learned step sizes), or undefined to use

@@ -220,7 +220,7 @@ TEST(MamlMetaGradient, AutogradMatchesFiniteDifferencesThroughOneAndTwoInnerStep
   // no_score, and dice, whose importance weights put its score-function terms
   // into the meta-loss's value (exact's outer score term is zero in value:
   // finite differences cannot see it).
-  for (const MetaGradient mode : {MetaGradient::kNoScore, MetaGradient::kDice}) {
+  for (const MetaGradient mode : {MetaGradient::kNoScore, MetaGradient::kDice, MetaGradient::kLvc}) {
     for (int steps : {1, 2}) {
       SCOPED_TRACE(steps);
       SCOPED_TRACE(int(mode));
@@ -243,6 +243,26 @@ TEST(MamlMetaGradient, AutogradMatchesFiniteDifferencesThroughOneAndTwoInnerStep
       }
     }
   }
+}
+
+TEST(MamlMetaGradient, WeightedInnerLossesKeepTheStepAndChangeOnlyTheCurvature) {
+  // At the sampling parameters the plain, DiCE and LVC inner losses give the
+  // same inner step; their meta-gradients differ by the score-function
+  // terms (all of them for dice, the per-step ones for lvc).
+  const FixedProblem f = fixed_problem(1);
+  std::vector<torch::Tensor> adapted, gradients;
+  for (const MetaGradient mode : {MetaGradient::kNoScore, MetaGradient::kDice, MetaGradient::kLvc}) {
+    InnerLoopConfig inner;
+    inner.step_size = 0.5;
+    inner.meta_gradient = mode;
+    adapted.push_back(flatten(adapt(*f.policy, f.theta, f.batch, inner)).detach());
+    gradients.push_back(
+        flatten(torch::autograd::grad({meta_loss(*f.policy, f.theta, f.batch, inner, OuterConfig{})}, f.theta)));
+  }
+  for (int i = 1; i < 3; ++i) EXPECT_TRUE(torch::allclose(adapted[i], adapted[0], 1e-6, 1e-6)) << i;
+  for (auto [i, j] : {std::pair{0, 1}, {0, 2}, {1, 2}})
+    EXPECT_GT((gradients[i] - gradients[j]).norm().item<double>(), 1e-3 * gradients[0].norm().item<double>())
+        << i << " vs " << j;
 }
 
 TEST(MamlMetaGradient, FirstOrderDropsExactlyTheSecondOrderTerms) {
@@ -297,6 +317,7 @@ TEST(MamlMetaGradient, LearnedStepSizesReceiveTheirGradient) {
 TEST(MamlMetaGradient, ParseNames) {
   EXPECT_EQ(parse_meta_gradient("exact"), MetaGradient::kExact);
   EXPECT_EQ(parse_meta_gradient("dice"), MetaGradient::kDice);
+  EXPECT_EQ(parse_meta_gradient("lvc"), MetaGradient::kLvc);
   EXPECT_EQ(parse_meta_gradient("first_order"), MetaGradient::kFirstOrder);
   EXPECT_THROW(parse_meta_gradient("second"), std::invalid_argument);
 }
@@ -343,7 +364,8 @@ TEST(MetaFisherVectorProduct, EqualsTheHessianOfTheMetaKlAtTheCurrentParameters)
   // Second order through the plain and the importance-weighted DiCE inner
   // loss, and first order (J = I: the adapted policies' Fisher matrix, the
   // cheap metric).
-  for (const MetaGradient mode : {MetaGradient::kExact, MetaGradient::kDice, MetaGradient::kFirstOrder}) {
+  for (const MetaGradient mode :
+       {MetaGradient::kExact, MetaGradient::kDice, MetaGradient::kLvc, MetaGradient::kFirstOrder}) {
     for (int steps : {1, 2}) {
       SCOPED_TRACE(steps);
       SCOPED_TRACE(int(mode));
