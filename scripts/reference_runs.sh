@@ -7,6 +7,7 @@
 #   scripts/reference_runs.sh maml_halfcheetah_dir  # MAML-TRPO (dice estimator), HalfCheetahDir
 #   scripts/reference_runs.sh maml_halfcheetah_vel  # MAML-TRPO (dice estimator), HalfCheetahVel
 #   scripts/reference_runs.sh no_score_halfcheetah_vel  # (or any TASK) the original code's estimator
+#   scripts/reference_runs.sh lvc_halfcheetah_vel       # (or any TASK) ProMP's curvature estimator
 #   scripts/reference_runs.sh pretrained_halfcheetah_dir  # (or _vel) the multi-task baseline, same env steps
 #   scripts/reference_runs.sh maml_ant_vel          # (or maml_ant_dir, maml_ant_goal) MAML-TRPO on the Ant
 #   scripts/reference_runs.sh adapt_TASK            # TASK = halfcheetah_dir ... ant_goal: adapt.csv and plot
@@ -49,6 +50,10 @@ case "$run" in
     task=${run#no_score_}
     "$metarl" run "experiments/maml/$task.yaml" --set algorithm.meta_gradient=no_score \
         --out "experiments/results/maml/$task/maml_no_score" "$@" ;;
+  lvc_halfcheetah_dir | lvc_halfcheetah_vel | lvc_ant_vel | lvc_ant_dir | lvc_ant_goal)
+    task=${run#lvc_}
+    "$metarl" run "experiments/maml/$task.yaml" --set algorithm.meta_gradient=lvc \
+        --out "experiments/results/maml/$task/maml_lvc" "$@" ;;
   pretrained_halfcheetah_dir | pretrained_halfcheetah_vel | pretrained_ant_vel | pretrained_ant_dir | pretrained_ant_goal)
     task=${run#pretrained_}
     "$metarl" run "experiments/maml/$task.yaml" --set algorithm.name=maml_pretrain \
@@ -56,8 +61,8 @@ case "$run" in
   adapt_halfcheetah_dir | adapt_halfcheetah_vel | adapt_ant_vel | adapt_ant_dir | adapt_ant_goal)
     d=experiments/results/maml/${run#adapt_}
     runs=()
-    for r in "$d"/maml_dice "$d"/maml_no_score "$d"/pretrained; do [ -d "$r/checkpoints" ] && runs+=("$r"); done
+    for r in "$d"/maml_dice "$d"/maml_no_score "$d"/maml_lvc "$d"/pretrained; do [ -d "$r/checkpoints" ] && runs+=("$r"); done
     "$metarl" adapt "${runs[@]}" --tasks 40 --steps 3 --out "$d" "$@" ;;
-  *) echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_TASK|no_score_TASK|pretrained_TASK|adapt_TASK" \
+  *) echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_TASK|no_score_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
           "(TASK: halfcheetah_dir halfcheetah_vel ant_vel ant_dir ant_goal)" >&2; exit 2 ;;
 esac
