@@ -47,9 +47,8 @@ void run_adaptation(const AdaptOptions& options) {
     if (!x.maml) throw std::runtime_error("adapt: " + dir + " is a " + x.algorithm + " run, not maml or maml_pretrain");
     x.maml->load_parameters(checkpoint.string());
     // Label: the run directory's name (e.g. maml, maml_no_score, pretrained).
-    const std::string label = fs::path(dir).lexically_normal().filename().string().empty()
-                                  ? fs::path(dir).lexically_normal().parent_path().filename().string()
-                                  : fs::path(dir).lexically_normal().filename().string();
+    const fs::path normal = fs::path(dir).lexically_normal();  // "runs/maml/" ends in an empty name
+    const std::string label = (normal.filename().empty() ? normal.parent_path() : normal).filename().string();
 
     Rng task_rng(derive_seed(options.seed, 0xada));
     const auto tasks = x.maml->family().sample(int(options.tasks), task_rng);

@@ -40,7 +40,7 @@ void list_components(std::ostream& out) {
       << "  ppo  clipped PPO with a learned value function\n"
       << "  trpo  TRPO (conjugate gradient, KL line search)\n"
       << "  vpg  vanilla policy gradient\n"
-      << "  maml  MAML-RL (meta_gradient: exact | no_score | first_order; outer: trpo | ppo)\n"
+      << "  maml  MAML-RL (meta_gradient: dice | exact | lvc | no_score | first_order; outer: trpo | ppo)\n"
       << "  maml_pretrain  the multi-task pretrained baseline of MAML\n";
   out << "experiments (under " << METARL_SOURCE_DIR << "):\n";
   std::vector<std::string> files;

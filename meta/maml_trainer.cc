@@ -272,6 +272,10 @@ void MamlTrainer::save_checkpoint(const std::string& path) const {
 void MamlTrainer::load_parameters(const std::string& path) {
   torch::serialize::InputArchive archive;
   archive.load_from(path);
+  read_parameters(archive);
+}
+
+void MamlTrainer::read_parameters(torch::serialize::InputArchive& archive) {
   copy_into(policy_->parameters(), read_tensors(archive, "policy"), "policy");
   torch::NoGradGuard no_grad;
   step_sizes_.copy_(read_tensor(archive, "step_sizes"));
@@ -282,11 +286,7 @@ void MamlTrainer::load_checkpoint(const std::string& path) {
   archive.load_from(path);
   iteration_ = read_tensor(archive, "iteration").item<int64_t>();
   env_steps_ = read_tensor(archive, "env_steps").item<int64_t>();
-  copy_into(policy_->parameters(), read_tensors(archive, "policy"), "policy");
-  {
-    torch::NoGradGuard no_grad;
-    step_sizes_.copy_(read_tensor(archive, "step_sizes"));
-  }
+  read_parameters(archive);
   const auto words = read_tensor(archive, "task_rng");
   std::array<uint64_t, 4> state;
   for (int i = 0; i < 4; ++i) state[i] = uint64_t(words[i].item<int64_t>());

@@ -90,6 +90,8 @@ class MamlTrainer : public IterativeTrainer {
   std::vector<std::vector<double>> adaptation_returns(const std::vector<Task>& tasks, int64_t steps);
 
  private:
+  // The policy and the step sizes from a checkpoint archive.
+  void read_parameters(torch::serialize::InputArchive& archive);
   // Samples one episode per env, each task group acting with its parameters (stacked).
   EpisodeBatch sample(const Params& stacked);
   void assign_tasks(const std::vector<Task>& tasks);
