@@ -9,7 +9,7 @@ metarl=${METARL:-build/experiments/metarl}
 out=${1:-/tmp/bench_maml}
 rm -rf "$out/halfcheetah_vel" "$out/nav2d"
 "$metarl" run experiments/maml/halfcheetah_vel.yaml --max-iterations 4 --out "$out/halfcheetah_vel" >/dev/null
-"$metarl" run experiments/maml/nav2d.yaml --max-iterations 6 --out "$out/nav2d" >/dev/null
+"$metarl" run experiments/maml/nav2d_port.yaml --max-iterations 6 --out "$out/nav2d" >/dev/null
 /usr/bin/python3 - "$out" <<'PY'
 import csv, statistics, sys
 columns = ['iter_seconds', 'sample_seconds', 'env_seconds', 'policy_seconds', 'inner_seconds', 'outer_seconds',

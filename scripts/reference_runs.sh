@@ -3,7 +3,8 @@
 # run resumes from its checkpoint if interrupted, so just start it again).
 #   scripts/reference_runs.sh ppo_halfcheetah   # PPO HalfCheetah, seeds 0 1 2, 1M steps each
 #   scripts/reference_runs.sh trpo_nav2d        # TRPO Navigation2D fixed goal, seeds 0 1 2
-#   scripts/reference_runs.sh maml_nav2d        # MAML-TRPO and the pretrained baseline, Navigation2D
+#   scripts/reference_runs.sh maml_nav2d        # MAML-TRPO (original configuration, 3 seeds) and the pretrained baseline
+#   scripts/reference_runs.sh maml_nav2d_port   # the same with the PyTorch port's configuration (nav2d_port.yaml)
 #   scripts/reference_runs.sh maml_halfcheetah_dir  # MAML-TRPO (dice estimator), HalfCheetahDir
 #   scripts/reference_runs.sh maml_halfcheetah_vel  # MAML-TRPO (dice estimator), HalfCheetahVel
 #   scripts/reference_runs.sh no_score_halfcheetah_vel  # (or any TASK) the original code's estimator
@@ -29,18 +30,29 @@ case "$run" in
     done ;;
   maml_nav2d)
     d=experiments/results/maml/nav2d
+    for seed in 0 1 2; do
+      suffix=$([ "$seed" = 0 ] && echo "" || echo "_seed$seed")
+      "$metarl" run experiments/maml/nav2d.yaml --seed "$seed" --out "$d/maml_dice$suffix" "$@"
+      "$metarl" run experiments/maml/nav2d.yaml --seed "$seed" --set algorithm.meta_gradient=no_score \
+          --out "$d/maml_no_score$suffix" "$@"
+    done
+    "$metarl" run experiments/maml/nav2d.yaml --set algorithm.name=maml_pretrain --out $d/pretrained "$@"
+    "$metarl" adapt $d/maml_dice $d/maml_dice_seed1 $d/maml_dice_seed2 $d/maml_no_score $d/maml_no_score_seed1 \
+        $d/maml_no_score_seed2 $d/pretrained --tasks 40 --steps 3 --out $d ;;
+  maml_nav2d_port)
+    d=experiments/results/maml/nav2d_port
     budget="--set training.total_env_steps=8000000"
     for seed in 0 1 2; do
       suffix=$([ "$seed" = 0 ] && echo "" || echo "_seed$seed")
-      "$metarl" run experiments/maml/nav2d.yaml --seed "$seed" $budget --out "$d/maml_dice$suffix" "$@"
-      "$metarl" run experiments/maml/nav2d.yaml --seed "$seed" --set algorithm.meta_gradient=no_score $budget \
+      "$metarl" run experiments/maml/nav2d_port.yaml --seed "$seed" $budget --out "$d/maml_dice$suffix" "$@"
+      "$metarl" run experiments/maml/nav2d_port.yaml --seed "$seed" --set algorithm.meta_gradient=no_score $budget \
           --out "$d/maml_no_score$suffix" "$@"
     done
-    "$metarl" run experiments/maml/nav2d.yaml --set policy.hidden=[100,100] --set policy.activation=relu \
+    "$metarl" run experiments/maml/nav2d_port.yaml --set policy.hidden=[100,100] --set policy.activation=relu \
         --set training.total_env_steps=16000000 --out $d/maml_dice_relu100 "$@"
-    "$metarl" run experiments/maml/nav2d.yaml --set algorithm.meta_gradient=exact \
+    "$metarl" run experiments/maml/nav2d_port.yaml --set algorithm.meta_gradient=exact \
         --set algorithm.score_baseline=task_regression $budget --out $d/maml_exact "$@"
-    "$metarl" run experiments/maml/nav2d.yaml --set algorithm.name=maml_pretrain $budget --out $d/pretrained "$@"
+    "$metarl" run experiments/maml/nav2d_port.yaml --set algorithm.name=maml_pretrain $budget --out $d/pretrained "$@"
     "$metarl" adapt $d/maml_dice $d/maml_dice_seed1 $d/maml_dice_seed2 $d/maml_no_score $d/maml_no_score_seed1 \
         $d/maml_no_score_seed2 $d/maml_dice_relu100 $d/maml_exact $d/pretrained --tasks 40 --steps 3 --out $d ;;
   maml_halfcheetah_dir | maml_halfcheetah_vel | maml_ant_vel | maml_ant_dir | maml_ant_goal)
@@ -63,6 +75,6 @@ case "$run" in
     runs=()
     for r in "$d"/maml_dice "$d"/maml_no_score "$d"/maml_lvc "$d"/pretrained; do [ -d "$r/checkpoints" ] && runs+=("$r"); done
     "$metarl" adapt "${runs[@]}" --tasks 40 --steps 3 --out "$d" "$@" ;;
-  *) echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_TASK|no_score_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
+  *) echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_nav2d_port|maml_TASK|no_score_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
           "(TASK: halfcheetah_dir halfcheetah_vel ant_vel ant_dir ant_goal)" >&2; exit 2 ;;
 esac

@@ -14,11 +14,21 @@ namespace {
 constexpr double kMaxMove = 0.1;
 constexpr double kGoalTolerance = 0.01;
 
+double move_per_action_unit(const Options& options) {
+  return options.get_bool("Navigation2D", "normalized_actions", false) ? kMaxMove : 1.0;
+}
+
+Box navigation_action_space(const Options& options) {
+  const double bound = kMaxMove / move_per_action_unit(options);
+  return Box({2}, -bound, bound);
+}
+
 }  // namespace
 
 Navigation2DEnv::Navigation2DEnv(const Options& options)
-    : Env("Navigation2D", Box::unbounded(2), Box({2}, -kMaxMove, kMaxMove), {"x", "y", "distance"},
-          options.get_int("Navigation2D", "max_episode_steps", 100)) {
+    : Env("Navigation2D", Box::unbounded(2), navigation_action_space(options), {"x", "y", "distance"},
+          options.get_int("Navigation2D", "max_episode_steps", 100)),
+      move_per_action_unit_(move_per_action_unit(options)) {
   goal_[0] = options.get_double(name(), "goal_x", 0.25);
   goal_[1] = options.get_double(name(), "goal_y", 0.25);
 }
@@ -29,7 +39,8 @@ void Navigation2DEnv::reset_state(Rng& /*rng: the start is deterministic*/, floa
 }
 
 StepResult Navigation2DEnv::advance(const float* action, float* obs, float* info) {
-  for (int k = 0; k < 2; ++k) position_[k] += std::clamp<double>(action[k], -kMaxMove, kMaxMove);
+  for (int k = 0; k < 2; ++k)
+    position_[k] += std::clamp<double>(move_per_action_unit_ * action[k], -kMaxMove, kMaxMove);
   const double dx = position_[0] - goal_[0], dy = position_[1] - goal_[1];
   StepResult result;
   result.reward = -std::sqrt(dx * dx + dy * dy);

@@ -25,6 +25,18 @@ TEST(Navigation2D, StartsAtOriginMovesByClippedActionRewardIsMinusDistance) {
   EXPECT_NEAR(t.info[2], -t.reward, 1e-6);
 }
 
+TEST(Navigation2D, NormalizedActionsMoveATenthOfTheClippedUnitAction) {
+  auto env = make_env("Navigation2D", Options::parse("normalized_actions=true"));
+  EXPECT_EQ(env->action_space().low()[0], -1.0);
+  EXPECT_EQ(env->action_space().high()[1], 1.0);
+  make_task_family("Navigation2D")->apply(*env, Task("Navigation2D", {{"goal_x", 0.3}, {"goal_y", -0.2}}));
+  env->reset(0);
+  auto t = env->step({0.5f, -3.f});  // 0.1 * 0.5 and 0.1 * clip(-3)
+  EXPECT_NEAR(t.observation[0], 0.05f, 1e-7);
+  EXPECT_NEAR(t.observation[1], -0.1f, 1e-7);
+  EXPECT_NEAR(t.reward, -std::sqrt(0.25 * 0.25 + 0.1 * 0.1), 1e-7);
+}
+
 TEST(Navigation2D, TerminatesWithinOneHundredthOnBothAxes) {
   auto env = make_env("Navigation2D");
   make_task_family("Navigation2D")->apply(*env, Task("Navigation2D", {{"goal_x", 0.1}, {"goal_y", 0.095}}));
