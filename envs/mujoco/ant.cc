@@ -11,25 +11,7 @@
 namespace metarl {
 namespace {
 
-LocomotionSpec ant_spec() {
-  LocomotionSpec spec;
-  spec.name = "Ant";
-  spec.asset = "ant.xml";
-  spec.nq = 15;
-  spec.nv = 14;
-  spec.nu = 8;
-  spec.qpos_skip = 2;  // root x and y
-  spec.root_has_y = true;
-  spec.contact_forces = true;
-  spec.terminate_when_unhealthy = true;
-  spec.healthy_z_min = 0.2;
-  spec.healthy_z_max = 1.0;
-  spec.forward_weight = 1.0;
-  spec.healthy_reward = 1.0;
-  spec.ctrl_cost_weight = 0.5;
-  spec.contact_cost_weight = 5e-4;
-  return spec;
-}
+LocomotionSpec ant_spec() { return legged_robot_spec("Ant", "ant.xml", 4); }
 
 // The costs of MAML's (rllab's) Ant: 0.5e-2 |a|^2, 0.5e-3 |clip(cfrc_ext)|^2,
 // and a survive bonus of 0.05.

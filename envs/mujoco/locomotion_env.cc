@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "envs/core/error.h"
 
@@ -19,6 +20,26 @@ MujocoSettings settings_for(const LocomotionSpec& spec, const Options& options) 
 }
 
 }  // namespace
+
+LocomotionSpec legged_robot_spec(std::string name, std::string asset, int legs) {
+  LocomotionSpec spec;
+  spec.name = std::move(name);
+  spec.asset = std::move(asset);
+  spec.nq = 7 + 2 * legs;
+  spec.nv = 6 + 2 * legs;
+  spec.nu = 2 * legs;
+  spec.qpos_skip = 2;  // root x and y
+  spec.root_has_y = true;
+  spec.contact_forces = true;
+  spec.terminate_when_unhealthy = true;
+  spec.healthy_z_min = 0.2;
+  spec.healthy_z_max = 1.0;
+  spec.forward_weight = 1.0;
+  spec.healthy_reward = 1.0;
+  spec.ctrl_cost_weight = 0.5;
+  spec.contact_cost_weight = 5e-4;
+  return spec;
+}
 
 LocomotionEnv::LocomotionEnv(const LocomotionSpec& spec, const Options& options)
     : MujocoEnv(spec.name, settings_for(spec, options), spec.nq, spec.nv, spec.nu, kInfoNames),

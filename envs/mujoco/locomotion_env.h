@@ -36,6 +36,12 @@ struct LocomotionSpec {
   double contact_cost_weight = 0.0;
 };
 
+// A torso sphere on a free joint with `legs` Ant-shaped legs of two hinges
+// each (assets/ant.xml, bug.xml, spider.xml): obs = qpos without root x, y,
+// then qvel, then clipped contact forces; Gymnasium's Ant reward and
+// termination (torso z outside [0.2, 1]).
+LocomotionSpec legged_robot_spec(std::string name, std::string asset, int legs);
+
 // What one control step did, measured after it.
 struct LocomotionState {
   double x_velocity = 0, y_velocity = 0;  // root displacement over dt

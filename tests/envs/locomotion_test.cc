@@ -1,4 +1,4 @@
-// HalfCheetah and Ant: dimensions, stepping, reset noise, observation layout,
+// HalfCheetah, Ant, Bug and Spider: dimensions, stepping, reset noise, observation layout,
 // contact forces and termination.
 #include "envs/mujoco/locomotion_env.h"
 
@@ -31,6 +31,58 @@ TEST(Locomotion, GymnasiumDimensionsAndTiming) {
     EXPECT_EQ(env->action_space().high()[0], 1.0);
   }
   EXPECT_EQ(as_locomotion(*ant).model()->opt.integrator, mjINT_RK4);
+}
+
+// RoboSumo's robots (ANCHORS.md §3): legs, actuators, leg radius, hip range,
+// torso mass = density x the volume of a sphere of radius 0.25.
+TEST(Locomotion, BugAndSpiderHaveRoboSumoDimensions) {
+  struct Expected {
+    const char* name;
+    int legs, obs;
+    double leg_radius, hip_range_deg, density;
+  };
+  for (const Expected& e : {Expected{"Bug", 6, 149, 0.08, 30, 10}, Expected{"Spider", 8, 193, 0.04, 20, 39}}) {
+    SCOPED_TRACE(e.name);
+    auto env = make_env(e.name);
+    EXPECT_EQ(env->act_dim(), 2 * e.legs);
+    EXPECT_EQ(env->obs_dim(), e.obs);
+    const mjModel* m = as_locomotion(*env).model();
+    EXPECT_EQ(m->nu, 2 * e.legs);
+    EXPECT_EQ(m->nbody, 2 + 3 * e.legs);
+    for (int a = 0; a < m->nu; ++a) EXPECT_DOUBLE_EQ(m->actuator_gear[6 * a], 150.0);
+    const int torso = mj_name2id(m, mjOBJ_BODY, "torso");
+    EXPECT_NEAR(m->body_mass[torso], e.density * 4.0 / 3.0 * M_PI * 0.25 * 0.25 * 0.25, 1e-9);
+    for (int k = 1; k <= e.legs; ++k) {
+      const std::string leg = std::to_string(k);
+      const int geom = mj_name2id(m, mjOBJ_GEOM, ("leg_" + leg + "_geom").c_str());
+      const int hip = mj_name2id(m, mjOBJ_JOINT, ("hip_" + leg).c_str());
+      ASSERT_GE(geom, 0);
+      ASSERT_GE(hip, 0);
+      EXPECT_DOUBLE_EQ(m->geom_size[3 * geom], e.leg_radius);
+      EXPECT_NEAR(m->jnt_range[2 * hip + 1], e.hip_range_deg * M_PI / 180.0, 1e-12);
+    }
+  }
+}
+
+// The legs are spread symmetrically: with zero torques every robot settles
+// onto its feet and stays where it started.
+TEST(Locomotion, LeggedRobotsStandStillWithZeroTorques) {
+  for (const char* name : {"Ant", "Bug", "Spider"}) {
+    SCOPED_TRACE(name);
+    auto env = make_env(name, Options::parse("reset_noise_scale=0"));
+    env->reset(0);
+    const std::vector<float> zero(size_t(env->act_dim()), 0.f);
+    Transition t;
+    for (int k = 0; k < 100; ++k) {
+      t = env->step(zero);
+      ASSERT_FALSE(t.terminated) << "fell at step " << k;
+    }
+    const mjData* d = as_locomotion(*env).data();
+    EXPECT_NEAR(d->qpos[0], 0.0, 1e-3);
+    EXPECT_NEAR(d->qpos[1], 0.0, 1e-3);
+    EXPECT_GT(d->qpos[2], 0.3);
+    EXPECT_LT(d->qpos[2], 0.75);
+  }
 }
 
 TEST(Locomotion, ObservationIsQposWithoutRootThenQvel) {
