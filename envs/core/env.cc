@@ -31,7 +31,7 @@ void Env::set_schedule(std::shared_ptr<const DynamicsSchedule> schedule) { sched
 void Env::reset_into(float* obs) {
   ++episode_index_;
   elapsed_steps_ = 0;
-  if (schedule_) schedule_->apply(*this, task(), episode_index_);
+  if (schedule_) schedule_->apply(*this, task(), episode_index_, 0);
   reset_state(rng_, obs);
 }
 
@@ -44,6 +44,8 @@ void Env::check_action(const float* action) const {
 
 StepResult Env::step_unchecked(const float* action, float* obs, float* info) {
   if (episode_index_ < 0) throw_env_error(name_, ": step() called before reset()");
+  if (schedule_ && elapsed_steps_ > 0 && schedule_->changes_within_episode())
+    schedule_->apply(*this, task(), episode_index_, elapsed_steps_);
   StepResult result = advance(action, obs, info);
   ++elapsed_steps_;
   result.truncated = elapsed_steps_ >= max_episode_steps_;

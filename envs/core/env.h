@@ -61,7 +61,8 @@ class Env {
   const Task* task() const { return has_task_ ? &task_ : nullptr; }
   // Records `task` and restarts the chain: the next reset is episode 0.
   void begin_task(const Task& task);
-  // Applied at the start of every episode; nullptr removes it.
+  // Applied at the start of every episode (and before every step if it
+  // changes within one); nullptr removes it.
   void set_schedule(std::shared_ptr<const DynamicsSchedule> schedule);
   const DynamicsSchedule* schedule() const { return schedule_.get(); }
   // Index of the current episode within the chain (0 for the first), -1 before the first reset.

@@ -1,0 +1,264 @@
+// Schedules that scale fields of a MuJoCo env's own model along a chain of
+// episodes (or along the steps of each episode): motors that weaken (the
+// crippling of continual adaptation), friction that drifts, gravity, body
+// masses, joint damping. One class, one registration per field.
+//
+// Options shared by all (a factor f multiplies the reference value):
+//   <targets>  the objects whose field is scaled: space-separated names or
+//              indices, '*' for all; "{key}" is replaced by the task's value
+//              of `key` (so a task can pick, e.g., which legs are crippled:
+//              actuator="hip_{leg_a} ankle_{leg_a}"). Gravity has no targets.
+//   from (1), to (default per field), episodes (7): across the chain,
+//              f(e) = from + (to - from) * min(e, episodes - 1) / (episodes - 1);
+//   steps (0): when positive, f ramps from `from` to `to` over the first
+//              `steps` steps of every episode instead (re-applied each step).
+//   from / to may also be "{key}": the task's value.
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <memory>
+#include <sstream>
+#include <vector>
+
+#include "envs/core/dynamics_schedule.h"
+#include "envs/core/registry.h"
+#include "envs/core/task.h"
+#include "envs/mujoco/mujoco_env.h"
+
+namespace metarl {
+namespace {
+
+enum class Field { kActuatorGear, kGeomFriction, kGravity, kBodyMass, kJointDamping };
+
+struct FieldSpec {
+  Field field;
+  const char* schedule;       // registered name
+  const char* target_option;  // option naming the objects ("" for gravity)
+  mjtObj object;
+  double default_to;
+  const char* description;
+};
+
+// One scaled number: which array of mjModel, and the index in it.
+enum class Array { kActuatorGear, kGeomFriction, kGravity, kBodyMass, kBodyInertia, kDofDamping };
+struct Slot {
+  Array array;
+  int index;
+};
+
+mjtNum* array_of(mjModel* m, Array a) {
+  switch (a) {
+    case Array::kActuatorGear: return m->actuator_gear;
+    case Array::kGeomFriction: return m->geom_friction;
+    case Array::kGravity: return m->opt.gravity;
+    case Array::kBodyMass: return m->body_mass;
+    case Array::kBodyInertia: return m->body_inertia;
+    case Array::kDofDamping: return m->dof_damping;
+  }
+  return nullptr;
+}
+const mjtNum* array_of(const mjModel* m, Array a) { return array_of(const_cast<mjModel*>(m), a); }
+
+int count_of(const mjModel* m, mjtObj object) {
+  switch (object) {
+    case mjOBJ_ACTUATOR: return m->nu;
+    case mjOBJ_GEOM: return m->ngeom;
+    case mjOBJ_BODY: return m->nbody;
+    case mjOBJ_JOINT: return m->njnt;
+    default: return 0;
+  }
+}
+
+int dofs_of_joint(const mjModel* m, int joint) {
+  switch (m->jnt_type[joint]) {
+    case mjJNT_FREE: return 6;
+    case mjJNT_BALL: return 3;
+    default: return 1;
+  }
+}
+
+// The numbers one object's field consists of.
+void append_slots(const mjModel* m, Field field, int id, std::vector<Slot>& out) {
+  switch (field) {
+    case Field::kActuatorGear:  // only the first gear entry acts on a hinge or slide
+      out.push_back({Array::kActuatorGear, 6 * id});
+      break;
+    case Field::kGeomFriction:  // sliding, torsional, rolling
+      for (int k = 0; k < 3; ++k) out.push_back({Array::kGeomFriction, 3 * id + k});
+      break;
+    case Field::kGravity:
+      for (int k = 0; k < 3; ++k) out.push_back({Array::kGravity, k});
+      break;
+    case Field::kBodyMass:  // mass and inertia together: the body's density scales
+      out.push_back({Array::kBodyMass, id});
+      for (int k = 0; k < 3; ++k) out.push_back({Array::kBodyInertia, 3 * id + k});
+      break;
+    case Field::kJointDamping:
+      for (int k = 0; k < dofs_of_joint(m, id); ++k) out.push_back({Array::kDofDamping, m->jnt_dofadr[id] + k});
+      break;
+  }
+}
+
+// `text` with every "{key}" replaced by the task's value of key (integers
+// printed without a decimal point, so that "hip_{leg}" names hip_3).
+std::string substitute(const std::string& text, const Task* task, const std::string& who) {
+  std::string out;
+  size_t pos = 0;
+  while (true) {
+    const size_t open = text.find('{', pos);
+    if (open == std::string::npos) break;
+    const size_t close = text.find('}', open);
+    if (close == std::string::npos) throw_env_error(who, ": unclosed '{' in '", text, "'");
+    const std::string key = text.substr(open + 1, close - open - 1);
+    if (!task) throw_env_error(who, ": '", text, "' needs the task's '", key, "' but the env has no task");
+    const double value = task->get(key);
+    std::ostringstream v;
+    if (value == std::floor(value) && std::abs(value) < 1e9)
+      v << static_cast<long long>(value);
+    else
+      v.precision(17), v << value;
+    out += text.substr(pos, open - pos) + v.str();
+    pos = close + 1;
+  }
+  return out + text.substr(pos);
+}
+
+double parse_number(const std::string& text, const std::string& who, const char* key) {
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !std::isfinite(value))
+    throw_env_error(who, ": ", key, " '", text, "' is not a finite number");
+  return value;
+}
+
+class ModelFieldScale : public DynamicsSchedule {
+ public:
+  ModelFieldScale(const FieldSpec& spec, const Options& options) : spec_(spec) {
+    if (*spec.target_option) {
+      targets_ = options.get_string(spec.schedule, spec.target_option, "");
+      if (targets_.empty())
+        throw_env_error(spec.schedule, ": option '", spec.target_option, "' (names, indices or *) is required");
+    }
+    from_ = options.get_string(spec.schedule, "from", "1");
+    std::ostringstream to;
+    to << spec.default_to;
+    to_ = options.get_string(spec.schedule, "to", to.str());
+    episodes_ = options.get_int(spec.schedule, "episodes", 7);
+    steps_ = options.get_int(spec.schedule, "steps", 0);
+    if (episodes_ < 1) throw_env_error(spec.schedule, ": episodes must be >= 1, got ", episodes_);
+    if (steps_ < 0) throw_env_error(spec.schedule, ": steps must be >= 0, got ", steps_);
+    // Numbers without task keys are checked now, not at the first reset.
+    if (from_.find('{') == std::string::npos) parse_number(from_, spec.schedule, "from");
+    if (to_.find('{') == std::string::npos) parse_number(to_, spec.schedule, "to");
+  }
+
+  std::string name() const override { return spec_.schedule; }
+
+  std::string describe() const override {
+    std::ostringstream out;
+    out << name() << "(";
+    if (!targets_.empty()) out << spec_.target_option << "=" << targets_ << ", ";
+    out << "from=" << from_ << ", to=" << to_ << ", ";
+    if (steps_ > 0)
+      out << "steps=" << steps_;
+    else
+      out << "episodes=" << episodes_;
+    return out.str() + ")";
+  }
+
+  bool changes_within_episode() const override { return steps_ > 0; }
+
+  void restore(Env& env) const override {
+    auto& mujoco = env_as<MujocoEnv>(env, describe());
+    // Restoring needs the objects, which may depend on the task: restore
+    // every object of this kind (cheap, and exact).
+    mjModel* m = mujoco.model();
+    const mjModel* ref = mujoco.reference_model();
+    for (const Slot& s : all_slots(ref)) array_of(m, s.array)[s.index] = array_of(ref, s.array)[s.index];
+  }
+
+  void modify(Env& env, const Task* task, int episode_index, int step) const override {
+    auto& mujoco = env_as<MujocoEnv>(env, describe());
+    mjModel* m = mujoco.model();
+    const double f = factor(task, episode_index, step);
+    for (const Slot& s : slots(mujoco, task)) array_of(m, s.array)[s.index] *= f;
+  }
+
+  double factor(const Task* task, int episode, int step) const {
+    const double from = parse_number(substitute(from_, task, describe()), describe(), "from");
+    const double to = parse_number(substitute(to_, task, describe()), describe(), "to");
+    const int length = steps_ > 0 ? steps_ : episodes_;
+    const int position = steps_ > 0 ? step : episode;
+    if (length == 1) return to;
+    const double t = double(std::min(std::max(position, 0), length - 1)) / (length - 1);
+    return from + (to - from) * t;
+  }
+
+ private:
+  std::vector<Slot> all_slots(const mjModel* m) const {
+    std::vector<Slot> out;
+    if (spec_.field == Field::kGravity) {
+      append_slots(m, spec_.field, 0, out);
+      return out;
+    }
+    for (int id = 0; id < count_of(m, spec_.object); ++id) append_slots(m, spec_.field, id, out);
+    return out;
+  }
+
+  std::vector<Slot> slots(const MujocoEnv& env, const Task* task) const {
+    const mjModel* m = env.reference_model();
+    if (spec_.field == Field::kGravity) return all_slots(m);
+    std::vector<int> ids;
+    std::istringstream names(substitute(targets_, task, describe()));
+    std::string target;
+    const int count = count_of(m, spec_.object);
+    while (names >> target) {
+      if (target == "*") {
+        for (int id = 0; id < count; ++id) ids.push_back(id);
+        continue;
+      }
+      char* end = nullptr;
+      const long index = std::strtol(target.c_str(), &end, 10);
+      const int id = *end == '\0' ? static_cast<int>(index) : mj_name2id(m, spec_.object, target.c_str());
+      if (id < 0 || id >= count)
+        throw_env_error(describe(), ": env ", env.name(), " has no ", spec_.target_option, " '", target, "' (it has ",
+                        count, ")");
+      ids.push_back(id);
+    }
+    // An object named twice is scaled once.
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    std::vector<Slot> out;
+    for (int id : ids) append_slots(m, spec_.field, id, out);
+    return out;
+  }
+
+  FieldSpec spec_;
+  std::string targets_, from_, to_;
+  int episodes_, steps_;
+};
+
+const FieldSpec kFields[] = {
+    {Field::kActuatorGear, "ActuatorGearScale", "actuator", mjOBJ_ACTUATOR, 0.0,
+     "motors' gear (strength) scaled: actuator=NAMES|INDICES|*, from=1, to=0, episodes=7 or steps"},
+    {Field::kGeomFriction, "FrictionScale", "geom", mjOBJ_GEOM, 1.0,
+     "geoms' friction coefficients scaled: geom=NAMES|INDICES|*, from=1, to=1, episodes=7 or steps"},
+    {Field::kGravity, "GravityScale", "", mjOBJ_UNKNOWN, 1.0,
+     "gravity scaled: from=1, to=1, episodes=7 or steps"},
+    {Field::kBodyMass, "BodyMassScale", "body", mjOBJ_BODY, 1.0,
+     "bodies' mass and inertia scaled: body=NAMES|INDICES|*, from=1, to=1, episodes=7 or steps"},
+    {Field::kJointDamping, "JointDampingScale", "joint", mjOBJ_JOINT, 1.0,
+     "joints' damping scaled: joint=NAMES|INDICES|*, from=1, to=1, episodes=7 or steps"},
+};
+
+struct RegisterFields {
+  RegisterFields() {
+    for (const FieldSpec& spec : kFields)
+      schedule_registry().add({spec.schedule, spec.description, [spec](const Options& options) {
+                                 return std::unique_ptr<DynamicsSchedule>(new ModelFieldScale(spec, options));
+                               }});
+  }
+} const kRegisterFields;
+
+}  // namespace
+}  // namespace metarl
