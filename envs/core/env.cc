@@ -28,10 +28,24 @@ void Env::begin_task(const Task& task) {
 
 void Env::set_schedule(std::shared_ptr<const DynamicsSchedule> schedule) { schedule_ = std::move(schedule); }
 
+void Env::set_task_schedule(std::shared_ptr<const DynamicsSchedule> schedule) { task_schedule_ = std::move(schedule); }
+
+void Env::apply_schedules(int step) {
+  if (schedule_) schedule_->restore(*this);
+  if (task_schedule_) task_schedule_->restore(*this);
+  if (schedule_) schedule_->modify(*this, task(), episode_index_, step);
+  if (task_schedule_) task_schedule_->modify(*this, task(), episode_index_, step);
+}
+
+bool Env::schedules_change_within_episode() const {
+  return (schedule_ && schedule_->changes_within_episode()) ||
+         (task_schedule_ && task_schedule_->changes_within_episode());
+}
+
 void Env::reset_into(float* obs) {
   ++episode_index_;
   elapsed_steps_ = 0;
-  if (schedule_) schedule_->apply(*this, task(), episode_index_, 0);
+  apply_schedules(0);
   reset_state(rng_, obs);
 }
 
@@ -44,8 +58,7 @@ void Env::check_action(const float* action) const {
 
 StepResult Env::step_unchecked(const float* action, float* obs, float* info) {
   if (episode_index_ < 0) throw_env_error(name_, ": step() called before reset()");
-  if (schedule_ && elapsed_steps_ > 0 && schedule_->changes_within_episode())
-    schedule_->apply(*this, task(), episode_index_, elapsed_steps_);
+  if (elapsed_steps_ > 0 && schedules_change_within_episode()) apply_schedules(elapsed_steps_);
   StepResult result = advance(action, obs, info);
   ++elapsed_steps_;
   result.truncated = elapsed_steps_ >= max_episode_steps_;

@@ -61,10 +61,16 @@ class Env {
   const Task* task() const { return has_task_ ? &task_ : nullptr; }
   // Records `task` and restarts the chain: the next reset is episode 0.
   void begin_task(const Task& task);
-  // Applied at the start of every episode (and before every step if it
-  // changes within one); nullptr removes it.
+  // Two schedules act on an env, composed (both restore, then both modify):
+  // the experiment's (set_schedule) and the current task's (installed by its
+  // task family, e.g. the crippling of the task's legs; TaskFamily::apply
+  // removes the previous task's). Each is applied at the
+  // start of every episode, and before every step if it changes within one;
+  // nullptr removes it.
   void set_schedule(std::shared_ptr<const DynamicsSchedule> schedule);
+  void set_task_schedule(std::shared_ptr<const DynamicsSchedule> schedule);
   const DynamicsSchedule* schedule() const { return schedule_.get(); }
+  const DynamicsSchedule* task_schedule() const { return task_schedule_.get(); }
   // Index of the current episode within the chain (0 for the first), -1 before the first reset.
   int episode_index() const { return episode_index_; }
   int elapsed_steps() const { return elapsed_steps_; }
@@ -121,7 +127,12 @@ class Env {
   Rng rng_;
   Task task_;
   bool has_task_ = false;
+  // Both schedules, restored and then modified for (task, episode, step).
+  void apply_schedules(int step);
+  bool schedules_change_within_episode() const;
+
   std::shared_ptr<const DynamicsSchedule> schedule_;
+  std::shared_ptr<const DynamicsSchedule> task_schedule_;
   int episode_index_ = -1;
   int elapsed_steps_ = 0;
 };

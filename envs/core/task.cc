@@ -89,6 +89,7 @@ Task Task::parse(const std::string& text) {
 void TaskFamily::apply(Env& env, const Task& task) const {
   if (task.family() != name_)
     throw_env_error("task family ", name_, ": cannot apply task ", task.to_string(), " of another family");
+  env.set_task_schedule(nullptr);  // the previous task's; configure may install this task's
   configure(env, task);
   env.begin_task(task);
 }

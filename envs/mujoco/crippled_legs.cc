@@ -5,8 +5,9 @@
 // testing (the paper's Bug: 15 pairs, 12 for training, 3 held out).
 //
 // The weakening is an ActuatorGearScale schedule on the pair's hip and ankle
-// motors, named through the task's keys, which the family installs with the
-// task; the reward is the robot's forward-running reward.
+// motors, named through the task's keys, which the family installs as the
+// task's schedule (an experiment's own schedules compose with it); the
+// reward is the robot's forward-running reward.
 //
 // Options: split (train | test | all, default train), held_out (pairs "a-b"
 // separated by spaces; default per robot), episodes (7: episodes from full
@@ -84,7 +85,7 @@ class CrippledLegPairs : public TaskFamily {
     auto& robot = env_as<LocomotionEnv>(env, name());
     robot.set_reward("forward running, legs " + task.to_string() + " weakening",
                      LocomotionEnv::default_reward(robot.spec()));
-    env.set_schedule(weakening_);
+    env.set_task_schedule(weakening_);
   }
 
  private:

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "envs/core/dynamics_schedule.h"
 #include "envs/core/registry.h"
 #include "envs/mujoco/locomotion_env.h"
 
@@ -51,6 +52,18 @@ TEST(CrippledLegs, TheTasksTwoLegsWeakenOverSevenEpisodesAndANewChainRestores) {
   family->apply(*env, Task("BugCrippledLegs", {{"leg_a", 1}, {"leg_b", 2}}));
   env->reset(0);
   for (int a = 0; a < m->nu; ++a) EXPECT_EQ(m->actuator_gear[6 * a], 150.0);
+}
+
+// The experiment's schedule and the task's compose.
+TEST(CrippledLegs, TheTaskScheduleComposesWithTheExperiments) {
+  auto env = make_env("Bug");
+  env->set_schedule(make_schedule("ActuatorGearScale", Options::parse("actuator=*,from=0.5,to=0.5")));
+  make_task_family("BugCrippledLegs")->apply(*env, Task("BugCrippledLegs", {{"leg_a", 1}, {"leg_b", 5}}));
+  for (int episode = 0; episode < 4; ++episode) env->reset(episode);  // episode 3: factor 1/2
+  const mjModel* m = dynamic_cast<LocomotionEnv&>(*env).model();
+  const int hip_1 = mj_name2id(m, mjOBJ_ACTUATOR, "hip_1"), hip_2 = mj_name2id(m, mjOBJ_ACTUATOR, "hip_2");
+  EXPECT_DOUBLE_EQ(m->actuator_gear[6 * hip_1], 150.0 * 0.5 * 0.5);
+  EXPECT_DOUBLE_EQ(m->actuator_gear[6 * hip_2], 150.0 * 0.5);
 }
 
 TEST(CrippledLegs, BadOptionsAreErrors) {
