@@ -583,6 +583,15 @@ std::map<std::string, std::string> ExperimentConfig::get_string_map(const std::s
   return values;
 }
 
+std::vector<std::string> ExperimentConfig::get_map_keys(const std::string& path) const {
+  const Node* node = lookup(split_path_or_throw(path));
+  std::vector<std::string> keys;
+  if (!node || node->kind == Node::Kind::Null) return keys;
+  if (node->kind != Node::Kind::Map) type_error(path, "a map", *node);
+  for (const auto& entry : node->entries) keys.push_back(entry.first);
+  return keys;
+}
+
 bool ExperimentConfig::has(const std::string& path) const {
   std::vector<std::string> keys;
   if (!split_path(path, keys)) return false;

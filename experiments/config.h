@@ -61,6 +61,11 @@ class ExperimentConfig {
   // path gives an empty map; anything but a map of scalars is a ConfigError.
   std::map<std::string, std::string> get_string_map(const std::string& path);
 
+  // The keys of a map in file order, for a map of maps whose children are
+  // then read with the getters above. Absent or null: no keys; anything but
+  // a map is a ConfigError. Does not count as a read.
+  std::vector<std::string> get_map_keys(const std::string& path) const;
+
   // Whether the path is present (in the file or an override). Does not count as a read.
   bool has(const std::string& path) const;
 

@@ -13,6 +13,7 @@
 
 #include "agents/stopwatch.h"
 #include "agents/trainer.h"
+#include "envs/core/dynamics_schedule.h"
 #include "envs/core/registry.h"
 #include "envs/core/task.h"
 #include "envs/vector_env.h"
@@ -36,6 +37,7 @@ struct EnvSettings {
   std::string task_family;
   Options family_options;
   std::string task;  // a fixed task for every env; empty: one sampled task per env
+  std::shared_ptr<const DynamicsSchedule> schedule;  // env.schedules composed; null: none
 };
 
 struct PolicySettings {
@@ -59,6 +61,24 @@ EnvSettings read_env(ExperimentConfig& cfg, int64_t fixed_num_envs) {
   s.task_family = cfg.get_string("env.task_family", "");
   s.family_options = to_options(cfg.get_string_map("env.family_options"));
   s.task = cfg.get_string("env.task", "");
+  // env.schedules: label -> {schedule: NAME, its options}, all composed (a
+  // task family's own schedule, like the crippling of legs, adds to them).
+  std::vector<std::shared_ptr<const DynamicsSchedule>> parts;
+  for (const auto& label : cfg.get_map_keys("env.schedules")) {
+    const std::string path = "env.schedules." + label;
+    auto values = cfg.get_string_map(path);
+    const auto name = values.find("schedule");
+    if (name == values.end()) throw ConfigError(cfg.source() + ": " + path + ".schedule (a schedule name) is required");
+    const std::string schedule = name->second;
+    values.erase(name);
+    try {
+      parts.push_back(make_schedule(schedule, to_options(values)));
+    } catch (const EnvError& e) {
+      throw ConfigError(cfg.source() + ": " + path + ": " + e.what());
+    }
+  }
+  if (parts.size() == 1) s.schedule = parts.front();
+  if (parts.size() > 1) s.schedule = std::make_shared<CompositeSchedule>(std::move(parts));
   if (s.num_envs < 1) throw ConfigError(cfg.source() + ": env.num_envs must be >= 1");
   if (!s.task.empty() && s.task_family.empty())
     throw ConfigError(cfg.source() + ": env.task needs env.task_family");
@@ -262,6 +282,7 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
                                       env_settings.options);
   VectorEnv& env = *x.env;
   env.seed(derive_seed(uint64_t(x.seed), 0xe5));
+  if (env_settings.schedule) env.set_schedule(env_settings.schedule);
   std::unique_ptr<TaskFamily> family;
   if (!env_settings.task_family.empty()) {
     family = make_task_family(env_settings.task_family, env_settings.family_options);

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "envs/core/dynamics_schedule.h"
 #include "experiments/config.h"
 #include "experiments/io.h"
 
@@ -161,6 +162,54 @@ TEST(RunExperiment, UnknownKeysAndWrongTypesNameTheKeyAndTheFile) {
     FAIL();
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("key 'algorithm.epochs' must be an integer, got 'many'"), std::string::npos)
+        << e.what();
+  }
+}
+
+// env.schedules: every labelled schedule reaches every env, composed; a
+// missing name or a bad option names its path.
+TEST(RunExperiment, EnvSchedulesAreBuiltFromTheConfiguration) {
+  const std::string with_schedules = std::string(kTinyPpo) + R"(  schedules:
+    slippery:
+      schedule: FrictionScale
+      geom: floor
+      from: 1
+      to: 0.5
+    weak_back:
+      schedule: ActuatorGearScale
+      actuator: bthigh bshin
+      to: 0.25
+      episodes: 3
+)";
+  // The YAML above appends to `training:`; move it under `env:`.
+  std::string text = kTinyPpo;
+  text.replace(text.find("algorithm:"), 0, with_schedules.substr(std::string(kTinyPpo).size()));
+  auto cfg = ExperimentConfig::from_string(text, "schedules.yaml");
+  Experiment x = build_experiment(cfg, "schedules");
+  for (int i = 0; i < x.env->num_envs(); ++i) {
+    ASSERT_NE(x.env->env(i).schedule(), nullptr);
+    EXPECT_EQ(x.env->env(i).schedule()->describe(),
+              "FrictionScale(geom=floor, from=1, to=0.5, episodes=7) + "
+              "ActuatorGearScale(actuator=bthigh bshin, from=1, to=0.25, episodes=3)");
+  }
+  std::string missing_text = text;
+  missing_text.erase(missing_text.find("      schedule: FrictionScale\n"), std::string("      schedule: FrictionScale\n").size());
+  auto missing = ExperimentConfig::from_string(missing_text, "missing.yaml");
+  try {
+    build_experiment(missing, "missing");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "missing.yaml: env.schedules.slippery.schedule (a schedule name) is required");
+  }
+  std::string bad_text = text;
+  bad_text.replace(bad_text.find("to: 0.25"), 8, "to: weak");
+  auto bad = ExperimentConfig::from_string(bad_text, "bad.yaml");
+  try {
+    build_experiment(bad, "bad");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.yaml: env.schedules.weak_back: ActuatorGearScale: to 'weak'"),
+              std::string::npos)
         << e.what();
   }
 }
