@@ -42,8 +42,13 @@ bool Env::schedules_change_within_episode() const {
          (task_schedule_ && task_schedule_->changes_within_episode());
 }
 
+void Env::pin_episode_index(int index) {
+  if (index < -1) throw_env_error(name_, ": cannot pin episode index ", index);
+  pinned_episode_index_ = index;
+}
+
 void Env::reset_into(float* obs) {
-  ++episode_index_;
+  episode_index_ = pinned_episode_index_ >= 0 ? pinned_episode_index_ : episode_index_ + 1;
   elapsed_steps_ = 0;
   apply_schedules(0);
   reset_state(rng_, obs);

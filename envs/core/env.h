@@ -73,6 +73,12 @@ class Env {
   const DynamicsSchedule* task_schedule() const { return task_schedule_.get(); }
   // Index of the current episode within the chain (0 for the first), -1 before the first reset.
   int episode_index() const { return episode_index_; }
+  // Holds the chain at one position: every following reset starts an episode
+  // with this index (the schedules' physics of that position), until
+  // unpinned with -1, after which episodes count on from it. Samplers use it
+  // to collect several episodes of one task T_i of a chain.
+  void pin_episode_index(int index);
+  int pinned_episode_index() const { return pinned_episode_index_; }
   int elapsed_steps() const { return elapsed_steps_; }
 
   // --- Allocation-free API ---
@@ -134,6 +140,7 @@ class Env {
   std::shared_ptr<const DynamicsSchedule> schedule_;
   std::shared_ptr<const DynamicsSchedule> task_schedule_;
   int episode_index_ = -1;
+  int pinned_episode_index_ = -1;
   int elapsed_steps_ = 0;
 };
 

@@ -229,5 +229,23 @@ TEST(ModelFieldScale, BadConfigurationIsAnError) {
   EXPECT_THROW(env->reset(0), EnvError);
 }
 
+// A pinned chain position replays one episode's physics at every reset.
+TEST(ModelFieldScale, APinnedEpisodeIndexHoldsTheChainAtOnePosition) {
+  auto env = make_env("HalfCheetah");
+  env->set_schedule(make_schedule("ActuatorGearScale", Options::parse("actuator=0,from=1,to=0,episodes=7")));
+  const auto& m = mujoco(*env);
+  const double reference = m.reference_model()->actuator_gear[0];
+  env->pin_episode_index(3);
+  for (int k = 0; k < 4; ++k) {
+    env->reset(k);
+    EXPECT_EQ(env->episode_index(), 3);
+    EXPECT_DOUBLE_EQ(m.model()->actuator_gear[0], reference * 0.5);
+  }
+  env->pin_episode_index(-1);
+  env->reset(0);
+  EXPECT_EQ(env->episode_index(), 4);
+  EXPECT_THROW(env->pin_episode_index(-2), EnvError);
+}
+
 }  // namespace
 }  // namespace metarl
