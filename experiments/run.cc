@@ -138,6 +138,7 @@ MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
     m.score_baseline = cfg.get_string("algorithm.score_baseline", m.score_baseline);
   m.outer.normalize_advantages = cfg.get_bool("algorithm.normalize_outer_advantages", m.outer.normalize_advantages);
   m.gamma = cfg.get_double("algorithm.gamma", m.gamma);
+  m.chain_length = cfg.get_int("algorithm.chain_length", m.chain_length);
   m.gae_lambda = cfg.get_double("algorithm.gae_lambda", m.gae_lambda);
   m.outer_optimizer = cfg.get_string("algorithm.outer", m.outer_optimizer);
   if (m.outer_optimizer == "trpo") {

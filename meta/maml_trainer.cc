@@ -71,6 +71,10 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
   if (config.score_baseline != "task_regression" && config.score_baseline != "leave_one_out")
     throw std::invalid_argument("maml: unknown score_baseline '" + config.score_baseline +
                                 "' (known: task_regression, leave_one_out)");
+  if (config.chain_length < 0 || (config.chain_length > 0 && config.chain_length <= config.inner.steps))
+    throw std::invalid_argument("maml: chain_length " + std::to_string(config.chain_length) +
+                                " leaves no position for the validation episodes after " +
+                                std::to_string(config.inner.steps) + " inner steps");
   if (config.learn_step_sizes && config.outer_optimizer != "ppo")
     throw std::invalid_argument("maml: learned step sizes need the ppo outer optimizer");
   step_sizes_ = torch::full({std::max<int64_t>(1, config_.inner.steps)}, config_.inner.step_size);
@@ -91,6 +95,11 @@ void MamlTrainer::assign_tasks(const std::vector<Task>& tasks) {
   for (int64_t i = 0; i < env_.num_envs(); ++i) env_.set_task(int(i), *family_, tasks[i / k]);
 }
 
+void MamlTrainer::pin_chain_positions(const std::vector<int>& positions) {
+  const int64_t k = config_.episodes_per_task;
+  for (int64_t i = 0; i < env_.num_envs(); ++i) env_.env(int(i)).pin_episode_index(positions[size_t(i / k)]);
+}
+
 EpisodeBatch MamlTrainer::sample(const Params& stacked) {
   const EpisodeBatch b = sampler_->collect_episodes_grouped(horizon_, stacked, config_.tasks_per_batch);
   env_steps_ += b.env_steps();
@@ -103,6 +112,13 @@ Metrics MamlTrainer::run_iteration() {
   const InnerLoopConfig& inner = config_.inner;
   const std::vector<Task> sampled = family_->sample(int(m), task_rng_);
   assign_tasks(sampled);
+  // Chains: where each task's pair of consecutive tasks starts (no draw
+  // without chains, so that runs without them keep their random stream).
+  std::vector<int> chain_start(size_t(m), 0);
+  if (config_.chain_length > 0) {
+    const int64_t starts = config_.chain_length - inner.steps;
+    for (auto& p : chain_start) p = int(std::min<int64_t>(starts - 1, int64_t(task_rng_.uniform() * double(starts))));
+  }
   std::vector<std::vector<double>> task_params;
   for (const Task& t : sampled) {
     std::vector<double> p;
@@ -119,6 +135,11 @@ Metrics MamlTrainer::run_iteration() {
   double sample_seconds = 0, inner_seconds = 0;
   const torch::Tensor alphas = step_sizes_.detach();
   for (int64_t s = 0; s <= inner.steps; ++s) {
+    if (config_.chain_length > 0) {
+      std::vector<int> positions = chain_start;
+      for (auto& p : positions) p += int(s);
+      pin_chain_positions(positions);
+    }
     auto t0 = Clock::now();
     EpisodeBatch episodes = sample(current);
     sample_seconds += seconds_since(t0);
@@ -228,6 +249,9 @@ std::vector<std::vector<double>> MamlTrainer::adaptation_returns(const std::vect
   const int64_t m = config_.tasks_per_batch, k = config_.episodes_per_task;
   const torch::Tensor alphas = step_sizes_.detach();
   std::vector<std::vector<double>> out;
+  // Episodes count along each env's chain from its task's start (training
+  // may have left the envs pinned).
+  pin_chain_positions(std::vector<int>(size_t(m), -1));
   for (size_t first = 0; first < tasks.size(); first += m) {
     // Fill the last chunk up with repeats; only the real tasks are reported.
     std::vector<Task> chunk;

@@ -48,6 +48,14 @@ struct MamlConfig {
   // Train the multi-task baseline instead: no adaptation during training (the
   // inner settings are kept for test-time adaptation).
   bool pretrain = false;
+  // Consecutive tasks of a chain (continual adaptation, Al-Shedivat et al.
+  // 2018). 0: every sampling round of an iteration runs the same task. n > 0:
+  // a task is a chain of n episodes whose physics change from one to the
+  // next (through the task's or the experiment's schedule); inner round s
+  // samples at chain position p + s and the validation episodes at p + S
+  // (S inner steps), p drawn per task uniformly from 0 .. n - 1 - S. The
+  // meta-objective becomes: adapt on T_i, act well on T_{i+1}.
+  int64_t chain_length = 0;
   // Score-term baseline: "task_regression" (TaskReturnBaseline on the task
   // parameters) or "leave_one_out" (the other tasks' mean).
   std::string score_baseline = "task_regression";
@@ -95,6 +103,8 @@ class MamlTrainer : public IterativeTrainer {
   // Samples one episode per env, each task group acting with its parameters (stacked).
   EpisodeBatch sample(const Params& stacked);
   void assign_tasks(const std::vector<Task>& tasks);
+  // Holds every env of task t at chain position positions[t] (-1: unpinned).
+  void pin_chain_positions(const std::vector<int>& positions);
   torch::Tensor step_size(int64_t k) const;
 
   VectorEnv& env_;

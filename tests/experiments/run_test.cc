@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -281,6 +282,62 @@ TEST(RunExperiment, MamlResumesExactlyAndAdaptWritesItsCurves) {
   std::vector<std::string> lines_again;
   for (std::string line; std::getline(again, line);) lines_again.push_back(line);
   EXPECT_EQ(lines, lines_again);
+}
+
+}  // namespace
+}  // namespace metarl
+
+#include "envs/mujoco/locomotion_env.h"
+#include "meta/maml_trainer.h"
+
+namespace metarl {
+namespace {
+
+// algorithm.chain_length: the training episodes of a task run at one
+// position of its chain, the validation episodes at the next; here the Bug's
+// crippled legs, weaker by 1/6 at each position.
+TEST(RunExperiment, MamlOnChainsSamplesConsecutiveTasks) {
+  auto cfg = ExperimentConfig::from_string(R"(name: chains
+seed: 2
+threads: 2
+env:
+  name: Bug
+  task_family: BugCrippledLegs
+  options:
+    max_episode_steps: 5
+algorithm:
+  name: maml
+  tasks_per_batch: 4
+  episodes_per_task: 2
+  inner_lr: 0.1
+  meta_gradient: first_order
+  chain_length: 7
+training:
+  total_env_steps: 400
+)",
+                                           "chains.yaml");
+  Experiment x = build_experiment(cfg, "chains");
+  std::set<int> positions;
+  for (int iteration = 0; iteration < 3; ++iteration) {
+    x.trainer->run_iteration();
+    for (int i = 0; i < x.env->num_envs(); ++i) {
+      const Env& env = x.env->env(i);
+      const int position = env.episode_index();
+      EXPECT_EQ(env.pinned_episode_index(), position);
+      EXPECT_GE(position, 1);  // validation after one inner step: p + 1
+      EXPECT_LE(position, 6);
+      EXPECT_EQ(position, x.env->env(i ^ 1).episode_index()) << "the two envs of a task share its chain";
+      positions.insert(position);
+      const mjModel* m = dynamic_cast<const LocomotionEnv&>(env).model();
+      const std::string hip_a = "hip_" + std::to_string(int(env.task()->get("leg_a")));
+      EXPECT_NEAR(m->actuator_gear[6 * mj_name2id(m, mjOBJ_ACTUATOR, hip_a.c_str())], 150.0 * (1.0 - position / 6.0),
+                  1e-9);
+    }
+  }
+  EXPECT_GT(positions.size(), 2u);  // positions are drawn, not fixed
+  auto bad = ExperimentConfig::from_string(
+      "env:\n  name: Bug\n  task_family: BugCrippledLegs\nalgorithm:\n  name: maml\n  chain_length: 1\n", "bad.yaml");
+  EXPECT_THROW(build_experiment(bad, "bad"), std::invalid_argument);
 }
 
 }  // namespace
