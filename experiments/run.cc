@@ -216,7 +216,12 @@ std::string format_duration(double seconds) {
 // its thread count (environments are bit-identical across thread counts),
 // and may gain settings a newer build added (their defaults must reproduce
 // the old behaviour); any other change would make it a different experiment.
-std::string resume_conflict(const std::string& previous, const std::string& resolved, const std::string& out) {
+// Why a run saved with configuration `previous` cannot go on under
+// `resolved` ("" if it can). A setting newer than the saved run is accepted
+// only at its default (the behaviour the run had); set explicitly (in the file
+// or by --set) it would change the run halfway.
+std::string resume_conflict(const std::string& previous, const std::string& resolved, const std::string& out,
+                            const ExperimentConfig& cfg) {
   const auto before = ExperimentConfig::from_string(previous, out + "/config.yaml").leaves();
   const auto now = ExperimentConfig::from_string(resolved, "this run").leaves();
   for (const auto& [key, value] : before) {
@@ -225,6 +230,8 @@ std::string resume_conflict(const std::string& previous, const std::string& reso
     if (it == now.end()) return key + " = " + value + " there, absent here";
     if (it->second != value) return key + " = " + value + " there, " + it->second + " here";
   }
+  for (const auto& [key, value] : now)
+    if (!before.count(key) && cfg.has(key)) return key + " absent there, set to " + value + " here";
   return "";
 }
 
@@ -336,7 +343,7 @@ std::string run_experiment(const RunOptions& options) {
   const fs::path config_path = out / "config.yaml", checkpoint = out / "checkpoints" / "latest.pt";
   const bool resuming = fs::exists(checkpoint);
   if (resuming) {
-    const std::string conflict = resume_conflict(read_file(config_path.string()), resolved, out.string());
+    const std::string conflict = resume_conflict(read_file(config_path.string()), resolved, out.string(), cfg);
     if (!conflict.empty())
       throw std::runtime_error(out.string() + " holds a run with another configuration (" + conflict +
                                "); choose another --out or delete it");

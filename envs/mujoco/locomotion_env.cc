@@ -9,6 +9,8 @@
 namespace metarl {
 namespace {
 
+constexpr int kTorsoBody = 1;  // the first body after the world in every robot here
+
 const std::vector<std::string> kInfoNames = {"x_velocity", "y_velocity", "x_position", "y_position",
                                              "ctrl_sq",    "contact_sq", "healthy"};
 
@@ -48,8 +50,9 @@ LocomotionEnv::LocomotionEnv(const LocomotionSpec& spec, const Options& options)
       reward_description_("forward running (Gymnasium)") {
   if (spec.contact_forces) contact_forces_in_obs_ = options.get_bool(spec.name, "contact_forces_in_obs", true);
   // Contact forces of every body but the world body, 6 values each.
+  com_in_obs_ = options.get_bool(spec.name, "com_in_obs", false);
   const int contact_size = contact_forces_in_obs_ ? 6 * (model()->nbody - 1) : 0;
-  set_observation_space(Box::unbounded(spec.nq - spec.qpos_skip + spec.nv + contact_size));
+  set_observation_space(Box::unbounded(spec.nq - spec.qpos_skip + spec.nv + contact_size + (com_in_obs_ ? 3 : 0)));
 }
 
 LocomotionReward LocomotionEnv::default_reward(const LocomotionSpec& spec) {
@@ -78,6 +81,12 @@ StepResult LocomotionEnv::advance(const float* action, float* obs, float* info) 
   simulate(action);
   // cfrc_ext is only filled by mj_rnePostConstraint; without it it reads zero.
   if (spec_.contact_forces) mj_rnePostConstraint(model(), data_mut());
+  // mj_step leaves subtree_com at the positions before its last integration:
+  // bring it to the new state.
+  if (com_in_obs_) {
+    mj_kinematics(model(), data_mut());
+    mj_comPos(model(), data_mut());
+  }
 
   LocomotionState& s = state_;
   s.x_position = root_x();
@@ -123,6 +132,8 @@ void LocomotionEnv::write_observation(float* obs) const {
   for (int i = 0; i < m->nv; ++i) *out++ = static_cast<float>(d->qvel[i]);
   if (contact_forces_in_obs_)
     for (int i = 6; i < 6 * m->nbody; ++i) *out++ = static_cast<float>(std::clamp<double>(d->cfrc_ext[i], -1.0, 1.0));
+  if (com_in_obs_)
+    for (int k = 0; k < 3; ++k) *out++ = static_cast<float>(d->subtree_com[3 * kTorsoBody + k]);
 }
 
 }  // namespace metarl

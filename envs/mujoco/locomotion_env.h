@@ -56,7 +56,9 @@ using LocomotionReward = std::function<double(const LocomotionState&)>;
 class LocomotionEnv : public MujocoEnv {
  public:
   // Options: frame_skip, reset_noise_scale, max_episode_steps, model_path,
-  // contact_forces_in_obs (robots with contact forces only).
+  // contact_forces_in_obs (robots with contact forces only), com_in_obs
+  // (false: true appends the torso subtree's centre of mass, x y z, after the
+  // rest, as the original MAML code's rllab environments observed it).
   LocomotionEnv(const LocomotionSpec& spec, const Options& options);
 
   const LocomotionSpec& spec() const { return spec_; }
@@ -81,6 +83,7 @@ class LocomotionEnv : public MujocoEnv {
 
   LocomotionSpec spec_;
   bool contact_forces_in_obs_ = false;
+  bool com_in_obs_ = false;
   LocomotionReward reward_;
   std::string reward_description_;
   LocomotionState state_;

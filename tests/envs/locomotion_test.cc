@@ -85,6 +85,24 @@ TEST(Locomotion, LeggedRobotsStandStillWithZeroTorques) {
   }
 }
 
+// The original MAML code's cheetah observed the torso subtree's centre of
+// mass after stepping (rllab's get_body_com after model.forward()).
+TEST(Locomotion, CentreOfMassObservationIsTheCurrentOne) {
+  auto env = make_env("HalfCheetah", Options::parse("com_in_obs=true,frame_skip=1"));
+  EXPECT_EQ(env->obs_dim(), 20);
+  auto obs = env->reset(1);
+  const float com_x_at_start = obs[17];
+  auto& loco = as_locomotion(*env);
+  for (int k = 0; k < 20; ++k) obs = env->step(std::vector<float>(6, k % 2 ? 1.f : -1.f)).observation;
+  mjData* check = mj_makeData(loco.model());
+  mju_copy(check->qpos, loco.data()->qpos, loco.model()->nq);
+  mju_copy(check->qvel, loco.data()->qvel, loco.model()->nv);
+  mj_forward(loco.model(), check);
+  for (int k = 0; k < 3; ++k) EXPECT_NEAR(obs[17 + k], check->subtree_com[3 + k], 1e-6) << k;
+  EXPECT_GT(std::abs(obs[17] - com_x_at_start), 1e-3);  // it moved
+  mj_deleteData(check);
+}
+
 TEST(Locomotion, ObservationIsQposWithoutRootThenQvel) {
   auto env = make_env("Ant");
   const auto obs = env->reset(3);

@@ -143,6 +143,21 @@ TEST(RunExperiment, ResumingWithAnotherConfigurationIsRefused) {
   run_experiment(options);
   EXPECT_EQ(deterministic_rows(options.out_dir).size(), 9u);  // 2304 / 256
   EXPECT_NE(read_file(config.string()).find("  gae_lambda:"), std::string::npos);  // the full configuration again
+  // A newer setting given explicitly would change the run: refused.
+  saved = read_file(config.string());
+  const size_t anneal = saved.find("  anneal_learning_rate:");
+  ASSERT_NE(anneal, std::string::npos) << saved;
+  saved.erase(anneal, saved.find('\n', anneal) + 1 - anneal);
+  std::ofstream(config) << saved;
+  options.overrides = {"training.total_env_steps=2560"};
+  try {
+    run_experiment(options);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("(algorithm.anneal_learning_rate absent there, set to true here)"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(RunExperiment, UnknownKeysAndWrongTypesNameTheKeyAndTheFile) {
