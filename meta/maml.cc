@@ -81,6 +81,10 @@ torch::Tensor inner_losses(const Policy& policy, const InnerBatch& batch, const 
                                     : batch.advantages;
   const auto lp = log_probs(policy, episodes, stacked, tasks);
   if (objective == InnerObjective::kPlain) return -task_means(lp * advantages.detach(), episodes.masks, tasks);
+  if (objective == InnerObjective::kImportance) {
+    const auto ratio = ((lp - episodes.log_probs) * episodes.masks).exp();
+    return -task_means(ratio * advantages.detach(), episodes.masks, tasks);
+  }
   // Loaded DiCE with importance weights: A_t weighs w(ℓ_{≤t}) − w(ℓ_{<t}),
   // ℓ the log-likelihood ratio of the actions up to (before) t under these
   // parameters to the sampling policy's (episodes.log_probs), and

@@ -61,8 +61,13 @@ enum class MetaGradient {
 };
 MetaGradient parse_meta_gradient(const std::string& name);  // exact | dice | lvc | no_score | first_order
 
-// The inner loss a meta-gradient estimator differentiates through.
-enum class InnerObjective { kPlain, kDice, kLvc };
+// The inner loss a meta-gradient estimator differentiates through, and
+// kImportance: −mean of ρ_t A_t, ρ_t = π_θ(a_t|s_t) / π_b(a_t|s_t) against the
+// policy b that acted (episodes.log_probs) — the off-policy step of
+// continual adaptation at test time, where the episodes come from the last
+// adapted policy φ and the step starts from θ. ρ = 1, and the plain step,
+// when θ is the policy that acted.
+enum class InnerObjective { kPlain, kDice, kLvc, kImportance };
 InnerObjective inner_objective(MetaGradient estimator);
 
 // The episodes of one inner step, all tasks side by side: [T, tasks * K].

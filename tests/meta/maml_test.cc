@@ -273,6 +273,29 @@ TEST(MamlMetaGradient, WeightedInnerLossesKeepTheStepAndChangeOnlyTheCurvature) 
         << i << " vs " << j;
 }
 
+// Continual adaptation's test-time step reuses episodes another policy acted:
+// per-step ratios, exactly 1 (and the plain step) when that policy is θ.
+TEST(MamlMetaGradient, ImportanceWeightsAreOneWhenTheActingPolicyIsTheAdaptedOne) {
+  const FixedProblem f = fixed_problem(1);
+  const InnerBatch& batch = f.batch.inner[0];
+  const Params stacked = replicate(f.theta, 2);
+  const auto plain = inner_losses(*f.policy, batch, stacked, 2, false, InnerObjective::kPlain);
+  const auto weighted = inner_losses(*f.policy, batch, stacked, 2, false, InnerObjective::kImportance);
+  const auto g_plain = flatten(torch::autograd::grad({plain.sum()}, f.theta));
+  const auto g_weighted = flatten(torch::autograd::grad({weighted.sum()}, f.theta));
+  // (The episodes' log-probabilities were stored in float32: ρ = 1 to 1e-7.)
+  EXPECT_LT((g_weighted - g_plain).norm().item<double>(), 1e-5 * g_plain.norm().item<double>());
+  // Values: the plain loss is −mean(log π A); the weighted one −mean(A) at ρ = 1.
+  const double mean_advantages = task_means(batch.advantages, batch.episodes.masks, 2).sum().item<double>();
+  EXPECT_NEAR(weighted.sum().item<double>(), -mean_advantages, 1e-5 * std::abs(mean_advantages));
+  // Episodes acted by another policy b: ρ = π_θ / π_b at every step.
+  InnerBatch shifted = batch;
+  shifted.episodes.log_probs = batch.episodes.log_probs - 0.3;  // π_b = e^-0.3 π_θ
+  const auto off = inner_losses(*f.policy, shifted, stacked, 2, false, InnerObjective::kImportance);
+  EXPECT_NEAR(off.sum().item<double>(), std::exp(0.3) * weighted.sum().item<double>(),
+              1e-9 * std::abs(off.sum().item<double>()));
+}
+
 TEST(MamlMetaGradient, FirstOrderDropsExactlyTheSecondOrderTerms) {
   const FixedProblem f = fixed_problem(1);
   InnerLoopConfig inner;
