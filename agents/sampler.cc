@@ -107,6 +107,42 @@ EpisodeBatch EpisodeBatch::select_envs(int64_t begin, int64_t count) const {
   return b;
 }
 
+EpisodeBatch interleave_envs(const std::vector<EpisodeBatch>& batches) {
+  TORCH_CHECK(!batches.empty(), "interleave_envs: no batches");
+  const auto& first = batches.front();
+  const int64_t rounds = int64_t(batches.size()), n = first.num_envs(), horizon = first.horizon();
+  for (const auto& b : batches)
+    TORCH_CHECK(b.num_envs() == n && b.horizon() == horizon, "interleave_envs: a batch of ", b.horizon(), " x ",
+                b.num_envs(), " among batches of ", horizon, " x ", n, " (steps x envs)");
+  EpisodeBatch out;
+  const auto to = out.step_tensors();
+  for (size_t f = 0; f < to.size(); ++f) {
+    std::vector<torch::Tensor> parts;
+    for (const auto& b : batches) parts.push_back(*b.step_tensors()[f]);
+    // [T, N, B, ...] -> [T, N * B, ...]: env-major, round-minor.
+    const auto stacked = torch::stack(parts, 2);
+    auto shape = stacked.sizes().vec();
+    shape.erase(shape.begin() + 2);
+    shape[1] = n * rounds;
+    *to[f] = stacked.reshape(shape);
+  }
+  out.info_names = first.info_names;
+  if (first.initial_state.h.defined()) {
+    std::vector<torch::Tensor> hs, cs;
+    for (const auto& b : batches) hs.push_back(b.initial_state.h), cs.push_back(b.initial_state.c);
+    out.initial_state = {torch::stack(hs, 1).reshape({n * rounds, -1}), torch::stack(cs, 1).reshape({n * rounds, -1})};
+  }
+  for (int64_t r = 0; r < rounds; ++r) {
+    const auto& b = batches[size_t(r)];
+    for (size_t k = 0; k < b.episode_envs.size(); ++k) {
+      out.episode_returns.push_back(b.episode_returns[k]);
+      out.episode_lengths.push_back(b.episode_lengths[k]);
+      out.episode_envs.push_back(b.episode_envs[k] * rounds + r);
+    }
+  }
+  return out;
+}
+
 EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& stacked, int64_t groups,
                           bool single_episode) {
   TORCH_CHECK(steps > 0, "Sampler: steps must be positive, got ", steps);

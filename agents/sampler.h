@@ -58,6 +58,12 @@ struct EpisodeBatch {
   EpisodeBatch select_envs(int64_t begin, int64_t count) const;
 };
 
+// Several batches of the same envs and horizon side by side, env by env:
+// column i * B + b of the result is column i of batches[b] (B batches). So
+// env i's episodes from B sampling rounds form group i, as the grouped
+// learners expect (e.g. the last few episodes of each chain at test time).
+EpisodeBatch interleave_envs(const std::vector<EpisodeBatch>& batches);
+
 struct SamplerTimes {
   double env_seconds = 0;     // inside VectorEnv::step / reset
   double policy_seconds = 0;  // policy forward and action sampling

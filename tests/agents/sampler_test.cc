@@ -136,5 +136,36 @@ TEST(Sampler, GroupedEpisodesActWithEachGroupsParametersAndSplitByTask) {
   EXPECT_THROW(sampler.collect_episodes_grouped(10, stack_params({right, left, right}), 3), c10::Error);
 }
 
+// Rounds of the same envs side by side, env by env: column i * B + b is env
+// i's episode of round b, and each episode's return stays with its column.
+TEST(Sampler, InterleavedRoundsGroupEachEnvsEpisodes) {
+  torch::manual_seed(3);
+  VectorEnv env("Navigation2D", 3, 1, Options::parse("max_episode_steps=6"));
+  GaussianMlpPolicy policy(2, 2, MlpPolicyConfig{});
+  Sampler sampler(env, policy, 4);
+  std::vector<EpisodeBatch> rounds;
+  for (int r = 0; r < 2; ++r) rounds.push_back(sampler.collect_episodes(6, policy.parameters()));
+  const EpisodeBatch all = interleave_envs(rounds);
+  EXPECT_EQ(all.num_envs(), 6);
+  EXPECT_EQ(all.horizon(), 6);
+  for (int64_t i = 0; i < 3; ++i)
+    for (int64_t r = 0; r < 2; ++r) {
+      EXPECT_TRUE(torch::equal(all.actions.select(1, i * 2 + r), rounds[r].actions.select(1, i)));
+      EXPECT_TRUE(torch::equal(all.log_probs.select(1, i * 2 + r), rounds[r].log_probs.select(1, i)));
+      EXPECT_TRUE(torch::equal(all.masks.select(1, i * 2 + r), rounds[r].masks.select(1, i)));
+    }
+  ASSERT_EQ(all.episode_envs.size(), 6u);
+  for (size_t k = 0; k < 6; ++k) {
+    const int64_t column = all.episode_envs[k];
+    const double sum = (all.rewards.select(1, column) * all.masks.select(1, column)).sum().item<double>();
+    EXPECT_NEAR(all.episode_returns[k], sum, 1e-4);
+  }
+  // The groups a learner sees: env 1's two rounds.
+  const EpisodeBatch env_1 = all.select_envs(2, 2);
+  EXPECT_TRUE(torch::equal(env_1.rewards.select(1, 1), rounds[1].rewards.select(1, 1)));
+  rounds.push_back(sampler.collect_episodes(4, policy.parameters()));
+  EXPECT_THROW(interleave_envs(rounds), c10::Error);  // another horizon
+}
+
 }  // namespace
 }  // namespace metarl
