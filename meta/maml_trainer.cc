@@ -1,6 +1,7 @@
 #include "meta/maml_trainer.h"
 
 #include <cmath>
+#include <deque>
 #include <numeric>
 #include <stdexcept>
 
@@ -249,8 +250,7 @@ std::vector<std::vector<double>> MamlTrainer::adaptation_returns(const std::vect
   const int64_t m = config_.tasks_per_batch, k = config_.episodes_per_task;
   const torch::Tensor alphas = step_sizes_.detach();
   std::vector<std::vector<double>> out;
-  // Episodes count along each env's chain from its task's start (training
-  // may have left the envs pinned).
+  // Fresh tasks, unpinned (training on chains leaves the envs pinned).
   pin_chain_positions(std::vector<int>(size_t(m), -1));
   for (size_t first = 0; first < tasks.size(); first += m) {
     // Fill the last chunk up with repeats; only the real tasks are reported.
@@ -270,6 +270,45 @@ std::vector<std::vector<double>> MamlTrainer::adaptation_returns(const std::vect
       current = detached(adapt_step(*policy_, current, ib, alpha, m, config_.inner.normalize_advantages, false));
     }
     for (int64_t i = 0; i < m && first + i < tasks.size(); ++i) out.push_back(chunk_returns[i]);
+  }
+  return out;
+}
+
+std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Task>& chains, int64_t episodes,
+                                                            int64_t history, ChainAdaptation how) {
+  TORCH_CHECK(episodes >= 1 && history >= 1, "chain_returns: episodes and history must be >= 1, got ", episodes, " and ",
+              history);
+  const int64_t n = env_.num_envs();
+  // As many steps as trained (a pretrained policy: one), with their sizes.
+  const torch::Tensor alphas = step_sizes_.detach();
+  std::vector<std::vector<double>> out;
+  for (size_t first = 0; first < chains.size(); first += size_t(n)) {
+    // One chain per env; the last chunk filled up with repeats, not reported.
+    for (int64_t i = 0; i < n; ++i)
+      env_.set_task(int(i), *family_, chains[std::min(first + size_t(i), chains.size() - 1)]);
+    const Params theta = detached(replicate(policy_->parameters(), n));
+    Params current = theta;
+    std::deque<EpisodeBatch> recent;
+    std::vector<std::vector<double>> chunk(static_cast<size_t>(n));
+    for (int64_t e = 0; e < episodes; ++e) {
+      // Episode e of the chain, whatever resets the sampler makes around it
+      // (it also auto-resets an env whose episode ended).
+      for (int64_t i = 0; i < n; ++i) env_.env(int(i)).pin_episode_index(int(e));
+      EpisodeBatch b = sampler_->collect_episodes_grouped(horizon_, current, n);
+      const torch::Tensor returns = task_mean_returns(b, n, 1);
+      for (int64_t i = 0; i < n; ++i) chunk[size_t(i)].push_back(returns[i].item<double>());
+      if (how == ChainAdaptation::kNone || e + 1 == episodes) continue;
+      recent.push_back(std::move(b));
+      if (int64_t(recent.size()) > history) recent.pop_front();
+      // Each chain's recent episodes as one group; the step starts from θ.
+      const EpisodeBatch group = interleave_envs({recent.begin(), recent.end()});
+      InnerBatch ib{group, all_task_advantages(group, n, config_.gamma, config_.gae_lambda)};
+      current = theta;
+      for (int64_t k = 0; k < alphas.numel(); ++k)
+        current = detached(adapt_step(*policy_, current, ib, alphas[k], n, config_.inner.normalize_advantages, false,
+                                      InnerObjective::kImportance));
+    }
+    for (int64_t i = 0; i < n && first + size_t(i) < chains.size(); ++i) out.push_back(chunk[size_t(i)]);
   }
   return out;
 }

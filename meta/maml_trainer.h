@@ -97,6 +97,18 @@ class MamlTrainer : public IterativeTrainer {
   // chunks of tasks_per_batch. Result: [task][step].
   std::vector<std::vector<double>> adaptation_returns(const std::vector<Task>& tasks, int64_t steps);
 
+  // Continual adaptation at test time (Al-Shedivat et al. 2018) along chains:
+  // each chain (a task whose physics change from episode to episode, e.g.
+  // legs weakening) runs `episodes` consecutive episodes in its own env.
+  // kFromTheta: the first episode acts with θ; before each later one the
+  // policy is θ adapted by the inner steps (learned step sizes included) on
+  // that chain's last `history` episodes, importance-weighted against the
+  // policies that acted them. kNone acts with θ throughout. Chains are run
+  // num_envs at a time. Result: [chain][episode] returns.
+  enum class ChainAdaptation { kNone, kFromTheta };
+  std::vector<std::vector<double>> chain_returns(const std::vector<Task>& chains, int64_t episodes, int64_t history,
+                                                 ChainAdaptation how);
+
  private:
   // The policy and the step sizes from a checkpoint archive.
   void read_parameters(torch::serialize::InputArchive& archive);

@@ -350,9 +350,48 @@ training:
     }
   }
   EXPECT_GT(positions.size(), 2u);  // positions are drawn, not fixed
+  // Test-time continual adaptation walks each chain: episode e at position e.
+  const std::vector<Task> chains = {Task("BugCrippledLegs", {{"leg_a", 1}, {"leg_b", 4}})};
+  const auto returns = x.maml->chain_returns(chains, 3, 2, MamlTrainer::ChainAdaptation::kFromTheta);
+  ASSERT_EQ(returns.size(), 1u);
+  EXPECT_EQ(returns[0].size(), 3u);
+  for (int i = 0; i < x.env->num_envs(); ++i) EXPECT_EQ(x.env->env(i).episode_index(), 2);
   auto bad = ExperimentConfig::from_string(
       "env:\n  name: Bug\n  task_family: BugCrippledLegs\nalgorithm:\n  name: maml\n  chain_length: 1\n", "bad.yaml");
   EXPECT_THROW(build_experiment(bad, "bad"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace metarl
+
+namespace metarl {
+namespace {
+
+// Chains at test time: one env per chain, padded chunks, episode 0 with θ;
+// with a zero step size adapting changes nothing, with a real one it changes
+// the episodes after the first.
+TEST(RunExperiment, ChainReturnsAdaptFromThetaAfterTheFirstEpisode) {
+  auto run = [](double inner_lr, MamlTrainer::ChainAdaptation how) {
+    std::string text = kTinyMaml;
+    text.replace(text.find("inner_lr: 0.5"), 13, "inner_lr: " + std::to_string(inner_lr));
+    auto cfg = ExperimentConfig::from_string(text, "chains.yaml");
+    Experiment x = build_experiment(cfg, "chains");
+    std::vector<Task> chains;
+    for (int i = 0; i < 8; ++i)  // 6 envs: two chunks, the second padded
+      chains.push_back(Task("Navigation2D", {{"goal_x", 0.1 * i - 0.4}, {"goal_y", 0.3}}));
+    return x.maml->chain_returns(chains, 4, 2, how);
+  };
+  const auto fixed = run(0.5, MamlTrainer::ChainAdaptation::kNone);
+  ASSERT_EQ(fixed.size(), 8u);
+  for (const auto& chain : fixed) EXPECT_EQ(chain.size(), 4u);
+  EXPECT_EQ(run(0.0, MamlTrainer::ChainAdaptation::kFromTheta), fixed);
+  const auto adapted = run(0.5, MamlTrainer::ChainAdaptation::kFromTheta);
+  int changed = 0;
+  for (size_t c = 0; c < 8; ++c) {
+    EXPECT_EQ(adapted[c][0], fixed[c][0]);  // θ acts in the first episode
+    for (size_t e = 1; e < 4; ++e) changed += adapted[c][e] != fixed[c][e];
+  }
+  EXPECT_GT(changed, 20);
 }
 
 }  // namespace
