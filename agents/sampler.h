@@ -96,6 +96,9 @@ class Sampler {
   // VectorEnv's own state is saved separately.
   std::vector<torch::Tensor> state() const;
   void load_state(const std::vector<torch::Tensor>& state);
+  // Restarts the action noise from `seed` (evaluations that compare policies
+  // on the same noise).
+  void reseed(uint64_t seed) { generator_.set_current_seed(seed); }
 
  private:
   // `params` for every env, or `stacked` (stack_params) split over `groups`.

@@ -27,22 +27,47 @@ std::string number(double x) {
   return buffer;
 }
 
+// Appends one policy's curve: for each column s of `returns` ([task][s]), the
+// mean over tasks and its 95% confidence interval, and every task's value.
+void append_curve(const std::string& label, const std::vector<Task>& tasks,
+                  const std::vector<std::vector<double>>& returns, int64_t first_x, const char* x_name,
+                  std::string& summary, std::string& per_task) {
+  for (size_t s = 0; s < returns.front().size(); ++s) {
+    double mean = 0, sq = 0;
+    for (const auto& r : returns) mean += r[s];
+    mean /= returns.size();
+    for (const auto& r : returns) sq += (r[s] - mean) * (r[s] - mean);
+    const double ci95 = 1.96 * std::sqrt(sq / (returns.size() - 1)) / std::sqrt(double(returns.size()));
+    const std::string x = std::to_string(first_x + int64_t(s));
+    summary += label + "," + x + "," + number(mean) + "," + number(ci95) + "\n";
+    std::cerr << "adapt: " << label << ", " << x_name << " " << x << ": " << number(mean) << " ± " << number(ci95)
+              << " over " << returns.size() << " tasks\n";
+    for (size_t t = 0; t < returns.size(); ++t)
+      per_task += label + ",\"" + tasks[t].to_string() + "\"," + x + "," + number(returns[t][s]) + "\n";
+  }
+}
+
 }  // namespace
 
 void run_adaptation(const AdaptOptions& options) {
   if (options.run_dirs.empty()) throw std::runtime_error("adapt: no run directory given");
   if (options.tasks < 2) throw std::runtime_error("adapt: --tasks must be at least 2 (for a confidence interval)");
   if (options.steps < 0) throw std::runtime_error("adapt: --steps must be >= 0");
+  if (options.chain_episodes < 0) throw std::runtime_error("adapt: --chain must be >= 0");
+  if (options.history < 1) throw std::runtime_error("adapt: --history must be >= 1");
   const fs::path out = options.out_dir.empty() ? fs::path(options.run_dirs.front()) : fs::path(options.out_dir);
   fs::create_directories(out);
 
-  std::string summary = "policy,steps,mean_return,ci95\n";
-  std::string per_task = "policy,task,steps,return\n";
+  const bool chains = options.chain_episodes > 0;
+  const char* x_name = chains ? "episode" : "steps";
+  std::string summary = std::string("policy,") + x_name + ",mean_return,ci95\n";
+  std::string per_task = std::string("policy,task,") + x_name + ",return\n";
   for (const std::string& dir : options.run_dirs) {
     const fs::path config = fs::path(dir) / "config.yaml", checkpoint = fs::path(dir) / "checkpoints" / "latest.pt";
     if (!fs::exists(config) || !fs::exists(checkpoint))
       throw std::runtime_error("adapt: " + dir + " is not a run directory (no config.yaml or checkpoints/latest.pt)");
     ExperimentConfig cfg = ExperimentConfig::load(config.string());
+    for (const auto& option : options.family_options) cfg.set("env.family_options." + option);
     Experiment x = build_experiment(cfg, fs::path(dir).filename().string());
     if (!x.maml) throw std::runtime_error("adapt: " + dir + " is a " + x.algorithm + " run, not maml or maml_pretrain");
     x.maml->load_parameters(checkpoint.string());
@@ -52,25 +77,24 @@ void run_adaptation(const AdaptOptions& options) {
 
     Rng task_rng(derive_seed(options.seed, 0xada));
     const auto tasks = x.maml->family().sample(int(options.tasks), task_rng);
-    x.env->seed(derive_seed(options.seed, 0xe5a1));
-    const auto returns = x.maml->adaptation_returns(tasks, options.steps);
-    for (int64_t s = 0; s <= options.steps; ++s) {
-      double mean = 0, sq = 0;
-      for (const auto& r : returns) mean += r[s];
-      mean /= returns.size();
-      for (const auto& r : returns) sq += (r[s] - mean) * (r[s] - mean);
-      const double ci95 = 1.96 * std::sqrt(sq / (returns.size() - 1)) / std::sqrt(double(returns.size()));
-      summary += label + "," + std::to_string(s) + "," + number(mean) + "," + number(ci95) + "\n";
-      std::cerr << "adapt: " << label << " after " << s << " step(s): " << number(mean) << " ± " << number(ci95)
-                << " over " << returns.size() << " tasks\n";
-      for (size_t t = 0; t < returns.size(); ++t)
-        per_task += label + ",\"" + tasks[t].to_string() + "\"," + std::to_string(s) + "," + number(returns[t][s]) + "\n";
+    if (!chains) {
+      x.maml->reseed(derive_seed(options.seed, 0xe5a1));
+      append_curve(label, tasks, x.maml->adaptation_returns(tasks, options.steps), 0, x_name, summary, per_task);
+      continue;
+    }
+    using How = MamlTrainer::ChainAdaptation;
+    for (const How how : {How::kFromTheta, How::kNone}) {
+      x.maml->reseed(derive_seed(options.seed, 0xe5a1));  // the same first episodes for both
+      const auto returns = x.maml->chain_returns(tasks, options.chain_episodes, options.history, how);
+      append_curve(how == How::kNone ? label + ":no_adaptation" : label, tasks, returns, 1, x_name, summary, per_task);
     }
   }
-  write_file_atomically((out / "adapt.csv").string(), summary);
-  write_file_atomically((out / "adapt_tasks.csv").string(), per_task);
+  const std::string name = chains ? "adapt_chain" : "adapt";
+  write_file_atomically((out / (name + ".csv")).string(), summary);
+  write_file_atomically((out / (name + "_tasks.csv")).string(), per_task);
   const std::string command = "/usr/bin/python3 '" + std::string(METARL_SOURCE_DIR) + "/scripts/plot_adapt.py' '" +
-                              (out / "adapt.csv").string() + "' '" + (out / "adapt.png").string() + "' > /dev/null";
+                              (out / (name + ".csv")).string() + "' '" + (out / (name + ".png")).string() +
+                              "' > /dev/null";
   if (std::system(command.c_str()) != 0) throw std::runtime_error("adapt: plotting failed: " + command);
 }
 

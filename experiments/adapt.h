@@ -13,11 +13,21 @@ struct AdaptOptions {
   int64_t tasks = 40;                 // held-out tasks, the same for every run
   int64_t steps = 3;                  // adaptation steps
   uint64_t seed = 1000;               // of the held-out tasks (training uses another stream)
+  // key=value options set on the runs' task family, e.g. split=test for the
+  // held-out leg pairs of the crippled-legs families.
+  std::vector<std::string> family_options;
+  // > 0: continual adaptation along chains of this many consecutive episodes
+  // (`tasks` chains) instead of adaptation steps on fresh tasks.
+  int64_t chain_episodes = 0;
+  int64_t history = 3;  // chains: the last episodes each adaptation reuses
 };
 
 // Writes adapt.csv (policy,steps,mean_return,ci95; policy is the run
-// directory's name), adapt_tasks.csv (every
-// task's return after each step) and adapt.png into out_dir.
+// directory's name), adapt_tasks.csv (every task's return after each step)
+// and adapt.png into out_dir. With chain_episodes: adapt_chain.csv
+// (policy,episode,mean_return,ci95; each run twice: adapted from θ on the
+// chain's last episodes, and "<run>:no_adaptation"), adapt_chain_tasks.csv
+// and adapt_chain.png.
 void run_adaptation(const AdaptOptions& options);
 
 }  // namespace metarl

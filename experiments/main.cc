@@ -98,6 +98,13 @@ int run(int argc, char** argv) {
   adapt->add_option("--tasks", adapt_options.tasks, "held-out tasks")->capture_default_str();
   adapt->add_option("--steps", adapt_options.steps, "adaptation steps")->capture_default_str();
   adapt->add_option("--seed", adapt_options.seed, "seed of the held-out tasks")->capture_default_str();
+  adapt->add_option("--family-option", adapt_options.family_options,
+                    "key=value set on the runs' task family (repeatable), e.g. split=test");
+  adapt->add_option("--chain", adapt_options.chain_episodes,
+                    "continual adaptation along chains of this many episodes (adapt_chain.csv) instead of steps")
+      ->capture_default_str();
+  adapt->add_option("--history", adapt_options.history, "chains: the last episodes each adaptation reuses")
+      ->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
 

@@ -274,6 +274,11 @@ std::vector<std::vector<double>> MamlTrainer::adaptation_returns(const std::vect
   return out;
 }
 
+void MamlTrainer::reseed(uint64_t seed) {
+  env_.seed(seed);
+  sampler_->reseed(derive_seed(seed, 1));
+}
+
 std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Task>& chains, int64_t episodes,
                                                             int64_t history, ChainAdaptation how) {
   TORCH_CHECK(episodes >= 1 && history >= 1, "chain_returns: episodes and history must be >= 1, got ", episodes, " and ",

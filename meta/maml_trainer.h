@@ -106,6 +106,9 @@ class MamlTrainer : public IterativeTrainer {
   // policies that acted them. kNone acts with θ throughout. Chains are run
   // num_envs at a time. Result: [chain][episode] returns.
   enum class ChainAdaptation { kNone, kFromTheta };
+  // Reseeds the envs and the sampler's action noise: evaluations started
+  // from the same seed see the same randomness until their policies differ.
+  void reseed(uint64_t seed);
   std::vector<std::vector<double>> chain_returns(const std::vector<Task>& chains, int64_t episodes, int64_t history,
                                                  ChainAdaptation how);
 

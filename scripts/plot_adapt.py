@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """Plots adapt.csv (policy,steps,mean_return,ci95): mean return against the
-number of adaptation steps, one line per policy, with 95% intervals.
+number of adaptation steps, one line per policy, with 95% intervals; or
+adapt_chain.csv (policy,episode,mean_return,ci95): mean return in each
+episode of the chains.
 
 usage: plot_adapt.py ADAPT.csv OUT.png [--title T]
 """
@@ -25,17 +27,18 @@ def main():
         rows = list(csv.DictReader(open(args.csv)))
     except OSError as e:
         sys.exit(f"plot_adapt: cannot read {args.csv}: {e.strerror}")
-    for column in ("policy", "steps", "mean_return", "ci95"):
+    x = "episode" if rows and "episode" in rows[0] else "steps"
+    for column in ("policy", x, "mean_return", "ci95"):
         if rows and column not in rows[0]:
             sys.exit(f"plot_adapt: {args.csv} has no column '{column}'")
     fig, ax = plt.subplots(figsize=(7.5, 4))
     for policy in dict.fromkeys(r["policy"] for r in rows):
         sel = [r for r in rows if r["policy"] == policy]
-        ax.errorbar([int(r["steps"]) for r in sel], [float(r["mean_return"]) for r in sel],
+        ax.errorbar([int(r[x]) for r in sel], [float(r["mean_return"]) for r in sel],
                     yerr=[float(r["ci95"]) for r in sel], marker="o", capsize=4, label=policy)
-    ax.set_xlabel("adaptation steps")
-    ax.set_ylabel("mean return (95% CI over tasks)")
-    ax.set_xticks(sorted({int(r["steps"]) for r in rows}))
+    ax.set_xlabel("episode of the chain" if x == "episode" else "adaptation steps")
+    ax.set_ylabel("mean return (95% CI over " + ("chains)" if x == "episode" else "tasks)"))
+    ax.set_xticks(sorted({int(r[x]) for r in rows}))
     ax.set_title(args.title or os.path.basename(os.path.dirname(os.path.abspath(args.csv))))
     ax.grid(alpha=0.3)
     ax.legend(loc='upper left', bbox_to_anchor=(1.02, 1.0), fontsize='small')  # beside the curves, not over them

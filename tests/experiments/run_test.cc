@@ -297,6 +297,23 @@ TEST(RunExperiment, MamlResumesExactlyAndAdaptWritesItsCurves) {
   std::vector<std::string> lines_again;
   for (std::string line; std::getline(again, line);) lines_again.push_back(line);
   EXPECT_EQ(lines, lines_again);
+  // Along chains: each run adapted and not, episodes 1 .. 3; the same first
+  // episode for both (θ acts, same noise).
+  adapt.chain_episodes = 3;
+  adapt.history = 2;
+  adapt.run_dirs = {straight.out_dir};
+  run_adaptation(adapt);
+  std::ifstream chain(fs::path(adapt.out_dir) / "adapt_chain.csv");
+  std::vector<std::string> rows;
+  for (std::string line; std::getline(chain, line);) rows.push_back(line);
+  ASSERT_EQ(rows.size(), 7u);  // header + 2 curves x 3 episodes
+  EXPECT_EQ(rows[0], "policy,episode,mean_return,ci95");
+  EXPECT_EQ(rows[1].rfind("maml_straight,1,", 0), 0u);
+  EXPECT_EQ(rows[4].rfind("maml_straight:no_adaptation,1,", 0), 0u);
+  EXPECT_EQ(rows[1].substr(rows[1].find(",1,")), rows[4].substr(rows[4].find(",1,")));
+  EXPECT_TRUE(fs::exists(fs::path(adapt.out_dir) / "adapt_chain.png"));
+  adapt.family_options = {"no_such_option=1"};
+  EXPECT_THROW(run_adaptation(adapt), std::exception);  // the family rejects it by name
 }
 
 }  // namespace
