@@ -136,11 +136,11 @@ Metrics MamlTrainer::run_iteration() {
   double sample_seconds = 0, inner_seconds = 0;
   const torch::Tensor alphas = step_sizes_.detach();
   for (int64_t s = 0; s <= inner.steps; ++s) {
-    if (config_.chain_length > 0) {
-      std::vector<int> positions = chain_start;
-      for (auto& p : positions) p += int(s);
-      pin_chain_positions(positions);
-    }
+    // Without chains, unpinned (an evaluation along chains may have pinned them).
+    std::vector<int> positions(size_t(m), -1);
+    if (config_.chain_length > 0)
+      for (size_t t = 0; t < positions.size(); ++t) positions[t] = chain_start[t] + int(s);
+    pin_chain_positions(positions);
     auto t0 = Clock::now();
     EpisodeBatch episodes = sample(current);
     sample_seconds += seconds_since(t0);
