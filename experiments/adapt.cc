@@ -83,10 +83,11 @@ void run_adaptation(const AdaptOptions& options) {
       continue;
     }
     using How = MamlTrainer::ChainAdaptation;
-    for (const How how : {How::kFromTheta, How::kNone}) {
-      x.maml->reseed(derive_seed(options.seed, 0xe5a1));  // the same first episodes for both
+    for (const How how : {How::kFromTheta, How::kNone, How::kTracking}) {
+      x.maml->reseed(derive_seed(options.seed, 0xe5a1));  // the same first episodes for all
       const auto returns = x.maml->chain_returns(tasks, options.chain_episodes, options.history, how);
-      append_curve(how == How::kNone ? label + ":no_adaptation" : label, tasks, returns, 1, x_name, summary, per_task);
+      const std::string suffix = how == How::kNone ? ":no_adaptation" : how == How::kTracking ? ":tracking" : "";
+      append_curve(label + suffix, tasks, returns, 1, x_name, summary, per_task);
     }
   }
   const std::string name = chains ? "adapt_chain" : "adapt";

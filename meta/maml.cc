@@ -107,6 +107,15 @@ torch::Tensor inner_losses(const Policy& policy, const InnerBatch& batch, const 
   return -task_means((weight(through) - weight(before)) * advantages.detach(), m, tasks);
 }
 
+torch::Tensor clipped_task_losses(const Policy& policy, const InnerBatch& batch, const Params& stacked, int64_t tasks,
+                                  double clip_range) {
+  const auto& episodes = batch.episodes;
+  const auto advantages = standardize_per_task(batch.advantages, episodes.masks, tasks).detach();
+  const auto ratio = ((log_probs(policy, episodes, stacked, tasks) - episodes.log_probs) * episodes.masks).exp();
+  const auto clipped = ratio.clamp(1.0 - clip_range, 1.0 + clip_range);
+  return -task_means(torch::min(ratio * advantages, clipped * advantages), episodes.masks, tasks);
+}
+
 Params adapt_step(const Policy& policy, const Params& stacked, const InnerBatch& batch, const torch::Tensor& step_size,
                   int64_t tasks, bool normalize, bool create_graph, InnerObjective objective) {
   // The inner gradient needs autograd even when the caller evaluates without

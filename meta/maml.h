@@ -115,6 +115,13 @@ Params replicate(const Params& theta, int64_t tasks);
 torch::Tensor inner_losses(const Policy& policy, const InnerBatch& batch, const Params& stacked, int64_t tasks,
                            bool normalize, InnerObjective objective = InnerObjective::kPlain);
 
+// Per-task PPO clipped surrogate losses [tasks]: −mean over task i's valid
+// steps of min(ρ A, clip(ρ, 1 ± clip_range) A), ρ against the policy that
+// acted (episodes.log_probs), advantages standardised per task. PPO-tracking
+// (keep running PPO at test time) minimises it.
+torch::Tensor clipped_task_losses(const Policy& policy, const InnerBatch& batch, const Params& stacked, int64_t tasks,
+                                  double clip_range);
+
 // θ_i − step_size ∇L_in,i(θ_i) for every task (stacked in, stacked out). With
 // create_graph the result stays differentiable with respect to the input
 // (and step_size, when it requires grad); without it the gradient is a

@@ -293,6 +293,12 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
       env_.set_task(int(i), *family_, chains[std::min(first + size_t(i), chains.size() - 1)]);
     const Params theta = detached(replicate(policy_->parameters(), n));
     Params current = theta;
+    // Tracking: every chain's parameters, optimised in place; Adam acts
+    // element by element, so one optimiser over the stacked tensors is an
+    // independent one per chain.
+    Params tracked;
+    for (const auto& p : theta) tracked.push_back(p.clone().requires_grad_(true));
+    torch::optim::Adam tracking_optimizer(tracked, torch::optim::AdamOptions(config_.ppo_learning_rate));
     std::deque<EpisodeBatch> recent;
     std::vector<std::vector<double>> chunk(static_cast<size_t>(n));
     for (int64_t e = 0; e < episodes; ++e) {
@@ -305,10 +311,20 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
       if (how == ChainAdaptation::kNone || e + 1 == episodes) continue;
       recent.push_back(std::move(b));
       if (int64_t(recent.size()) > history) recent.pop_front();
-      // Each chain's recent episodes as one group; the step starts from θ.
+      // Each chain's recent episodes as one group.
       const EpisodeBatch group = interleave_envs({recent.begin(), recent.end()});
       InnerBatch ib{group, all_task_advantages(group, n, config_.gamma, config_.gae_lambda)};
-      current = theta;
+      if (how == ChainAdaptation::kTracking) {
+        const double clip = config_.outer.clip_range > 0 ? config_.outer.clip_range : 0.2;
+        for (int64_t epoch = 0; epoch < config_.ppo_epochs; ++epoch) {
+          tracking_optimizer.zero_grad();
+          clipped_task_losses(*policy_, ib, tracked, n, clip).sum().backward();
+          tracking_optimizer.step();
+        }
+        current = detached(tracked);
+        continue;
+      }
+      current = theta;  // continual adaptation restarts from θ
       for (int64_t k = 0; k < alphas.numel(); ++k)
         current = detached(adapt_step(*policy_, current, ib, alphas[k], n, config_.inner.normalize_advantages, false,
                                       InnerObjective::kImportance));

@@ -103,9 +103,12 @@ class MamlTrainer : public IterativeTrainer {
   // kFromTheta: the first episode acts with θ; before each later one the
   // policy is θ adapted by the inner steps (learned step sizes included) on
   // that chain's last `history` episodes, importance-weighted against the
-  // policies that acted them. kNone acts with θ throughout. Chains are run
+  // policies that acted them. kNone acts with θ throughout. kTracking keeps
+  // running PPO (the run's PPO learning rate, epochs and clip range, each
+  // chain its own Adam state) from the current parameters on the chain's
+  // last `history` episodes: the PPO-tracking baseline. Chains are run
   // num_envs at a time. Result: [chain][episode] returns.
-  enum class ChainAdaptation { kNone, kFromTheta };
+  enum class ChainAdaptation { kNone, kFromTheta, kTracking };
   // Reseeds the envs and the sampler's action noise: evaluations started
   // from the same seed see the same randomness until their policies differ.
   void reseed(uint64_t seed);

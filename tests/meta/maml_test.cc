@@ -296,6 +296,40 @@ TEST(MamlMetaGradient, ImportanceWeightsAreOneWhenTheActingPolicyIsTheAdaptedOne
               1e-9 * std::abs(off.sum().item<double>()));
 }
 
+// PPO-tracking's loss: the plain policy gradient where the ratio is 1, none
+// from steps whose ratio is clipped and whose advantage pushes it further.
+TEST(MamlMetaGradient, ClippedTaskLossesFollowPpo) {
+  const FixedProblem f = fixed_problem(1);
+  const Params stacked = replicate(f.theta, 2);
+  const InnerBatch& batch = f.batch.inner[0];
+  const auto g_plain = flatten(torch::autograd::grad(
+      {inner_losses(*f.policy, batch, stacked, 2, true, InnerObjective::kPlain).sum()}, f.theta));
+  const auto g_clipped =
+      flatten(torch::autograd::grad({clipped_task_losses(*f.policy, batch, stacked, 2, 0.2).sum()}, f.theta));
+  EXPECT_LT((g_clipped - g_plain).norm().item<double>(), 1e-5 * g_plain.norm().item<double>());
+  // Acted by a policy under which these actions were e^0.3 less likely: ρ =
+  // e^0.3 ≈ 1.35 everywhere, beyond the clip at 1.2, so only the steps with
+  // negative advantages (where min picks the unclipped ρA) pass a gradient:
+  // e^0.3 × the plain gradient of the negative standardised advantages.
+  InnerBatch shifted = batch;
+  shifted.episodes.log_probs = batch.episodes.log_probs - 0.3;
+  const auto g_shifted = flatten(
+      torch::autograd::grad({clipped_task_losses(*f.policy, shifted, stacked, 2, 0.2).sum()}, f.theta));
+  InnerBatch negative = batch;
+  const auto& m = batch.episodes.masks;
+  std::vector<torch::Tensor> columns;
+  for (int64_t t = 0; t < 2; ++t) {  // standardise each task's 3 columns as the loss does
+    const auto a = batch.advantages.narrow(1, 3 * t, 3), w = m.narrow(1, 3 * t, 3);
+    const auto mean = (a * w).sum() / w.sum();
+    const auto sd = torch::sqrt(((a - mean).pow(2) * w).sum() / (w.sum() - 1.0));
+    columns.push_back(((a - mean) / (sd + 1e-8) * w).clamp_max(0.0));
+  }
+  negative.advantages = torch::cat(columns, 1);
+  const auto g_expected = std::exp(0.3) * flatten(torch::autograd::grad(
+      {inner_losses(*f.policy, negative, stacked, 2, false, InnerObjective::kPlain).sum()}, f.theta));
+  EXPECT_LT((g_shifted - g_expected).norm().item<double>(), 1e-5 * g_expected.norm().item<double>());
+}
+
 TEST(MamlMetaGradient, FirstOrderDropsExactlyTheSecondOrderTerms) {
   const FixedProblem f = fixed_problem(1);
   InnerLoopConfig inner;
