@@ -5,10 +5,10 @@
 #   scripts/reference_runs.sh trpo_nav2d        # TRPO Navigation2D fixed goal, seeds 0 1 2
 #   scripts/reference_runs.sh maml_nav2d        # MAML-TRPO (original configuration, 3 seeds) and the pretrained baseline
 #   scripts/reference_runs.sh maml_nav2d_port   # the same with the PyTorch port's configuration (nav2d_port.yaml)
-#   scripts/reference_runs.sh maml_halfcheetah_dir  # MAML-TRPO (dice estimator), HalfCheetahDir
-#   scripts/reference_runs.sh maml_halfcheetah_vel  # MAML-TRPO (dice estimator), HalfCheetahVel
-#   scripts/reference_runs.sh no_score_halfcheetah_vel  # (or any TASK) the original code's estimator
-#   scripts/reference_runs.sh lvc_halfcheetah_vel       # (or any TASK) ProMP's curvature estimator
+#   scripts/reference_runs.sh maml_halfcheetah_dir  # MAML-TRPO as the file says (no_score), HalfCheetahDir
+#   scripts/reference_runs.sh maml_halfcheetah_vel  # the same, HalfCheetahVel
+#   scripts/reference_runs.sh dice_halfcheetah_vel  # (or any TASK) with the dice estimator
+#   scripts/reference_runs.sh lvc_halfcheetah_vel   # (or any TASK) ProMP's curvature estimator
 #   scripts/reference_runs.sh pretrained_halfcheetah_dir  # (or _vel) the multi-task baseline, same env steps
 #   scripts/reference_runs.sh maml_ant_vel          # (or maml_ant_dir, maml_ant_goal) MAML-TRPO on the Ant
 #   scripts/reference_runs.sh adapt_TASK            # TASK = halfcheetah_dir ... ant_goal: adapt.csv and plot
@@ -55,13 +55,16 @@ case "$run" in
     "$metarl" run experiments/maml/nav2d_port.yaml --set algorithm.name=maml_pretrain $budget --out $d/pretrained "$@"
     "$metarl" adapt $d/maml_dice $d/maml_dice_seed1 $d/maml_dice_seed2 $d/maml_no_score $d/maml_no_score_seed1 \
         $d/maml_no_score_seed2 $d/maml_dice_relu100 $d/maml_exact $d/pretrained --tasks 40 --steps 3 --out $d ;;
-  maml_halfcheetah_dir | maml_halfcheetah_vel | maml_ant_vel | maml_ant_dir | maml_ant_goal)
-    task=${run#maml_}
-    "$metarl" run "experiments/maml/$task.yaml" --out "experiments/results/maml/$task/maml_dice" "$@" ;;
+  maml_halfcheetah_dir | maml_halfcheetah_vel | maml_ant_vel | maml_ant_dir | maml_ant_goal | \
   no_score_halfcheetah_dir | no_score_halfcheetah_vel | no_score_ant_vel | no_score_ant_dir | no_score_ant_goal)
-    task=${run#no_score_}
+    task=${run#maml_}
+    task=${task#no_score_}
     "$metarl" run "experiments/maml/$task.yaml" --set algorithm.meta_gradient=no_score \
         --out "experiments/results/maml/$task/maml_no_score" "$@" ;;
+  dice_halfcheetah_dir | dice_halfcheetah_vel | dice_ant_vel | dice_ant_dir | dice_ant_goal)
+    task=${run#dice_}
+    "$metarl" run "experiments/maml/$task.yaml" --set algorithm.meta_gradient=dice \
+        --out "experiments/results/maml/$task/maml_dice" "$@" ;;
   lvc_halfcheetah_dir | lvc_halfcheetah_vel | lvc_ant_vel | lvc_ant_dir | lvc_ant_goal)
     task=${run#lvc_}
     "$metarl" run "experiments/maml/$task.yaml" --set algorithm.meta_gradient=lvc \
@@ -75,6 +78,6 @@ case "$run" in
     runs=()
     for r in "$d"/maml_dice "$d"/maml_no_score "$d"/maml_lvc "$d"/pretrained; do [ -d "$r/checkpoints" ] && runs+=("$r"); done
     "$metarl" adapt "${runs[@]}" --tasks 40 --steps 3 --out "$d" "$@" ;;
-  *) echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_nav2d_port|maml_TASK|no_score_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
+  *) echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_nav2d_port|maml_TASK|dice_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
           "(TASK: halfcheetah_dir halfcheetah_vel ant_vel ant_dir ant_goal)" >&2; exit 2 ;;
 esac
