@@ -19,6 +19,12 @@ cd "$(dirname "$0")/.."
 metarl=${METARL:-build/experiments/metarl}
 run=${1:-}
 shift || true
+locomotion_tasks="halfcheetah_dir halfcheetah_vel ant_vel ant_dir ant_goal"
+usage() {
+  echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_nav2d_port|maml_TASK|dice_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
+       "(TASK: $locomotion_tasks)" >&2
+  exit 2
+}
 case "$run" in
   ppo_halfcheetah)
     for seed in 0 1 2; do
@@ -55,20 +61,16 @@ case "$run" in
     "$metarl" run experiments/maml/nav2d_port.yaml --set algorithm.name=maml_pretrain $budget --out $d/pretrained "$@"
     "$metarl" adapt $d/maml_dice $d/maml_dice_seed1 $d/maml_dice_seed2 $d/maml_no_score $d/maml_no_score_seed1 \
         $d/maml_no_score_seed2 $d/maml_dice_relu100 $d/maml_exact $d/pretrained --tasks 40 --steps 3 --out $d ;;
-  maml_halfcheetah_dir | maml_halfcheetah_vel | maml_ant_vel | maml_ant_dir | maml_ant_goal | \
-  no_score_halfcheetah_dir | no_score_halfcheetah_vel | no_score_ant_vel | no_score_ant_dir | no_score_ant_goal)
-    task=${run#maml_}
-    task=${task#no_score_}
-    "$metarl" run "experiments/maml/$task.yaml" --set algorithm.meta_gradient=no_score \
-        --out "experiments/results/maml/$task/maml_no_score" "$@" ;;
-  dice_halfcheetah_dir | dice_halfcheetah_vel | dice_ant_vel | dice_ant_dir | dice_ant_goal)
-    task=${run#dice_}
-    "$metarl" run "experiments/maml/$task.yaml" --set algorithm.meta_gradient=dice \
-        --out "experiments/results/maml/$task/maml_dice" "$@" ;;
-  lvc_halfcheetah_dir | lvc_halfcheetah_vel | lvc_ant_vel | lvc_ant_dir | lvc_ant_goal)
-    task=${run#lvc_}
-    "$metarl" run "experiments/maml/$task.yaml" --set algorithm.meta_gradient=lvc \
-        --out "experiments/results/maml/$task/maml_lvc" "$@" ;;
+  maml_* | no_score_* | dice_* | lvc_*)
+    # ESTIMATOR_TASK (maml_TASK: the files' estimator, no_score), into maml_ESTIMATOR.
+    case "$run" in
+      maml_*) estimator=no_score task=${run#maml_} ;;
+      no_score_*) estimator=no_score task=${run#no_score_} ;;
+      *) estimator=${run%%_*} task=${run#*_} ;;
+    esac
+    case " $locomotion_tasks " in *" $task "*) ;; *) usage ;; esac
+    "$metarl" run "experiments/maml/$task.yaml" --set algorithm.meta_gradient="$estimator" \
+        --out "experiments/results/maml/$task/maml_$estimator" "$@" ;;
   pretrained_halfcheetah_dir | pretrained_halfcheetah_vel | pretrained_ant_vel | pretrained_ant_dir | pretrained_ant_goal)
     task=${run#pretrained_}
     "$metarl" run "experiments/maml/$task.yaml" --set algorithm.name=maml_pretrain \
@@ -78,6 +80,5 @@ case "$run" in
     runs=()
     for r in "$d"/maml_dice "$d"/maml_no_score "$d"/maml_lvc "$d"/pretrained; do [ -d "$r/checkpoints" ] && runs+=("$r"); done
     "$metarl" adapt "${runs[@]}" --tasks 40 --steps 3 --out "$d" "$@" ;;
-  *) echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_nav2d_port|maml_TASK|dice_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
-          "(TASK: halfcheetah_dir halfcheetah_vel ant_vel ant_dir ant_goal)" >&2; exit 2 ;;
+  *) usage ;;
 esac
