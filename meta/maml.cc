@@ -24,6 +24,12 @@ torch::Tensor log_probs(const Policy& policy, const EpisodeBatch& b, const Param
       .log_prob(b.actions);
 }
 
+// log π(a_t|s_t) − log π_b(a_t|s_t) against the policy b that acted the
+// episodes; 0 on padding.
+torch::Tensor acting_log_ratio(const torch::Tensor& log_probs, const EpisodeBatch& episodes) {
+  return (log_probs - episodes.log_probs) * episodes.masks;
+}
+
 torch::Tensor alpha_at(const InnerLoopConfig& config, const torch::Tensor& step_sizes, int64_t k) {
   return step_sizes.defined() ? step_sizes[k] : torch::tensor(config.step_size);
 }
@@ -79,12 +85,11 @@ torch::Tensor inner_losses(const Policy& policy, const InnerBatch& batch, const 
   const auto& episodes = batch.episodes;
   const auto advantages = normalize ? standardize_per_task(batch.advantages, episodes.masks, tasks)
                                     : batch.advantages;
+  const auto& m = episodes.masks;
   const auto lp = log_probs(policy, episodes, stacked, tasks);
-  if (objective == InnerObjective::kPlain) return -task_means(lp * advantages.detach(), episodes.masks, tasks);
-  if (objective == InnerObjective::kImportance) {
-    const auto ratio = ((lp - episodes.log_probs) * episodes.masks).exp();
-    return -task_means(ratio * advantages.detach(), episodes.masks, tasks);
-  }
+  if (objective == InnerObjective::kPlain) return -task_means(lp * advantages.detach(), m, tasks);
+  const auto log_ratio = acting_log_ratio(lp, episodes);
+  if (objective == InnerObjective::kImportance) return -task_means(log_ratio.exp() * advantages.detach(), m, tasks);
   // Loaded DiCE with importance weights: A_t weighs w(ℓ_{≤t}) − w(ℓ_{<t}),
   // ℓ the log-likelihood ratio of the actions up to (before) t under these
   // parameters to the sampling policy's (episodes.log_probs), and
@@ -98,8 +103,6 @@ torch::Tensor inner_losses(const Policy& policy, const InnerBatch& batch, const 
   // the function whose gradient is followed; being polynomial in ℓ, they stay
   // tame where exact ratios would reach e^±4 two hundred steps into an episode.
   // kLvc keeps only the step's own ratio: w(ℓ_t).
-  const auto& m = episodes.masks;
-  const auto log_ratio = (lp - episodes.log_probs) * m;
   auto weight = [](const torch::Tensor& x) { return x + 0.5 * x * x; };
   if (objective == InnerObjective::kLvc) return -task_means(weight(log_ratio) * advantages.detach(), m, tasks);
   const auto through = cumsum_within_episodes(log_ratio, episodes.episode_starts);
@@ -111,7 +114,7 @@ torch::Tensor clipped_task_losses(const Policy& policy, const InnerBatch& batch,
                                   double clip_range) {
   const auto& episodes = batch.episodes;
   const auto advantages = standardize_per_task(batch.advantages, episodes.masks, tasks).detach();
-  const auto ratio = ((log_probs(policy, episodes, stacked, tasks) - episodes.log_probs) * episodes.masks).exp();
+  const auto ratio = acting_log_ratio(log_probs(policy, episodes, stacked, tasks), episodes).exp();
   const auto clipped = ratio.clamp(1.0 - clip_range, 1.0 + clip_range);
   return -task_means(torch::min(ratio * advantages, clipped * advantages), episodes.masks, tasks);
 }
