@@ -65,6 +65,10 @@ void VectorEnv::set_schedule(std::shared_ptr<const DynamicsSchedule> schedule) {
   for (auto& e : envs_) e->set_schedule(schedule);
 }
 
+void VectorEnv::pin_episode_index(int index) {
+  for (auto& e : envs_) e->pin_episode_index(index);
+}
+
 void VectorEnv::reset() {
   arena_.execute([&] {
     tbb::parallel_for(

@@ -53,6 +53,8 @@ class VectorEnv {
   // tasks.size() must equal num_envs().
   void set_tasks(const TaskFamily& family, const std::vector<Task>& tasks);
   void set_schedule(std::shared_ptr<const DynamicsSchedule> schedule);
+  // Every env held at one position of its chain (Env::pin_episode_index); -1 unpins.
+  void pin_episode_index(int index);
 
   // Resets every env and fills observations().
   void reset();

@@ -136,11 +136,13 @@ Metrics MamlTrainer::run_iteration() {
   double sample_seconds = 0, inner_seconds = 0;
   const torch::Tensor alphas = step_sizes_.detach();
   for (int64_t s = 0; s <= inner.steps; ++s) {
-    // Without chains, unpinned (an evaluation along chains may have pinned them).
-    std::vector<int> positions(size_t(m), -1);
-    if (config_.chain_length > 0)
-      for (size_t t = 0; t < positions.size(); ++t) positions[t] = chain_start[t] + int(s);
-    pin_chain_positions(positions);
+    if (config_.chain_length > 0) {
+      std::vector<int> positions = chain_start;
+      for (auto& p : positions) p += int(s);
+      pin_chain_positions(positions);
+    } else {
+      env_.pin_episode_index(-1);  // an evaluation along chains may have pinned them
+    }
     auto t0 = Clock::now();
     EpisodeBatch episodes = sample(current);
     sample_seconds += seconds_since(t0);
@@ -250,8 +252,7 @@ std::vector<std::vector<double>> MamlTrainer::adaptation_returns(const std::vect
   const int64_t m = config_.tasks_per_batch, k = config_.episodes_per_task;
   const torch::Tensor alphas = step_sizes_.detach();
   std::vector<std::vector<double>> out;
-  // Fresh tasks, unpinned (training on chains leaves the envs pinned).
-  pin_chain_positions(std::vector<int>(size_t(m), -1));
+  env_.pin_episode_index(-1);  // fresh tasks, unpinned (training on chains leaves the envs pinned)
   for (size_t first = 0; first < tasks.size(); first += m) {
     // Fill the last chunk up with repeats; only the real tasks are reported.
     std::vector<Task> chunk;
@@ -297,14 +298,18 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
     // element by element, so one optimiser over the stacked tensors is an
     // independent one per chain.
     Params tracked;
-    for (const auto& p : theta) tracked.push_back(p.clone().requires_grad_(true));
-    torch::optim::Adam tracking_optimizer(tracked, torch::optim::AdamOptions(config_.ppo_learning_rate));
+    std::unique_ptr<torch::optim::Adam> tracking_optimizer;
+    if (how == ChainAdaptation::kTracking) {
+      for (const auto& p : theta) tracked.push_back(p.clone().requires_grad_(true));
+      tracking_optimizer =
+          std::make_unique<torch::optim::Adam>(tracked, torch::optim::AdamOptions(config_.ppo_learning_rate));
+    }
     std::deque<EpisodeBatch> recent;
     std::vector<std::vector<double>> chunk(static_cast<size_t>(n));
     for (int64_t e = 0; e < episodes; ++e) {
       // Episode e of the chain, whatever resets the sampler makes around it
       // (it also auto-resets an env whose episode ended).
-      for (int64_t i = 0; i < n; ++i) env_.env(int(i)).pin_episode_index(int(e));
+      env_.pin_episode_index(int(e));
       EpisodeBatch b = sampler_->collect_episodes_grouped(horizon_, current, n);
       const torch::Tensor returns = task_mean_returns(b, n, 1);
       for (int64_t i = 0; i < n; ++i) chunk[size_t(i)].push_back(returns[i].item<double>());
@@ -317,9 +322,9 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
       if (how == ChainAdaptation::kTracking) {
         const double clip = config_.outer.clip_range > 0 ? config_.outer.clip_range : 0.2;
         for (int64_t epoch = 0; epoch < config_.ppo_epochs; ++epoch) {
-          tracking_optimizer.zero_grad();
+          tracking_optimizer->zero_grad();
           clipped_task_losses(*policy_, ib, tracked, n, clip).sum().backward();
-          tracking_optimizer.step();
+          tracking_optimizer->step();
         }
         current = detached(tracked);
         continue;
