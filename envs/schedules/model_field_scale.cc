@@ -150,21 +150,21 @@ class ModelFieldScale : public DynamicsSchedule {
     // Numbers without task keys are checked now, not at the first reset.
     if (from_.find('{') == std::string::npos) parse_number(from_, spec.schedule, "from");
     if (to_.find('{') == std::string::npos) parse_number(to_, spec.schedule, "to");
-  }
-
-  std::string name() const override { return spec_.schedule; }
-
-  std::string describe() const override {
     std::ostringstream out;
-    out << name() << "(";
-    if (!targets_.empty()) out << spec_.target_option << "=" << targets_ << ", ";
+    out << spec.schedule << "(";
+    if (!targets_.empty()) out << spec.target_option << "=" << targets_ << ", ";
     out << "from=" << from_ << ", to=" << to_ << ", ";
     if (steps_ > 0)
       out << "steps=" << steps_;
     else
       out << "episodes=" << episodes_;
-    return out.str() + ")";
+    description_ = out.str() + ")";
   }
+
+  std::string name() const override { return spec_.schedule; }
+
+  // Built once: it is the context of every error message, on every apply.
+  std::string describe() const override { return description_; }
 
   bool changes_within_episode() const override { return steps_ > 0; }
 
@@ -234,7 +234,7 @@ class ModelFieldScale : public DynamicsSchedule {
   }
 
   FieldSpec spec_;
-  std::string targets_, from_, to_;
+  std::string targets_, from_, to_, description_;
   int episodes_, steps_;
 };
 
