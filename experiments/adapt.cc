@@ -10,7 +10,9 @@
 #include "experiments/config.h"
 #include "experiments/io.h"
 #include "experiments/run.h"
+#include "envs/core/trial_env.h"
 #include "meta/maml_trainer.h"
+#include "meta/rl2.h"
 
 #ifndef METARL_SOURCE_DIR
 #error "METARL_SOURCE_DIR must be defined by the build"
@@ -69,13 +71,28 @@ void run_adaptation(const AdaptOptions& options) {
     ExperimentConfig cfg = ExperimentConfig::load(config.string());
     for (const auto& option : options.family_options) cfg.set("env.family_options." + option);
     Experiment x = build_experiment(cfg, fs::path(dir).filename().string());
-    if (!x.maml) throw std::runtime_error("adapt: " + dir + " is a " + x.algorithm + " run, not maml or maml_pretrain");
-    x.maml->load_parameters(checkpoint.string());
     // Label: the run directory's name (e.g. maml, maml_no_score, pretrained).
     const fs::path normal = fs::path(dir).lexically_normal();  // "runs/maml/" ends in an empty name
     const std::string label = (normal.filename().empty() ? normal.parent_path() : normal).filename().string();
-
     Rng task_rng(derive_seed(options.seed, 0xada));
+    if (x.policy_gradient && x.family) {  // an RL² run: its trials are the chains
+      if (!chains) throw std::runtime_error("adapt: " + dir + " is an RL² run (env.trial_episodes): evaluate it with --chain");
+      const int64_t per_trial = env_as<TrialEnv>(x.env->env(0), "adapt").episodes_per_trial();
+      if (per_trial != options.chain_episodes)
+        throw std::runtime_error("adapt: " + dir + " was trained on trials of " + std::to_string(per_trial) +
+                                 " episodes, not --chain " + std::to_string(options.chain_episodes));
+      x.trainer->load_checkpoint(checkpoint.string());
+      const auto tasks = x.family->sample(int(options.tasks), task_rng);
+      const auto returns = rl2_chain_returns(*x.env, x.trainer->policy(), x.policy_gradient->observation_normalizer(),
+                                             tasks, derive_seed(options.seed, 0xe5a1));
+      append_curve(label, tasks, returns, 1, x_name, summary, per_task);
+      continue;
+    }
+    if (!x.maml)
+      throw std::runtime_error("adapt: " + dir + " is a " + x.algorithm +
+                               " run, not maml, maml_pretrain or RL² (env.trial_episodes)");
+    x.maml->load_parameters(checkpoint.string());
+
     const auto tasks = x.maml->family().sample(int(options.tasks), task_rng);
     if (!chains) {
       x.maml->reseed(derive_seed(options.seed, 0xe5a1));

@@ -8,7 +8,7 @@
 namespace metarl {
 
 struct AdaptOptions {
-  std::vector<std::string> run_dirs;  // MAML and/or pretrained (maml_pretrain) runs
+  std::vector<std::string> run_dirs;  // MAML, pretrained (maml_pretrain) and RL² runs
   std::string out_dir;                // default: the first run directory
   int64_t tasks = 40;                 // held-out tasks, the same for every run
   int64_t steps = 3;                  // adaptation steps
@@ -28,7 +28,8 @@ struct AdaptOptions {
 // (policy,episode,mean_return,ci95; each run three times: adapted from θ on
 // the chain's last episodes, "<run>:no_adaptation" and "<run>:tracking",
 // PPO continued from the current parameters), adapt_chain_tasks.csv and
-// adapt_chain.png.
+// adapt_chain.png. RL² runs (ppo with env.trial_episodes) are evaluated on
+// chains only: one trial per chain, the return of each of its episodes.
 void run_adaptation(const AdaptOptions& options);
 
 }  // namespace metarl

@@ -41,7 +41,11 @@ void list_components(std::ostream& out) {
       << "  trpo  TRPO (conjugate gradient, KL line search)\n"
       << "  vpg  vanilla policy gradient\n"
       << "  maml  MAML-RL (meta_gradient: dice | exact | lvc | no_score | first_order; outer: trpo | ppo)\n"
-      << "  maml_pretrain  the multi-task pretrained baseline of MAML\n";
+      << "  maml_pretrain  the multi-task pretrained baseline of MAML\n"
+      << "methods of continual adaptation (experiments/continual):\n"
+      << "  maml with algorithm.chain_length  meta-learned adaptation from T_i to T_i+1 (learn_inner_lr: step sizes)\n"
+      << "  RL2  ppo with env.trial_episodes and policy.type lstm (state kept across a chain's episodes)\n"
+      << "  adapt --chain  evaluates each run adapted from theta, with no adaptation and with PPO-tracking\n";
   out << "experiments (under " << METARL_SOURCE_DIR << "):\n";
   std::vector<std::string> files;
   const auto root = std::filesystem::path(METARL_SOURCE_DIR) / "experiments";
@@ -91,9 +95,9 @@ int run(int argc, char** argv) {
   run->add_option("--threads", run_threads, "worker threads (overrides the file)");
   run->add_option("--max-iterations", run_options.max_iterations, "stop after this many iterations in this process");
 
-  auto* adapt = app.add_subcommand("adapt", "test-time adaptation curves of MAML runs (adapt.csv, adapt.png)");
+  auto* adapt = app.add_subcommand("adapt", "test-time adaptation curves of MAML and RL² runs (adapt.csv, adapt.png)");
   AdaptOptions adapt_options;
-  adapt->add_option("runs", adapt_options.run_dirs, "run directories (maml, maml_pretrain)")->required();
+  adapt->add_option("runs", adapt_options.run_dirs, "run directories (maml, maml_pretrain; RL² with --chain)")->required();
   adapt->add_option("--out", adapt_options.out_dir, "output directory (default: the first run)");
   adapt->add_option("--tasks", adapt_options.tasks, "held-out tasks")->capture_default_str();
   adapt->add_option("--steps", adapt_options.steps, "adaptation steps")->capture_default_str();

@@ -16,6 +16,7 @@
 #include "envs/core/dynamics_schedule.h"
 #include "envs/core/registry.h"
 #include "envs/core/task.h"
+#include "envs/core/trial_env.h"
 #include "envs/vector_env.h"
 #include "experiments/config.h"
 #include "experiments/io.h"
@@ -38,6 +39,9 @@ struct EnvSettings {
   Options family_options;
   std::string task;  // a fixed task for every env; empty: one sampled task per env
   std::shared_ptr<const DynamicsSchedule> schedule;  // env.schedules composed; null: none
+  // > 0: every env is a TrialEnv of this many consecutive episodes of one
+  // chain (RL²), a new task from the family per trial.
+  int64_t trial_episodes = 0;
 };
 
 struct PolicySettings {
@@ -79,7 +83,11 @@ EnvSettings read_env(ExperimentConfig& cfg, int64_t fixed_num_envs) {
   }
   if (parts.size() == 1) s.schedule = parts.front();
   if (parts.size() > 1) s.schedule = std::make_shared<CompositeSchedule>(std::move(parts));
+  s.trial_episodes = cfg.get_int("env.trial_episodes", 0);
   if (s.num_envs < 1) throw ConfigError(cfg.source() + ": env.num_envs must be >= 1");
+  if (s.trial_episodes < 0) throw ConfigError(cfg.source() + ": env.trial_episodes must be >= 0");
+  if (s.trial_episodes > 0 && s.task_family.empty())
+    throw ConfigError(cfg.source() + ": env.trial_episodes needs env.task_family (the chains of the trials)");
   if (!s.task.empty() && s.task_family.empty())
     throw ConfigError(cfg.source() + ": env.task needs env.task_family");
   return s;
@@ -285,15 +293,33 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
   x.task_family = env_settings.task_family;
 
   // The environments, tasks, policy and trainer.
+  if (meta && env_settings.trial_episodes > 0)
+    throw ConfigError(cfg.source() + ": env.trial_episodes (RL² trials) is for ppo, trpo and vpg runs; " +
+                      x.algorithm + " samples its own tasks");
   torch::set_num_threads(int(x.threads));
-  x.env = std::make_unique<VectorEnv>(env_settings.name, int(env_settings.num_envs), int(x.threads),
-                                      env_settings.options);
+  std::unique_ptr<TaskFamily> family;
+  if (!env_settings.task_family.empty())
+    family = make_task_family(env_settings.task_family, env_settings.family_options);
+  if (env_settings.trial_episodes > 0) {
+    // RL²: each env wraps its own copy of the env; the schedules act on that copy.
+    x.family = std::shared_ptr<const TaskFamily>(std::move(family));
+    std::vector<std::unique_ptr<Env>> trials;
+    for (int64_t i = 0; i < env_settings.num_envs; ++i) {
+      auto inner = make_env(env_settings.name, env_settings.options);
+      if (env_settings.schedule) inner->set_schedule(env_settings.schedule);
+      auto trial = std::make_unique<TrialEnv>(std::move(inner), int(env_settings.trial_episodes), x.family);
+      if (!env_settings.task.empty()) trial->fix_task(Task::parse(env_settings.task));
+      trials.push_back(std::move(trial));
+    }
+    x.env = std::make_unique<VectorEnv>(std::move(trials), int(x.threads));
+  } else {
+    x.env = std::make_unique<VectorEnv>(env_settings.name, int(env_settings.num_envs), int(x.threads),
+                                        env_settings.options);
+    if (env_settings.schedule) x.env->set_schedule(env_settings.schedule);
+  }
   VectorEnv& env = *x.env;
   env.seed(derive_seed(uint64_t(x.seed), 0xe5));
-  if (env_settings.schedule) env.set_schedule(env_settings.schedule);
-  std::unique_ptr<TaskFamily> family;
-  if (!env_settings.task_family.empty()) {
-    family = make_task_family(env_settings.task_family, env_settings.family_options);
+  if (family) {
     if (meta) {
       // The trainer assigns a new meta-batch of tasks every iteration.
     } else if (!env_settings.task.empty()) {
@@ -320,8 +346,10 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
         trainer_config.fixed_episodes ? env.num_envs() * env.env(0).max_episode_steps()  // at most
                                       : trainer_config.steps_per_iteration / env.num_envs() * env.num_envs();
     const int64_t planned_iterations = (x.total_env_steps + steps_per_iteration - 1) / steps_per_iteration;
-    x.trainer = std::make_unique<PolicyGradientTrainer>(env, std::move(policy), trainer_config, uint64_t(x.seed),
-                                                        planned_iterations);
+    auto trainer = std::make_unique<PolicyGradientTrainer>(env, std::move(policy), trainer_config, uint64_t(x.seed),
+                                                           planned_iterations);
+    x.policy_gradient = trainer.get();
+    x.trainer = std::move(trainer);
   }
   return x;
 }

@@ -15,6 +15,8 @@
 namespace metarl {
 
 class MamlTrainer;
+class PolicyGradientTrainer;
+class TaskFamily;
 
 // A run built from its configuration: the envs and the trainer, and the
 // settings `metarl run` needs around them.
@@ -25,6 +27,10 @@ struct Experiment {
   std::unique_ptr<VectorEnv> env;              // declared before the trainer, which refers to it
   std::unique_ptr<IterativeTrainer> trainer;
   MamlTrainer* maml = nullptr;                 // the trainer, when it is a MAML one
+  PolicyGradientTrainer* policy_gradient = nullptr;  // the trainer, when it is a ppo/trpo/vpg one
+  // RL² runs (env.trial_episodes): the family the trials draw their chains
+  // from, shared by the envs. (MAML trainers own theirs.)
+  std::shared_ptr<const TaskFamily> family;
 };
 
 // Reads every setting from `cfg` (rejecting unknown keys) and builds the run.

@@ -85,6 +85,9 @@ void Env::load_state(const std::string& in, size_t& offset) {
   read_bytes(in, offset, &episode_index_, sizeof episode_index_, name_);
   read_bytes(in, offset, &elapsed_steps_, sizeof elapsed_steps_, name_);
   load_dynamic_state(in, offset);
+  // The schedules' changes to the model are not part of the saved state:
+  // redo them for the restored chain position (mid-episode too).
+  if (episode_index_ >= 0) apply_schedules(elapsed_steps_);
 }
 
 std::vector<float> Env::reset() {

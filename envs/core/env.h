@@ -96,7 +96,8 @@ class Env {
   // Appends everything needed to continue this env bit-exactly (generator,
   // counters, physics) to `out`; load_state reads it back from `in` at
   // `offset` (advanced past it). The task and schedule are not saved: apply
-  // them first, then load the state.
+  // them first, then load the state (which redoes the schedules' changes for
+  // the restored position in the chain).
   void save_state(std::string& out) const;
   void load_state(const std::string& in, size_t& offset);
 
