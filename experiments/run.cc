@@ -161,6 +161,12 @@ MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
     m.ppo_epochs = cfg.get_int("algorithm.epochs", m.ppo_epochs);
     m.outer.clip_range = cfg.get_double("algorithm.clip_range", 0.2);
     m.learn_step_sizes = !m.pretrain && cfg.get_bool("algorithm.learn_inner_lr", m.learn_step_sizes);
+    m.value_function = cfg.get_string("algorithm.value_function", m.value_function);
+    if (m.value_function == "adapted_mlp") {
+      m.value_hidden = cfg.get_int_list("algorithm.value_hidden", m.value_hidden);
+      m.value_step_size = cfg.get_double("algorithm.value_inner_lr", m.value_step_size);
+      m.value_coef = cfg.get_double("algorithm.value_coef", m.value_coef);
+    }
   } else {
     throw ConfigError(cfg.source() + ": algorithm.outer '" + m.outer_optimizer + "' is unknown (known: trpo, ppo)");
   }

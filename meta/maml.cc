@@ -119,17 +119,15 @@ torch::Tensor clipped_task_losses(const Policy& policy, const InnerBatch& batch,
   return -task_means(torch::min(ratio * advantages, clipped * advantages), episodes.masks, tasks);
 }
 
-Params adapt_step(const Policy& policy, const Params& stacked, const InnerBatch& batch, const torch::Tensor& step_size,
-                  int64_t tasks, bool normalize, bool create_graph, InnerObjective objective) {
+Params gradient_step(const std::function<torch::Tensor(const Params&)>& summed_loss, const Params& stacked,
+                     const torch::Tensor& step_size, bool create_graph) {
   // The inner gradient needs autograd even when the caller evaluates without
   // gradients (a TRPO line search): then differentiate with respect to leaves.
   torch::AutoGradMode enable_grad(true);
   const bool differentiable =
       create_graph && std::all_of(stacked.begin(), stacked.end(), [](const torch::Tensor& p) { return p.requires_grad(); });
   const Params params = differentiable ? stacked : detached_leaves(stacked);
-  // Task i's loss depends only on slice i of every stacked tensor, so the
-  // gradient of the sum holds every task's own gradient.
-  const auto loss = inner_losses(policy, batch, params, tasks, normalize, objective).sum();
+  const auto loss = summed_loss(params);
   const auto grads = torch::autograd::grad({loss}, params, {}, /*retain_graph=*/differentiable,
                                            /*create_graph=*/differentiable, /*allow_unused=*/true);
   Params adapted;
@@ -141,6 +139,15 @@ Params adapt_step(const Policy& policy, const Params& stacked, const InnerBatch&
     adapted.push_back(stacked[i] - step_size * (differentiable ? g : g.detach()));
   }
   return adapted;
+}
+
+Params adapt_step(const Policy& policy, const Params& stacked, const InnerBatch& batch, const torch::Tensor& step_size,
+                  int64_t tasks, bool normalize, bool create_graph, InnerObjective objective) {
+  // Task i's loss depends only on slice i of every stacked tensor, so the
+  // gradient of the sum holds every task's own gradient.
+  return gradient_step(
+      [&](const Params& params) { return inner_losses(policy, batch, params, tasks, normalize, objective).sum(); },
+      stacked, step_size, create_graph);
 }
 
 Params adapt(const Policy& policy, const Params& theta, const MetaBatch& batch, const InnerLoopConfig& config,

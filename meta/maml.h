@@ -19,6 +19,7 @@
 // the inner gradients of all tasks come from one backward pass.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -129,6 +130,14 @@ torch::Tensor clipped_task_losses(const Policy& policy, const InnerBatch& batch,
 Params adapt_step(const Policy& policy, const Params& stacked, const InnerBatch& batch, const torch::Tensor& step_size,
                   int64_t tasks, bool normalize, bool create_graph,
                   InnerObjective objective = InnerObjective::kPlain);
+
+// stacked − step_size ∇ summed_loss(stacked): one gradient step of every
+// task's parameters at once (summed_loss adds per-task losses that each
+// depend only on their task's slice). With create_graph the result stays
+// differentiable with respect to the input and step_size; without it the
+// gradient is a constant. Works under NoGradGuard too.
+Params gradient_step(const std::function<torch::Tensor(const Params&)>& summed_loss, const Params& stacked,
+                     const torch::Tensor& step_size, bool create_graph);
 
 // θ_S of every task from θ through all inner batches. step_sizes: [steps]
 // tensor (may require grad: learned step sizes), or undefined to use

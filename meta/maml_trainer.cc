@@ -78,18 +78,58 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
                                 std::to_string(config.inner.steps) + " inner steps");
   if (config.learn_step_sizes && config.outer_optimizer != "ppo")
     throw std::invalid_argument("maml: learned step sizes need the ppo outer optimizer");
-  step_sizes_ = torch::full({std::max<int64_t>(1, config_.inner.steps)}, config_.inner.step_size);
+  if (config.value_function != "linear" && config.value_function != "adapted_mlp")
+    throw std::invalid_argument("maml: unknown value_function '" + config.value_function +
+                                "' (known: linear, adapted_mlp)");
+  if (config.value_function == "adapted_mlp" && config.outer_optimizer != "ppo")
+    throw std::invalid_argument("maml: value_function adapted_mlp needs the ppo outer optimizer");
+  const int64_t step_count = std::max<int64_t>(1, config_.inner.steps);
+  step_sizes_ = torch::full({step_count}, config_.inner.step_size);
+  if (config.value_function == "adapted_mlp") {
+    value_ = std::make_unique<MlpValueFunction>(env.obs_dim(), config.value_hidden, Activation::kTanh);
+    value_step_sizes_ = torch::full({step_count}, config.value_step_size);
+  }
   if (config.pretrain) config_.inner.steps = 0;
   sampler_ = std::make_unique<Sampler>(env, *policy_, derive_seed(seed, 1));
   if (config.learn_step_sizes) step_sizes_.requires_grad_(true);
+  if (config.learn_step_sizes && value_) value_step_sizes_.requires_grad_(true);
   if (config.outer_optimizer == "ppo") {
     std::vector<torch::Tensor> trained = policy_->parameters();
     if (config.learn_step_sizes) trained.push_back(step_sizes_);
+    if (value_) {
+      for (const auto& p : value_->parameters()) trained.push_back(p);
+      if (config.learn_step_sizes) trained.push_back(value_step_sizes_);
+    }
     ppo_optimizer_ = std::make_unique<torch::optim::Adam>(trained, torch::optim::AdamOptions(config.ppo_learning_rate));
   }
 }
 
 torch::Tensor MamlTrainer::step_size(int64_t k) const { return step_sizes_[k]; }
+
+double MamlTrainer::return_scale() const { return std::sqrt(return_stats_.var()[0].item<double>() + 1e-8); }
+
+void MamlTrainer::update_return_scale(const EpisodeBatch& episodes) {
+  const auto returns = discounted_returns(episodes.rewards, episodes.episode_end, episodes.masks, config_.gamma);
+  return_stats_.update(returns.reshape({-1, 1}), episodes.masks.reshape({-1}));
+}
+
+torch::Tensor MamlTrainer::round_advantages(const EpisodeBatch& episodes, int64_t tasks, const Params& value,
+                                            ValueBatch* value_batch) const {
+  if (!value_) return all_task_advantages(episodes, tasks, config_.gamma, config_.gae_lambda);
+  ValueAdvantages va =
+      value_advantages(*value_, value, episodes, tasks, return_scale(), config_.gamma, config_.gae_lambda);
+  if (value_batch) *value_batch = std::move(va.batch);
+  return va.advantages;
+}
+
+torch::Tensor MamlTrainer::outer_value_loss(const std::vector<ValueBatch>& inner, const ValueBatch& validation) const {
+  const int64_t m = config_.tasks_per_batch;
+  const torch::Tensor sizes = config_.learn_step_sizes ? value_step_sizes_ : value_step_sizes_.detach();
+  Params psi = replicate(value_->parameters(), m);
+  for (size_t k = 0; k < inner.size(); ++k)
+    psi = adapt_value_step(*value_, psi, inner[k], sizes[int64_t(k)], m, /*create_graph=*/true);
+  return value_losses(*value_, validation, psi, m).mean();
+}
 
 void MamlTrainer::assign_tasks(const std::vector<Task>& tasks) {
   const int64_t k = config_.episodes_per_task;
@@ -132,6 +172,12 @@ Metrics MamlTrainer::run_iteration() {
   batch.tasks = m;
   Params current = detached(replicate(policy_->parameters(), m));  // each task's parameters, stacked
   std::vector<Params> adapted_path;                                 // `current` after each inner step
+  // The adapted value networks (value_function adapted_mlp): each task's
+  // parameters and every round's targets.
+  Params value_current = value_ ? detached(replicate(value_->parameters(), m)) : Params{};
+  std::vector<ValueBatch> value_inner;
+  ValueBatch value_validation;
+  const torch::Tensor value_alphas = value_ ? value_step_sizes_.detach() : torch::Tensor();
   std::vector<double> step_returns;  // mean return of the episodes of each sampling round
   double sample_seconds = 0, inner_seconds = 0;
   const torch::Tensor alphas = step_sizes_.detach();
@@ -148,13 +194,22 @@ Metrics MamlTrainer::run_iteration() {
     sample_seconds += seconds_since(t0);
     step_returns.push_back(mean_of(episodes.episode_returns));
     t0 = Clock::now();
-    torch::Tensor advantages = all_task_advantages(episodes, m, config_.gamma, config_.gae_lambda);
+    // The value targets' scale, from the first episodes of a run (then from
+    // every iteration's, after its outer step).
+    if (value_ && return_stats_.count() == 0) update_return_scale(episodes);
+    ValueBatch value_batch;
+    torch::Tensor advantages = round_advantages(episodes, m, value_current, &value_batch);
     if (s < inner.steps) {
       InnerBatch ib{std::move(episodes), advantages};
       current = detached(adapt_step(*policy_, current, ib, alphas[s], m, inner.normalize_advantages, false));
       adapted_path.push_back(current);
       batch.inner.push_back(std::move(ib));
+      if (value_) {
+        value_current = detached(adapt_value_step(*value_, value_current, value_batch, value_alphas[s], m, false));
+        value_inner.push_back(std::move(value_batch));
+      }
     } else {
+      value_validation = std::move(value_batch);
       batch.validation_returns = task_mean_returns(episodes, m, k);
       if (config_.score_baseline == "task_regression" && task_baseline_.ready())
         batch.score_baselines = task_baseline_.predict(task_params);
@@ -214,21 +269,32 @@ Metrics MamlTrainer::run_iteration() {
                      {"outer_line_search_seconds", stats.line_search_seconds}};
   } else {
     OuterConfig outer = config_.outer;
-    double first = 0, last = 0;
+    double first = 0, last = 0, value_loss = 0;
     for (int64_t e = 0; e < config_.ppo_epochs; ++e) {
-      const auto loss = meta_loss(*policy_, policy_->parameters(), batch, inner, outer, sizes);
+      auto loss = meta_loss(*policy_, policy_->parameters(), batch, inner, outer, sizes);
+      if (value_) {
+        const auto v = outer_value_loss(value_inner, value_validation);
+        if (e == 0) value_loss = v.item<double>();
+        loss = loss + config_.value_coef * v;
+      }
       ppo_optimizer_->zero_grad();
       loss.backward();
-      if (config_.learn_step_sizes && step_sizes_.grad().defined())
-        step_sizes_.grad().clamp_(-0.1, 0.1);  // meta-gradient clipping of the step sizes
+      // Meta-gradient clipping of the step sizes.
+      for (auto* t : {&step_sizes_, &value_step_sizes_})
+        if (t->defined() && t->requires_grad() && t->grad().defined()) t->grad().clamp_(-0.1, 0.1);
       ppo_optimizer_->step();
       if (e == 0) first = loss.item<double>();
       last = loss.item<double>();
     }
     outer_metrics = {{"outer_loss_before", first}, {"outer_loss_after", last}};
+    if (value_) outer_metrics.push_back({"value_loss", value_loss});
   }
   const double outer_seconds = seconds_since(outer_start);
   task_baseline_.add(task_params, batch.validation_returns);  // after use: never its own baseline
+  if (value_) {  // after use too: one scale for all of this iteration's targets
+    for (const auto& ib : batch.inner) update_return_scale(ib.episodes);
+    update_return_scale(batch.validation);
+  }
 
   ++iteration_;
   const SamplerTimes& times = sampler_->times();
@@ -245,6 +311,9 @@ Metrics MamlTrainer::run_iteration() {
   metrics.insert(metrics.end(), outer_metrics.begin(), outer_metrics.end());
   for (int64_t s = 0; s < step_sizes_.numel() && config_.learn_step_sizes; ++s)
     metrics.push_back({"step_size_" + std::to_string(s), step_sizes_[s].item<double>()});
+  for (int64_t s = 0; value_ && s < value_step_sizes_.numel() && config_.learn_step_sizes; ++s)
+    metrics.push_back({"value_step_size_" + std::to_string(s), value_step_sizes_[s].item<double>()});
+  if (value_) metrics.push_back({"return_scale", return_scale()});
   return metrics;
 }
 
@@ -318,8 +387,8 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
       if (int64_t(recent.size()) > history) recent.pop_front();
       // Each chain's recent episodes as one group.
       const EpisodeBatch group = interleave_envs({recent.begin(), recent.end()});
-      InnerBatch ib{group, all_task_advantages(group, n, config_.gamma, config_.gae_lambda)};
       if (how == ChainAdaptation::kTracking) {
+        const InnerBatch ib{group, all_task_advantages(group, n, config_.gamma, config_.gae_lambda)};
         const double clip = config_.outer.clip_range > 0 ? config_.outer.clip_range : 0.2;
         for (int64_t epoch = 0; epoch < config_.ppo_epochs; ++epoch) {
           tracking_optimizer->zero_grad();
@@ -329,10 +398,16 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
         current = detached(tracked);
         continue;
       }
-      current = theta;  // continual adaptation restarts from θ
-      for (int64_t k = 0; k < alphas.numel(); ++k)
+      current = theta;  // continual adaptation restarts from θ (and ψ)
+      Params value = value_ ? detached(replicate(value_->parameters(), n)) : Params{};
+      for (int64_t k = 0; k < alphas.numel(); ++k) {
+        ValueBatch value_batch;
+        const InnerBatch ib{group, round_advantages(group, n, value, &value_batch)};
         current = detached(adapt_step(*policy_, current, ib, alphas[k], n, config_.inner.normalize_advantages, false,
                                       InnerObjective::kImportance));
+        if (value_)
+          value = detached(adapt_value_step(*value_, value, value_batch, value_step_sizes_.detach()[k], n, false));
+      }
     }
     for (int64_t i = 0; i < n && first + size_t(i) < chains.size(); ++i) out.push_back(chunk[size_t(i)]);
   }
@@ -345,6 +420,11 @@ void MamlTrainer::save_checkpoint(const std::string& path) const {
   archive.write("env_steps", torch::tensor(env_steps_));
   write_tensors(archive, "policy", policy_->parameters());
   archive.write("step_sizes", step_sizes_.detach());
+  if (value_) {
+    write_tensors(archive, "value", value_->parameters());
+    archive.write("value_step_sizes", value_step_sizes_.detach());
+    write_tensors(archive, "return_stats", return_stats_.state());
+  }
   const auto words = task_rng_.state();
   archive.write("task_rng", torch::tensor(std::vector<int64_t>(words.begin(), words.end())));
   write_tensors(archive, "sampler", sampler_->state());
@@ -368,6 +448,11 @@ void MamlTrainer::read_parameters(torch::serialize::InputArchive& archive) {
   copy_into(policy_->parameters(), read_tensors(archive, "policy"), "policy");
   torch::NoGradGuard no_grad;
   step_sizes_.copy_(read_tensor(archive, "step_sizes"));
+  if (value_) {  // the adapted value network is part of what test-time adaptation uses
+    copy_into(value_->parameters(), read_tensors(archive, "value"), "value");
+    value_step_sizes_.copy_(read_tensor(archive, "value_step_sizes"));
+    return_stats_.load_state(read_tensors(archive, "return_stats"));
+  }
 }
 
 void MamlTrainer::load_checkpoint(const std::string& path) {

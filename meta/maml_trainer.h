@@ -20,6 +20,7 @@
 #include "agents/trainer.h"
 #include "agents/trpo.h"
 #include "envs/core/task.h"
+#include "meta/adapted_value.h"
 #include "meta/maml.h"
 
 namespace metarl {
@@ -59,6 +60,16 @@ struct MamlConfig {
   // Score-term baseline: "task_regression" (TaskReturnBaseline on the task
   // parameters) or "leave_one_out" (the other tasks' mean).
   std::string score_baseline = "task_regression";
+  // Where the advantages' baseline comes from: "linear", the feature
+  // baseline refit on each task's episodes (MAML's), or "adapted_mlp", a
+  // value network meta-learned with the policy and adapted by the inner
+  // steps alongside it (continual adaptation's, meta/adapted_value.h; PPO
+  // outer step only). Its inner step sizes start at value_step_size and are
+  // learned with the policy's when learn_step_sizes.
+  std::string value_function = "linear";
+  std::vector<int64_t> value_hidden = {64, 64};
+  double value_step_size = 0.001;
+  double value_coef = 0.5;  // weight of the adapted value's loss in the outer loss
 };
 
 // Advantages of one task's episodes: the linear feature baseline fitted to
@@ -124,6 +135,17 @@ class MamlTrainer : public IterativeTrainer {
   // Holds every env of task t at chain position positions[t] (-1: unpinned).
   void pin_chain_positions(const std::vector<int>& positions);
   torch::Tensor step_size(int64_t k) const;
+  // Advantages of one round of episodes (task t in its envs' columns) from
+  // the linear baseline, or from the stacked adapted value networks `value`
+  // (then `value_batch` receives the round's value targets).
+  torch::Tensor round_advantages(const EpisodeBatch& episodes, int64_t tasks, const Params& value,
+                                 ValueBatch* value_batch) const;
+  // The running scale of discounted returns that the value network's outputs are in.
+  double return_scale() const;
+  void update_return_scale(const EpisodeBatch& episodes);
+  // The outer value loss: θ's value parameters adapted through the inner
+  // rounds' targets (differentiably), evaluated on the validation round's.
+  torch::Tensor outer_value_loss(const std::vector<ValueBatch>& inner, const ValueBatch& validation) const;
 
   VectorEnv& env_;
   std::unique_ptr<TaskFamily> family_;
@@ -133,6 +155,9 @@ class MamlTrainer : public IterativeTrainer {
   Rng task_rng_;
   std::unique_ptr<Sampler> sampler_;
   torch::Tensor step_sizes_;  // [inner steps], learned when learn_step_sizes
+  std::unique_ptr<MlpValueFunction> value_;  // value_function adapted_mlp only
+  torch::Tensor value_step_sizes_;           // [inner steps] of the value network
+  RunningNormalizer return_stats_{1};        // discounted returns seen so far
   TaskReturnBaseline task_baseline_;
   std::unique_ptr<torch::optim::Adam> ppo_optimizer_;
   int64_t iteration_ = 0;
