@@ -160,7 +160,9 @@ MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
     m.ppo_learning_rate = cfg.get_double("algorithm.learning_rate", m.ppo_learning_rate);
     m.ppo_epochs = cfg.get_int("algorithm.epochs", m.ppo_epochs);
     m.outer.clip_range = cfg.get_double("algorithm.clip_range", 0.2);
-    m.learn_step_sizes = !m.pretrain && cfg.get_bool("algorithm.learn_inner_lr", m.learn_step_sizes);
+    // Read for the pretrained baseline too (the same file trains both), but
+    // it has no inner steps to learn sizes for.
+    m.learn_step_sizes = cfg.get_bool("algorithm.learn_inner_lr", m.learn_step_sizes) && !m.pretrain;
     m.value_function = cfg.get_string("algorithm.value_function", m.value_function);
     if (m.value_function == "adapted_mlp") {
       m.value_hidden = cfg.get_int_list("algorithm.value_hidden", m.value_hidden);

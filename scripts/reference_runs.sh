@@ -13,6 +13,9 @@
 #   scripts/reference_runs.sh maml_ant_vel          # (or maml_ant_dir, maml_ant_goal) MAML-TRPO on the Ant
 #   scripts/reference_runs.sh adapt_TASK            # TASK = halfcheetah_dir ... ant_goal: adapt.csv and plot
 #                                                   # over the runs of experiments/results/maml/TASK/
+#   scripts/reference_runs.sh continual_bug_RUN     # RUN = meta_mlp | meta_lstm | pretrained_mlp | rl2_lstm:
+#                                                   # continual adaptation on the crippled Bug (experiments/continual)
+#   scripts/reference_runs.sh adapt_continual_bug   # adapt_chain.csv and plot over those runs (held-out leg pairs)
 # Extra arguments go to `metarl run` (for example --threads 1 to run two at once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +25,7 @@ shift || true
 locomotion_tasks="halfcheetah_dir halfcheetah_vel ant_vel ant_dir ant_goal"
 usage() {
   echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_nav2d_port|maml_TASK|dice_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
-       "(TASK: $locomotion_tasks)" >&2
+       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_lstm pretrained_mlp rl2_lstm)|adapt_continual_bug" >&2
   exit 2
 }
 case "$run" in
@@ -80,5 +83,19 @@ case "$run" in
     runs=()
     for r in "$d"/maml_dice "$d"/maml_no_score "$d"/maml_lvc "$d"/pretrained; do [ -d "$r/checkpoints" ] && runs+=("$r"); done
     "$metarl" adapt "${runs[@]}" --tasks 40 --steps 3 --out "$d" "$@" ;;
+  continual_bug_meta_mlp | continual_bug_pretrained_mlp | continual_bug_meta_lstm | continual_bug_rl2_lstm)
+    d=experiments/results/continual/bug_crippled
+    case "${run#continual_bug_}" in
+      meta_mlp) "$metarl" run experiments/continual/bug_crippled.yaml --out $d/meta_mlp "$@" ;;
+      pretrained_mlp) "$metarl" run experiments/continual/bug_crippled.yaml --set algorithm.name=maml_pretrain \
+          --out $d/pretrained_mlp "$@" ;;
+      meta_lstm) "$metarl" run experiments/continual/bug_crippled_lstm.yaml --out $d/meta_lstm "$@" ;;
+      rl2_lstm) "$metarl" run experiments/continual/bug_crippled_rl2.yaml --out $d/rl2_lstm "$@" ;;
+    esac ;;
+  adapt_continual_bug)
+    d=experiments/results/continual/bug_crippled
+    runs=()
+    for r in meta_mlp meta_lstm pretrained_mlp rl2_lstm; do [ -d "$d/$r/checkpoints" ] && runs+=("$d/$r"); done
+    "$metarl" adapt "${runs[@]}" --chain 7 --history 3 --tasks 50 --family-option split=test --out $d "$@" ;;
   *) usage ;;
 esac
