@@ -206,17 +206,29 @@ PolicyState LstmPolicy::initial_state(int64_t batch) const {
   return {torch::zeros({batch, config_.hidden}), torch::zeros({batch, config_.hidden})};
 }
 
+namespace {
+
+// x W^T + b for plain parameters (x [N, in], W [out, in]) and for stacked
+// ones (x [G, B, in], W [G, out, in], b [G, out]: each group its own).
+torch::Tensor linear_any(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b = {}) {
+  if (w.dim() == 2) return torch::nn::functional::linear(x, w, b);
+  return b.defined() ? torch::baddbmm(b.unsqueeze(1), x, w.transpose(1, 2)) : torch::bmm(x, w.transpose(1, 2));
+}
+
+}  // namespace
+
 torch::Tensor LstmPolicy::cell(const torch::Tensor& obs, const torch::Tensor& episode_start, torch::Tensor& h,
                                torch::Tensor& c, const Params& params) const {
-  const auto keep = (1.0 - episode_start.to(torch::kFloat32)).unsqueeze(-1);
+  // Plain ([N, ...]) or grouped ([G, B, ...] with stacked parameters) alike.
+  const auto keep = (1.0 - episode_start.to(h.scalar_type())).unsqueeze(-1);
   h = h * keep;
   c = c * keep;
-  const auto x = torch::tanh(torch::nn::functional::linear(obs, params[0], params[1]));
-  const auto gates = torch::nn::functional::linear(x, params[2]) + torch::nn::functional::linear(h, params[3]) + params[4];
+  const auto x = torch::tanh(linear_any(obs, params[0], params[1]));
+  const auto gates = linear_any(x, params[2], params[4]) + linear_any(h, params[3]);
   const auto chunks = gates.chunk(4, -1);  // input, forget, cell, output
   c = torch::sigmoid(chunks[1]) * c + torch::sigmoid(chunks[0]) * torch::tanh(chunks[2]);
   h = torch::sigmoid(chunks[3]) * torch::tanh(c);
-  return torch::nn::functional::linear(h, params[5], params[6]);
+  return linear_any(h, params[5], params[6]);
 }
 
 DiagGaussian LstmPolicy::step(const torch::Tensor& obs, const torch::Tensor& episode_start, PolicyState& state,
@@ -224,6 +236,42 @@ DiagGaussian LstmPolicy::step(const torch::Tensor& obs, const torch::Tensor& epi
   check_params(params, params_, "LstmPolicy");
   if (!state.h.defined()) state = initial_state(obs.size(0));
   return {cell(obs, episode_start, state.h, state.c, params), params[7]};
+}
+
+DiagGaussian LstmPolicy::step_grouped(const torch::Tensor& obs, const torch::Tensor& episode_start, PolicyState& state,
+                                      const Params& stacked, int64_t groups) const {
+  check_params(stacked, params_, "LstmPolicy");
+  const int64_t n = obs.size(0), b = n / groups;
+  TORCH_CHECK(groups > 0 && n % groups == 0, "step_grouped: ", n, " envs do not split into ", groups, " groups");
+  if (!state.h.defined()) state = initial_state(n);
+  auto h = state.h.reshape({groups, b, -1}), c = state.c.reshape({groups, b, -1});
+  const auto mean = cell(obs.reshape({groups, b, -1}), episode_start.reshape({groups, b}), h, c, stacked);
+  state = {h.reshape({n, -1}), c.reshape({n, -1})};
+  const auto log_std = stacked[7].unsqueeze(1).expand({groups, b, act_dim()});
+  return {mean.reshape({n, -1}), log_std.reshape({n, -1})};
+}
+
+DiagGaussian LstmPolicy::evaluate_grouped(const torch::Tensor& obs, const torch::Tensor& episode_start,
+                                          const PolicyState& initial, const Params& stacked, int64_t groups) const {
+  check_params(stacked, params_, "LstmPolicy");
+  const int64_t steps = obs.size(0), n = obs.size(1), b = n / groups;
+  TORCH_CHECK(groups > 0 && n % groups == 0, "evaluate_grouped: ", n, " envs do not split into ", groups, " groups");
+  const PolicyState state = initial.h.defined() ? initial : initial_state(n);
+  auto h = state.h.reshape({groups, b, -1}), c = state.c.reshape({groups, b, -1});
+  const auto x = obs.reshape({steps, groups, b, obs.size(2)});
+  const auto starts = episode_start.reshape({steps, groups, b});
+  std::vector<torch::Tensor> means;
+  means.reserve(steps);
+  for (int64_t t = 0; t < steps; ++t) {
+    if (t > 0 && t % config_.bptt == 0) {  // truncated back-propagation through time
+      h = h.detach();
+      c = c.detach();
+    }
+    means.push_back(cell(x[t], starts[t], h, c, stacked));
+  }
+  const auto mean = torch::stack(means).reshape({steps, n, -1});
+  const auto log_std = stacked[7].unsqueeze(1).expand({groups, b, act_dim()}).reshape({1, n, -1});
+  return {mean, log_std.expand_as(mean)};
 }
 
 DiagGaussian LstmPolicy::evaluate(const torch::Tensor& obs, const torch::Tensor& episode_start,

@@ -128,9 +128,15 @@ class LstmPolicy : public Policy {
                     const Params& params) const override;
   DiagGaussian evaluate(const torch::Tensor& obs, const torch::Tensor& episode_start, const PolicyState& initial,
                         const Params& params) const override;
+  // All groups at once: every cell step is one batched product per layer.
+  DiagGaussian step_grouped(const torch::Tensor& obs, const torch::Tensor& episode_start, PolicyState& state,
+                            const Params& stacked, int64_t groups) const override;
+  DiagGaussian evaluate_grouped(const torch::Tensor& obs, const torch::Tensor& episode_start,
+                                const PolicyState& initial, const Params& stacked, int64_t groups) const override;
 
  private:
-  // One cell step from (h, c) with the episode-start reset applied.
+  // One cell step from (h, c) with the episode-start reset applied: plain
+  // parameters on [N, ...] or stacked ones on [G, B, ...].
   torch::Tensor cell(const torch::Tensor& obs, const torch::Tensor& episode_start, torch::Tensor& h, torch::Tensor& c,
                      const Params& params) const;
   LstmPolicyConfig config_;

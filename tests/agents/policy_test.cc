@@ -143,5 +143,40 @@ TEST(Policy, GroupedStepEqualsOneStepPerGroup) {
   }
 }
 
+TEST(Policy, GroupedEvaluationEqualsOneEvaluationPerGroup) {
+  torch::manual_seed(8);
+  GaussianMlpPolicy mlp(5, 2, MlpPolicyConfig{});
+  LstmPolicy lstm(5, 2, LstmPolicyConfig{});  // bptt 10: the 13 steps cross a truncation
+  for (const Policy* policy : {static_cast<const Policy*>(&mlp), static_cast<const Policy*>(&lstm)}) {
+    SCOPED_TRACE(policy->describe());
+    std::vector<Params> groups;
+    for (int g = 0; g < 3; ++g) {
+      Params p;
+      for (const auto& t : policy->parameters()) p.push_back((t.detach() + 0.1 * torch::randn_like(t)).requires_grad_(true));
+      groups.push_back(p);
+    }
+    const auto obs = torch::randn({13, 12, 5});
+    const auto starts = (torch::rand({13, 12}) < 0.2).to(torch::kFloat32);
+    PolicyState initial = policy->initial_state(12);
+    if (policy->recurrent()) initial = {torch::randn_like(initial.h), torch::randn_like(initial.c)};
+    const Params stacked = stack_params(groups);
+    const DiagGaussian grouped = policy->evaluate_grouped(obs, starts, initial, stacked, 3);
+    ASSERT_EQ(grouped.mean.sizes(), (std::vector<int64_t>{13, 12, 2}));
+    const auto grouped_grads = torch::autograd::grad({grouped.mean.pow(2).sum()}, groups[1], {}, false, false, true);
+    for (int g = 0; g < 3; ++g) {
+      PolicyState part;
+      if (policy->recurrent()) part = {initial.h.narrow(0, 4 * g, 4), initial.c.narrow(0, 4 * g, 4)};
+      const DiagGaussian one = policy->evaluate(obs.narrow(1, 4 * g, 4), starts.narrow(1, 4 * g, 4), part, groups[g]);
+      EXPECT_TRUE(torch::allclose(grouped.mean.narrow(1, 4 * g, 4), one.mean, 1e-5, 1e-6)) << "group " << g;
+      EXPECT_TRUE(torch::allclose(grouped.log_std.narrow(1, 4 * g, 4), one.log_std.expand_as(one.mean)));
+      if (g == 1) {  // gradients too: the truncation of back-propagation is the same
+        const auto grads = torch::autograd::grad({one.mean.pow(2).sum()}, groups[1], {}, false, false, true);
+        for (size_t i = 0; i + 1 < grads.size(); ++i)
+          EXPECT_TRUE(torch::allclose(grouped_grads[i], grads[i], 1e-4, 1e-5)) << "parameter " << i;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace metarl
