@@ -419,3 +419,155 @@ TEST(RunExperiment, ChainReturnsAdaptFromThetaAfterTheFirstEpisode) {
 
 }  // namespace
 }  // namespace metarl
+
+namespace metarl {
+namespace {
+
+std::vector<std::string> csv_lines(const fs::path& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// RL²: PPO on trials of a chain's episodes with an LSTM. Continuing rollouts
+// stop mid-trial at each iteration, so resuming exactly needs the trials'
+// state (task, inner episode, physics) in the checkpoint.
+TEST(RunExperiment, Rl2TrialsResumeExactlyAndAdaptReportsEachEpisode) {
+  const char* rl2 = R"(name: tiny_rl2
+seed: 4
+threads: 2
+env:
+  name: Bug
+  task_family: BugCrippledLegs
+  num_envs: 2
+  trial_episodes: 3
+  options:
+    max_episode_steps: 8
+policy:
+  type: lstm
+  embedding: 8
+  lstm_hidden: 8
+algorithm:
+  name: ppo
+  steps_per_iteration: 20
+  epochs: 2
+  minibatches: 2
+training:
+  total_env_steps: 80
+  checkpoint_every: 1
+)";
+  RunOptions straight;
+  straight.experiment_path = write_experiment("tiny_rl2.yaml", rl2);
+  straight.out_dir = fresh_dir("rl2_straight");
+  run_experiment(straight);
+  RunOptions split = straight;
+  split.out_dir = fresh_dir("rl2_split");
+  split.max_iterations = 1;
+  run_experiment(split);  // stops 10 steps into the first trials
+  split.max_iterations = 0;
+  run_experiment(split);
+  const auto rows = deterministic_rows(straight.out_dir);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows, deterministic_rows(split.out_dir));
+
+  AdaptOptions adapt;
+  adapt.run_dirs = {straight.out_dir};
+  adapt.out_dir = fresh_dir("rl2_adapt");
+  adapt.tasks = 3;  // two envs: a padded second chunk
+  adapt.chain_episodes = 3;
+  adapt.family_options = {"split=test"};
+  run_adaptation(adapt);
+  const auto lines = csv_lines(fs::path(adapt.out_dir) / "adapt_chain.csv");
+  ASSERT_EQ(lines.size(), 4u);  // header + episodes 1 .. 3 (RL² has no adapted / tracking variants)
+  EXPECT_EQ(lines[1].rfind("rl2_straight,1,", 0), 0u);
+  EXPECT_EQ(lines[3].rfind("rl2_straight,3,", 0), 0u);
+  const auto tasks = csv_lines(fs::path(adapt.out_dir) / "adapt_chain_tasks.csv");
+  ASSERT_EQ(tasks.size(), 10u);
+  for (size_t i = 1; i < tasks.size(); ++i)  // the held-out pairs only
+    EXPECT_TRUE(tasks[i].find("leg_a=1, leg_b=4") != std::string::npos ||
+                tasks[i].find("leg_a=2, leg_b=3") != std::string::npos ||
+                tasks[i].find("leg_a=4, leg_b=6") != std::string::npos)
+        << tasks[i];
+
+  adapt.chain_episodes = 0;
+  EXPECT_THROW(run_adaptation(adapt), std::runtime_error);  // RL² is evaluated on chains
+  adapt.chain_episodes = 5;
+  EXPECT_THROW(run_adaptation(adapt), std::runtime_error);  // trained on trials of 3
+  std::string as_maml = rl2;
+  as_maml.replace(as_maml.find("name: ppo"), 9, "name: maml");
+  auto cfg = ExperimentConfig::from_string(as_maml, "rl2_maml.yaml");
+  EXPECT_THROW(build_experiment(cfg, "x"), ConfigError);  // MAML samples its own tasks
+}
+
+// Continual adaptation with the paper's parts: an LSTM policy, a value
+// network adapted with it, learned step sizes for both; resumes exactly (the
+// value network, its step sizes and the return scale are in the checkpoint).
+TEST(RunExperiment, ContinualMamlWithAdaptedValueAndLstmResumesExactly) {
+  const char* continual = R"(name: tiny_continual
+seed: 6
+threads: 2
+env:
+  name: Bug
+  task_family: BugCrippledLegs
+  options:
+    max_episode_steps: 6
+policy:
+  type: lstm
+  embedding: 8
+  lstm_hidden: 8
+algorithm:
+  name: maml
+  tasks_per_batch: 2
+  episodes_per_task: 2
+  inner_steps: 2
+  inner_lr: 0.01
+  learn_inner_lr: true
+  chain_length: 4
+  meta_gradient: dice
+  outer: ppo
+  epochs: 2
+  value_function: adapted_mlp
+  value_hidden: [8]
+  value_inner_lr: 0.01
+training:
+  total_env_steps: 216
+  checkpoint_every: 1
+)";
+  RunOptions straight;
+  straight.experiment_path = write_experiment("tiny_continual.yaml", continual);
+  straight.out_dir = fresh_dir("continual_straight");
+  run_experiment(straight);
+  RunOptions split = straight;
+  split.out_dir = fresh_dir("continual_split");
+  split.max_iterations = 1;
+  run_experiment(split);
+  split.max_iterations = 0;
+  run_experiment(split);
+  const auto rows = deterministic_rows(straight.out_dir);
+  ASSERT_EQ(rows.size(), 3u);  // 3 rounds x 2 tasks x 2 episodes x 6 steps = 72 steps each (if none fall)
+  EXPECT_EQ(rows, deterministic_rows(split.out_dir));
+  const auto header = csv_lines(fs::path(straight.out_dir) / "metrics.csv").front();
+  for (const char* column : {"value_loss", "step_size_1", "value_step_size_1", "return_scale"})
+    EXPECT_NE(header.find(column), std::string::npos) << column;
+  // The learned step sizes moved away from their initial values.
+  std::vector<std::string> names, values;
+  std::stringstream hs(header), ls(csv_lines(fs::path(straight.out_dir) / "metrics.csv").back());
+  for (std::string v; std::getline(hs, v, ',');) names.push_back(v);
+  for (std::string v; std::getline(ls, v, ',');) values.push_back(v);
+  ASSERT_EQ(names.size(), values.size());
+  for (size_t i = 0; i < names.size(); ++i)
+    if (names[i].find("step_size_") != std::string::npos) EXPECT_NE(std::stod(values[i]), 0.01) << names[i];
+
+  AdaptOptions adapt;
+  adapt.run_dirs = {straight.out_dir};
+  adapt.out_dir = fresh_dir("continual_adapt");
+  adapt.tasks = 3;
+  adapt.chain_episodes = 3;
+  adapt.history = 2;
+  run_adaptation(adapt);
+  EXPECT_EQ(csv_lines(fs::path(adapt.out_dir) / "adapt_chain.csv").size(), 10u);
+}
+
+}  // namespace
+}  // namespace metarl
