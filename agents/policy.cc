@@ -251,25 +251,30 @@ DiagGaussian LstmPolicy::step_grouped(const torch::Tensor& obs, const torch::Ten
   return {mean.reshape({n, -1}), log_std.reshape({n, -1})};
 }
 
+torch::Tensor LstmPolicy::unroll(const torch::Tensor& obs, const torch::Tensor& episode_start, torch::Tensor h,
+                                 torch::Tensor c, const Params& params) const {
+  std::vector<torch::Tensor> means;
+  means.reserve(obs.size(0));
+  for (int64_t t = 0; t < obs.size(0); ++t) {
+    if (t > 0 && t % config_.bptt == 0) {  // truncated back-propagation through time
+      h = h.detach();
+      c = c.detach();
+    }
+    means.push_back(cell(obs[t], episode_start[t], h, c, params));
+  }
+  return torch::stack(means);
+}
+
 DiagGaussian LstmPolicy::evaluate_grouped(const torch::Tensor& obs, const torch::Tensor& episode_start,
                                           const PolicyState& initial, const Params& stacked, int64_t groups) const {
   check_params(stacked, params_, "LstmPolicy");
   const int64_t steps = obs.size(0), n = obs.size(1), b = n / groups;
   TORCH_CHECK(groups > 0 && n % groups == 0, "evaluate_grouped: ", n, " envs do not split into ", groups, " groups");
   const PolicyState state = initial.h.defined() ? initial : initial_state(n);
-  auto h = state.h.reshape({groups, b, -1}), c = state.c.reshape({groups, b, -1});
-  const auto x = obs.reshape({steps, groups, b, obs.size(2)});
-  const auto starts = episode_start.reshape({steps, groups, b});
-  std::vector<torch::Tensor> means;
-  means.reserve(steps);
-  for (int64_t t = 0; t < steps; ++t) {
-    if (t > 0 && t % config_.bptt == 0) {  // truncated back-propagation through time
-      h = h.detach();
-      c = c.detach();
-    }
-    means.push_back(cell(x[t], starts[t], h, c, stacked));
-  }
-  const auto mean = torch::stack(means).reshape({steps, n, -1});
+  // [T, G*B, ...] -> [T, G, B, ...]: each step's cell batched over the groups.
+  const auto mean = unroll(obs.reshape({steps, groups, b, obs.size(2)}), episode_start.reshape({steps, groups, b}),
+                           state.h.reshape({groups, b, -1}), state.c.reshape({groups, b, -1}), stacked)
+                        .reshape({steps, n, -1});
   const auto log_std = stacked[7].unsqueeze(1).expand({groups, b, act_dim()}).reshape({1, n, -1});
   return {mean, log_std.expand_as(mean)};
 }
@@ -277,19 +282,8 @@ DiagGaussian LstmPolicy::evaluate_grouped(const torch::Tensor& obs, const torch:
 DiagGaussian LstmPolicy::evaluate(const torch::Tensor& obs, const torch::Tensor& episode_start,
                                   const PolicyState& initial, const Params& params) const {
   check_params(params, params_, "LstmPolicy");
-  const int64_t steps = obs.size(0);
-  PolicyState state = initial.h.defined() ? initial : initial_state(obs.size(1));
-  torch::Tensor h = state.h, c = state.c;
-  std::vector<torch::Tensor> means;
-  means.reserve(steps);
-  for (int64_t t = 0; t < steps; ++t) {
-    if (t > 0 && t % config_.bptt == 0) {  // truncated back-propagation through time
-      h = h.detach();
-      c = c.detach();
-    }
-    means.push_back(cell(obs[t], episode_start[t], h, c, params));
-  }
-  return {torch::stack(means), params[7]};
+  const PolicyState state = initial.h.defined() ? initial : initial_state(obs.size(1));
+  return {unroll(obs, episode_start, state.h, state.c, params), params[7]};
 }
 
 }  // namespace metarl

@@ -139,6 +139,10 @@ class LstmPolicy : public Policy {
   // parameters on [N, ...] or stacked ones on [G, B, ...].
   torch::Tensor cell(const torch::Tensor& obs, const torch::Tensor& episode_start, torch::Tensor& h, torch::Tensor& c,
                      const Params& params) const;
+  // cell() over all steps of obs [T, ...] from (h, c), back-propagation
+  // truncated every bptt steps: the means [T, ...].
+  torch::Tensor unroll(const torch::Tensor& obs, const torch::Tensor& episode_start, torch::Tensor h, torch::Tensor c,
+                       const Params& params) const;
   LstmPolicyConfig config_;
 };
 

@@ -69,6 +69,27 @@ std::vector<std::string> deterministic_rows(const std::string& dir) {
   return rows;
 }
 
+// An experiment run straight through into fresh_dir(name), and again into
+// fresh_dir(name + "_split") stopped after one iteration and resumed: both
+// metrics.csv (deterministic columns) and the straight run's directory.
+struct StraightAndSplit {
+  std::string dir;
+  std::vector<std::string> straight, split;
+};
+StraightAndSplit run_straight_and_split(const std::string& text, const std::string& name) {
+  RunOptions straight;
+  straight.experiment_path = write_experiment(name + ".yaml", text);
+  straight.out_dir = fresh_dir(name);
+  run_experiment(straight);
+  RunOptions split = straight;
+  split.out_dir = fresh_dir(name + "_split");
+  split.max_iterations = 1;
+  run_experiment(split);
+  split.max_iterations = 0;
+  run_experiment(split);
+  return {straight.out_dir, deterministic_rows(straight.out_dir), deterministic_rows(split.out_dir)};
+}
+
 TEST(RunExperiment, WritesTheOutputDirectory) {
   RunOptions options;
   options.experiment_path = write_experiment("tiny_ppo.yaml", kTinyPpo);
@@ -257,19 +278,12 @@ training:
 )";
 
 TEST(RunExperiment, MamlResumesExactlyAndAdaptWritesItsCurves) {
+  const auto runs = run_straight_and_split(kTinyMaml, "maml_straight");
+  ASSERT_EQ(runs.straight.size(), 4u);  // 4 iterations of 2 x 3 x 2 x 10 steps
+  EXPECT_EQ(runs.straight, runs.split);
   RunOptions straight;
   straight.experiment_path = write_experiment("tiny_maml.yaml", kTinyMaml);
-  straight.out_dir = fresh_dir("maml_straight");
-  run_experiment(straight);
-  RunOptions split = straight;
-  split.out_dir = fresh_dir("maml_split");
-  split.max_iterations = 1;
-  run_experiment(split);
-  split.max_iterations = 0;
-  run_experiment(split);
-  const auto a = deterministic_rows(straight.out_dir);
-  ASSERT_EQ(a.size(), 4u);  // 4 iterations of 2 x 3 x 2 x 10 steps
-  EXPECT_EQ(a, deterministic_rows(split.out_dir));
+  straight.out_dir = runs.dir;
 
   RunOptions pretrained = straight;
   pretrained.out_dir = fresh_dir("maml_pretrained");
@@ -457,22 +471,12 @@ training:
   total_env_steps: 80
   checkpoint_every: 1
 )";
-  RunOptions straight;
-  straight.experiment_path = write_experiment("tiny_rl2.yaml", rl2);
-  straight.out_dir = fresh_dir("rl2_straight");
-  run_experiment(straight);
-  RunOptions split = straight;
-  split.out_dir = fresh_dir("rl2_split");
-  split.max_iterations = 1;
-  run_experiment(split);  // stops 10 steps into the first trials
-  split.max_iterations = 0;
-  run_experiment(split);
-  const auto rows = deterministic_rows(straight.out_dir);
-  ASSERT_EQ(rows.size(), 4u);
-  EXPECT_EQ(rows, deterministic_rows(split.out_dir));
+  const auto runs = run_straight_and_split(rl2, "rl2_straight");  // the split stops 10 steps into the first trials
+  ASSERT_EQ(runs.straight.size(), 4u);
+  EXPECT_EQ(runs.straight, runs.split);
 
   AdaptOptions adapt;
-  adapt.run_dirs = {straight.out_dir};
+  adapt.run_dirs = {runs.dir};
   adapt.out_dir = fresh_dir("rl2_adapt");
   adapt.tasks = 3;  // two envs: a padded second chunk
   adapt.chain_episodes = 3;
@@ -534,25 +538,15 @@ training:
   total_env_steps: 216
   checkpoint_every: 1
 )";
-  RunOptions straight;
-  straight.experiment_path = write_experiment("tiny_continual.yaml", continual);
-  straight.out_dir = fresh_dir("continual_straight");
-  run_experiment(straight);
-  RunOptions split = straight;
-  split.out_dir = fresh_dir("continual_split");
-  split.max_iterations = 1;
-  run_experiment(split);
-  split.max_iterations = 0;
-  run_experiment(split);
-  const auto rows = deterministic_rows(straight.out_dir);
-  ASSERT_EQ(rows.size(), 3u);  // 3 rounds x 2 tasks x 2 episodes x 6 steps = 72 steps each (if none fall)
-  EXPECT_EQ(rows, deterministic_rows(split.out_dir));
-  const auto header = csv_lines(fs::path(straight.out_dir) / "metrics.csv").front();
+  const auto runs = run_straight_and_split(continual, "continual_straight");
+  ASSERT_EQ(runs.straight.size(), 3u);  // 3 rounds x 2 tasks x 2 episodes x 6 steps = 72 steps each (if none fall)
+  EXPECT_EQ(runs.straight, runs.split);
+  const auto header = csv_lines(fs::path(runs.dir) / "metrics.csv").front();
   for (const char* column : {"value_loss", "step_size_1", "value_step_size_1", "return_scale"})
     EXPECT_NE(header.find(column), std::string::npos) << column;
   // The learned step sizes moved away from their initial values.
   std::vector<std::string> names, values;
-  std::stringstream hs(header), ls(csv_lines(fs::path(straight.out_dir) / "metrics.csv").back());
+  std::stringstream hs(header), ls(csv_lines(fs::path(runs.dir) / "metrics.csv").back());
   for (std::string v; std::getline(hs, v, ',');) names.push_back(v);
   for (std::string v; std::getline(ls, v, ',');) values.push_back(v);
   ASSERT_EQ(names.size(), values.size());
@@ -560,7 +554,7 @@ training:
     if (names[i].find("step_size_") != std::string::npos) EXPECT_NE(std::stod(values[i]), 0.01) << names[i];
 
   AdaptOptions adapt;
-  adapt.run_dirs = {straight.out_dir};
+  adapt.run_dirs = {runs.dir};
   adapt.out_dir = fresh_dir("continual_adapt");
   adapt.tasks = 3;
   adapt.chain_episodes = 3;
