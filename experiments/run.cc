@@ -147,6 +147,11 @@ MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
   m.outer.normalize_advantages = cfg.get_bool("algorithm.normalize_outer_advantages", m.outer.normalize_advantages);
   m.gamma = cfg.get_double("algorithm.gamma", m.gamma);
   m.chain_length = cfg.get_int("algorithm.chain_length", m.chain_length);
+  const std::string inner_episodes = cfg.get_string("algorithm.inner_episodes", "per_step");
+  if (inner_episodes != "per_step" && inner_episodes != "shared")
+    throw ConfigError(cfg.source() + ": algorithm.inner_episodes '" + inner_episodes +
+                      "' is unknown (known: per_step, shared)");
+  m.shared_inner_episodes = inner_episodes == "shared";
   m.gae_lambda = cfg.get_double("algorithm.gae_lambda", m.gae_lambda);
   m.outer_optimizer = cfg.get_string("algorithm.outer", m.outer_optimizer);
   if (m.outer_optimizer == "trpo") {

@@ -72,10 +72,16 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
   if (config.score_baseline != "task_regression" && config.score_baseline != "leave_one_out")
     throw std::invalid_argument("maml: unknown score_baseline '" + config.score_baseline +
                                 "' (known: task_regression, leave_one_out)");
-  if (config.chain_length < 0 || (config.chain_length > 0 && config.chain_length <= config.inner.steps))
+  if (config.shared_inner_episodes && config.inner.meta_gradient != MetaGradient::kDice &&
+      config.inner.meta_gradient != MetaGradient::kLvc)
+    throw std::invalid_argument(
+        "maml: shared inner episodes need an importance-weighted inner loss (meta_gradient dice or lvc)");
+  const int64_t rounds = config.pretrain ? 0 : config.shared_inner_episodes ? std::min<int64_t>(1, config.inner.steps)
+                                                                             : config.inner.steps;
+  if (config.chain_length < 0 || (config.chain_length > 0 && config.chain_length <= rounds))
     throw std::invalid_argument("maml: chain_length " + std::to_string(config.chain_length) +
-                                " leaves no position for the validation episodes after " +
-                                std::to_string(config.inner.steps) + " inner steps");
+                                " leaves no position for the validation episodes after " + std::to_string(rounds) +
+                                " rounds of training episodes");
   if (config.learn_step_sizes && config.outer_optimizer != "ppo")
     throw std::invalid_argument("maml: learned step sizes need the ppo outer optimizer");
   if (config.value_function != "linear" && config.value_function != "adapted_mlp")
@@ -105,6 +111,10 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
 }
 
 torch::Tensor MamlTrainer::step_size(int64_t k) const { return step_sizes_[k]; }
+
+int64_t MamlTrainer::training_rounds() const {
+  return config_.shared_inner_episodes ? std::min<int64_t>(1, config_.inner.steps) : config_.inner.steps;
+}
 
 double MamlTrainer::return_scale() const { return std::sqrt(return_stats_.var()[0].item<double>() + 1e-8); }
 
@@ -157,7 +167,7 @@ Metrics MamlTrainer::run_iteration() {
   // without chains, so that runs without them keep their random stream).
   std::vector<int> chain_start(size_t(m), 0);
   if (config_.chain_length > 0) {
-    const int64_t starts = config_.chain_length - inner.steps;
+    const int64_t starts = config_.chain_length - training_rounds();
     for (auto& p : chain_start) p = int(std::min<int64_t>(starts - 1, int64_t(task_rng_.uniform() * double(starts))));
   }
   std::vector<std::vector<double>> task_params;
@@ -181,7 +191,8 @@ Metrics MamlTrainer::run_iteration() {
   std::vector<double> step_returns;  // mean return of the episodes of each sampling round
   double sample_seconds = 0, inner_seconds = 0;
   const torch::Tensor alphas = step_sizes_.detach();
-  for (int64_t s = 0; s <= inner.steps; ++s) {
+  const int64_t rounds = training_rounds();
+  for (int64_t s = 0; s <= rounds; ++s) {
     if (config_.chain_length > 0) {
       std::vector<int> positions = chain_start;
       for (auto& p : positions) p += int(s);
@@ -198,17 +209,26 @@ Metrics MamlTrainer::run_iteration() {
     // every iteration's, after its outer step).
     if (value_ && return_stats_.count() == 0) update_return_scale(episodes);
     ValueBatch value_batch;
-    torch::Tensor advantages = round_advantages(episodes, m, value_current, &value_batch);
-    if (s < inner.steps) {
-      InnerBatch ib{std::move(episodes), advantages};
-      current = detached(adapt_step(*policy_, current, ib, alphas[s], m, inner.normalize_advantages, false));
-      adapted_path.push_back(current);
-      batch.inner.push_back(std::move(ib));
-      if (value_) {
-        value_current = detached(adapt_value_step(*value_, value_current, value_batch, value_alphas[s], m, false));
-        value_inner.push_back(std::move(value_batch));
+    if (s < rounds) {
+      // The inner steps these episodes serve: step s, or all of them.
+      const int64_t first = config_.shared_inner_episodes ? 0 : s;
+      const int64_t last = config_.shared_inner_episodes ? inner.steps : s + 1;
+      for (int64_t step = first; step < last; ++step) {
+        // Advantages from the value network as adapted so far (or the linear baseline).
+        InnerBatch ib{episodes, round_advantages(episodes, m, value_current, &value_batch)};
+        // At the sampling parameters every estimator's step is the plain
+        // one; later steps on shared episodes need its importance weights.
+        const InnerObjective objective = step > first ? inner_objective(inner.meta_gradient) : InnerObjective::kPlain;
+        current = detached(adapt_step(*policy_, current, ib, alphas[step], m, inner.normalize_advantages, false, objective));
+        adapted_path.push_back(current);
+        batch.inner.push_back(std::move(ib));
+        if (value_) {
+          value_current = detached(adapt_value_step(*value_, value_current, value_batch, value_alphas[step], m, false));
+          value_inner.push_back(std::move(value_batch));
+        }
       }
     } else {
+      const torch::Tensor advantages = round_advantages(episodes, m, value_current, &value_batch);
       value_validation = std::move(value_batch);
       batch.validation_returns = task_mean_returns(episodes, m, k);
       if (config_.score_baseline == "task_regression" && task_baseline_.ready())

@@ -57,6 +57,13 @@ struct MamlConfig {
   // (S inner steps), p drawn per task uniformly from 0 .. n - 1 - S. The
   // meta-objective becomes: adapt on T_i, act well on T_{i+1}.
   int64_t chain_length = 0;
+  // false (MAML): inner step k adapts on new episodes sampled with θ_k (at
+  // chain position p + k on chains). true (continual adaptation, Al-Shedivat
+  // et al.): all inner steps adapt on the same episodes, sampled with θ (at
+  // position p), the later steps off-policy through the estimator's
+  // importance weights (dice or lvc only); the validation episodes follow at
+  // p + 1. Test-time chain adaptation (chain_returns) works this way.
+  bool shared_inner_episodes = false;
   // Score-term baseline: "task_regression" (TaskReturnBaseline on the task
   // parameters) or "leave_one_out" (the other tasks' mean).
   std::string score_baseline = "task_regression";
@@ -135,6 +142,9 @@ class MamlTrainer : public IterativeTrainer {
   // Holds every env of task t at chain position positions[t] (-1: unpinned).
   void pin_chain_positions(const std::vector<int>& positions);
   torch::Tensor step_size(int64_t k) const;
+  // Sampling rounds before the validation episodes: one per inner step, or
+  // one for all of them (shared_inner_episodes); 0 when pretraining.
+  int64_t training_rounds() const;
   // Advantages of one round of episodes (task t in its envs' columns) from
   // the linear baseline, or from the stacked adapted value networks `value`
   // (then `value_batch` receives the round's value targets).

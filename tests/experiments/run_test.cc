@@ -394,6 +394,51 @@ training:
   EXPECT_THROW(build_experiment(bad, "bad"), std::invalid_argument);
 }
 
+// inner_episodes: shared (Al-Shedivat et al.): every inner step adapts on the
+// episodes of T_i, the validation episodes run at T_{i+1} whatever the number
+// of steps — so a chain of 2 suffices for 3 steps.
+TEST(RunExperiment, SharedInnerEpisodesValidateOnTheNextTask) {
+  const std::string text = R"(name: shared
+seed: 2
+threads: 2
+env:
+  name: Bug
+  task_family: BugCrippledLegs
+  options:
+    max_episode_steps: 5
+algorithm:
+  name: maml
+  tasks_per_batch: 2
+  episodes_per_task: 2
+  inner_steps: 3
+  inner_lr: 0.01
+  meta_gradient: dice
+  outer: ppo
+  epochs: 1
+  inner_episodes: shared
+  chain_length: 2
+training:
+  total_env_steps: 400
+)";
+  auto cfg = ExperimentConfig::from_string(text, "shared.yaml");
+  Experiment x = build_experiment(cfg, "shared");
+  const Metrics m = x.trainer->run_iteration();
+  for (int i = 0; i < x.env->num_envs(); ++i) EXPECT_EQ(x.env->env(i).episode_index(), 1);
+  for (const auto& [key, value] : m)
+    if (key == "env_steps") EXPECT_LE(value, 2 * 4 * 5);  // two rounds of 4 episodes, not four
+  auto per_step = ExperimentConfig::from_string(text.substr(0, text.find("  inner_episodes")) + "  chain_length: 2\n",
+                                                "per_step.yaml");
+  EXPECT_THROW(build_experiment(per_step, "per_step"), std::invalid_argument);  // 3 fresh rounds need 4 positions
+  std::string plain = text;
+  plain.replace(plain.find("meta_gradient: dice"), 19, "meta_gradient: no_score");
+  auto no_weights = ExperimentConfig::from_string(plain, "no_score.yaml");
+  EXPECT_THROW(build_experiment(no_weights, "no_score"), std::invalid_argument);  // steps off θ need importance weights
+  std::string unknown = text;
+  unknown.replace(unknown.find("inner_episodes: shared"), 22, "inner_episodes: reused");
+  auto bad_name = ExperimentConfig::from_string(unknown, "reused.yaml");
+  EXPECT_THROW(build_experiment(bad_name, "reused"), ConfigError);
+}
+
 }  // namespace
 }  // namespace metarl
 
@@ -534,12 +579,13 @@ algorithm:
   value_function: adapted_mlp
   value_hidden: [8]
   value_inner_lr: 0.01
+  inner_episodes: shared
 training:
-  total_env_steps: 216
+  total_env_steps: 144
   checkpoint_every: 1
 )";
   const auto runs = run_straight_and_split(continual, "continual_straight");
-  ASSERT_EQ(runs.straight.size(), 3u);  // 3 rounds x 2 tasks x 2 episodes x 6 steps = 72 steps each (if none fall)
+  ASSERT_EQ(runs.straight.size(), 3u);  // 2 rounds x 2 tasks x 2 episodes x 6 steps = 48 steps each (if none fall)
   EXPECT_EQ(runs.straight, runs.split);
   const auto header = csv_lines(fs::path(runs.dir) / "metrics.csv").front();
   for (const char* column : {"value_loss", "step_size_1", "value_step_size_1", "return_scale"})
