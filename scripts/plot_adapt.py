@@ -32,10 +32,19 @@ def main():
         if rows and column not in rows[0]:
             sys.exit(f"plot_adapt: {args.csv} has no column '{column}'")
     fig, ax = plt.subplots(figsize=(7.5, 4))
-    for policy in dict.fromkeys(r["policy"] for r in rows):
+    # One colour per run; its variants (run:no_adaptation, run:tracking) in
+    # the same colour, other line styles; curves nudged apart so that their
+    # intervals do not hide each other.
+    policies = list(dict.fromkeys(r["policy"] for r in rows))
+    runs = list(dict.fromkeys(p.split(":")[0] for p in policies))
+    styles = {"": "-", "no_adaptation": "--", "tracking": ":"}
+    for i, policy in enumerate(policies):
+        run, _, variant = policy.partition(":")
         sel = [r for r in rows if r["policy"] == policy]
-        ax.errorbar([int(r[x]) for r in sel], [float(r["mean_return"]) for r in sel],
-                    yerr=[float(r["ci95"]) for r in sel], marker="o", capsize=4, label=policy)
+        shift = 0.06 * (i - (len(policies) - 1) / 2) if len(policies) > 1 else 0.0
+        ax.errorbar([int(r[x]) + shift for r in sel], [float(r["mean_return"]) for r in sel],
+                    yerr=[float(r["ci95"]) for r in sel], marker="o", markersize=4, capsize=3, label=policy,
+                    color=f"C{runs.index(run) % 10}", linestyle=styles.get(variant, "-."))
     ax.set_xlabel("episode of the chain" if x == "episode" else "adaptation steps")
     ax.set_ylabel("mean return (95% CI over " + ("chains)" if x == "episode" else "tasks)"))
     ax.set_xticks(sorted({int(r[x]) for r in rows}))
