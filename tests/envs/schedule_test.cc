@@ -73,6 +73,27 @@ TEST(ActuatorGearScale, ANewChainRestoresTheModel) {
   EXPECT_TRUE(changed_bytes(mujoco(*env)).empty());  // episode 0: factor 1
 }
 
+// A checkpoint restores the chain position, and loading it redoes the
+// schedule's change to the model (a fresh env's model is the reference one).
+TEST(ActuatorGearScale, LoadingAStateMidChainRedoesTheSchedulesChange) {
+  std::shared_ptr<const DynamicsSchedule> schedule =
+      make_schedule("ActuatorGearScale", Options::parse("actuator=0,from=1,to=0,episodes=5"));
+  auto saved = make_env("HalfCheetah"), loaded = make_env("HalfCheetah");
+  saved->set_schedule(schedule);
+  loaded->set_schedule(schedule);
+  for (int k = 0; k < 3; ++k) saved->reset(k);  // episode 2: factor 1/2
+  saved->step(std::vector<float>(6, 0.5f));
+  std::string state;
+  saved->save_state(state);
+  size_t offset = 0;
+  loaded->load_state(state, offset);
+  EXPECT_EQ(loaded->episode_index(), 2);
+  EXPECT_EQ(mujoco(*loaded).model()->actuator_gear[0], mujoco(*saved).model()->actuator_gear[0]);
+  EXPECT_EQ(mujoco(*loaded).model()->actuator_gear[0], 0.5 * mujoco(*loaded).reference_model()->actuator_gear[0]);
+  const std::vector<float> push(6, 1.0f);
+  EXPECT_EQ(saved->step(push).observation, loaded->step(push).observation);
+}
+
 TEST(ActuatorGearScale, AZeroGearMotorExertsNoForce) {
   auto env = make_env("HalfCheetah");
   env->set_schedule(make_schedule("ActuatorGearScale", Options::parse("actuator=3,from=0,to=0")));
