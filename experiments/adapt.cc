@@ -64,16 +64,27 @@ void run_adaptation(const AdaptOptions& options) {
   const char* x_name = chains ? "episode" : "steps";
   std::string summary = std::string("policy,") + x_name + ",mean_return,ci95\n";
   std::string per_task = std::string("policy,task,") + x_name + ",return\n";
-  for (const std::string& dir : options.run_dirs) {
-    const fs::path config = fs::path(dir) / "config.yaml", checkpoint = fs::path(dir) / "checkpoints" / "latest.pt";
+  for (const std::string& run : options.run_dirs) {
+    // A run directory (its latest checkpoint), or one checkpoint of a run,
+    // RUN/checkpoints/NAME.pt (a snapshot, for comparisons at equal budgets).
+    const bool one_checkpoint = fs::path(run).extension() == ".pt";
+    const fs::path normal = fs::path(run).lexically_normal();  // "runs/maml/" ends in an empty name
+    const fs::path run_dir = one_checkpoint ? normal.parent_path().parent_path()
+                             : normal.filename().empty() ? normal.parent_path()
+                                                         : normal;
+    const std::string dir = run_dir.string();
+    const fs::path config = run_dir / "config.yaml";
+    const fs::path checkpoint = one_checkpoint ? fs::path(run) : run_dir / "checkpoints" / "latest.pt";
     if (!fs::exists(config) || !fs::exists(checkpoint))
-      throw std::runtime_error("adapt: " + dir + " is not a run directory (no config.yaml or checkpoints/latest.pt)");
+      throw std::runtime_error("adapt: " + run + " is not a run directory or checkpoint (no " + config.string() +
+                               " or " + checkpoint.string() + ")");
     ExperimentConfig cfg = ExperimentConfig::load(config.string());
     for (const auto& option : options.family_options) cfg.set("env.family_options." + option);
-    Experiment x = build_experiment(cfg, fs::path(dir).filename().string());
-    // Label: the run directory's name (e.g. maml, maml_no_score, pretrained).
-    const fs::path normal = fs::path(dir).lexically_normal();  // "runs/maml/" ends in an empty name
-    const std::string label = (normal.filename().empty() ? normal.parent_path() : normal).filename().string();
+    Experiment x = build_experiment(cfg, run_dir.filename().string());
+    // Label: the run directory's name (e.g. maml, maml_no_score, pretrained),
+    // and the checkpoint's when one was named (pretrained@steps_3000000).
+    const std::string label =
+        run_dir.filename().string() + (one_checkpoint ? "@" + fs::path(run).stem().string() : std::string());
     Rng task_rng(derive_seed(options.seed, 0xada));
     if (x.policy_gradient && x.family) {  // an RL² run: its trials are the chains
       if (!chains) throw std::runtime_error("adapt: " + dir + " is an RL² run (env.trial_episodes): evaluate it with --chain");

@@ -97,7 +97,10 @@ int run(int argc, char** argv) {
 
   auto* adapt = app.add_subcommand("adapt", "test-time adaptation curves of MAML and RL² runs (adapt.csv, adapt.png)");
   AdaptOptions adapt_options;
-  adapt->add_option("runs", adapt_options.run_dirs, "run directories (maml, maml_pretrain; RL² with --chain)")->required();
+  adapt->add_option("runs", adapt_options.run_dirs,
+                    "run directories (maml, maml_pretrain; RL² with --chain), or RUN/checkpoints/NAME.pt for one "
+                    "checkpoint")
+      ->required();
   adapt->add_option("--out", adapt_options.out_dir, "output directory (default: the first run)");
   adapt->add_option("--tasks", adapt_options.tasks, "held-out tasks")->capture_default_str();
   adapt->add_option("--steps", adapt_options.steps, "adaptation steps")->capture_default_str();

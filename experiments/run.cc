@@ -230,29 +230,31 @@ std::string format_duration(double seconds) {
   return buffer;
 }
 
-// Why the run saved in `out` (its config.yaml text) cannot be resumed with
-// the configuration `resolved`, or "" when it can. A resumed run may change
+// Why a run saved with configuration `previous` (its config.yaml in `out`)
+// cannot go on under `resolved`, or "" when it can. A resumed run may change
 // its budget (training.total_env_steps: a long run extended over several
-// sessions; PPO's learning-rate annealing then stretches to the new end) and
-// its thread count (environments are bit-identical across thread counts),
-// and may gain settings a newer build added (their defaults must reproduce
-// the old behaviour); any other change would make it a different experiment.
-// Why a run saved with configuration `previous` cannot go on under
-// `resolved` ("" if it can). A setting newer than the saved run is accepted
-// only at its default (the behaviour the run had); set explicitly (in the file
-// or by --set) it would change the run halfway.
+// sessions; PPO's learning-rate annealing then stretches to the new end), its
+// thread count (environments are bit-identical across thread counts) and its
+// snapshots (training.snapshot_every_env_steps: copies of checkpoints, not a
+// change of the run). A setting newer than the saved run is accepted only at
+// its default (the behaviour the run had); set explicitly (in the file or by
+// --set) it would change the run halfway; any other change would make it a
+// different experiment.
 std::string resume_conflict(const std::string& previous, const std::string& resolved, const std::string& out,
                             const ExperimentConfig& cfg) {
   const auto before = ExperimentConfig::from_string(previous, out + "/config.yaml").leaves();
   const auto now = ExperimentConfig::from_string(resolved, "this run").leaves();
+  auto may_change = [](const std::string& key) {
+    return key == "training.total_env_steps" || key == "threads" || key == "training.snapshot_every_env_steps";
+  };
   for (const auto& [key, value] : before) {
-    if (key == "training.total_env_steps" || key == "threads") continue;
+    if (may_change(key)) continue;
     const auto it = now.find(key);
     if (it == now.end()) return key + " = " + value + " there, absent here";
     if (it->second != value) return key + " = " + value + " there, " + it->second + " here";
   }
   for (const auto& [key, value] : now)
-    if (!before.count(key) && cfg.has(key)) return key + " absent there, set to " + value + " here";
+    if (!before.count(key) && cfg.has(key) && !may_change(key)) return key + " absent there, set to " + value + " here";
   return "";
 }
 
@@ -298,9 +300,12 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
   const PolicySettings policy_settings = read_policy(cfg);
   x.total_env_steps = cfg.get_int("training.total_env_steps", 100000);
   x.checkpoint_every = cfg.get_int("training.checkpoint_every", 10);
+  x.snapshot_every_env_steps = cfg.get_int("training.snapshot_every_env_steps", 0);
   cfg.reject_unknown();
   if (x.threads < 1) throw ConfigError(cfg.source() + ": threads must be >= 1");
   if (x.checkpoint_every < 1) throw ConfigError(cfg.source() + ": training.checkpoint_every must be >= 1");
+  if (x.snapshot_every_env_steps < 0)
+    throw ConfigError(cfg.source() + ": training.snapshot_every_env_steps must be >= 0");
   x.resolved_config = cfg.resolved_yaml();
   x.env_name = env_settings.name;
   x.task_family = env_settings.task_family;
@@ -403,6 +408,7 @@ std::string run_experiment(const RunOptions& options) {
   Metrics last;
   while (trainer.env_steps() < total_env_steps &&
          (options.max_iterations == 0 || iterations_here < options.max_iterations)) {
+    const int64_t steps_before = trainer.env_steps();
     last = trainer.run_iteration();
     ++iterations_here;
     for (const auto& [key, value] : last)
@@ -420,6 +426,10 @@ std::string run_experiment(const RunOptions& options) {
 
     const bool done = trainer.env_steps() >= total_env_steps;
     if (trainer.iteration() % checkpoint_every == 0 || done) trainer.save_checkpoint(checkpoint.string());
+    // A kept copy each time the run passes a multiple of snapshot_every_env_steps
+    // (to compare runs at equal budgets: metarl adapt RUN/checkpoints/steps_N.pt).
+    if (const int64_t every = x.snapshot_every_env_steps; every > 0 && trainer.env_steps() / every > steps_before / every)
+      trainer.save_checkpoint((out / "checkpoints" / ("steps_" + std::to_string(trainer.env_steps() / every * every) + ".pt")).string());
 
     const double elapsed = seconds_since(start);
     const double rate = (trainer.env_steps() - start_steps) / std::max(elapsed, 1e-9);

@@ -23,6 +23,7 @@ class TaskFamily;
 struct Experiment {
   std::string name, algorithm, env_name, task_family;
   int64_t seed = 0, threads = 2, total_env_steps = 0, checkpoint_every = 10;
+  int64_t snapshot_every_env_steps = 0;  // > 0: keep checkpoints/steps_N.pt at every multiple N
   std::string resolved_config;
   std::unique_ptr<VectorEnv> env;              // declared before the trainer, which refers to it
   std::unique_ptr<IterativeTrainer> trainer;

@@ -158,11 +158,15 @@ TEST(RunExperiment, ResumingWithAnotherConfigurationIsRefused) {
   ASSERT_NE(line, std::string::npos) << saved;
   saved.erase(line, saved.find('\n', line) + 1 - line);
   std::ofstream(config) << saved;
-  options.overrides = {"training.total_env_steps=2304"};
+  // Snapshots may be asked for on resuming: they copy checkpoints, the run is the same.
+  options.overrides = {"training.total_env_steps=2304", "training.snapshot_every_env_steps=1000"};
   options.threads = 1;
   options.max_iterations = 0;
   run_experiment(options);
   EXPECT_EQ(deterministic_rows(options.out_dir).size(), 9u);  // 2304 / 256
+  for (const char* kept : {"steps_1000.pt", "steps_2000.pt"})  // the first checkpoints past each multiple
+    EXPECT_TRUE(fs::exists(fs::path(options.out_dir) / "checkpoints" / kept)) << kept;
+  EXPECT_FALSE(fs::exists(fs::path(options.out_dir) / "checkpoints" / "steps_3000.pt"));
   EXPECT_NE(read_file(config.string()).find("  gae_lambda:"), std::string::npos);  // the full configuration again
   // A newer setting given explicitly would change the run: refused.
   saved = read_file(config.string());
@@ -515,6 +519,7 @@ algorithm:
 training:
   total_env_steps: 80
   checkpoint_every: 1
+  snapshot_every_env_steps: 40
 )";
   const auto runs = run_straight_and_split(rl2, "rl2_straight");  // the split stops 10 steps into the first trials
   ASSERT_EQ(runs.straight.size(), 4u);
@@ -539,6 +544,14 @@ training:
                 tasks[i].find("leg_a=4, leg_b=6") != std::string::npos)
         << tasks[i];
 
+  // One checkpoint of a run, labelled with its name.
+  adapt.run_dirs = {(fs::path(runs.dir) / "checkpoints" / "steps_40.pt").string()};
+  run_adaptation(adapt);
+  EXPECT_EQ(csv_lines(fs::path(adapt.out_dir) / "adapt_chain.csv")[1].rfind("rl2_straight@steps_40,1,", 0), 0u);
+  adapt.run_dirs = {(fs::path(runs.dir) / "checkpoints" / "steps_1000.pt").string()};
+  EXPECT_THROW(run_adaptation(adapt), std::runtime_error);  // no such checkpoint
+
+  adapt.run_dirs = {runs.dir};
   adapt.chain_episodes = 0;
   EXPECT_THROW(run_adaptation(adapt), std::runtime_error);  // RL² is evaluated on chains
   adapt.chain_episodes = 5;
