@@ -13,14 +13,6 @@ namespace {
 
 LocomotionSpec ant_spec() { return legged_robot_spec("Ant", "ant.xml", 4); }
 
-// The costs of MAML's (rllab's) Ant: 0.5e-2 |a|^2, 0.5e-3 |clip(cfrc_ext)|^2,
-// and a survive bonus of 0.05.
-constexpr double kCtrlCost = 0.005;
-constexpr double kContactCost = 0.0005;
-constexpr double kSurvive = 0.05;
-
-double ant_costs(const LocomotionState& s) { return kCtrlCost * s.ctrl_sq + kContactCost * s.contact_sq; }
-
 // Goal position ~ U[-range, range]^2 (range 3): -|xy - goal|_1 + 4 - costs + 0.05.
 // xy is the torso's (root's) position.
 class AntGoal : public TaskFamily {
@@ -43,7 +35,7 @@ class AntGoal : public TaskFamily {
   void configure(Env& env, const Task& task) const override {
     const double gx = task.get("goal_x"), gy = task.get("goal_y");
     env_as<LocomotionEnv>(env, name()).set_reward(task.to_string(), [gx, gy](const LocomotionState& s) {
-      return -(std::abs(s.x_position - gx) + std::abs(s.y_position - gy)) + 4.0 - ant_costs(s) + kSurvive;
+      return -(std::abs(s.x_position - gx) + std::abs(s.y_position - gy)) + 4.0 - rllab_costs(s) + kRllabSurvive;
     });
   }
 
@@ -62,7 +54,7 @@ const Registration<TaskFamily> kRegisterVel(
       return std::make_unique<TargetVelocityFamily>(
           "AntVel", "Ant", options, 0.0, 3.0, [](double goal) -> LocomotionReward {
             return [goal](const LocomotionState& s) {
-              return -std::abs(s.x_velocity - goal) + 1.0 - ant_costs(s) + kSurvive;
+              return -std::abs(s.x_velocity - goal) + 1.0 - rllab_costs(s) + kRllabSurvive;
             };
           });
     });
@@ -71,7 +63,7 @@ const Registration<TaskFamily> kRegisterVel(
 const Registration<TaskFamily> kRegisterDir(
     task_family_registry(), "AntDir", "Ant running forward or backward, p = 1/2", [](const Options&) {
       return std::make_unique<DirectionFamily>("AntDir", "Ant", [](double d) -> LocomotionReward {
-        return [d](const LocomotionState& s) { return d * s.x_velocity - ant_costs(s) + kSurvive; };
+        return [d](const LocomotionState& s) { return d * s.x_velocity - rllab_costs(s) + kRllabSurvive; };
       });
     });
 const Registration<TaskFamily> kRegisterGoal(task_family_registry(), "AntGoal",

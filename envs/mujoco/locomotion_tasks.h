@@ -11,6 +11,18 @@
 
 namespace metarl {
 
+// The costs of MAML's (rllab's) legged robots: 0.5e-2 |a|^2 and
+// 0.5e-3 |clip(cfrc_ext, -1, 1)|^2, with a survive bonus of 0.05 per step.
+// Small next to the forward velocity: a policy exploring with unit noise
+// still gains by staying up (Gymnasium's 0.5 |a|^2 over 12 motors would pay
+// it to fall at once).
+constexpr double kRllabCtrlCost = 0.005;
+constexpr double kRllabContactCost = 0.0005;
+constexpr double kRllabSurvive = 0.05;
+inline double rllab_costs(const LocomotionState& s) {
+  return kRllabCtrlCost * s.ctrl_sq + kRllabContactCost * s.contact_sq;
+}
+
 // Task: velocity ~ U[low, high] (options `low`, `high`).
 class TargetVelocityFamily : public TaskFamily {
  public:

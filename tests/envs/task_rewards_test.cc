@@ -28,10 +28,11 @@ Measured measure(const std::string& env_name, const Task& task, const std::vecto
   for (int k = 0; k < 10; ++k) env->step(action);
   Measured m{};
   m.x_before = loco.data()->qpos[0];
-  m.y_before = env_name == "Ant" ? loco.data()->qpos[1] : 0.0;
+  const bool planar = env_name == "HalfCheetah";
+  m.y_before = planar ? 0.0 : loco.data()->qpos[1];
   m.reward = env->step(action).reward;
   m.x_after = loco.data()->qpos[0];
-  m.y_after = env_name == "Ant" ? loco.data()->qpos[1] : 0.0;
+  m.y_after = planar ? 0.0 : loco.data()->qpos[1];
   for (float a : action) m.ctrl_sq += double(a) * a;
   for (int i = 6; i < 6 * loco.model()->nbody; ++i) {
     const double c = std::min(1.0, std::max(-1.0, double(loco.data()->cfrc_ext[i])));
@@ -73,6 +74,16 @@ TEST(TaskRewards, AntDir) {
     const double v = (m.x_after - m.x_before) / kDt;
     EXPECT_NEAR(m.reward, d * v - 0.005 * m.ctrl_sq - 0.0005 * m.contact_sq + 0.05, kTol);
   }
+}
+
+// The crippled-legs families run forward with MAML's Ant costs (the leg
+// pair's weakening is tested in crippled_legs_test.cc).
+TEST(TaskRewards, BugCrippledLegs) {
+  const std::vector<float> action = {0.3f, 0.7f, -0.4f, 0.6f, 0.5f, -0.8f, -0.2f, 0.9f, 0.1f, -0.5f, 0.4f, -0.6f};
+  const Measured m = measure("Bug", Task("BugCrippledLegs", {{"leg_a", 2}, {"leg_b", 5}}), action);
+  const double v = (m.x_after - m.x_before) / kDt;
+  EXPECT_GT(m.contact_sq, 0.0);
+  EXPECT_NEAR(m.reward, v - 0.005 * m.ctrl_sq - 0.0005 * m.contact_sq + 0.05, kTol);
 }
 
 TEST(TaskRewards, AntGoal) {
