@@ -87,7 +87,8 @@ void run_adaptation(const AdaptOptions& options) {
         run_dir.filename().string() + (one_checkpoint ? "@" + fs::path(run).stem().string() : std::string());
     Rng task_rng(derive_seed(options.seed, 0xada));
     if (x.policy_gradient && x.family) {  // an RL² run: its trials are the chains
-      if (!chains) throw std::runtime_error("adapt: " + dir + " is an RL² run (env.trial_episodes): evaluate it with --chain");
+      if (!chains)
+        throw std::runtime_error("adapt: " + dir + " is an RL² run (env.trial_episodes): evaluate it with --chain");
       const int64_t per_trial = env_as<TrialEnv>(x.env->env(0), "adapt").episodes_per_trial();
       if (per_trial != options.chain_episodes)
         throw std::runtime_error("adapt: " + dir + " was trained on trials of " + std::to_string(per_trial) +

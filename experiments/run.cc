@@ -428,8 +428,10 @@ std::string run_experiment(const RunOptions& options) {
     if (trainer.iteration() % checkpoint_every == 0 || done) trainer.save_checkpoint(checkpoint.string());
     // A kept copy each time the run passes a multiple of snapshot_every_env_steps
     // (to compare runs at equal budgets: metarl adapt RUN/checkpoints/steps_N.pt).
-    if (const int64_t every = x.snapshot_every_env_steps; every > 0 && trainer.env_steps() / every > steps_before / every)
-      trainer.save_checkpoint((out / "checkpoints" / ("steps_" + std::to_string(trainer.env_steps() / every * every) + ".pt")).string());
+    if (const int64_t every = x.snapshot_every_env_steps; every > 0 && trainer.env_steps() / every > steps_before / every) {
+      const std::string name = "steps_" + std::to_string(trainer.env_steps() / every * every) + ".pt";
+      trainer.save_checkpoint((out / "checkpoints" / name).string());
+    }
 
     const double elapsed = seconds_since(start);
     const double rate = (trainer.env_steps() - start_steps) / std::max(elapsed, 1e-9);

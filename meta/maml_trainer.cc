@@ -219,7 +219,8 @@ Metrics MamlTrainer::run_iteration() {
         // At the sampling parameters every estimator's step is the plain
         // one; later steps on shared episodes need its importance weights.
         const InnerObjective objective = step > first ? inner_objective(inner.meta_gradient) : InnerObjective::kPlain;
-        current = detached(adapt_step(*policy_, current, ib, alphas[step], m, inner.normalize_advantages, false, objective));
+        current =
+            detached(adapt_step(*policy_, current, ib, alphas[step], m, inner.normalize_advantages, false, objective));
         adapted_path.push_back(current);
         batch.inner.push_back(std::move(ib));
         if (value_) {
