@@ -76,12 +76,6 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
       config.inner.meta_gradient != MetaGradient::kLvc)
     throw std::invalid_argument(
         "maml: shared inner episodes need an importance-weighted inner loss (meta_gradient dice or lvc)");
-  const int64_t rounds = config.pretrain ? 0 : config.shared_inner_episodes ? std::min<int64_t>(1, config.inner.steps)
-                                                                             : config.inner.steps;
-  if (config.chain_length < 0 || (config.chain_length > 0 && config.chain_length <= rounds))
-    throw std::invalid_argument("maml: chain_length " + std::to_string(config.chain_length) +
-                                " leaves no position for the validation episodes after " + std::to_string(rounds) +
-                                " rounds of training episodes");
   if (config.learn_step_sizes && config.outer_optimizer != "ppo")
     throw std::invalid_argument("maml: learned step sizes need the ppo outer optimizer");
   if (config.value_function != "linear" && config.value_function != "adapted_mlp")
@@ -95,7 +89,12 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
     value_ = std::make_unique<MlpValueFunction>(env.obs_dim(), config.value_hidden, Activation::kTanh);
     value_step_sizes_ = torch::full({step_count}, config.value_step_size);
   }
-  if (config.pretrain) config_.inner.steps = 0;
+  if (config.pretrain) config_.inner.steps = 0;  // after sizing the step sizes: test-time adaptation uses them
+  if (const int64_t rounds = training_rounds();
+      config.chain_length < 0 || (config.chain_length > 0 && config.chain_length <= rounds))
+    throw std::invalid_argument("maml: chain_length " + std::to_string(config.chain_length) +
+                                " leaves no position for the validation episodes after " + std::to_string(rounds) +
+                                " rounds of training episodes");
   sampler_ = std::make_unique<Sampler>(env, *policy_, derive_seed(seed, 1));
   if (config.learn_step_sizes) step_sizes_.requires_grad_(true);
   if (config.learn_step_sizes && value_) value_step_sizes_.requires_grad_(true);
@@ -213,9 +212,12 @@ Metrics MamlTrainer::run_iteration() {
       // The inner steps these episodes serve: step s, or all of them.
       const int64_t first = config_.shared_inner_episodes ? 0 : s;
       const int64_t last = config_.shared_inner_episodes ? inner.steps : s + 1;
+      torch::Tensor advantages;
       for (int64_t step = first; step < last; ++step) {
-        // Advantages from the value network as adapted so far (or the linear baseline).
-        InnerBatch ib{episodes, round_advantages(episodes, m, value_current, &value_batch)};
+        // Advantages from the value network as adapted so far (the linear
+        // baseline's do not change from one step to the next).
+        if (value_ || !advantages.defined()) advantages = round_advantages(episodes, m, value_current, &value_batch);
+        InnerBatch ib{episodes, advantages};
         // At the sampling parameters every estimator's step is the plain
         // one; later steps on shared episodes need its importance weights.
         const InnerObjective objective = step > first ? inner_objective(inner.meta_gradient) : InnerObjective::kPlain;
@@ -421,9 +423,11 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
       }
       current = theta;  // continual adaptation restarts from θ (and ψ)
       Params value = value_ ? detached(replicate(value_->parameters(), n)) : Params{};
+      torch::Tensor advantages;
       for (int64_t k = 0; k < alphas.numel(); ++k) {
         ValueBatch value_batch;
-        const InnerBatch ib{group, round_advantages(group, n, value, &value_batch)};
+        if (value_ || !advantages.defined()) advantages = round_advantages(group, n, value, &value_batch);
+        const InnerBatch ib{group, advantages};
         current = detached(adapt_step(*policy_, current, ib, alphas[k], n, config_.inner.normalize_advantages, false,
                                       InnerObjective::kImportance));
         if (value_)

@@ -10,7 +10,8 @@
 // reward is MAML's AntDir forward reward, v_x − 0.005|a|² − 0.0005 contact
 // + 0.05: with Gymnasium's costs (0.5|a|², healthy 1) the Bug's twelve
 // motors make every step of an exploring policy cost more than staying up
-// earns, and PPO learned to fall within 20 steps.
+// earns, and PPO learned to fall (episodes of 135 steps shrank to 23;
+// docs/ENVIRONMENTS.md).
 //
 // Options: split (train | test | all, default train), held_out (pairs "a-b"
 // separated by spaces; default per robot), episodes (7: episodes from full
