@@ -49,6 +49,32 @@ Params stack_params(const std::vector<Params>& per_group) {
   return stacked;
 }
 
+torch::Tensor to_group_rows(const torch::Tensor& x, int64_t groups) {
+  const int64_t steps = x.size(0), n = x.size(1);
+  TORCH_CHECK(x.dim() >= 2 && groups > 0 && n % groups == 0, "to_group_rows: ", shape_of(x), " does not split into ",
+              groups, " groups of columns");
+  std::vector<int64_t> split = {steps, groups, n / groups}, order = {1, 0, 2}, rows = {groups, steps * (n / groups)};
+  for (int64_t d = 2; d < x.dim(); ++d) {
+    split.push_back(x.size(d));
+    order.push_back(d + 1);
+    rows.push_back(x.size(d));
+  }
+  return x.reshape(split).permute(order).reshape(rows);
+}
+
+torch::Tensor from_group_rows(const torch::Tensor& x, int64_t steps) {
+  const int64_t groups = x.size(0), rows = x.size(1);
+  TORCH_CHECK(x.dim() >= 2 && steps > 0 && rows % steps == 0, "from_group_rows: ", shape_of(x),
+              " does not hold ", steps, " steps per group");
+  std::vector<int64_t> split = {groups, steps, rows / steps}, order = {1, 0, 2}, columns = {steps, groups * (rows / steps)};
+  for (int64_t d = 2; d < x.dim(); ++d) {
+    split.push_back(x.size(d));
+    order.push_back(d + 1);
+    columns.push_back(x.size(d));
+  }
+  return x.reshape(split).permute(order).reshape(columns);
+}
+
 DiagGaussian Policy::step_grouped(const torch::Tensor& obs, const torch::Tensor& episode_start, PolicyState& state,
                                   const Params& stacked, int64_t groups) const {
   const int64_t n = obs.size(0);
@@ -154,14 +180,10 @@ DiagGaussian GaussianMlpPolicy::step_grouped(const torch::Tensor& obs, const tor
 DiagGaussian GaussianMlpPolicy::evaluate_grouped(const torch::Tensor& obs, const torch::Tensor&, const PolicyState&,
                                                  const Params& stacked, int64_t groups) const {
   // [T, G*B, D] -> [G, T*B, D], batched over groups, and back.
-  const int64_t steps = obs.size(0), n = obs.size(1), b = n / groups;
+  const int64_t steps = obs.size(0), n = obs.size(1);
   TORCH_CHECK(groups > 0 && n % groups == 0, "evaluate_grouped: ", n, " envs do not split into ", groups, " groups");
-  const auto x = obs.reshape({steps, groups, b, obs.size(2)}).permute({1, 0, 2, 3}).reshape({groups, steps * b, -1});
-  const DiagGaussian d = forward_stacked(x, stacked);
-  auto back = [&](const torch::Tensor& t) {
-    return t.reshape({groups, steps, b, -1}).permute({1, 0, 2, 3}).reshape({steps, n, -1});
-  };
-  return {back(d.mean), back(d.log_std.expand_as(d.mean))};
+  const DiagGaussian d = forward_stacked(to_group_rows(obs, groups), stacked);
+  return {from_group_rows(d.mean, steps), from_group_rows(d.log_std.expand_as(d.mean), steps)};
 }
 
 DiagGaussian GaussianMlpPolicy::step(const torch::Tensor& obs, const torch::Tensor&, PolicyState&,

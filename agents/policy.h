@@ -31,6 +31,11 @@ struct PolicyState {
   torch::Tensor h, c;  // [N, hidden]
 };
 
+// A batch's env columns regrouped by parameter group: x [T, G*B, ...] (group
+// g owns columns [g*B, (g+1)*B)) -> [G, T*B, ...]; from_group_rows undoes it.
+torch::Tensor to_group_rows(const torch::Tensor& x, int64_t groups);
+torch::Tensor from_group_rows(const torch::Tensor& x, int64_t steps);
+
 class Policy {
  public:
   virtual ~Policy() = default;
@@ -102,6 +107,7 @@ class GaussianMlpPolicy : public Policy {
                                 const PolicyState& initial, const Params& stacked, int64_t groups) const override;
   DiagGaussian step_grouped(const torch::Tensor& obs, const torch::Tensor& episode_start, PolicyState& state,
                             const Params& stacked, int64_t groups) const override;
+  const MlpPolicyConfig& config() const { return config_; }
 
  private:
   MlpPolicyConfig config_;

@@ -1,7 +1,9 @@
 // The `metarl` command-line program.
 #include <malloc.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -135,11 +137,30 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace metarl
 
+namespace {
+
+// LibTorch's OpenMP workers spin after every parallel region (libgomp's
+// default active wait) and take the cores from OpenBLAS's and MuJoCo's
+// threads: in a HalfCheetahVel MAML iteration a sixth of the CPU time was
+// libgomp spinning (perf, docs/PERFORMANCE.md). libgomp reads the policy
+// once, when it loads, so set it and start the program again; an explicit
+// OMP_WAIT_POLICY is left alone.
+void restart_with_passive_openmp_workers(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  execv("/proc/self/exe", argv);  // returns only if it failed: go on as we are
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  restart_with_passive_openmp_workers(argv);
   // Learning allocates and frees many large tensors each iteration; glibc's
-  // default returns such blocks to the kernel every time (mmap/munmap and
-  // page faults: a third of MAML's wall time was system time). Keep them.
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  // default maps blocks above 32 MB fresh from the kernel every time and
+  // unmaps them on free (page faults: clear_page was a tenth of a MAML
+  // iteration's CPU time). Serve every block from the heap and keep it.
+  // (M_MMAP_THRESHOLD cannot do it: glibc refuses thresholds above 32 MB.)
+  mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   try {
     return metarl::run(argc, argv);

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <stdexcept>
+
+#include "agents/mlp_curvature.h"
 
 namespace metarl {
 namespace {
@@ -298,72 +301,105 @@ std::function<torch::Tensor(const torch::Tensor&)> meta_fisher_vector_product(
   batch.validation = take_columns(full.validation, columns);
   const DiagGaussian old{full_old.mean.index_select(1, columns),
                          full_old.log_std.dim() >= 2 ? full_old.log_std.index_select(1, columns) : full_old.log_std};
-  // Inner steps at the current point: leaves θ_k and their differentiable inner gradients.
-  struct Step {
-    Params leaves, grads;
-    torch::Tensor alpha;
-  };
-  auto steps = std::make_shared<std::vector<Step>>();
   const bool first_order = inner.meta_gradient == MetaGradient::kFirstOrder;
+  const InnerObjective objective = inner_objective(inner.meta_gradient);
+  // The points θ_k the inner steps pass through at the current θ, and their
+  // step sizes. The next point is the full batch's adaptation, not the
+  // subsample's (the sampler's, when the caller kept it).
+  std::vector<Params> points;
+  std::vector<torch::Tensor> alphas;
   Params current = replicate(theta, tasks);
   for (int64_t k = 0; k < inner.steps; ++k) {
-    Step step;
-    step.leaves = detached_leaves(current);
-    step.alpha = alpha_at(inner, step_sizes, k).detach();
-    if (!first_order) {  // first order: J = I, no inner Hessian products
-      // The same inner loss as the adaptation map whose KL the line search
-      // evaluates (for kDice / kLvc the weighted one: its Jacobian holds the
-      // score-function terms).
-      const auto loss =
-          inner_losses(policy, batch.inner[k], step.leaves, tasks, false, inner_objective(inner.meta_gradient)).sum();
-      const auto g = torch::autograd::grad({loss}, step.leaves, {}, true, true, true);
-      for (size_t i = 0; i < g.size(); ++i)
-        step.grads.push_back(g[i].defined() ? g[i] : torch::zeros_like(step.leaves[i]));
-    }
-    // The next point is the full batch's adaptation, not the subsample's
-    // (the sampler's, when the caller kept it).
+    points.push_back(detached_leaves(current));
+    alphas.push_back(alpha_at(inner, step_sizes, k).detach());
     current = adapted_path ? detached_leaves((*adapted_path)[size_t(k)])
-                           : detached_leaves(adapt_step(policy, current, full.inner[k], step.alpha, tasks,
-                                                        inner.normalize_advantages, /*create_graph=*/false,
-                                                        inner_objective(inner.meta_gradient)));
-    steps->push_back(std::move(step));
+                           : detached_leaves(adapt_step(policy, current, full.inner[k], alphas.back(), tasks,
+                                                        inner.normalize_advantages, /*create_graph=*/false, objective));
   }
-  // The Fisher matrix of the adapted policies: Hessian of the KL at its minimum.
-  auto adapted = std::make_shared<Params>(detached_leaves(current));
-  const auto& v = batch.validation;
-  const auto dist = policy.evaluate_grouped(v.observations, v.episode_starts, v.initial_state, *adapted, tasks);
-  const auto kl = task_means(old.kl(dist), v.masks, tasks).mean();
-  auto kl_grads = std::make_shared<Params>();
-  for (const auto& g : torch::autograd::grad({kl}, *adapted, {}, true, true, true)) kl_grads->push_back(g);
+  const Params adapted = detached_leaves(current);
+  // H_k w (the inner loss's Hessian at θ_k; the same inner loss as the
+  // adaptation map whose KL the line search evaluates, for kDice / kLvc the
+  // weighted one: its Jacobian holds the score-function terms) and F w (the
+  // adapted policies' Fisher matrix: the KL's Hessian at its minimum), per
+  // task. First order treats the inner gradients as constants: J = I, no H.
+  std::function<Params(size_t, const Params&)> inner_hessian;
+  std::function<Params(const Params&)> kl_hessian;
+  const auto* mlp = dynamic_cast<const GaussianMlpPolicy*>(&policy);
+  if (mlp && (first_order || objective == InnerObjective::kPlain)) {
+    // The same products written out for the MLP (agents/mlp_curvature.h): a
+    // few times cheaper than double back-propagation.
+    std::vector<std::shared_ptr<GaussianMlpCurvature>> inner_curvatures;
+    for (int64_t k = 0; !first_order && k < inner.steps; ++k) {
+      const auto& e = batch.inner[size_t(k)].episodes;
+      const auto masks = to_group_rows(e.masks, tasks);
+      const auto counts = masks.sum(1, true).clamp_min(1.0);
+      // The plain inner loss per task: −(1/count) Σ_t m_t A_t log π(a_t|s_t).
+      const auto coefficients = -masks * to_group_rows(batch.inner[size_t(k)].advantages, tasks) / counts;
+      auto c = std::make_shared<GaussianMlpCurvature>(*mlp, points[size_t(k)], to_group_rows(e.observations, tasks));
+      c->prepare_log_likelihood(to_group_rows(e.actions, tasks), coefficients);
+      inner_curvatures.push_back(std::move(c));
+    }
+    const auto& v = batch.validation;
+    auto kl_curvature = std::make_shared<GaussianMlpCurvature>(*mlp, adapted, to_group_rows(v.observations, tasks));
+    const auto masks = to_group_rows(v.masks, tasks);
+    kl_curvature->prepare_kl(masks / (masks.sum(1, true).clamp_min(1.0) * double(tasks)));  // task_means(·).mean()
+    inner_hessian = [inner_curvatures](size_t k, const Params& w) {
+      return inner_curvatures[k]->log_likelihood_hessian_product(w);
+    };
+    kl_hessian = [kl_curvature](const Params& w) { return kl_curvature->kl_hessian_product(w); };
+  } else {
+    // Any policy and inner loss: double back-propagation through the
+    // differentiable first derivatives, kept alive by the closures.
+    auto hessian_product = [](const Params& leaves, const Params& grads, const Params& w) {
+      torch::Tensor dot = torch::zeros({}, leaves[0].options());
+      for (size_t i = 0; i < grads.size(); ++i)
+        if (grads[i].requires_grad()) dot = dot + (grads[i] * w[i]).sum();
+      if (!dot.requires_grad()) return Params(w.size(), torch::Tensor());
+      auto h = torch::autograd::grad({dot}, leaves, {}, /*retain_graph=*/true, false, /*allow_unused=*/true);
+      return Params(h.begin(), h.end());
+    };
+    auto gradients = [](const torch::Tensor& loss, const Params& leaves) {
+      Params out;
+      const auto g = torch::autograd::grad({loss}, leaves, {}, true, true, true);
+      for (size_t i = 0; i < g.size(); ++i) out.push_back(g[i].defined() ? g[i] : torch::zeros_like(leaves[i]));
+      return out;
+    };
+    auto inner_grads = std::make_shared<std::vector<Params>>();
+    for (int64_t k = 0; !first_order && k < inner.steps; ++k) {
+      const Params& leaves = points[size_t(k)];
+      inner_grads->push_back(gradients(
+          inner_losses(policy, batch.inner[size_t(k)], leaves, tasks, false, objective).sum(), leaves));
+    }
+    auto kl_leaves = std::make_shared<Params>(adapted);
+    const auto& v = batch.validation;
+    const auto dist = policy.evaluate_grouped(v.observations, v.episode_starts, v.initial_state, *kl_leaves, tasks);
+    auto kl_grads = std::make_shared<Params>(gradients(task_means(old.kl(dist), v.masks, tasks).mean(), *kl_leaves));
+    inner_hessian = [points, inner_grads, hessian_product](size_t k, const Params& w) {
+      return hessian_product(points[k], (*inner_grads)[k], w);
+    };
+    kl_hessian = [kl_leaves, kl_grads, hessian_product](const Params& w) {
+      return hessian_product(*kl_leaves, *kl_grads, w);
+    };
+  }
 
-  const Params shapes = theta;
-  // H w for stacked w: grad of (g · w) with respect to the leaves it came from.
-  auto hessian_product = [](const Params& leaves, const Params& grads, const Params& w) {
-    torch::Tensor dot = torch::zeros({}, leaves[0].options());
-    for (size_t i = 0; i < grads.size(); ++i)
-      if (grads[i].requires_grad()) dot = dot + (grads[i] * w[i]).sum();
-    if (!dot.requires_grad()) return Params(w.size(), torch::Tensor());
-    auto h = torch::autograd::grad({dot}, leaves, {}, /*retain_graph=*/true, false, /*allow_unused=*/true);
-    return Params(h.begin(), h.end());
-  };
-  auto jacobian_product = [steps, hessian_product, first_order](Params w, bool transpose) {
-    // J = J_S ... J_1 with J_k = I − α_k H_k (symmetric): Jᵀ applies them in
-    // reverse. First order treats the inner gradients as constants: J = I.
-    const int64_t n = first_order ? 0 : int64_t(steps->size());
-    for (int64_t j = 0; j < n; ++j) {
-      const Step& step = (*steps)[transpose ? n - 1 - j : j];
-      const Params h = hessian_product(step.leaves, step.grads, w);
+  auto jacobian_product = [inner_hessian, alphas, first_order](Params w, bool transpose) {
+    // J = J_S ... J_1 with J_k = I − α_k H_k (symmetric): Jᵀ applies them in reverse.
+    const size_t n = first_order ? 0 : alphas.size();
+    for (size_t j = 0; j < n; ++j) {
+      const size_t k = transpose ? n - 1 - j : j;
+      const Params h = inner_hessian(k, w);
       for (size_t i = 0; i < w.size(); ++i)
-        if (h[i].defined()) w[i] = w[i] - step.alpha * h[i];
+        if (h[i].defined()) w[i] = w[i] - alphas[k] * h[i];
     }
     return w;
   };
+  const Params shapes = theta;
   return [=](const torch::Tensor& flat) {
     const torch::Tensor vd = flat.detach();
     Params w = replicate(unflatten(vd, shapes), tasks);
     for (auto& t : w) t = t.contiguous();
     w = jacobian_product(w, false);
-    Params u = hessian_product(*adapted, *kl_grads, w);
+    Params u = kl_hessian(w);
     for (size_t i = 0; i < u.size(); ++i)
       if (!u[i].defined()) u[i] = torch::zeros_like(w[i]);
     u = jacobian_product(u, true);

@@ -178,7 +178,10 @@ torch::Tensor meta_kl(const Policy& policy, const Params& theta, const MetaBatch
 // I − α_k ∇²L_in, a Hessian-vector product of the inner loss) and F_i the
 // Fisher matrix of the adapted policy on task i's validation observations.
 // Second-order graphs only, instead of back-propagating twice through a graph
-// that already holds the inner gradients (third order).
+// that already holds the inner gradients (third order); for a GaussianMlpPolicy
+// with the plain inner loss (or first order), no graphs at all: the products
+// written out by hand (agents/mlp_curvature.h), which rely on `old` being the
+// policies adapted from theta.
 //
 // `subsample` in (0, 1] estimates the products from that fraction of each
 // task's episodes (the first ceil(subsample K) of its envs; episodes of a
