@@ -161,7 +161,7 @@ int main(int argc, char** argv) {
   // iteration's CPU time). Serve every block from the heap and keep it.
   // (M_MMAP_THRESHOLD cannot do it: glibc refuses thresholds above 32 MB.)
   mallopt(M_MMAP_MAX, 0);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, -1);  // never trim: a 1 GB threshold still gave an iteration's memory back
   try {
     return metarl::run(argc, argv);
   } catch (const c10::Error& e) {  // LibTorch's own errors carry a backtrace: keep the first line
