@@ -84,10 +84,19 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
   if (config.value_function == "adapted_mlp" && config.outer_optimizer != "ppo")
     throw std::invalid_argument("maml: value_function adapted_mlp needs the ppo outer optimizer");
   const int64_t step_count = std::max<int64_t>(1, config_.inner.steps);
-  step_sizes_ = torch::full({step_count}, config_.inner.step_size);
+  if (config.learn_step_sizes && !(config_.inner.step_size > 0 && config.value_step_size > 0))
+    throw std::invalid_argument("maml: learned step sizes must start positive (inner_lr " +
+                                std::to_string(config_.inner.step_size) + ", value_inner_lr " +
+                                std::to_string(config.value_step_size) + ")");
+  // Learned sizes live in log space (see step_sizes_).
+  auto sizes_leaf = [&](double alpha) {
+    const auto t = torch::full({step_count}, alpha);
+    return config.learn_step_sizes ? t.log() : t;
+  };
+  step_sizes_ = sizes_leaf(config_.inner.step_size);
   if (config.value_function == "adapted_mlp") {
     value_ = std::make_unique<MlpValueFunction>(env.obs_dim(), config.value_hidden, Activation::kTanh);
-    value_step_sizes_ = torch::full({step_count}, config.value_step_size);
+    value_step_sizes_ = sizes_leaf(config.value_step_size);
   }
   if (config.pretrain) config_.inner.steps = 0;  // after sizing the step sizes: test-time adaptation uses them
   if (const int64_t rounds = training_rounds();
@@ -109,7 +118,15 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
   }
 }
 
-torch::Tensor MamlTrainer::step_size(int64_t k) const { return step_sizes_[k]; }
+torch::Tensor MamlTrainer::policy_step_sizes(bool graph) const {
+  const auto alphas = config_.learn_step_sizes ? step_sizes_.exp() : step_sizes_;
+  return graph && config_.learn_step_sizes ? alphas : alphas.detach();
+}
+
+torch::Tensor MamlTrainer::value_step_sizes(bool graph) const {
+  const auto alphas = config_.learn_step_sizes ? value_step_sizes_.exp() : value_step_sizes_;
+  return graph && config_.learn_step_sizes ? alphas : alphas.detach();
+}
 
 int64_t MamlTrainer::training_rounds() const {
   return config_.shared_inner_episodes ? std::min<int64_t>(1, config_.inner.steps) : config_.inner.steps;
@@ -133,7 +150,7 @@ torch::Tensor MamlTrainer::round_advantages(const EpisodeBatch& episodes, int64_
 
 torch::Tensor MamlTrainer::outer_value_loss(const std::vector<ValueBatch>& inner, const ValueBatch& validation) const {
   const int64_t m = config_.tasks_per_batch;
-  const torch::Tensor sizes = config_.learn_step_sizes ? value_step_sizes_ : value_step_sizes_.detach();
+  const torch::Tensor sizes = value_step_sizes(true);
   Params psi = replicate(value_->parameters(), m);
   for (size_t k = 0; k < inner.size(); ++k)
     psi = adapt_value_step(*value_, psi, inner[k], sizes[int64_t(k)], m, /*create_graph=*/true);
@@ -186,10 +203,10 @@ Metrics MamlTrainer::run_iteration() {
   Params value_current = value_ ? detached(replicate(value_->parameters(), m)) : Params{};
   std::vector<ValueBatch> value_inner;
   ValueBatch value_validation;
-  const torch::Tensor value_alphas = value_ ? value_step_sizes_.detach() : torch::Tensor();
+  const torch::Tensor value_alphas = value_ ? value_step_sizes(false) : torch::Tensor();
   std::vector<double> step_returns;  // mean return of the episodes of each sampling round
   double sample_seconds = 0, inner_seconds = 0;
-  const torch::Tensor alphas = step_sizes_.detach();
+  const torch::Tensor alphas = step_sizes();
   const int64_t rounds = training_rounds();
   for (int64_t s = 0; s <= rounds; ++s) {
     if (config_.chain_length > 0) {
@@ -244,8 +261,8 @@ Metrics MamlTrainer::run_iteration() {
 
   const auto outer_start = Clock::now();
   Metrics outer_metrics;
-  const torch::Tensor sizes = config_.learn_step_sizes ? step_sizes_ : step_sizes_.detach();
   if (config_.outer_optimizer == "trpo") {
+    const torch::Tensor sizes = step_sizes();  // not learned with TRPO
     // The validation episodes were sampled with `current` = θ_S at the current θ.
     DiagGaussian old;
     {
@@ -294,7 +311,8 @@ Metrics MamlTrainer::run_iteration() {
     OuterConfig outer = config_.outer;
     double first = 0, last = 0, value_loss = 0;
     for (int64_t e = 0; e < config_.ppo_epochs; ++e) {
-      auto loss = meta_loss(*policy_, policy_->parameters(), batch, inner, outer, sizes);
+      // α from the current log α: Adam changed it after the previous epoch.
+      auto loss = meta_loss(*policy_, policy_->parameters(), batch, inner, outer, policy_step_sizes(true));
       if (value_) {
         const auto v = outer_value_loss(value_inner, value_validation);
         if (e == 0) value_loss = v.item<double>();
@@ -333,16 +351,16 @@ Metrics MamlTrainer::run_iteration() {
                      {"outer_seconds", outer_seconds}};
   metrics.insert(metrics.end(), outer_metrics.begin(), outer_metrics.end());
   for (int64_t s = 0; s < step_sizes_.numel() && config_.learn_step_sizes; ++s)
-    metrics.push_back({"step_size_" + std::to_string(s), step_sizes_[s].item<double>()});
+    metrics.push_back({"step_size_" + std::to_string(s), step_sizes()[s].item<double>()});
   for (int64_t s = 0; value_ && s < value_step_sizes_.numel() && config_.learn_step_sizes; ++s)
-    metrics.push_back({"value_step_size_" + std::to_string(s), value_step_sizes_[s].item<double>()});
+    metrics.push_back({"value_step_size_" + std::to_string(s), value_step_sizes(false)[s].item<double>()});
   if (value_) metrics.push_back({"return_scale", return_scale()});
   return metrics;
 }
 
 std::vector<std::vector<double>> MamlTrainer::adaptation_returns(const std::vector<Task>& tasks, int64_t steps) {
   const int64_t m = config_.tasks_per_batch, k = config_.episodes_per_task;
-  const torch::Tensor alphas = step_sizes_.detach();
+  const torch::Tensor alphas = step_sizes();
   std::vector<std::vector<double>> out;
   env_.pin_episode_index(-1);  // fresh tasks, unpinned (training on chains leaves the envs pinned)
   for (size_t first = 0; first < tasks.size(); first += m) {
@@ -378,7 +396,7 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
               history);
   const int64_t n = env_.num_envs();
   // As many steps as trained (a pretrained policy: one), with their sizes.
-  const torch::Tensor alphas = step_sizes_.detach();
+  const torch::Tensor alphas = step_sizes();
   std::vector<std::vector<double>> out;
   for (size_t first = 0; first < chains.size(); first += size_t(n)) {
     // One chain per env; the last chunk filled up with repeats, not reported.
@@ -431,7 +449,7 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
         current = detached(adapt_step(*policy_, current, ib, alphas[k], n, config_.inner.normalize_advantages, false,
                                       InnerObjective::kImportance));
         if (value_)
-          value = detached(adapt_value_step(*value_, value, value_batch, value_step_sizes_.detach()[k], n, false));
+          value = detached(adapt_value_step(*value_, value, value_batch, value_step_sizes(false)[k], n, false));
       }
     }
     for (int64_t i = 0; i < n && first + size_t(i) < chains.size(); ++i) out.push_back(chunk[size_t(i)]);
@@ -444,10 +462,10 @@ void MamlTrainer::save_checkpoint(const std::string& path) const {
   archive.write("iteration", torch::tensor(iteration_));
   archive.write("env_steps", torch::tensor(env_steps_));
   write_tensors(archive, "policy", policy_->parameters());
-  archive.write("step_sizes", step_sizes_.detach());
+  archive.write("step_sizes", step_sizes());  // α, whatever the parametrisation
   if (value_) {
     write_tensors(archive, "value", value_->parameters());
-    archive.write("value_step_sizes", value_step_sizes_.detach());
+    archive.write("value_step_sizes", value_step_sizes(false));
     write_tensors(archive, "return_stats", return_stats_.state());
   }
   const auto words = task_rng_.state();
@@ -469,13 +487,26 @@ void MamlTrainer::load_parameters(const std::string& path) {
   read_parameters(archive);
 }
 
+void MamlTrainer::load_step_sizes(torch::Tensor& leaf, const torch::Tensor& alphas, const std::string& name) const {
+  TORCH_CHECK(alphas.sizes() == leaf.sizes(), "maml: checkpoint's ", name, " have shape ", shape_of(alphas),
+              ", expected ", shape_of(leaf));
+  if (!config_.learn_step_sizes) {
+    leaf.copy_(alphas);
+    return;
+  }
+  if (!(alphas > 0).all().item<bool>())
+    throw std::runtime_error("maml: the checkpoint's learned " + name +
+                             " are not all positive (learned on α itself, before log α): start a new run");
+  leaf.copy_(alphas.log());
+}
+
 void MamlTrainer::read_parameters(torch::serialize::InputArchive& archive) {
   copy_into(policy_->parameters(), read_tensors(archive, "policy"), "policy");
   torch::NoGradGuard no_grad;
-  step_sizes_.copy_(read_tensor(archive, "step_sizes"));
+  load_step_sizes(step_sizes_, read_tensor(archive, "step_sizes"), "step_sizes");
   if (value_) {  // the adapted value network is part of what test-time adaptation uses
     copy_into(value_->parameters(), read_tensors(archive, "value"), "value");
-    value_step_sizes_.copy_(read_tensor(archive, "value_step_sizes"));
+    load_step_sizes(value_step_sizes_, read_tensor(archive, "value_step_sizes"), "value_step_sizes");
     return_stats_.load_state(read_tensors(archive, "return_stats"));
   }
 }

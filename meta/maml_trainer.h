@@ -43,7 +43,9 @@ struct MamlConfig {
   bool metric_through_adaptation = true;
   double ppo_learning_rate = 3e-4;
   int64_t ppo_epochs = 5;  // full-batch Adam steps per meta-iteration (outer.clip_range clips them)
-  bool learn_step_sizes = false;  // meta-learn one step size per inner step (PPO outer only)
+  // Meta-learn one step size per inner step (PPO outer only), as log α so it
+  // stays positive and Adam's steps are relative to its size.
+  bool learn_step_sizes = false;
   double gamma = 0.99;
   double gae_lambda = 1.0;
   // Train the multi-task baseline instead: no adaptation during training (the
@@ -107,7 +109,8 @@ class MamlTrainer : public IterativeTrainer {
 
   const MamlConfig& config() const { return config_; }
   const TaskFamily& family() const { return *family_; }
-  const torch::Tensor& step_sizes() const { return step_sizes_; }
+  // α of each inner step (of the value network's: value_step_sizes), values only.
+  torch::Tensor step_sizes() const { return policy_step_sizes(false); }
 
   // Test-time adaptation: for each task, the mean return of episodes_per_task
   // episodes after 0, 1, ..., steps policy-gradient steps (the same inner
@@ -141,7 +144,11 @@ class MamlTrainer : public IterativeTrainer {
   void assign_tasks(const std::vector<Task>& tasks);
   // Holds every env of task t at chain position positions[t] (-1: unpinned).
   void pin_chain_positions(const std::vector<int>& positions);
-  torch::Tensor step_size(int64_t k) const;
+  // α_k, through the log-parametrisation's graph when learned and `graph`.
+  torch::Tensor policy_step_sizes(bool graph) const;
+  torch::Tensor value_step_sizes(bool graph) const;
+  // Sets a step-size leaf from a checkpoint's α (log α when learned).
+  void load_step_sizes(torch::Tensor& leaf, const torch::Tensor& alphas, const std::string& name) const;
   // Sampling rounds before the validation episodes: one per inner step, or
   // one for all of them (shared_inner_episodes); 0 when pretraining.
   int64_t training_rounds() const;
@@ -164,9 +171,13 @@ class MamlTrainer : public IterativeTrainer {
   int64_t horizon_;
   Rng task_rng_;
   std::unique_ptr<Sampler> sampler_;
-  torch::Tensor step_sizes_;  // [inner steps], learned when learn_step_sizes
+  // [inner steps]: α, or log α when learn_step_sizes (the trained leaf).
+  // Learned on α itself, Adam moved it by about its learning rate per epoch
+  // (3e-4) whatever the gradient, against α = 0.001: the Bug's continual
+  // run's sizes went negative (docs/RESULTS.md, issue 5).
+  torch::Tensor step_sizes_;
   std::unique_ptr<MlpValueFunction> value_;  // value_function adapted_mlp only
-  torch::Tensor value_step_sizes_;           // [inner steps] of the value network
+  torch::Tensor value_step_sizes_;           // the same for the value network
   RunningNormalizer return_stats_{1};        // discounted returns seen so far
   TaskReturnBaseline task_baseline_;
   std::unique_ptr<torch::optim::Adam> ppo_optimizer_;

@@ -603,14 +603,18 @@ training:
   const auto header = csv_lines(fs::path(runs.dir) / "metrics.csv").front();
   for (const char* column : {"value_loss", "step_size_1", "value_step_size_1", "return_scale"})
     EXPECT_NE(header.find(column), std::string::npos) << column;
-  // The learned step sizes moved away from their initial values.
+  // The learned step sizes moved away from their initial values, and stay
+  // positive (learned as log α).
   std::vector<std::string> names, values;
   std::stringstream hs(header), ls(csv_lines(fs::path(runs.dir) / "metrics.csv").back());
   for (std::string v; std::getline(hs, v, ',');) names.push_back(v);
   for (std::string v; std::getline(ls, v, ',');) values.push_back(v);
   ASSERT_EQ(names.size(), values.size());
   for (size_t i = 0; i < names.size(); ++i)
-    if (names[i].find("step_size_") != std::string::npos) EXPECT_NE(std::stod(values[i]), 0.01) << names[i];
+    if (names[i].find("step_size_") != std::string::npos) {
+      EXPECT_NE(std::stod(values[i]), 0.01) << names[i];
+      EXPECT_GT(std::stod(values[i]), 0.0) << names[i];
+    }
 
   AdaptOptions adapt;
   adapt.run_dirs = {runs.dir};
