@@ -84,7 +84,8 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
   if (config.value_function == "adapted_mlp" && config.outer_optimizer != "ppo")
     throw std::invalid_argument("maml: value_function adapted_mlp needs the ppo outer optimizer");
   const int64_t step_count = std::max<int64_t>(1, config_.inner.steps);
-  if (config.learn_step_sizes && !(config_.inner.step_size > 0 && config.value_step_size > 0))
+  if (config.learn_step_sizes &&
+      !(config_.inner.step_size > 0 && (config.value_function != "adapted_mlp" || config.value_step_size > 0)))
     throw std::invalid_argument("maml: learned step sizes must start positive (inner_lr " +
                                 std::to_string(config_.inner.step_size) + ", value_inner_lr " +
                                 std::to_string(config.value_step_size) + ")");
