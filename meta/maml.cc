@@ -326,8 +326,8 @@ std::function<torch::Tensor(const torch::Tensor&)> meta_fisher_vector_product(
   std::function<Params(const Params&)> kl_hessian;
   const auto* mlp = dynamic_cast<const GaussianMlpPolicy*>(&policy);
   if (mlp && (first_order || objective == InnerObjective::kPlain)) {
-    // The same products written out for the MLP (agents/mlp_curvature.h): a
-    // few times cheaper than double back-propagation.
+    // The same products written out for the MLP (agents/mlp_curvature.h),
+    // cheaper than double back-propagation (PERFORMANCE.md).
     std::vector<std::shared_ptr<GaussianMlpCurvature>> inner_curvatures;
     for (int64_t k = 0; !first_order && k < inner.steps; ++k) {
       const auto& e = batch.inner[size_t(k)].episodes;
