@@ -63,16 +63,8 @@ torch::Tensor to_group_rows(const torch::Tensor& x, int64_t groups) {
 }
 
 torch::Tensor from_group_rows(const torch::Tensor& x, int64_t steps) {
-  const int64_t groups = x.size(0), rows = x.size(1);
-  TORCH_CHECK(x.dim() >= 2 && steps > 0 && rows % steps == 0, "from_group_rows: ", shape_of(x),
-              " does not hold ", steps, " steps per group");
-  std::vector<int64_t> split = {groups, steps, rows / steps}, order = {1, 0, 2}, columns = {steps, groups * (rows / steps)};
-  for (int64_t d = 2; d < x.dim(); ++d) {
-    split.push_back(x.size(d));
-    order.push_back(d + 1);
-    columns.push_back(x.size(d));
-  }
-  return x.reshape(split).permute(order).reshape(columns);
+  // [G, T*B] is [G, T, B] with the first two swapped back: the same regrouping.
+  return to_group_rows(x, steps);
 }
 
 DiagGaussian Policy::step_grouped(const torch::Tensor& obs, const torch::Tensor& episode_start, PolicyState& state,
