@@ -119,14 +119,9 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
   }
 }
 
-torch::Tensor MamlTrainer::policy_step_sizes(bool graph) const {
-  const auto alphas = config_.learn_step_sizes ? step_sizes_.exp() : step_sizes_;
-  return graph && config_.learn_step_sizes ? alphas : alphas.detach();
-}
-
-torch::Tensor MamlTrainer::value_step_sizes(bool graph) const {
-  const auto alphas = config_.learn_step_sizes ? value_step_sizes_.exp() : value_step_sizes_;
-  return graph && config_.learn_step_sizes ? alphas : alphas.detach();
+torch::Tensor MamlTrainer::alphas_of(const torch::Tensor& leaf, bool graph) const {
+  if (!config_.learn_step_sizes) return leaf.detach();
+  return graph ? leaf.exp() : leaf.detach().exp();
 }
 
 int64_t MamlTrainer::training_rounds() const {
@@ -151,7 +146,7 @@ torch::Tensor MamlTrainer::round_advantages(const EpisodeBatch& episodes, int64_
 
 torch::Tensor MamlTrainer::outer_value_loss(const std::vector<ValueBatch>& inner, const ValueBatch& validation) const {
   const int64_t m = config_.tasks_per_batch;
-  const torch::Tensor sizes = value_step_sizes(true);
+  const torch::Tensor sizes = alphas_of(value_step_sizes_, true);
   Params psi = replicate(value_->parameters(), m);
   for (size_t k = 0; k < inner.size(); ++k)
     psi = adapt_value_step(*value_, psi, inner[k], sizes[int64_t(k)], m, /*create_graph=*/true);
@@ -204,7 +199,7 @@ Metrics MamlTrainer::run_iteration() {
   Params value_current = value_ ? detached(replicate(value_->parameters(), m)) : Params{};
   std::vector<ValueBatch> value_inner;
   ValueBatch value_validation;
-  const torch::Tensor value_alphas = value_ ? value_step_sizes(false) : torch::Tensor();
+  const torch::Tensor value_alphas = value_ ? alphas_of(value_step_sizes_, false) : torch::Tensor();
   std::vector<double> step_returns;  // mean return of the episodes of each sampling round
   double sample_seconds = 0, inner_seconds = 0;
   const torch::Tensor alphas = step_sizes();
@@ -313,7 +308,8 @@ Metrics MamlTrainer::run_iteration() {
     double first = 0, last = 0, value_loss = 0;
     for (int64_t e = 0; e < config_.ppo_epochs; ++e) {
       // α from the current log α: Adam changed it after the previous epoch.
-      auto loss = meta_loss(*policy_, policy_->parameters(), batch, inner, outer, policy_step_sizes(true));
+      auto loss =
+          meta_loss(*policy_, policy_->parameters(), batch, inner, outer, alphas_of(step_sizes_, true));
       if (value_) {
         const auto v = outer_value_loss(value_inner, value_validation);
         if (e == 0) value_loss = v.item<double>();
@@ -351,10 +347,15 @@ Metrics MamlTrainer::run_iteration() {
                      {"inner_seconds", inner_seconds},
                      {"outer_seconds", outer_seconds}};
   metrics.insert(metrics.end(), outer_metrics.begin(), outer_metrics.end());
-  for (int64_t s = 0; s < step_sizes_.numel() && config_.learn_step_sizes; ++s)
-    metrics.push_back({"step_size_" + std::to_string(s), step_sizes()[s].item<double>()});
-  for (int64_t s = 0; value_ && s < value_step_sizes_.numel() && config_.learn_step_sizes; ++s)
-    metrics.push_back({"value_step_size_" + std::to_string(s), value_step_sizes(false)[s].item<double>()});
+  if (config_.learn_step_sizes) {
+    // After the outer step.
+    const torch::Tensor learned = step_sizes();
+    for (int64_t s = 0; s < learned.numel(); ++s)
+      metrics.push_back({"step_size_" + std::to_string(s), learned[s].item<double>()});
+    const torch::Tensor learned_value = value_ ? alphas_of(value_step_sizes_, false) : torch::Tensor();
+    for (int64_t s = 0; value_ && s < learned_value.numel(); ++s)
+      metrics.push_back({"value_step_size_" + std::to_string(s), learned_value[s].item<double>()});
+  }
   if (value_) metrics.push_back({"return_scale", return_scale()});
   return metrics;
 }
@@ -398,6 +399,7 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
   const int64_t n = env_.num_envs();
   // As many steps as trained (a pretrained policy: one), with their sizes.
   const torch::Tensor alphas = step_sizes();
+  const torch::Tensor value_alphas = value_ ? alphas_of(value_step_sizes_, false) : torch::Tensor();
   std::vector<std::vector<double>> out;
   for (size_t first = 0; first < chains.size(); first += size_t(n)) {
     // One chain per env; the last chunk filled up with repeats, not reported.
@@ -450,7 +452,7 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
         current = detached(adapt_step(*policy_, current, ib, alphas[k], n, config_.inner.normalize_advantages, false,
                                       InnerObjective::kImportance));
         if (value_)
-          value = detached(adapt_value_step(*value_, value, value_batch, value_step_sizes(false)[k], n, false));
+          value = detached(adapt_value_step(*value_, value, value_batch, value_alphas[k], n, false));
       }
     }
     for (int64_t i = 0; i < n && first + size_t(i) < chains.size(); ++i) out.push_back(chunk[size_t(i)]);
@@ -466,7 +468,7 @@ void MamlTrainer::save_checkpoint(const std::string& path) const {
   archive.write("step_sizes", step_sizes());  // α, whatever the parametrisation
   if (value_) {
     write_tensors(archive, "value", value_->parameters());
-    archive.write("value_step_sizes", value_step_sizes(false));
+    archive.write("value_step_sizes", alphas_of(value_step_sizes_, false));
     write_tensors(archive, "return_stats", return_stats_.state());
   }
   const auto words = task_rng_.state();

@@ -109,8 +109,8 @@ class MamlTrainer : public IterativeTrainer {
 
   const MamlConfig& config() const { return config_; }
   const TaskFamily& family() const { return *family_; }
-  // α of each inner step (of the value network's: value_step_sizes), values only.
-  torch::Tensor step_sizes() const { return policy_step_sizes(false); }
+  // α of each inner step, values only.
+  torch::Tensor step_sizes() const { return alphas_of(step_sizes_, false); }
 
   // Test-time adaptation: for each task, the mean return of episodes_per_task
   // episodes after 0, 1, ..., steps policy-gradient steps (the same inner
@@ -144,9 +144,9 @@ class MamlTrainer : public IterativeTrainer {
   void assign_tasks(const std::vector<Task>& tasks);
   // Holds every env of task t at chain position positions[t] (-1: unpinned).
   void pin_chain_positions(const std::vector<int>& positions);
-  // α_k, through the log-parametrisation's graph when learned and `graph`.
-  torch::Tensor policy_step_sizes(bool graph) const;
-  torch::Tensor value_step_sizes(bool graph) const;
+  // α of a step-size leaf (step_sizes_ or value_step_sizes_), through the
+  // log-parametrisation's graph when learned and `graph`.
+  torch::Tensor alphas_of(const torch::Tensor& leaf, bool graph) const;
   // Sets a step-size leaf from a checkpoint's α (log α when learned).
   void load_step_sizes(torch::Tensor& leaf, const torch::Tensor& alphas, const std::string& name) const;
   // Sampling rounds before the validation episodes: one per inner step, or

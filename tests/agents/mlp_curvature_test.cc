@@ -117,7 +117,8 @@ TEST(GroupRows, RegroupsColumnsByGroupAndBack) {
   // 2 steps x (2 groups x 3 envs): group g's rows are its envs' columns, step by step.
   const auto x = torch::arange(12, torch::kFloat64).reshape({2, 6});
   const auto rows = to_group_rows(x, 2);
-  EXPECT_TRUE(torch::equal(rows, torch::tensor({{0., 1., 2., 6., 7., 8.}, {3., 4., 5., 9., 10., 11.}}, torch::kFloat64)));
+  const auto expected = torch::tensor({{0., 1., 2., 6., 7., 8.}, {3., 4., 5., 9., 10., 11.}}, torch::kFloat64);
+  EXPECT_TRUE(torch::equal(rows, expected));
   EXPECT_TRUE(torch::equal(from_group_rows(rows, 2), x));
   const auto features = torch::randn({4, 6, 5});
   EXPECT_EQ(to_group_rows(features, 3).sizes(), (std::vector<int64_t>{3, 8, 5}));
