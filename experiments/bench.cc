@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "agents/compute_threads.h"
 #include "agents/policy.h"
 #include "agents/sampler.h"
 #include "agents/stopwatch.h"
@@ -116,7 +117,7 @@ double mean_metric(const std::vector<Metrics>& runs, const std::string& name) {
 void bench_ppo_iteration(const BenchConfig& config, std::ostream& out) {
   using nlohmann::json;
   for (int threads : config.threads) {
-    torch::set_num_threads(threads);
+    set_compute_threads(threads);
     VectorEnv venv("HalfCheetah", 8, threads);
     torch::manual_seed(0);
     TrainerConfig trainer_config;  // defaults are the reference run's PPO settings

@@ -1,4 +1,5 @@
 // The `metarl` command-line program.
+#include <dlfcn.h>
 #include <malloc.h>
 #include <unistd.h>
 
@@ -139,22 +140,52 @@ int run(int argc, char** argv) {
 
 namespace {
 
+// Settings that the runtime libraries read once, when they load: set them
+// and start the program again (settings made explicitly are left alone).
+//
 // LibTorch's OpenMP workers spin after every parallel region (libgomp's
 // default active wait) and take the cores from OpenBLAS's and MuJoCo's
 // threads: in a HalfCheetahVel MAML iteration a sixth of the CPU time was
-// libgomp spinning (perf, docs/PERFORMANCE.md). libgomp reads the policy
-// once, when it loads, so set it and start the program again; an explicit
-// OMP_WAIT_POLICY is left alone.
-void restart_with_passive_openmp_workers(char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
-  setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-  execv("/proc/self/exe", argv);  // returns only if it failed: go on as we are
+// libgomp spinning (perf, docs/PERFORMANCE.md).
+//
+// Debian's OpenBLAS (0.3.21) picks its kernels by CPU model and falls back to
+// the generic SSE3 ones ("Prescott") on models it does not know, such as the
+// Xeons (family 6, model 207) these runs were measured on: sgemm 24 GFLOPS
+// against 107 with the AVX-512 kernels it has built in (docs/PERFORMANCE.md).
+// When it fell back, name the best of its kernels that this CPU can run.
+const char* openblas_kernels_for_this_cpu() {
+  __builtin_cpu_init();
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+  if (avx512) return "SkylakeX";  // (0.3.21 does not accept "Cooperlake" here)
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+  return nullptr;
+}
+
+bool openblas_fell_back_to_generic_kernels() {
+  using CoreName = char* (*)();
+  const auto corename = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  return corename != nullptr && std::string(corename()) == "Prescott";
+}
+
+void restart_with_tuned_runtime(char** argv) {
+  bool changed = false;
+  if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
+    setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    changed = true;
+  }
+  if (std::getenv("OPENBLAS_CORETYPE") == nullptr && openblas_fell_back_to_generic_kernels())
+    if (const char* kernels = openblas_kernels_for_this_cpu()) {
+      setenv("OPENBLAS_CORETYPE", kernels, 1);
+      changed = true;
+    }
+  if (changed) execv("/proc/self/exe", argv);  // returns only if it failed: go on as we are
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  restart_with_passive_openmp_workers(argv);
+  restart_with_tuned_runtime(argv);
   // Learning allocates and frees many large tensors each iteration; glibc's
   // default maps blocks above 32 MB fresh from the kernel every time and
   // unmaps them on free (page faults: clear_page was a tenth of a MAML

@@ -11,6 +11,7 @@
 
 #include <torch/torch.h>
 
+#include "agents/compute_threads.h"
 #include "agents/stopwatch.h"
 #include "agents/trainer.h"
 #include "envs/core/dynamics_schedule.h"
@@ -314,7 +315,7 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
   if (meta && env_settings.trial_episodes > 0)
     throw ConfigError(cfg.source() + ": env.trial_episodes (RL² trials) is for ppo, trpo and vpg runs; " +
                       x.algorithm + " samples its own tasks");
-  torch::set_num_threads(int(x.threads));
+  set_compute_threads(int(x.threads));
   std::unique_ptr<TaskFamily> family;
   if (!env_settings.task_family.empty())
     family = make_task_family(env_settings.task_family, env_settings.family_options);
