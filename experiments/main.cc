@@ -150,9 +150,9 @@ namespace {
 //
 // Debian's OpenBLAS (0.3.21) picks its kernels by CPU model and falls back to
 // the generic SSE3 ones ("Prescott") on models it does not know, such as the
-// Xeons (family 6, model 207) these runs were measured on: sgemm 24 GFLOPS
-// against 103 with the SkylakeX (AVX-512) kernels it has built in
-// (docs/PERFORMANCE.md).
+// Xeons (family 6, model 207) these runs were measured on: sgemm about 4×
+// slower than with the SkylakeX (AVX-512) kernels it has built in
+// (scripts/bench_sgemm.py, docs/PERFORMANCE.md).
 // When it fell back, name the best of its kernels that this CPU can run.
 const char* openblas_kernels_for_this_cpu() {
   __builtin_cpu_init();
