@@ -169,6 +169,7 @@ MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
     // Read for the pretrained baseline too (the same file trains both), but
     // it has no inner steps to learn sizes for.
     m.learn_step_sizes = cfg.get_bool("algorithm.learn_inner_lr", m.learn_step_sizes) && !m.pretrain;
+    m.step_size_learning_rate = cfg.get_double("algorithm.step_size_learning_rate", m.step_size_learning_rate);
     m.value_function = cfg.get_string("algorithm.value_function", m.value_function);
     if (m.value_function == "adapted_mlp") {
       m.value_hidden = cfg.get_int_list("algorithm.value_hidden", m.value_hidden);

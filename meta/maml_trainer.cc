@@ -108,14 +108,25 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
   sampler_ = std::make_unique<Sampler>(env, *policy_, derive_seed(seed, 1));
   if (config.learn_step_sizes) step_sizes_.requires_grad_(true);
   if (config.learn_step_sizes && value_) value_step_sizes_.requires_grad_(true);
+  if (config.step_size_learning_rate < 0)
+    throw std::invalid_argument("maml: step_size_learning_rate must be >= 0 (0: the outer learning rate)");
   if (config.outer_optimizer == "ppo") {
-    std::vector<torch::Tensor> trained = policy_->parameters();
-    if (config.learn_step_sizes) trained.push_back(step_sizes_);
+    std::vector<torch::Tensor> trained = policy_->parameters(), sizes;
+    if (config.learn_step_sizes) sizes.push_back(step_sizes_);
     if (value_) {
       for (const auto& p : value_->parameters()) trained.push_back(p);
-      if (config.learn_step_sizes) trained.push_back(value_step_sizes_);
+      if (config.learn_step_sizes) sizes.push_back(value_step_sizes_);
     }
-    ppo_optimizer_ = std::make_unique<torch::optim::Adam>(trained, torch::optim::AdamOptions(config.ppo_learning_rate));
+    // One group unless the sizes have their own rate: the checkpoints of
+    // runs from before step_size_learning_rate existed hold one group.
+    const bool own_group = config.step_size_learning_rate > 0 && !sizes.empty();
+    if (!own_group) trained.insert(trained.end(), sizes.begin(), sizes.end());
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(trained);
+    if (own_group)
+      groups.emplace_back(sizes, std::make_unique<torch::optim::AdamOptions>(config.step_size_learning_rate));
+    ppo_optimizer_ =
+        std::make_unique<torch::optim::Adam>(std::move(groups), torch::optim::AdamOptions(config.ppo_learning_rate));
   }
 }
 

@@ -46,6 +46,11 @@ struct MamlConfig {
   // Meta-learn one step size per inner step (PPO outer only), as log α so it
   // stays positive and Adam's steps are relative to its size.
   bool learn_step_sizes = false;
+  // Adam's learning rate for those log α (and the value network's): 0 means
+  // ppo_learning_rate, in one Adam group with θ. Adam moves log α by about
+  // its learning rate per step, so 3e-4 changes α by ~0.03 % per epoch; the
+  // paper's Adam on α itself (lr 3e-4 from α = 0.001) moves it by up to 30 %.
+  double step_size_learning_rate = 0;
   double gamma = 0.99;
   double gae_lambda = 1.0;
   // Train the multi-task baseline instead: no adaptation during training (the

@@ -1,5 +1,6 @@
 #include "experiments/run.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -565,8 +566,7 @@ training:
 // Continual adaptation with the paper's parts: an LSTM policy, a value
 // network adapted with it, learned step sizes for both; resumes exactly (the
 // value network, its step sizes and the return scale are in the checkpoint).
-TEST(RunExperiment, ContinualMamlWithAdaptedValueAndLstmResumesExactly) {
-  const char* continual = R"(name: tiny_continual
+const char* kTinyContinual = R"(name: tiny_continual
 seed: 6
 threads: 2
 env:
@@ -597,7 +597,8 @@ training:
   total_env_steps: 144
   checkpoint_every: 1
 )";
-  const auto runs = run_straight_and_split(continual, "continual_straight");
+TEST(RunExperiment, ContinualMamlWithAdaptedValueAndLstmResumesExactly) {
+  const auto runs = run_straight_and_split(kTinyContinual, "continual_straight");
   ASSERT_EQ(runs.straight.size(), 3u);  // 2 rounds x 2 tasks x 2 episodes x 6 steps = 48 steps each (if none fall)
   EXPECT_EQ(runs.straight, runs.split);
   const auto header = csv_lines(fs::path(runs.dir) / "metrics.csv").front();
@@ -624,6 +625,34 @@ training:
   adapt.history = 2;
   run_adaptation(adapt);
   EXPECT_EQ(csv_lines(fs::path(adapt.out_dir) / "adapt_chain.csv").size(), 10u);
+}
+
+// Adam's first step moves every parameter by its learning rate (times the
+// gradient's sign): log α by algorithm.step_size_learning_rate when it is
+// set, by the outer learning rate (3e-4) when not.
+TEST(RunExperiment, LearnedStepSizesHaveTheirOwnLearningRate) {
+  auto log_size_moves = [](const std::vector<std::string>& overrides, const std::string& name) {
+    RunOptions options;
+    options.experiment_path = write_experiment("tiny_continual.yaml", kTinyContinual);
+    options.out_dir = fresh_dir(name);
+    options.overrides = overrides;
+    options.overrides.push_back("algorithm.epochs=1");
+    options.max_iterations = 1;
+    run_experiment(options);
+    const auto lines = csv_lines(fs::path(options.out_dir) / "metrics.csv");
+    std::vector<std::string> names, values;
+    std::stringstream hs(lines.front()), ls(lines.back());
+    for (std::string v; std::getline(hs, v, ',');) names.push_back(v);
+    for (std::string v; std::getline(ls, v, ',');) values.push_back(v);
+    std::vector<double> moves;
+    for (size_t i = 0; i < names.size(); ++i)
+      if (names[i].find("step_size_") != std::string::npos) moves.push_back(std::log(std::stod(values[i]) / 0.01));
+    EXPECT_EQ(moves.size(), 4u);  // two inner steps, policy and value
+    return moves;
+  };
+  for (const double move : log_size_moves({"algorithm.step_size_learning_rate=0.05"}, "own_rate"))
+    EXPECT_NEAR(std::abs(move), 0.05, 1e-3);
+  for (const double move : log_size_moves({}, "shared_rate")) EXPECT_NEAR(std::abs(move), 3e-4, 1e-5);
 }
 
 }  // namespace
