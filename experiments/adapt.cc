@@ -7,6 +7,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "agents/compute_threads.h"
 #include "experiments/config.h"
 #include "experiments/io.h"
 #include "experiments/run.h"
@@ -57,6 +58,12 @@ void run_adaptation(const AdaptOptions& options) {
   if (options.steps < 0) throw std::runtime_error("adapt: --steps must be >= 0");
   if (options.chain_episodes < 0) throw std::runtime_error("adapt: --chain must be >= 0");
   if (options.history < 1) throw std::runtime_error("adapt: --history must be >= 1");
+  for (const double lr : options.inner_lrs)
+    if (!(lr > 0)) throw std::runtime_error("adapt: --inner-lr " + number(lr) + " is not positive");
+  if (!options.inner_lrs.empty() && options.chain_episodes > 0)
+    throw std::runtime_error("adapt: --inner-lr applies to adaptation steps, not to --chain");
+  if (options.threads < 0) throw std::runtime_error("adapt: --threads must be >= 0");
+  if (options.threads > 0) set_compute_threads(options.threads);
   const fs::path out = options.out_dir.empty() ? fs::path(options.run_dirs.front()) : fs::path(options.out_dir);
   fs::create_directories(out);
 
@@ -107,8 +114,15 @@ void run_adaptation(const AdaptOptions& options) {
 
     const auto tasks = x.maml->family().sample(int(options.tasks), task_rng);
     if (!chains) {
-      x.maml->reseed(derive_seed(options.seed, 0xe5a1));
-      append_curve(label, tasks, x.maml->adaptation_returns(tasks, options.steps), 0, x_name, summary, per_task);
+      if (options.inner_lrs.empty()) {
+        x.maml->reseed(derive_seed(options.seed, 0xe5a1));
+        append_curve(label, tasks, x.maml->adaptation_returns(tasks, options.steps), 0, x_name, summary, per_task);
+      }
+      for (const double lr : options.inner_lrs) {
+        x.maml->reseed(derive_seed(options.seed, 0xe5a1));  // the same episodes before adaptation for every lr
+        append_curve(label + ":lr=" + number(lr), tasks, x.maml->adaptation_returns(tasks, options.steps, lr), 0,
+                     x_name, summary, per_task);
+      }
       continue;
     }
     using How = MamlTrainer::ChainAdaptation;

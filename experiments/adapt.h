@@ -20,6 +20,10 @@ struct AdaptOptions {
   // (`tasks` chains) instead of adaptation steps on fresh tasks.
   int64_t chain_episodes = 0;
   int64_t history = 3;  // chains: the last episodes each adaptation reuses
+  // Non-empty: evaluate every run once per test-time step size given here
+  // (label RUN:lr=X) instead of with its trained step sizes. Not with chains.
+  std::vector<double> inner_lrs;
+  int threads = 0;  // LibTorch and OpenBLAS threads; 0: their defaults
 };
 
 // Writes adapt.csv (policy,steps,mean_return,ci95; policy is the run

@@ -115,6 +115,9 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   adapt->add_option("--history", adapt_options.history, "chains: the last episodes each adaptation reuses")
       ->capture_default_str();
+  adapt->add_option("--inner-lr", adapt_options.inner_lrs,
+                    "test-time step size replacing the trained one (repeatable: one curve per value, RUN:lr=X)");
+  adapt->add_option("--threads", adapt_options.threads, "LibTorch/OpenBLAS threads (default: theirs)");
 
   CLI11_PARSE(app, argc, argv);
 

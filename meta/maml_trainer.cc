@@ -371,9 +371,10 @@ Metrics MamlTrainer::run_iteration() {
   return metrics;
 }
 
-std::vector<std::vector<double>> MamlTrainer::adaptation_returns(const std::vector<Task>& tasks, int64_t steps) {
+std::vector<std::vector<double>> MamlTrainer::adaptation_returns(const std::vector<Task>& tasks, int64_t steps,
+                                                               double step_size) {
   const int64_t m = config_.tasks_per_batch, k = config_.episodes_per_task;
-  const torch::Tensor alphas = step_sizes();
+  const torch::Tensor alphas = step_size > 0 ? torch::full_like(step_sizes(), step_size) : step_sizes();
   std::vector<std::vector<double>> out;
   env_.pin_episode_index(-1);  // fresh tasks, unpinned (training on chains leaves the envs pinned)
   for (size_t first = 0; first < tasks.size(); first += m) {

@@ -121,7 +121,10 @@ class MamlTrainer : public IterativeTrainer {
   // episodes after 0, 1, ..., steps policy-gradient steps (the same inner
   // step as in training, new episodes at every step). Tasks are run in
   // chunks of tasks_per_batch. Result: [task][step].
-  std::vector<std::vector<double>> adaptation_returns(const std::vector<Task>& tasks, int64_t steps);
+  // step_size > 0 replaces the trained step sizes at every step (a test-time
+  // sweep, e.g. for the pretrained baseline, which was not trained for any).
+  std::vector<std::vector<double>> adaptation_returns(const std::vector<Task>& tasks, int64_t steps,
+                                                      double step_size = 0);
 
   // Continual adaptation at test time (Al-Shedivat et al. 2018) along chains:
   // each chain (a task whose physics change from episode to episode, e.g.

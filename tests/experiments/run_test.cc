@@ -316,6 +316,25 @@ TEST(RunExperiment, MamlResumesExactlyAndAdaptWritesItsCurves) {
   std::vector<std::string> lines_again;
   for (std::string line; std::getline(again, line);) lines_again.push_back(line);
   EXPECT_EQ(lines, lines_again);
+  // Test-time step sizes: the trained one (0.5) reproduces the curve; another
+  // starts from the same returns before adaptation and then differs.
+  adapt.out_dir = fresh_dir("maml_adapt_lrs");
+  adapt.run_dirs = {straight.out_dir};
+  adapt.inner_lrs = {0.5, 0.05};
+  run_adaptation(adapt);
+  std::ifstream swept(fs::path(adapt.out_dir) / "adapt.csv");
+  std::vector<std::string> sweep;
+  for (std::string line; std::getline(swept, line);) sweep.push_back(line);
+  ASSERT_EQ(sweep.size(), 7u);  // header + 2 step sizes x 3 step counts
+  auto after_label = [](const std::string& row) { return row.substr(row.find(',')); };
+  EXPECT_EQ(sweep[1].rfind("maml_straight:lr=0.5,0,", 0), 0u);
+  EXPECT_EQ(sweep[4].rfind("maml_straight:lr=0.05,0,", 0), 0u);
+  for (int row = 1; row <= 3; ++row) EXPECT_EQ(after_label(sweep[row]), after_label(lines[row]));
+  EXPECT_EQ(after_label(sweep[4]), after_label(lines[1]));
+  EXPECT_NE(after_label(sweep[5]), after_label(lines[2]));
+  adapt.inner_lrs = {-1};
+  EXPECT_THROW(run_adaptation(adapt), std::runtime_error);
+  adapt.inner_lrs = {};
   // Along chains: each run adapted and not, episodes 1 .. 3; the same first
   // episode for both (θ acts, same noise).
   adapt.chain_episodes = 3;
