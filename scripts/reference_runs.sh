@@ -86,7 +86,10 @@ case "$run" in
   continual_bug_meta_mlp | continual_bug_pretrained_mlp | continual_bug_meta_lstm | continual_bug_rl2_lstm)
     d=experiments/results/continual/bug_crippled
     case "${run#continual_bug_}" in
-      meta_mlp) "$metarl" run experiments/continual/bug_crippled.yaml --out $d/meta_mlp "$@" ;;
+      # The step sizes' own Adam rate is set here, not in the yaml, so that
+      # pretrained_mlp (begun before the key existed) still resumes.
+      meta_mlp) "$metarl" run experiments/continual/bug_crippled.yaml --set algorithm.step_size_learning_rate=0.01 \
+          --out $d/meta_mlp "$@" ;;
       pretrained_mlp) "$metarl" run experiments/continual/bug_crippled.yaml --set algorithm.name=maml_pretrain \
           --out $d/pretrained_mlp "$@" ;;
       meta_lstm) "$metarl" run experiments/continual/bug_crippled_lstm.yaml --out $d/meta_lstm "$@" ;;
