@@ -114,14 +114,12 @@ void run_adaptation(const AdaptOptions& options) {
 
     const auto tasks = x.maml->family().sample(int(options.tasks), task_rng);
     if (!chains) {
-      if (options.inner_lrs.empty()) {
-        x.maml->reseed(derive_seed(options.seed, 0xe5a1));
-        append_curve(label, tasks, x.maml->adaptation_returns(tasks, options.steps), 0, x_name, summary, per_task);
-      }
-      for (const double lr : options.inner_lrs) {
+      // 0: the trained step sizes, under the run's own label.
+      const std::vector<double> step_sizes = options.inner_lrs.empty() ? std::vector<double>{0} : options.inner_lrs;
+      for (const double lr : step_sizes) {
         x.maml->reseed(derive_seed(options.seed, 0xe5a1));  // the same episodes before adaptation for every lr
-        append_curve(label + ":lr=" + number(lr), tasks, x.maml->adaptation_returns(tasks, options.steps, lr), 0,
-                     x_name, summary, per_task);
+        append_curve(lr > 0 ? label + ":lr=" + number(lr) : label, tasks,
+                     x.maml->adaptation_returns(tasks, options.steps, lr), 0, x_name, summary, per_task);
       }
       continue;
     }

@@ -162,13 +162,13 @@ void run_bench(const BenchConfig& config, std::ostream& out) {
     // On one thread: two threads on a machine whose cores are busy with other
     // runs took 12.9 ms here (OpenMP workers waiting on each other), far past
     // the threshold, though the BLAS was the fast one.
-    const int threads_before = torch::get_num_threads();
-    set_compute_threads(1);
+    const int check_threads = 1, threads_before = torch::get_num_threads();
+    set_compute_threads(check_threads);
     const double us = matmul_microseconds();
     set_compute_threads(threads_before);
     out << json{{"check", "blas_matmul_800x64x64"},
                 {"microseconds", std::round(us * 10) / 10},
-                {"torch_threads", 1},
+                {"torch_threads", check_threads},
                 {"ok", us < 400.0},
                 {"hint", us < 400.0 ? "" : "slow BLAS: install libopenblas0-pthread (scripts/install_deps.sh)"}}
                .dump()

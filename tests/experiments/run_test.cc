@@ -583,8 +583,7 @@ training:
 }
 
 // Continual adaptation with the paper's parts: an LSTM policy, a value
-// network adapted with it, learned step sizes for both; resumes exactly (the
-// value network, its step sizes and the return scale are in the checkpoint).
+// network adapted with it, learned step sizes for both.
 const char* kTinyContinual = R"(name: tiny_continual
 seed: 6
 threads: 2
@@ -616,6 +615,8 @@ training:
   total_env_steps: 144
   checkpoint_every: 1
 )";
+// Resumes exactly: the value network, its step sizes and the return scale
+// are in the checkpoint.
 TEST(RunExperiment, ContinualMamlWithAdaptedValueAndLstmResumesExactly) {
   const auto runs = run_straight_and_split(kTinyContinual, "continual_straight");
   ASSERT_EQ(runs.straight.size(), 3u);  // 2 rounds x 2 tasks x 2 episodes x 6 steps = 48 steps each (if none fall)
