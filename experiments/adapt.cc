@@ -60,8 +60,6 @@ void run_adaptation(const AdaptOptions& options) {
   if (options.history < 1) throw std::runtime_error("adapt: --history must be >= 1");
   for (const double lr : options.inner_lrs)
     if (!(lr > 0)) throw std::runtime_error("adapt: --inner-lr " + number(lr) + " is not positive");
-  if (!options.inner_lrs.empty() && options.chain_episodes > 0)
-    throw std::runtime_error("adapt: --inner-lr applies to adaptation steps, not to --chain");
   if (options.threads < 0) throw std::runtime_error("adapt: --threads must be >= 0");
   if (options.threads > 0) set_compute_threads(options.threads);
   const fs::path out = options.out_dir.empty() ? fs::path(options.run_dirs.front()) : fs::path(options.out_dir);
@@ -113,22 +111,27 @@ void run_adaptation(const AdaptOptions& options) {
     x.maml->load_parameters(checkpoint.string());
 
     const auto tasks = x.maml->family().sample(int(options.tasks), task_rng);
-    if (!chains) {
-      // 0: the trained step sizes, under the run's own label.
-      const std::vector<double> step_sizes = options.inner_lrs.empty() ? std::vector<double>{0} : options.inner_lrs;
-      for (const double lr : step_sizes) {
-        x.maml->reseed(derive_seed(options.seed, 0xe5a1));  // the same episodes before adaptation for every lr
-        append_curve(lr > 0 ? label + ":lr=" + number(lr) : label, tasks,
-                     x.maml->adaptation_returns(tasks, options.steps, lr), 0, x_name, summary, per_task);
-      }
-      continue;
-    }
+    // Every curve starts from the same seed: the same episodes until the
+    // policies differ (before adaptation, or a chain's first episode).
+    const uint64_t episode_seed = derive_seed(options.seed, 0xe5a1);
+    // 0: the trained step sizes, under the run's own label.
+    const std::vector<double> step_sizes = options.inner_lrs.empty() ? std::vector<double>{0} : options.inner_lrs;
     using How = MamlTrainer::ChainAdaptation;
-    for (const How how : {How::kFromTheta, How::kNone, How::kTracking}) {
-      x.maml->reseed(derive_seed(options.seed, 0xe5a1));  // the same first episodes for all
+    for (const double lr : step_sizes) {
+      x.maml->reseed(episode_seed);
+      const auto returns = chains ? x.maml->chain_returns(tasks, options.chain_episodes, options.history,
+                                                          How::kFromTheta, lr)
+                                  : x.maml->adaptation_returns(tasks, options.steps, lr);
+      append_curve(lr > 0 ? label + ":lr=" + number(lr) : label, tasks, returns, chains ? 1 : 0, x_name, summary,
+                   per_task);
+    }
+    if (!chains) continue;
+    // The baselines along chains, which no step size changes.
+    for (const How how : {How::kNone, How::kTracking}) {
+      x.maml->reseed(episode_seed);
       const auto returns = x.maml->chain_returns(tasks, options.chain_episodes, options.history, how);
-      const std::string suffix = how == How::kNone ? ":no_adaptation" : how == How::kTracking ? ":tracking" : "";
-      append_curve(label + suffix, tasks, returns, 1, x_name, summary, per_task);
+      append_curve(label + (how == How::kNone ? ":no_adaptation" : ":tracking"), tasks, returns, 1, x_name, summary,
+                   per_task);
     }
   }
   const std::string name = chains ? "adapt_chain" : "adapt";

@@ -21,7 +21,8 @@ struct AdaptOptions {
   int64_t chain_episodes = 0;
   int64_t history = 3;  // chains: the last episodes each adaptation reuses
   // Non-empty: evaluate every run once per test-time step size given here
-  // (label RUN:lr=X) instead of with its trained step sizes. Not with chains.
+  // (label RUN:lr=X) instead of with its trained step sizes; along chains,
+  // the adaptation from θ (no adaptation and tracking are reported once).
   std::vector<double> inner_lrs;
   int threads = 0;  // LibTorch and OpenBLAS threads; 0: their defaults
 };

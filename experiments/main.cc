@@ -116,7 +116,8 @@ int run(int argc, char** argv) {
   adapt->add_option("--history", adapt_options.history, "chains: the last episodes each adaptation reuses")
       ->capture_default_str();
   adapt->add_option("--inner-lr", adapt_options.inner_lrs,
-                    "test-time step size replacing the trained one (repeatable: one curve per value, RUN:lr=X)");
+                    "test-time step size replacing the trained one (repeatable: one curve per value, RUN:lr=X; "
+                    "with --chain, of the adaptation from theta)");
   adapt->add_option("--threads", adapt_options.threads, "LibTorch/OpenBLAS threads (default: theirs)");
 
   CLI11_PARSE(app, argc, argv);

@@ -137,12 +137,14 @@ class MamlTrainer : public IterativeTrainer {
   // chain its own Adam state) from the current parameters on the chain's
   // last `history` episodes: the PPO-tracking baseline. Chains are run
   // num_envs at a time. Result: [chain][episode] returns.
+  // step_size > 0 replaces the policy's trained step sizes in kFromTheta (a
+  // test-time sweep, as in adaptation_returns; the value network keeps its own).
   enum class ChainAdaptation { kNone, kFromTheta, kTracking };
   // Reseeds the envs and the sampler's action noise: evaluations started
   // from the same seed see the same randomness until their policies differ.
   void reseed(uint64_t seed);
   std::vector<std::vector<double>> chain_returns(const std::vector<Task>& chains, int64_t episodes, int64_t history,
-                                                 ChainAdaptation how);
+                                                 ChainAdaptation how, double step_size = 0);
 
  private:
   // The policy and the step sizes from a checkpoint archive.

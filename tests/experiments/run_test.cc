@@ -352,6 +352,23 @@ TEST(RunExperiment, MamlResumesExactlyAndAdaptWritesItsCurves) {
   EXPECT_EQ(rows[1].substr(rows[1].find(",1,")), rows[4].substr(rows[4].find(",1,")));
   EXPECT_EQ(rows[1].substr(rows[1].find(",1,")), rows[7].substr(rows[7].find(",1,")));
   EXPECT_TRUE(fs::exists(fs::path(adapt.out_dir) / "adapt_chain.png"));
+  // Test-time step sizes along chains replace the adaptation from θ only:
+  // the trained 0.5 reproduces its curve, 0.05 shares only the first
+  // episode, and the baselines are written once, unchanged.
+  adapt.inner_lrs = {0.5, 0.05};
+  adapt.out_dir = fresh_dir("maml_adapt_chain_lrs");
+  run_adaptation(adapt);
+  std::ifstream chain_swept(fs::path(adapt.out_dir) / "adapt_chain.csv");
+  std::vector<std::string> chain_sweep;
+  for (std::string line; std::getline(chain_swept, line);) chain_sweep.push_back(line);
+  ASSERT_EQ(chain_sweep.size(), 13u);  // header + (2 step sizes + 2 baselines) x 3 episodes
+  EXPECT_EQ(chain_sweep[1].rfind("maml_straight:lr=0.5,1,", 0), 0u);
+  EXPECT_EQ(chain_sweep[4].rfind("maml_straight:lr=0.05,1,", 0), 0u);
+  for (int row = 1; row <= 3; ++row) EXPECT_EQ(after_label(chain_sweep[row]), after_label(rows[row]));
+  EXPECT_EQ(after_label(chain_sweep[4]), after_label(rows[1]));
+  EXPECT_NE(after_label(chain_sweep[6]), after_label(rows[3]));
+  for (int row = 4; row <= 9; ++row) EXPECT_EQ(chain_sweep[row + 3], rows[row]);
+  adapt.inner_lrs = {};
   adapt.family_options = {"no_such_option=1"};
   EXPECT_THROW(run_adaptation(adapt), std::exception);  // the family rejects it by name
 }
@@ -448,8 +465,9 @@ training:
   Experiment x = build_experiment(cfg, "shared");
   const Metrics m = x.trainer->run_iteration();
   for (int i = 0; i < x.env->num_envs(); ++i) EXPECT_EQ(x.env->env(i).episode_index(), 1);
-  for (const auto& [key, value] : m)
+  for (const auto& [key, value] : m) {
     if (key == "env_steps") EXPECT_LE(value, 2 * 4 * 5);  // two rounds of 4 episodes, not four
+  }
   auto per_step = ExperimentConfig::from_string(text.substr(0, text.find("  inner_episodes")) + "  chain_length: 2\n",
                                                 "per_step.yaml");
   EXPECT_THROW(build_experiment(per_step, "per_step"), std::invalid_argument);  // 3 fresh rounds need 4 positions
