@@ -118,12 +118,19 @@ void run_adaptation(const AdaptOptions& options) {
     const std::vector<double> step_sizes = options.inner_lrs.empty() ? std::vector<double>{0} : options.inner_lrs;
     using How = MamlTrainer::ChainAdaptation;
     for (const double lr : step_sizes) {
+      const std::string curve = lr > 0 ? label + ":lr=" + number(lr) : label;
       x.maml->reseed(episode_seed);
-      const auto returns = chains ? x.maml->chain_returns(tasks, options.chain_episodes, options.history,
-                                                          How::kFromTheta, lr)
-                                  : x.maml->adaptation_returns(tasks, options.steps, lr);
-      append_curve(lr > 0 ? label + ":lr=" + number(lr) : label, tasks, returns, chains ? 1 : 0, x_name, summary,
-                   per_task);
+      std::vector<std::vector<double>> returns;
+      try {
+        returns = chains ? x.maml->chain_returns(tasks, options.chain_episodes, options.history, How::kFromTheta, lr)
+                         : x.maml->adaptation_returns(tasks, options.steps, lr);
+      } catch (const AdaptationDiverged& e) {
+        if (lr <= 0) throw std::runtime_error("adapt: " + curve + ": " + e.what());
+        // A swept step size too large: no curve for it, the sweep goes on.
+        std::cerr << "adapt: " << curve << ": " << e.what() << "; no curve written for it" << std::endl;
+        continue;
+      }
+      append_curve(curve, tasks, returns, chains ? 1 : 0, x_name, summary, per_task);
     }
     if (!chains) continue;
     // The baselines along chains, which no step size changes.

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <deque>
 #include <numeric>
+#include <sstream>
 #include <stdexcept>
 
 #include "agents/gae.h"
@@ -20,6 +21,19 @@ Params detached(const Params& params) {  // values only
   Params out;
   for (const auto& p : params) out.push_back(p.detach());
   return out;
+}
+
+// The policy parameters after test-time inner step `step` (0-based), checked
+// before they act: a NaN would otherwise surface as an env's "action is NaN".
+const Params& finite_or_throw(const Params& params, int64_t step, const torch::Tensor& alpha) {
+  for (const auto& p : params) {
+    if (torch::isfinite(p).all().item<bool>()) continue;
+    std::ostringstream message;
+    message << "adaptation diverged: non-finite policy parameters after inner step " << step + 1 << " of step size "
+            << alpha.item<float>();
+    throw AdaptationDiverged(message.str());
+  }
+  return params;
 }
 
 }  // namespace
@@ -392,7 +406,8 @@ std::vector<std::vector<double>> MamlTrainer::adaptation_returns(const std::vect
       InnerBatch ib{episodes, all_task_advantages(episodes, m, config_.gamma, config_.gae_lambda)};
       // Past the trained number of steps, keep the last trained step size.
       const torch::Tensor alpha = alphas[std::min<int64_t>(s, alphas.numel() - 1)];
-      current = detached(adapt_step(*policy_, current, ib, alpha, m, config_.inner.normalize_advantages, false));
+      current = finite_or_throw(
+          detached(adapt_step(*policy_, current, ib, alpha, m, config_.inner.normalize_advantages, false)), s, alpha);
     }
     for (int64_t i = 0; i < m && first + i < tasks.size(); ++i) out.push_back(chunk_returns[i]);
   }
@@ -463,8 +478,10 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
         ValueBatch value_batch;
         if (value_ || !advantages.defined()) advantages = round_advantages(group, n, value, &value_batch);
         const InnerBatch ib{group, advantages};
-        current = detached(adapt_step(*policy_, current, ib, alphas[k], n, config_.inner.normalize_advantages, false,
-                                      InnerObjective::kImportance));
+        current = finite_or_throw(detached(adapt_step(*policy_, current, ib, alphas[k], n,
+                                                      config_.inner.normalize_advantages, false,
+                                                      InnerObjective::kImportance)),
+                                  k, alphas[k]);
         if (value_)
           value = detached(adapt_value_step(*value_, value, value_batch, value_alphas[k], n, false));
       }

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,12 @@ torch::Tensor task_advantages(const EpisodeBatch& episodes, double gamma, double
 torch::Tensor all_task_advantages(const EpisodeBatch& episodes, int64_t tasks, double gamma, double lambda);
 // [tasks] mean return of the episodes that ran in each task's envs (per_task envs each).
 torch::Tensor task_mean_returns(const EpisodeBatch& episodes, int64_t tasks, int64_t per_task);
+
+// Test-time adaptation produced non-finite policy parameters (a step size
+// too large for the task: a sweep can skip it and go on).
+struct AdaptationDiverged : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 class MamlTrainer : public IterativeTrainer {
  public:

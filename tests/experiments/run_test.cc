@@ -334,6 +334,16 @@ TEST(RunExperiment, MamlResumesExactlyAndAdaptWritesItsCurves) {
   EXPECT_NE(after_label(sweep[5]), after_label(lines[2]));
   adapt.inner_lrs = {-1};
   EXPECT_THROW(run_adaptation(adapt), std::runtime_error);
+  // A swept step size whose adaptation diverges (1e30: the second step's
+  // gradient overflows) writes no curve; the others are written as without it.
+  adapt.inner_lrs = {1e30, 0.05};
+  adapt.out_dir = fresh_dir("maml_adapt_diverged");
+  run_adaptation(adapt);
+  std::ifstream survived(fs::path(adapt.out_dir) / "adapt.csv");
+  std::vector<std::string> kept;
+  for (std::string line; std::getline(survived, line);) kept.push_back(line);
+  ASSERT_EQ(kept.size(), 4u);
+  for (int row = 1; row <= 3; ++row) EXPECT_EQ(kept[row], sweep[row + 3]);
   adapt.inner_lrs = {};
   // Along chains: each run adapted and not, episodes 1 .. 3; the same first
   // episode for both (θ acts, same noise).
@@ -466,7 +476,9 @@ training:
   const Metrics m = x.trainer->run_iteration();
   for (int i = 0; i < x.env->num_envs(); ++i) EXPECT_EQ(x.env->env(i).episode_index(), 1);
   for (const auto& [key, value] : m) {
-    if (key == "env_steps") EXPECT_LE(value, 2 * 4 * 5);  // two rounds of 4 episodes, not four
+    if (key == "env_steps") {
+      EXPECT_LE(value, 2 * 4 * 5);  // two rounds of 4 episodes, not four
+    }
   }
   auto per_step = ExperimentConfig::from_string(text.substr(0, text.find("  inner_episodes")) + "  chain_length: 2\n",
                                                 "per_step.yaml");
