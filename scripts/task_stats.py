@@ -15,6 +15,11 @@ task or chain. For each policy, in the file's order, one of:
     /usr/bin/python3 scripts/task_stats.py experiments/results/continual/bug_crippled/at_5M/adapt_chain_tasks.csv --window 5 7
     /usr/bin/python3 scripts/task_stats.py experiments/results/maml/ant_vel/adapt_tasks.csv --gain 1
 
+With --minus POLICY, each policy's per-task figure minus that policy's
+(paired by task, e.g. adapted minus RUN:no_adaptation along the same chains):
+
+    /usr/bin/python3 scripts/task_stats.py $d/adapt_chain_tasks.csv --window 5 7 --minus 'RUN:no_adaptation'
+
 The interval is the one adapt.csv uses: 1.96 × the sample standard deviation
 over tasks / √tasks.
 """
@@ -34,6 +39,7 @@ def main():
     how = parser.add_mutually_exclusive_group(required=True)
     how.add_argument("--window", type=int, nargs=2, metavar=("FIRST", "LAST"))
     how.add_argument("--gain", type=int, metavar="X")
+    parser.add_argument("--minus", metavar="POLICY", help="subtract this policy's per-task figure, task by task")
     args = parser.parse_args()
 
     returns = {}  # policy -> x -> returns in task order
@@ -50,10 +56,9 @@ def main():
         first, last = args.window
         if first > last:
             fail(f"--window {first} {last}: FIRST is after LAST")
-        print(f"policy,{x_name}_first,{x_name}_last,tasks,mean_return,ci95")
-    else:
-        print(f"policy,{x_name},tasks,mean_gain,ci95")
-    for policy, by_x in returns.items():
+
+    def per_task_figures(policy):
+        by_x = returns[policy]
         xs = list(range(first, last + 1)) if args.window else [min(by_x), args.gain]
         if any(x not in by_x for x in xs):
             fail(f"{policy} has no {x_name} {[x for x in xs if x not in by_x]}")
@@ -62,9 +67,28 @@ def main():
         if tasks < 2 or any(len(c) != tasks for c in columns):
             fail(f"{policy} needs the same number (>= 2) of tasks at every {x_name}")
         if args.window:
-            per_task = [sum(c[t] for c in columns) / len(columns) for t in range(tasks)]
-        else:
-            per_task = [columns[1][t] - columns[0][t] for t in range(tasks)]
+            return [sum(c[t] for c in columns) / len(columns) for t in range(tasks)]
+        return [columns[1][t] - columns[0][t] for t in range(tasks)]
+
+    reference = None
+    if args.minus is not None:
+        if args.minus not in returns:
+            fail(f"--minus {args.minus}: no such policy in {args.tasks_csv} (have {', '.join(returns)})")
+        reference = per_task_figures(args.minus)
+    figure = ("mean_return" if args.window else "mean_gain") + (f"_minus_{args.minus}" if reference else "")
+    if args.window:
+        print(f"policy,{x_name}_first,{x_name}_last,tasks,{figure},ci95")
+    else:
+        print(f"policy,{x_name},tasks,{figure},ci95")
+    for policy in returns:
+        if policy == args.minus:
+            continue
+        per_task = per_task_figures(policy)
+        tasks = len(per_task)
+        if reference is not None:
+            if len(reference) != tasks:
+                fail(f"{policy} has {tasks} tasks, {args.minus} {len(reference)}: not paired")
+            per_task = [v - r for v, r in zip(per_task, reference)]
         mean = sum(per_task) / tasks
         ci95 = 1.96 * math.sqrt(sum((v - mean) ** 2 for v in per_task) / (tasks - 1)) / math.sqrt(tasks)
         head = f"{policy},{first},{last}" if args.window else f"{policy},{args.gain}"
