@@ -17,6 +17,14 @@ namespace fs = std::filesystem;
 namespace metarl {
 namespace {
 
+// The lines of a CSV file (header first).
+std::vector<std::string> csv_lines(const fs::path& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
 const char* kTinyPpo = R"(name: tiny_ppo
 seed: 3
 threads: 2
@@ -301,9 +309,7 @@ TEST(RunExperiment, MamlResumesExactlyAndAdaptWritesItsCurves) {
   adapt.tasks = 4;
   adapt.steps = 2;
   run_adaptation(adapt);
-  std::ifstream in(fs::path(adapt.out_dir) / "adapt.csv");
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  const std::vector<std::string> lines = csv_lines(fs::path(adapt.out_dir) / "adapt.csv");
   ASSERT_EQ(lines.size(), 7u);  // header + 2 policies x 3 step counts
   EXPECT_EQ(lines[0], "policy,steps,mean_return,ci95");
   EXPECT_EQ(lines[1].rfind("maml_straight,0,", 0), 0u);  // labelled by run directory
@@ -312,9 +318,7 @@ TEST(RunExperiment, MamlResumesExactlyAndAdaptWritesItsCurves) {
   // The same held-out tasks and seed give the same curves.
   adapt.out_dir = fresh_dir("maml_adapt_again");
   run_adaptation(adapt);
-  std::ifstream again(fs::path(adapt.out_dir) / "adapt.csv");
-  std::vector<std::string> lines_again;
-  for (std::string line; std::getline(again, line);) lines_again.push_back(line);
+  const std::vector<std::string> lines_again = csv_lines(fs::path(adapt.out_dir) / "adapt.csv");
   EXPECT_EQ(lines, lines_again);
   // Test-time step sizes: the trained one (0.5) reproduces the curve; another
   // starts from the same returns before adaptation and then differs.
@@ -322,9 +326,7 @@ TEST(RunExperiment, MamlResumesExactlyAndAdaptWritesItsCurves) {
   adapt.run_dirs = {straight.out_dir};
   adapt.inner_lrs = {0.5, 0.05};
   run_adaptation(adapt);
-  std::ifstream swept(fs::path(adapt.out_dir) / "adapt.csv");
-  std::vector<std::string> sweep;
-  for (std::string line; std::getline(swept, line);) sweep.push_back(line);
+  const std::vector<std::string> sweep = csv_lines(fs::path(adapt.out_dir) / "adapt.csv");
   ASSERT_EQ(sweep.size(), 7u);  // header + 2 step sizes x 3 step counts
   auto after_label = [](const std::string& row) { return row.substr(row.find(',')); };
   EXPECT_EQ(sweep[1].rfind("maml_straight:lr=0.5,0,", 0), 0u);
@@ -339,9 +341,7 @@ TEST(RunExperiment, MamlResumesExactlyAndAdaptWritesItsCurves) {
   adapt.inner_lrs = {1e30, 0.05};
   adapt.out_dir = fresh_dir("maml_adapt_diverged");
   run_adaptation(adapt);
-  std::ifstream survived(fs::path(adapt.out_dir) / "adapt.csv");
-  std::vector<std::string> kept;
-  for (std::string line; std::getline(survived, line);) kept.push_back(line);
+  const std::vector<std::string> kept = csv_lines(fs::path(adapt.out_dir) / "adapt.csv");
   ASSERT_EQ(kept.size(), 4u);
   for (int row = 1; row <= 3; ++row) EXPECT_EQ(kept[row], sweep[row + 3]);
   adapt.inner_lrs = {};
@@ -351,9 +351,7 @@ TEST(RunExperiment, MamlResumesExactlyAndAdaptWritesItsCurves) {
   adapt.history = 2;
   adapt.run_dirs = {straight.out_dir};
   run_adaptation(adapt);
-  std::ifstream chain(fs::path(adapt.out_dir) / "adapt_chain.csv");
-  std::vector<std::string> rows;
-  for (std::string line; std::getline(chain, line);) rows.push_back(line);
+  const std::vector<std::string> rows = csv_lines(fs::path(adapt.out_dir) / "adapt_chain.csv");
   ASSERT_EQ(rows.size(), 10u);  // header + 3 curves x 3 episodes
   EXPECT_EQ(rows[0], "policy,episode,mean_return,ci95");
   EXPECT_EQ(rows[1].rfind("maml_straight,1,", 0), 0u);
@@ -368,9 +366,7 @@ TEST(RunExperiment, MamlResumesExactlyAndAdaptWritesItsCurves) {
   adapt.inner_lrs = {0.5, 0.05};
   adapt.out_dir = fresh_dir("maml_adapt_chain_lrs");
   run_adaptation(adapt);
-  std::ifstream chain_swept(fs::path(adapt.out_dir) / "adapt_chain.csv");
-  std::vector<std::string> chain_sweep;
-  for (std::string line; std::getline(chain_swept, line);) chain_sweep.push_back(line);
+  const std::vector<std::string> chain_sweep = csv_lines(fs::path(adapt.out_dir) / "adapt_chain.csv");
   ASSERT_EQ(chain_sweep.size(), 13u);  // header + (2 step sizes + 2 baselines) x 3 episodes
   EXPECT_EQ(chain_sweep[1].rfind("maml_straight:lr=0.5,1,", 0), 0u);
   EXPECT_EQ(chain_sweep[4].rfind("maml_straight:lr=0.05,1,", 0), 0u);
@@ -535,13 +531,6 @@ TEST(RunExperiment, ChainReturnsAdaptFromThetaAfterTheFirstEpisode) {
 
 namespace metarl {
 namespace {
-
-std::vector<std::string> csv_lines(const fs::path& path) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
 
 // RL²: PPO on trials of a chain's episodes with an LSTM. Continuing rollouts
 // stop mid-trial at each iteration, so resuming exactly needs the trials'
