@@ -425,8 +425,8 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
   TORCH_CHECK(episodes >= 1 && history >= 1, "chain_returns: episodes and history must be >= 1, got ", episodes, " and ",
               history);
   const int64_t n = env_.num_envs();
-  // As many steps as trained (a pretrained policy: one), with their sizes
-  // unless a test-time size replaces them.
+  // As many steps as the run's inner_steps (a pretrained run reads them from
+  // the same file), with their sizes unless a test-time size replaces them.
   const torch::Tensor alphas = step_size > 0 ? torch::full_like(step_sizes(), step_size) : step_sizes();
   const torch::Tensor value_alphas = value_ ? alphas_of(value_step_sizes_, false) : torch::Tensor();
   std::vector<std::vector<double>> out;
