@@ -222,34 +222,65 @@ PolicyState LstmPolicy::initial_state(int64_t batch) const {
 
 namespace {
 
-// x W^T + b for plain parameters (x [N, in], W [out, in]) and for stacked
+// x W^T + b for plain parameters (x [..., in], W [out, in]) and for stacked
 // ones (x [G, B, in], W [G, out, in], b [G, out]: each group its own).
 torch::Tensor linear_any(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b = {}) {
   if (w.dim() == 2) return torch::nn::functional::linear(x, w, b);
   return b.defined() ? torch::baddbmm(b.unsqueeze(1), x, w.transpose(1, 2)) : torch::bmm(x, w.transpose(1, 2));
 }
 
+// linear_any over a whole sequence: x [T, ..., in] for plain parameters, or
+// [T, G, B, in] for stacked ones (each group's T·B rows in one product).
+torch::Tensor linear_over_time(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
+  if (w.dim() == 2) return torch::nn::functional::linear(x, w, b);
+  const int64_t steps = x.size(0), groups = x.size(1), batch = x.size(2);
+  const auto flat = x.transpose(0, 1).reshape({groups, steps * batch, x.size(3)});
+  return linear_any(flat, w, b).reshape({groups, steps, batch, -1}).transpose(0, 1);
+}
+
 }  // namespace
 
-torch::Tensor LstmPolicy::cell(const torch::Tensor& obs, const torch::Tensor& episode_start, torch::Tensor& h,
-                               torch::Tensor& c, const Params& params) const {
-  // Plain ([N, ...]) or grouped ([G, B, ...] with stacked parameters) alike.
-  const auto keep = (1.0 - episode_start.to(h.scalar_type())).unsqueeze(-1);
-  h = h * keep;
-  c = c * keep;
-  const auto x = torch::tanh(linear_any(obs, params[0], params[1]));
-  const auto gates = linear_any(x, params[2], params[4]) + linear_any(h, params[3]);
-  const auto chunks = gates.chunk(4, -1);  // input, forget, cell, output
-  c = torch::sigmoid(chunks[1]) * c + torch::sigmoid(chunks[0]) * torch::tanh(chunks[2]);
-  h = torch::sigmoid(chunks[3]) * torch::tanh(c);
-  return linear_any(h, params[5], params[6]);
+torch::Tensor LstmPolicy::input_gates(const torch::Tensor& obs, const Params& params) const {
+  return linear_over_time(torch::tanh(linear_over_time(obs, params[0], params[1])), params[2], params[4]);
 }
+
+torch::Tensor LstmPolicy::output_means(const torch::Tensor& h, const Params& params) const {
+  return linear_over_time(h, params[5], params[6]);
+}
+
+void LstmPolicy::recur(const torch::Tensor& gates_from_input, const torch::Tensor& keep, torch::Tensor& h,
+                       torch::Tensor& c, const torch::Tensor& w_hh) {
+  if (keep.defined()) {
+    h = h * keep;
+    c = c * keep;
+  }
+  // gates = input part + h W_hh^T in one fused product.
+  const auto gates = w_hh.dim() == 2 ? torch::addmm(gates_from_input, h, w_hh.t())
+                                     : torch::baddbmm(gates_from_input, h, w_hh.transpose(1, 2));
+  // One sigmoid over all four blocks (the cell block's is unused) instead of three.
+  const auto sig = torch::sigmoid(gates).chunk(4, -1);  // input, forget, cell, output
+  const auto candidate = torch::tanh(gates.chunk(4, -1)[2]);
+  c = sig[1] * c + sig[0] * candidate;
+  h = sig[3] * torch::tanh(c);
+}
+
+namespace {
+
+// 1 - episode_start as a multiplier of the state ([..., 1]), or an undefined
+// tensor when no episode starts (saves the two products).
+torch::Tensor keep_mask(const torch::Tensor& episode_start, const torch::Tensor& like) {
+  if (!episode_start.any().item<bool>()) return {};
+  return (1.0 - episode_start.to(like.scalar_type())).unsqueeze(-1);
+}
+
+}  // namespace
 
 DiagGaussian LstmPolicy::step(const torch::Tensor& obs, const torch::Tensor& episode_start, PolicyState& state,
                               const Params& params) const {
   check_params(params, params_, "LstmPolicy");
   if (!state.h.defined()) state = initial_state(obs.size(0));
-  return {cell(obs, episode_start, state.h, state.c, params), params[7]};
+  recur(input_gates(obs, params), keep_mask(episode_start, state.h), state.h, state.c, params[3]);
+  return {output_means(state.h, params), params[7]};
 }
 
 DiagGaussian LstmPolicy::step_grouped(const torch::Tensor& obs, const torch::Tensor& episode_start, PolicyState& state,
@@ -259,7 +290,10 @@ DiagGaussian LstmPolicy::step_grouped(const torch::Tensor& obs, const torch::Ten
   TORCH_CHECK(groups > 0 && n % groups == 0, "step_grouped: ", n, " envs do not split into ", groups, " groups");
   if (!state.h.defined()) state = initial_state(n);
   auto h = state.h.reshape({groups, b, -1}), c = state.c.reshape({groups, b, -1});
-  const auto mean = cell(obs.reshape({groups, b, -1}), episode_start.reshape({groups, b}), h, c, stacked);
+  // [G, B, in] is a one-step sequence [1, G, B, in] for input_gates.
+  const auto gates = input_gates(obs.reshape({1, groups, b, -1}), stacked)[0];
+  recur(gates, keep_mask(episode_start.reshape({groups, b}), h), h, c, stacked[3]);
+  const auto mean = output_means(h.unsqueeze(0), stacked)[0];
   state = {h.reshape({n, -1}), c.reshape({n, -1})};
   const auto log_std = stacked[7].unsqueeze(1).expand({groups, b, act_dim()});
   return {mean.reshape({n, -1}), log_std.reshape({n, -1})};
@@ -267,16 +301,28 @@ DiagGaussian LstmPolicy::step_grouped(const torch::Tensor& obs, const torch::Ten
 
 torch::Tensor LstmPolicy::unroll(const torch::Tensor& obs, const torch::Tensor& episode_start, torch::Tensor h,
                                  torch::Tensor c, const Params& params) const {
-  std::vector<torch::Tensor> means;
-  means.reserve(obs.size(0));
-  for (int64_t t = 0; t < obs.size(0); ++t) {
+  // Everything but the recurrence is computed for all steps at once: the
+  // loop body is what must be sequential (h W_hh and the gate arithmetic),
+  // which matters because per-step operator overhead dominates at this
+  // batch size, and three times over in second-order meta-gradients.
+  // unbind, not [t]: indexing would give every step its own backward node
+  // that scatters into a zero tensor of the whole sequence (quadratic in T).
+  const auto gates_per_step = input_gates(obs, params).contiguous().unbind(0);
+  const auto steps = obs.size(0);
+  const auto starts_any = episode_start.reshape({steps, -1}).any(1);
+  const auto any_start = starts_any.accessor<bool, 1>();
+  const auto keep = (1.0 - episode_start.to(h.scalar_type())).unsqueeze(-1);
+  std::vector<torch::Tensor> hs;
+  hs.reserve(steps);
+  for (int64_t t = 0; t < steps; ++t) {
     if (t > 0 && t % config_.bptt == 0) {  // truncated back-propagation through time
       h = h.detach();
       c = c.detach();
     }
-    means.push_back(cell(obs[t], episode_start[t], h, c, params));
+    recur(gates_per_step[t], any_start[t] ? keep[t] : torch::Tensor(), h, c, params[3]);
+    hs.push_back(h);
   }
-  return torch::stack(means);
+  return output_means(torch::stack(hs), params);
 }
 
 DiagGaussian LstmPolicy::evaluate_grouped(const torch::Tensor& obs, const torch::Tensor& episode_start,

@@ -141,11 +141,17 @@ class LstmPolicy : public Policy {
                                 const PolicyState& initial, const Params& stacked, int64_t groups) const override;
 
  private:
-  // One cell step from (h, c) with the episode-start reset applied: plain
-  // parameters on [N, ...] or stacked ones on [G, B, ...].
-  torch::Tensor cell(const torch::Tensor& obs, const torch::Tensor& episode_start, torch::Tensor& h, torch::Tensor& c,
-                     const Params& params) const;
-  // cell() over all steps of obs [T, ...] from (h, c), back-propagation
+  // tanh(W_e obs + b_e) W_ih^T + b_lstm for every step of obs [T, ..., obs_dim]
+  // (plain parameters) or [T, G, B, obs_dim] (stacked).
+  torch::Tensor input_gates(const torch::Tensor& obs, const Params& params) const;
+  // W_o h + b_o for h [T, ..., hidden] (plain) or [T, G, B, hidden] (stacked).
+  torch::Tensor output_means(const torch::Tensor& h, const Params& params) const;
+  // One cell step: (h, c) times `keep` (undefined: no episode starts), then
+  // the LSTM update with the step's input gates. Plain [N, ...] or grouped
+  // [G, B, ...] alike.
+  static void recur(const torch::Tensor& gates_from_input, const torch::Tensor& keep, torch::Tensor& h,
+                    torch::Tensor& c, const torch::Tensor& w_hh);
+  // recur() over all steps of obs [T, ...] from (h, c), back-propagation
   // truncated every bptt steps: the means [T, ...].
   torch::Tensor unroll(const torch::Tensor& obs, const torch::Tensor& episode_start, torch::Tensor h, torch::Tensor c,
                        const Params& params) const;

@@ -78,6 +78,44 @@ TEST(LstmPolicy, SequenceLogProbsMatchAStepByStepUnroll) {
   }
 }
 
+TEST(LstmPolicy, MeansEqualLibTorchsOwnLstmCell) {
+  // An independent reference for the gate arithmetic (PyTorch's gate order
+  // input, forget, cell, output is the policy's): torch::lstm_cell on the
+  // embedded observations, then the output layer, plain and grouped.
+  torch::manual_seed(7);
+  LstmPolicyConfig config;
+  config.embedding = 5;
+  config.hidden = 4;
+  LstmPolicy policy(3, 2, config);
+  const auto& p = policy.parameters();
+  const int64_t steps = 6, envs = 2;
+  const auto obs = torch::randn({steps, envs, 3});
+  auto starts = torch::zeros({steps, envs});
+  starts[0].fill_(1.0);
+  starts[3][1] = 1.0;
+  const auto mean = policy.evaluate(obs, starts, PolicyState{}, p).mean;
+  auto h = torch::zeros({envs, 4}), c = torch::zeros({envs, 4});
+  for (int64_t t = 0; t < steps; ++t) {
+    const auto keep = (1.0 - starts[t]).unsqueeze(1);
+    const auto x = torch::tanh(torch::nn::functional::linear(obs[t], p[0], p[1]));
+    const auto hc = torch::lstm_cell(x, {h * keep, c * keep}, p[2], p[3], p[4]);
+    h = std::get<0>(hc);
+    c = std::get<1>(hc);
+    const auto expected = torch::nn::functional::linear(h, p[5], p[6]);
+    EXPECT_TRUE(torch::allclose(mean[t], expected, 1e-5, 1e-6)) << "t = " << t;
+  }
+  // Two groups with their own parameters: each group's means are those of its own policy.
+  Params other;
+  for (const auto& q : p) other.push_back(q.detach() + 0.1 * torch::randn_like(q));
+  const auto stacked = stack_params({p, other});
+  const auto obs2 = torch::randn({steps, 2 * envs, 3});
+  const auto starts2 = torch::cat({starts, starts}, 1);
+  const auto grouped = policy.evaluate_grouped(obs2, starts2, PolicyState{}, stacked, 2).mean;
+  const auto first = policy.evaluate(obs2.narrow(1, 0, envs), starts, PolicyState{}, p).mean;
+  const auto second = policy.evaluate(obs2.narrow(1, envs, envs), starts, PolicyState{}, other).mean;
+  EXPECT_TRUE(torch::allclose(grouped, torch::cat({first, second}, 1), 1e-5, 1e-6));
+}
+
 TEST(LstmPolicy, StateResetsAtEpisodeStartsAndGradientsAreTruncated) {
   torch::manual_seed(4);
   LstmPolicyConfig config;
