@@ -81,7 +81,12 @@ case "$run" in
   adapt_halfcheetah_dir | adapt_halfcheetah_vel | adapt_ant_vel | adapt_ant_dir | adapt_ant_goal)
     d=experiments/results/maml/${run#adapt_}
     runs=()
-    for r in "$d"/maml_dice "$d"/maml_no_score "$d"/maml_lvc "$d"/pretrained; do [ -d "$r/checkpoints" ] && runs+=("$r"); done
+    # AntDir's MAML run used the quarter metric (an earlier file setting): it stands in for maml_no_score there.
+    quarter="$d"/maml_no_score_quarter_metric
+    [ -d "$d/maml_no_score" ] && quarter=
+    for r in "$d"/maml_dice "$d"/maml_no_score $quarter "$d"/maml_lvc "$d"/pretrained; do
+      [ -d "$r/checkpoints" ] && runs+=("$r")
+    done
     "$metarl" adapt "${runs[@]}" --tasks 40 --steps 3 --out "$d" "$@" ;;
   continual_bug_meta_mlp | continual_bug_pretrained_mlp | continual_bug_meta_lstm | continual_bug_rl2_lstm)
     d=experiments/results/continual/bug_crippled
