@@ -13,7 +13,8 @@
 #   scripts/reference_runs.sh maml_ant_vel          # (or maml_ant_dir, maml_ant_goal) MAML-TRPO on the Ant
 #   scripts/reference_runs.sh adapt_TASK            # TASK = halfcheetah_dir ... ant_goal: adapt.csv and plot
 #                                                   # over the runs of experiments/results/maml/TASK/
-#   scripts/reference_runs.sh continual_bug_RUN     # RUN = meta_mlp | meta_lstm | pretrained_mlp | rl2_lstm:
+#   scripts/reference_runs.sh continual_bug_RUN     # RUN = meta_mlp | meta_mlp_alpha0.01 | meta_mlp_lvc |
+#                                                   # meta_lstm | pretrained_mlp | rl2_lstm:
 #                                                   # continual adaptation on the crippled Bug (experiments/continual)
 #   scripts/reference_runs.sh adapt_continual_bug   # adapt_chain.csv and plot over those runs (held-out leg pairs)
 # Extra arguments go to `metarl run` (for example --threads 1 to run two at once).
@@ -25,7 +26,7 @@ shift || true
 locomotion_tasks="halfcheetah_dir halfcheetah_vel ant_vel ant_dir ant_goal"
 usage() {
   echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_nav2d_port|maml_TASK|dice_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
-       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_lstm pretrained_mlp rl2_lstm)|adapt_continual_bug" >&2
+       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_lstm pretrained_mlp rl2_lstm)|adapt_continual_bug" >&2
   exit 2
 }
 case "$run" in
@@ -88,13 +89,24 @@ case "$run" in
       [ -d "$r/checkpoints" ] && runs+=("$r")
     done
     "$metarl" adapt "${runs[@]}" --tasks 40 --steps 3 --out "$d" "$@" ;;
-  continual_bug_meta_mlp | continual_bug_pretrained_mlp | continual_bug_meta_lstm | continual_bug_rl2_lstm)
+  continual_bug_meta_mlp | continual_bug_meta_mlp_alpha0.01 | continual_bug_meta_mlp_lvc | continual_bug_pretrained_mlp | \
+  continual_bug_meta_lstm | continual_bug_rl2_lstm)
     d=experiments/results/continual/bug_crippled
     case "${run#continual_bug_}" in
       # The step sizes' own Adam rate is set here, not in the yaml, so that
       # pretrained_mlp (begun before the key existed) still resumes.
       meta_mlp) "$metarl" run experiments/continual/bug_crippled.yaml --set algorithm.step_size_learning_rate=0.01 \
           --out $d/meta_mlp "$@" ;;
+      # Variants of meta_mlp (5M env steps): step sizes starting at 0.01
+      # instead of 0.001, and ProMP's low-variance curvature estimator instead of DiCE.
+      meta_mlp_alpha0.01) "$metarl" run experiments/continual/bug_crippled.yaml \
+          --set algorithm.step_size_learning_rate=0.01 --set algorithm.inner_lr=0.01 \
+          --set training.total_env_steps=5000000 --set training.snapshot_every_env_steps=2500000 \
+          --out $d/meta_mlp_alpha0.01 "$@" ;;
+      meta_mlp_lvc) "$metarl" run experiments/continual/bug_crippled.yaml \
+          --set algorithm.step_size_learning_rate=0.01 --set algorithm.meta_gradient=lvc \
+          --set training.total_env_steps=5000000 --set training.snapshot_every_env_steps=2500000 \
+          --out $d/meta_mlp_lvc "$@" ;;
       pretrained_mlp) "$metarl" run experiments/continual/bug_crippled.yaml --set algorithm.name=maml_pretrain \
           --out $d/pretrained_mlp "$@" ;;
       meta_lstm) "$metarl" run experiments/continual/bug_crippled_lstm.yaml --out $d/meta_lstm "$@" ;;
