@@ -109,7 +109,8 @@ case "$run" in
           --out $d/meta_mlp_lvc "$@" ;;
       pretrained_mlp) "$metarl" run experiments/continual/bug_crippled.yaml --set algorithm.name=maml_pretrain \
           --out $d/pretrained_mlp "$@" ;;
-      meta_lstm) "$metarl" run experiments/continual/bug_crippled_lstm.yaml --out $d/meta_lstm "$@" ;;
+      meta_lstm) "$metarl" run experiments/continual/bug_crippled_lstm.yaml --set algorithm.step_size_learning_rate=0.01 \
+          --out $d/meta_lstm "$@" ;;
       rl2_lstm) "$metarl" run experiments/continual/bug_crippled_rl2.yaml --out $d/rl2_lstm "$@" ;;
     esac ;;
   adapt_continual_bug)
