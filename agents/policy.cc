@@ -259,7 +259,7 @@ void LstmPolicy::recur(const torch::Tensor& gates_from_input, const torch::Tenso
                                      : torch::baddbmm(gates_from_input, h, w_hh.transpose(1, 2));
   // One sigmoid over all four blocks (the cell block's is unused) instead of three.
   const auto sig = torch::sigmoid(gates).chunk(4, -1);  // input, forget, cell, output
-  const auto candidate = torch::tanh(gates.chunk(4, -1)[2]);
+  const auto candidate = torch::tanh(gates.narrow(-1, 2 * h.size(-1), h.size(-1)));
   c = sig[1] * c + sig[0] * candidate;
   h = sig[3] * torch::tanh(c);
 }
