@@ -222,20 +222,14 @@ PolicyState LstmPolicy::initial_state(int64_t batch) const {
 
 namespace {
 
-// x W^T + b for plain parameters (x [..., in], W [out, in]) and for stacked
-// ones (x [G, B, in], W [G, out, in], b [G, out]: each group its own).
-torch::Tensor linear_any(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b = {}) {
-  if (w.dim() == 2) return torch::nn::functional::linear(x, w, b);
-  return b.defined() ? torch::baddbmm(b.unsqueeze(1), x, w.transpose(1, 2)) : torch::bmm(x, w.transpose(1, 2));
-}
-
-// linear_any over a whole sequence: x [T, ..., in] for plain parameters, or
-// [T, G, B, in] for stacked ones (each group's T·B rows in one product).
+// x W^T + b over a sequence: plain parameters (x [T, ..., in], W [out, in])
+// or stacked ones (x [T, G, B, in], W [G, out, in], b [G, out]: each group
+// its own, its T·B rows in one product).
 torch::Tensor linear_over_time(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
   if (w.dim() == 2) return torch::nn::functional::linear(x, w, b);
   const int64_t steps = x.size(0), groups = x.size(1), batch = x.size(2);
   const auto flat = x.transpose(0, 1).reshape({groups, steps * batch, x.size(3)});
-  return linear_any(flat, w, b).reshape({groups, steps, batch, -1}).transpose(0, 1);
+  return torch::baddbmm(b.unsqueeze(1), flat, w.transpose(1, 2)).reshape({groups, steps, batch, -1}).transpose(0, 1);
 }
 
 }  // namespace
