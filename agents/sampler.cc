@@ -91,19 +91,36 @@ EpisodeBatch Sampler::collect_episodes_grouped(int64_t horizon, const Params& st
 }
 
 EpisodeBatch EpisodeBatch::select_envs(int64_t begin, int64_t count) const {
+  std::vector<int64_t> envs(static_cast<size_t>(count));
+  for (int64_t j = 0; j < count; ++j) envs[size_t(j)] = begin + j;
+  return select_envs(envs);
+}
+
+EpisodeBatch EpisodeBatch::select_envs(const std::vector<int64_t>& envs) const {
+  const int64_t n = num_envs();
+  std::vector<int64_t> position(size_t(n), -1);  // where each env lands, -1: dropped
+  for (size_t j = 0; j < envs.size(); ++j) {
+    TORCH_CHECK(envs[j] >= 0 && envs[j] < n, "select_envs: env ", envs[j], " of a batch of ", n);
+    TORCH_CHECK(position[size_t(envs[j])] < 0, "select_envs: env ", envs[j], " selected twice");
+    position[size_t(envs[j])] = int64_t(j);
+  }
+  const torch::Tensor index = torch::tensor(envs, torch::kLong);
   EpisodeBatch b;
   const auto from = step_tensors();
   const auto to = b.step_tensors();
-  for (size_t i = 0; i < from.size(); ++i) *to[i] = from[i]->narrow(1, begin, count);
+  for (size_t i = 0; i < from.size(); ++i)
+    if (from[i]->defined()) *to[i] = from[i]->index_select(1, index);
   b.info_names = info_names;
   if (initial_state.h.defined())
-    b.initial_state = {initial_state.h.narrow(0, begin, count), initial_state.c.narrow(0, begin, count)};
-  for (size_t k = 0; k < episode_envs.size(); ++k) {
-    if (episode_envs[k] < begin || episode_envs[k] >= begin + count) continue;
-    b.episode_returns.push_back(episode_returns[k]);
-    b.episode_lengths.push_back(episode_lengths[k]);
-    b.episode_envs.push_back(episode_envs[k] - begin);
-  }
+    b.initial_state = {initial_state.h.index_select(0, index), initial_state.c.index_select(0, index)};
+  // Episodes in the order of the selection, each env's in their own order.
+  for (size_t j = 0; j < envs.size(); ++j)
+    for (size_t k = 0; k < episode_envs.size(); ++k) {
+      if (episode_envs[k] != envs[j]) continue;
+      b.episode_returns.push_back(episode_returns[k]);
+      b.episode_lengths.push_back(episode_lengths[k]);
+      b.episode_envs.push_back(int64_t(j));
+    }
   return b;
 }
 

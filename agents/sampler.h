@@ -56,6 +56,10 @@ struct EpisodeBatch {
   // The columns [begin, begin + count) of the batch (one task's envs), with
   // the episodes that ran there (env indices renumbered from 0).
   EpisodeBatch select_envs(int64_t begin, int64_t count) const;
+  // The columns `envs`, in that order (column j of the result is column
+  // envs[j]), with the episodes that ran there renumbered to match. Tensors
+  // the batch leaves undefined stay undefined.
+  EpisodeBatch select_envs(const std::vector<int64_t>& envs) const;
 };
 
 // Several batches of the same envs and horizon side by side, env by env:

@@ -165,6 +165,7 @@ MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
   } else if (m.outer_optimizer == "ppo") {
     m.ppo_learning_rate = cfg.get_double("algorithm.learning_rate", m.ppo_learning_rate);
     m.ppo_epochs = cfg.get_int("algorithm.epochs", m.ppo_epochs);
+    m.ppo_minibatches = cfg.get_int("algorithm.minibatches", m.ppo_minibatches);
     m.outer.clip_range = cfg.get_double("algorithm.clip_range", 0.2);
     // Read for the pretrained baseline too (the same file trains both), but
     // it has no inner steps to learn sizes for.

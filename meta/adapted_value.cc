@@ -5,6 +5,12 @@
 
 namespace metarl {
 
+ValueBatch select_columns(const ValueBatch& batch, const std::vector<int64_t>& columns) {
+  const torch::Tensor index = torch::tensor(columns, torch::kLong);
+  return {batch.observations.index_select(1, index), batch.targets.index_select(1, index),
+          batch.masks.index_select(1, index)};
+}
+
 ValueAdvantages value_advantages(const MlpValueFunction& value, const Params& stacked, const EpisodeBatch& episodes,
                                  int64_t tasks, double scale, double gamma, double lambda) {
   torch::NoGradGuard no_grad;

@@ -11,6 +11,8 @@
 // stay of order one whatever the rewards' magnitude.
 #pragma once
 
+#include <vector>
+
 #include <torch/torch.h>
 
 #include "agents/params.h"
@@ -25,6 +27,10 @@ struct ValueBatch {
   torch::Tensor targets;       // [T, tasks * K] λ-returns in return-scale units (constants)
   torch::Tensor masks;         // [T, tasks * K]
 };
+
+// The columns `columns` of a round, in that order (a minibatch of tasks:
+// task_columns() of maml.h).
+ValueBatch select_columns(const ValueBatch& batch, const std::vector<int64_t>& columns);
 
 // GAE(γ, λ) advantages of a round of episodes from the value networks
 // `stacked` (one per task, [tasks, ...]), and the λ-returns they imply as

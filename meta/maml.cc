@@ -254,25 +254,40 @@ torch::Tensor meta_kl(const Policy& policy, const Params& theta, const MetaBatch
   return task_means(old.kl(dist), v.masks, batch.tasks).mean();
 }
 
+std::vector<int64_t> task_columns(const std::vector<int64_t>& tasks, int64_t per_task) {
+  std::vector<int64_t> columns;
+  for (int64_t i : tasks)
+    for (int64_t j = 0; j < per_task; ++j) columns.push_back(i * per_task + j);
+  return columns;
+}
+
+MetaBatch select_tasks(const MetaBatch& batch, const std::vector<int64_t>& tasks) {
+  TORCH_CHECK(!tasks.empty(), "select_tasks: no tasks selected");
+  for (int64_t i : tasks)
+    TORCH_CHECK(i >= 0 && i < batch.tasks, "select_tasks: task ", i, " of a meta-batch of ", batch.tasks);
+  const int64_t per_task = batch.validation.num_envs() / batch.tasks;
+  const std::vector<int64_t> columns = task_columns(tasks, per_task);
+  const torch::Tensor column_index = torch::tensor(columns, torch::kLong);
+  const torch::Tensor task_index = torch::tensor(tasks, torch::kLong);
+  MetaBatch out;
+  out.tasks = int64_t(tasks.size());
+  for (const auto& ib : batch.inner)
+    out.inner.push_back({ib.episodes.select_envs(columns), ib.advantages.index_select(1, column_index)});
+  out.validation = batch.validation.select_envs(columns);
+  out.validation_advantages = batch.validation_advantages.index_select(1, column_index);
+  if (batch.validation_returns.defined()) out.validation_returns = batch.validation_returns.index_select(0, task_index);
+  if (batch.score_baselines.defined()) out.score_baselines = batch.score_baselines.index_select(0, task_index);
+  return out;
+}
+
 namespace {
 
 // Columns of the first `keep` envs of every task (of `per_task` each).
-torch::Tensor leading_columns(int64_t tasks, int64_t per_task, int64_t keep) {
+std::vector<int64_t> leading_columns(int64_t tasks, int64_t per_task, int64_t keep) {
   std::vector<int64_t> columns;
   for (int64_t i = 0; i < tasks; ++i)
     for (int64_t j = 0; j < keep; ++j) columns.push_back(i * per_task + j);
-  return torch::tensor(columns, torch::kLong);
-}
-
-EpisodeBatch take_columns(const EpisodeBatch& b, const torch::Tensor& columns) {
-  EpisodeBatch out;
-  for (auto [from, to] : {std::pair{&b.observations, &out.observations}, {&b.actions, &out.actions},
-                          {&b.log_probs, &out.log_probs}, {&b.episode_starts, &out.episode_starts},
-                          {&b.masks, &out.masks}})
-    *to = from->index_select(1, columns);
-  if (b.initial_state.h.defined())
-    out.initial_state = {b.initial_state.h.index_select(0, columns), b.initial_state.c.index_select(0, columns)};
-  return out;
+  return columns;
 }
 
 }  // namespace
@@ -290,17 +305,18 @@ std::function<torch::Tensor(const torch::Tensor&)> meta_fisher_vector_product(
   const int64_t per_task = full.validation.masks.size(1) / tasks;
   const int64_t keep = std::max<int64_t>(1, int64_t(std::ceil(subsample * per_task)));
   // The metric's batch: the kept episodes, with advantages standardised on the full batch.
-  const torch::Tensor columns = leading_columns(tasks, per_task, keep);
+  const std::vector<int64_t> columns = leading_columns(tasks, per_task, keep);
+  const torch::Tensor index = torch::tensor(columns, torch::kLong);
   MetaBatch batch;
   batch.tasks = tasks;
   for (const auto& ib : full.inner) {
     const auto adv = inner.normalize_advantages ? standardize_per_task(ib.advantages, ib.episodes.masks, tasks)
                                                 : ib.advantages;
-    batch.inner.push_back({take_columns(ib.episodes, columns), adv.index_select(1, columns)});
+    batch.inner.push_back({ib.episodes.select_envs(columns), adv.index_select(1, index)});
   }
-  batch.validation = take_columns(full.validation, columns);
-  const DiagGaussian old{full_old.mean.index_select(1, columns),
-                         full_old.log_std.dim() >= 2 ? full_old.log_std.index_select(1, columns) : full_old.log_std};
+  batch.validation = full.validation.select_envs(columns);
+  const DiagGaussian old{full_old.mean.index_select(1, index),
+                         full_old.log_std.dim() >= 2 ? full_old.log_std.index_select(1, index) : full_old.log_std};
   const bool first_order = inner.meta_gradient == MetaGradient::kFirstOrder;
   const InnerObjective objective = inner_objective(inner.meta_gradient);
   // The points θ_k the inner steps pass through at the current θ, and their

@@ -92,6 +92,19 @@ struct MetaBatch {
   torch::Tensor score_baselines;
 };
 
+// The env columns of tasks `tasks` (each task's `per_task` columns, in the
+// order of `tasks`).
+std::vector<int64_t> task_columns(const std::vector<int64_t>& tasks, int64_t per_task);
+
+// The tasks `tasks` of a meta-batch (indices into [0, batch.tasks), in that
+// order): their columns of every inner batch and of the validation episodes,
+// with their advantages, validation returns and score baselines. A minibatch
+// of whole tasks for the outer step; meta_loss is a mean over tasks, so the
+// losses of equal-sized minibatches that partition the tasks average to the
+// full batch's (except kExact's leave-one-out baselines, which then come
+// from the minibatch's other tasks).
+MetaBatch select_tasks(const MetaBatch& batch, const std::vector<int64_t>& tasks);
+
 struct InnerLoopConfig {
   int64_t steps = 1;
   double step_size = 0.1;            // α for every step, unless step_sizes is given

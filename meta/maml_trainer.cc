@@ -122,6 +122,9 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
   sampler_ = std::make_unique<Sampler>(env, *policy_, derive_seed(seed, 1));
   if (config.learn_step_sizes) step_sizes_.requires_grad_(true);
   if (config.learn_step_sizes && value_) value_step_sizes_.requires_grad_(true);
+  if (config.ppo_minibatches < 1 || config.ppo_minibatches > config.tasks_per_batch)
+    throw std::invalid_argument("maml: minibatches " + std::to_string(config.ppo_minibatches) +
+                                " must lie in [1, tasks_per_batch = " + std::to_string(config.tasks_per_batch) + "]");
   if (config.step_size_learning_rate < 0)
     throw std::invalid_argument("maml: step_size_learning_rate must be >= 0 (0: the outer learning rate)");
   if (config.outer_optimizer == "ppo") {
@@ -169,8 +172,8 @@ torch::Tensor MamlTrainer::round_advantages(const EpisodeBatch& episodes, int64_
   return va.advantages;
 }
 
-torch::Tensor MamlTrainer::outer_value_loss(const std::vector<ValueBatch>& inner, const ValueBatch& validation) const {
-  const int64_t m = config_.tasks_per_batch;
+torch::Tensor MamlTrainer::outer_value_loss(const std::vector<ValueBatch>& inner, const ValueBatch& validation,
+                                            int64_t m) const {
   const torch::Tensor sizes = alphas_of(value_step_sizes_, true);
   Params psi = replicate(value_->parameters(), m);
   for (size_t k = 0; k < inner.size(); ++k)
@@ -329,25 +332,47 @@ Metrics MamlTrainer::run_iteration() {
                      {"outer_direction_seconds", stats.direction_seconds},
                      {"outer_line_search_seconds", stats.line_search_seconds}};
   } else {
-    OuterConfig outer = config_.outer;
+    const int64_t minibatches = config_.ppo_minibatches;
     double first = 0, last = 0, value_loss = 0;
     for (int64_t e = 0; e < config_.ppo_epochs; ++e) {
-      // α from the current log α: Adam changed it after the previous epoch.
-      auto loss =
-          meta_loss(*policy_, policy_->parameters(), batch, inner, outer, alphas_of(step_sizes_, true));
-      if (value_) {
-        const auto v = outer_value_loss(value_inner, value_validation);
-        if (e == 0) value_loss = v.item<double>();
-        loss = loss + config_.value_coef * v;
+      // A fresh partition of the tasks each epoch (no draw for the full
+      // batch, so that those runs keep their random stream).
+      std::vector<int64_t> order(static_cast<size_t>(m));
+      std::iota(order.begin(), order.end(), int64_t(0));
+      if (minibatches > 1)
+        for (size_t i = order.size() - 1; i > 0; --i)
+          std::swap(order[i], order[std::min(i, size_t(task_rng_.uniform() * double(i + 1)))]);
+      double epoch_loss = 0;
+      for (int64_t b = 0; b < minibatches; ++b) {
+        const std::vector<int64_t> tasks(order.begin() + b * m / minibatches,
+                                         order.begin() + (b + 1) * m / minibatches);
+        const MetaBatch part = minibatches > 1 ? select_tasks(batch, tasks) : MetaBatch{};
+        const MetaBatch& used = minibatches > 1 ? part : batch;
+        // α from the current log α: Adam changed it after the previous step.
+        auto loss = meta_loss(*policy_, policy_->parameters(), used, inner, config_.outer, alphas_of(step_sizes_, true));
+        if (value_) {
+          torch::Tensor v;
+          if (minibatches > 1) {
+            const std::vector<int64_t> columns = task_columns(tasks, k);
+            std::vector<ValueBatch> inner_part;
+            for (const auto& vb : value_inner) inner_part.push_back(select_columns(vb, columns));
+            v = outer_value_loss(inner_part, select_columns(value_validation, columns), used.tasks);
+          } else {
+            v = outer_value_loss(value_inner, value_validation, m);
+          }
+          if (e == 0) value_loss += v.item<double>() * double(used.tasks) / double(m);
+          loss = loss + config_.value_coef * v;
+        }
+        ppo_optimizer_->zero_grad();
+        loss.backward();
+        // Meta-gradient clipping of the step sizes.
+        for (auto* t : {&step_sizes_, &value_step_sizes_})
+          if (t->defined() && t->requires_grad() && t->grad().defined()) t->grad().clamp_(-0.1, 0.1);
+        ppo_optimizer_->step();
+        epoch_loss += loss.item<double>() * double(used.tasks) / double(m);
       }
-      ppo_optimizer_->zero_grad();
-      loss.backward();
-      // Meta-gradient clipping of the step sizes.
-      for (auto* t : {&step_sizes_, &value_step_sizes_})
-        if (t->defined() && t->requires_grad() && t->grad().defined()) t->grad().clamp_(-0.1, 0.1);
-      ppo_optimizer_->step();
-      if (e == 0) first = loss.item<double>();
-      last = loss.item<double>();
+      if (e == 0) first = epoch_loss;
+      last = epoch_loss;
     }
     outer_metrics = {{"outer_loss_before", first}, {"outer_loss_after", last}};
     if (value_) outer_metrics.push_back({"value_loss", value_loss});

@@ -43,7 +43,12 @@ struct MamlConfig {
   // Measured worse (docs/PERFORMANCE.md): with dice TRPO rejects its steps.
   bool metric_through_adaptation = true;
   double ppo_learning_rate = 3e-4;
-  int64_t ppo_epochs = 5;  // full-batch Adam steps per meta-iteration (outer.clip_range clips them)
+  int64_t ppo_epochs = 5;  // passes over the meta-batch per meta-iteration (outer.clip_range clips them)
+  // Adam steps per epoch, each on a minibatch of whole tasks (a fresh random
+  // partition every epoch; 1: full batch). Each minibatch is adapted and
+  // differentiated on its own, so the outer step costs about the same in
+  // total and makes `minibatches` times as many updates of θ per sample.
+  int64_t ppo_minibatches = 1;
   // Meta-learn one step size per inner step (PPO outer only), as log α so it
   // stays positive and Adam's steps are relative to its size.
   bool learn_step_sizes = false;
@@ -178,8 +183,10 @@ class MamlTrainer : public IterativeTrainer {
   double return_scale() const;
   void update_return_scale(const EpisodeBatch& episodes);
   // The outer value loss: θ's value parameters adapted through the inner
-  // rounds' targets (differentiably), evaluated on the validation round's.
-  torch::Tensor outer_value_loss(const std::vector<ValueBatch>& inner, const ValueBatch& validation) const;
+  // rounds' targets (differentiably), evaluated on the validation round's;
+  // the rounds hold the columns of `tasks` tasks.
+  torch::Tensor outer_value_loss(const std::vector<ValueBatch>& inner, const ValueBatch& validation,
+                                 int64_t tasks) const;
 
   VectorEnv& env_;
   std::unique_ptr<TaskFamily> family_;

@@ -14,6 +14,7 @@
 #   scripts/reference_runs.sh adapt_TASK            # TASK = halfcheetah_dir ... ant_goal: adapt.csv and plot
 #                                                   # over the runs of experiments/results/maml/TASK/
 #   scripts/reference_runs.sh continual_bug_RUN     # RUN = meta_mlp | meta_mlp_alpha0.01 | meta_mlp_lvc |
+#                                                   # meta_mlp_minibatch4 | pretrained_mlp_minibatch4 |
 #                                                   # meta_lstm | pretrained_mlp | rl2_lstm:
 #                                                   # continual adaptation on the crippled Bug (experiments/continual)
 #   scripts/reference_runs.sh adapt_continual_bug   # adapt_chain.csv and plot over those runs (held-out leg pairs)
@@ -26,7 +27,7 @@ shift || true
 locomotion_tasks="halfcheetah_dir halfcheetah_vel ant_vel ant_dir ant_goal"
 usage() {
   echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_nav2d_port|maml_TASK|dice_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
-       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_lstm pretrained_mlp rl2_lstm)|adapt_continual_bug" >&2
+       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|adapt_continual_bug" >&2
   exit 2
 }
 case "$run" in
@@ -90,7 +91,7 @@ case "$run" in
     done
     "$metarl" adapt "${runs[@]}" --tasks 40 --steps 3 --out "$d" "$@" ;;
   continual_bug_meta_mlp | continual_bug_meta_mlp_alpha0.01 | continual_bug_meta_mlp_lvc | continual_bug_pretrained_mlp | \
-  continual_bug_meta_lstm | continual_bug_rl2_lstm)
+  continual_bug_meta_mlp_minibatch4 | continual_bug_pretrained_mlp_minibatch4 | continual_bug_meta_lstm | continual_bug_rl2_lstm)
     d=experiments/results/continual/bug_crippled
     case "${run#continual_bug_}" in
       # The step sizes' own Adam rate is set here, not in the yaml, so that
@@ -107,6 +108,16 @@ case "$run" in
           --set algorithm.step_size_learning_rate=0.01 --set algorithm.meta_gradient=lvc \
           --set training.total_env_steps=5000000 --set training.snapshot_every_env_steps=2500000 \
           --out $d/meta_mlp_lvc "$@" ;;
+      # The outer PPO step on 4 minibatches of 6 tasks (4 times the Adam
+      # steps per iteration), for the meta-learned policy and its baseline.
+      meta_mlp_minibatch4) "$metarl" run experiments/continual/bug_crippled.yaml \
+          --set algorithm.step_size_learning_rate=0.01 --set algorithm.minibatches=4 \
+          --set training.total_env_steps=5000000 --set training.snapshot_every_env_steps=2500000 \
+          --out $d/meta_mlp_minibatch4 "$@" ;;
+      pretrained_mlp_minibatch4) "$metarl" run experiments/continual/bug_crippled.yaml --set algorithm.name=maml_pretrain \
+          --set algorithm.minibatches=4 \
+          --set training.total_env_steps=5000000 --set training.snapshot_every_env_steps=2500000 \
+          --out $d/pretrained_mlp_minibatch4 "$@" ;;
       pretrained_mlp) "$metarl" run experiments/continual/bug_crippled.yaml --set algorithm.name=maml_pretrain \
           --out $d/pretrained_mlp "$@" ;;
       meta_lstm) "$metarl" run experiments/continual/bug_crippled_lstm.yaml --set algorithm.step_size_learning_rate=0.01 \

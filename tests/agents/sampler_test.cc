@@ -133,6 +133,18 @@ TEST(Sampler, GroupedEpisodesActWithEachGroupsParametersAndSplitByTask) {
     const int64_t env_index = second.episode_envs[k];
     EXPECT_NEAR(second.episode_returns[k], second.rewards.select(1, env_index).sum().item<float>(), 1e-4);
   }
+  // Any columns in any order (a minibatch of tasks): env 3 first, then env 0,
+  // each episode renumbered to its new column.
+  const EpisodeBatch picked = b.select_envs(std::vector<int64_t>{3, 0});
+  ASSERT_EQ(picked.num_envs(), 2);
+  EXPECT_TRUE(torch::equal(picked.observations.select(1, 0), b.observations.select(1, 3)));
+  EXPECT_TRUE(torch::equal(picked.log_probs.select(1, 1), b.log_probs.select(1, 0)));
+  ASSERT_EQ(picked.episode_envs, (std::vector<int64_t>{0, 1}));
+  EXPECT_NEAR(picked.next_observations[9][0][0].item<float>(), -1.0f, 1e-3);  // env 3 moved left
+  for (size_t k = 0; k < 2; ++k)
+    EXPECT_NEAR(picked.episode_returns[k], picked.rewards.select(1, int64_t(k)).sum().item<float>(), 1e-4);
+  EXPECT_THROW(b.select_envs(std::vector<int64_t>{1, 1}), c10::Error);
+  EXPECT_THROW(b.select_envs(std::vector<int64_t>{4}), c10::Error);
   EXPECT_THROW(sampler.collect_episodes_grouped(10, stack_params({right, left, right}), 3), c10::Error);
 }
 

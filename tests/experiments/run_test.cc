@@ -666,6 +666,32 @@ TEST(RunExperiment, ContinualMamlWithAdaptedValueAndLstmResumesExactly) {
   EXPECT_EQ(csv_lines(fs::path(adapt.out_dir) / "adapt_chain.csv").size(), 10u);
 }
 
+// The outer PPO step on minibatches of whole tasks: it resumes exactly (the
+// partitions come from the checkpointed task stream), changes the run
+// against the full batch, and more minibatches than tasks is refused.
+TEST(RunExperiment, ContinualMamlOnTaskMinibatchesResumesExactly) {
+  std::string text = kTinyContinual;
+  const std::string epochs = "  epochs: 2\n";
+  text.replace(text.find(epochs), epochs.size(), epochs + "  minibatches: 2\n");
+  const auto minibatched = run_straight_and_split(text, "continual_minibatches");
+  ASSERT_EQ(minibatched.straight.size(), 3u);
+  EXPECT_EQ(minibatched.straight, minibatched.split);
+  const auto full = run_straight_and_split(kTinyContinual, "continual_full_batch");
+  EXPECT_EQ(full.straight.front().substr(0, 20), minibatched.straight.front().substr(0, 20));  // same first samples
+  EXPECT_NE(full.straight.back(), minibatched.straight.back());
+
+  RunOptions options;
+  options.experiment_path = write_experiment("tiny_continual.yaml", kTinyContinual);
+  options.out_dir = fresh_dir("continual_too_many_minibatches");
+  options.overrides = {"algorithm.minibatches=3"};
+  try {
+    run_experiment(options);
+    ADD_FAILURE() << "3 minibatches of 2 tasks were accepted";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("minibatches 3"), std::string::npos) << e.what();
+  }
+}
+
 // Adam's first step moves every parameter by its learning rate (times the
 // gradient's sign): log α by algorithm.step_size_learning_rate when it is
 // set, by the outer learning rate (3e-4) when not.

@@ -379,6 +379,38 @@ TEST(MamlMetaGradient, LearnedStepSizesReceiveTheirGradient) {
   }
 }
 
+// Minibatches of whole tasks: the meta-loss is a mean over tasks, so the
+// single-task minibatches' losses and gradients (θ and the learned sizes)
+// average to the full batch's, and the tasks in another order change
+// nothing. With the dice inner loss on shared-style episodes, two steps.
+TEST(MamlMetaGradient, TaskMinibatchesAverageToTheFullBatch) {
+  const FixedProblem f = fixed_problem(2);
+  const InnerLoopConfig inner = inner_config(2, MetaGradient::kDice);
+  const auto alphas = torch::tensor({0.3, 0.2}, torch::kFloat64).requires_grad_(true);
+  Params leaves = f.theta;
+  leaves.push_back(alphas);
+  auto loss_and_grad = [&](const MetaBatch& batch) {
+    const auto loss = meta_loss(*f.policy, f.theta, batch, inner, OuterConfig{}, alphas);
+    return std::pair{loss.item<double>(), torch::autograd::grad({loss}, leaves)};
+  };
+  const auto [full_loss, full_grad] = loss_and_grad(f.batch);
+  const auto [loss_0, grad_0] = loss_and_grad(select_tasks(f.batch, {0}));
+  const auto [loss_1, grad_1] = loss_and_grad(select_tasks(f.batch, {1}));
+  EXPECT_NEAR((loss_0 + loss_1) / 2, full_loss, 1e-12);
+  EXPECT_GT(std::abs(loss_0 - loss_1), 1e-6);  // the tasks do differ
+  for (size_t i = 0; i < leaves.size(); ++i)
+    EXPECT_TRUE(torch::allclose((grad_0[i] + grad_1[i]) / 2, full_grad[i], 1e-9, 1e-12)) << "parameter " << i;
+  // Task 1 alone is the full batch's columns 3..5.
+  const MetaBatch second = select_tasks(f.batch, {1});
+  EXPECT_TRUE(torch::equal(second.inner[1].episodes.actions, f.batch.inner[1].episodes.actions.narrow(1, 3, 3)));
+  EXPECT_TRUE(torch::equal(second.validation_advantages, f.batch.validation_advantages.narrow(1, 3, 3)));
+  EXPECT_DOUBLE_EQ(second.validation_returns[0].item<double>(), f.batch.validation_returns[1].item<double>());
+  const auto [swapped_loss, swapped_grad] = loss_and_grad(select_tasks(f.batch, {1, 0}));
+  EXPECT_NEAR(swapped_loss, full_loss, 1e-12);
+  EXPECT_TRUE(torch::allclose(swapped_grad[0], full_grad[0], 1e-9, 1e-12));
+  EXPECT_THROW(select_tasks(f.batch, {2}), c10::Error);
+}
+
 TEST(MamlMetaGradient, ParseNames) {
   EXPECT_EQ(parse_meta_gradient("exact"), MetaGradient::kExact);
   EXPECT_EQ(parse_meta_gradient("dice"), MetaGradient::kDice);
