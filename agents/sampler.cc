@@ -98,11 +98,11 @@ EpisodeBatch EpisodeBatch::select_envs(int64_t begin, int64_t count) const {
 
 EpisodeBatch EpisodeBatch::select_envs(const std::vector<int64_t>& envs) const {
   const int64_t n = num_envs();
-  std::vector<int64_t> position(size_t(n), -1);  // where each env lands, -1: dropped
+  std::vector<int64_t> column_of(size_t(n), -1);  // each env's column in the result, -1: dropped
   for (size_t j = 0; j < envs.size(); ++j) {
     TORCH_CHECK(envs[j] >= 0 && envs[j] < n, "select_envs: env ", envs[j], " of a batch of ", n);
-    TORCH_CHECK(position[size_t(envs[j])] < 0, "select_envs: env ", envs[j], " selected twice");
-    position[size_t(envs[j])] = int64_t(j);
+    TORCH_CHECK(column_of[size_t(envs[j])] < 0, "select_envs: env ", envs[j], " selected twice");
+    column_of[size_t(envs[j])] = int64_t(j);
   }
   const torch::Tensor index = torch::tensor(envs, torch::kLong);
   EpisodeBatch b;
@@ -113,14 +113,14 @@ EpisodeBatch EpisodeBatch::select_envs(const std::vector<int64_t>& envs) const {
   b.info_names = info_names;
   if (initial_state.h.defined())
     b.initial_state = {initial_state.h.index_select(0, index), initial_state.c.index_select(0, index)};
-  // Episodes in the order of the selection, each env's in their own order.
-  for (size_t j = 0; j < envs.size(); ++j)
-    for (size_t k = 0; k < episode_envs.size(); ++k) {
-      if (episode_envs[k] != envs[j]) continue;
-      b.episode_returns.push_back(episode_returns[k]);
-      b.episode_lengths.push_back(episode_lengths[k]);
-      b.episode_envs.push_back(int64_t(j));
-    }
+  // The kept episodes in their original order.
+  for (size_t k = 0; k < episode_envs.size(); ++k) {
+    const int64_t column = column_of[size_t(episode_envs[k])];
+    if (column < 0) continue;
+    b.episode_returns.push_back(episode_returns[k]);
+    b.episode_lengths.push_back(episode_lengths[k]);
+    b.episode_envs.push_back(column);
+  }
   return b;
 }
 

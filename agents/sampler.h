@@ -57,8 +57,9 @@ struct EpisodeBatch {
   // the episodes that ran there (env indices renumbered from 0).
   EpisodeBatch select_envs(int64_t begin, int64_t count) const;
   // The columns `envs`, in that order (column j of the result is column
-  // envs[j]), with the episodes that ran there renumbered to match. Tensors
-  // the batch leaves undefined stay undefined.
+  // envs[j]), with the episodes that ran there (in their original order,
+  // env indices renumbered to the new columns). Tensors the batch leaves
+  // undefined stay undefined.
   EpisodeBatch select_envs(const std::vector<int64_t>& envs) const;
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <numeric>
 #include <stdexcept>
 
 #include "agents/mlp_curvature.h"
@@ -254,10 +255,11 @@ torch::Tensor meta_kl(const Policy& policy, const Params& theta, const MetaBatch
   return task_means(old.kl(dist), v.masks, batch.tasks).mean();
 }
 
-std::vector<int64_t> task_columns(const std::vector<int64_t>& tasks, int64_t per_task) {
+std::vector<int64_t> task_columns(const std::vector<int64_t>& tasks, int64_t per_task, int64_t keep) {
+  if (keep < 0) keep = per_task;
   std::vector<int64_t> columns;
   for (int64_t i : tasks)
-    for (int64_t j = 0; j < per_task; ++j) columns.push_back(i * per_task + j);
+    for (int64_t j = 0; j < keep; ++j) columns.push_back(i * per_task + j);
   return columns;
 }
 
@@ -280,18 +282,6 @@ MetaBatch select_tasks(const MetaBatch& batch, const std::vector<int64_t>& tasks
   return out;
 }
 
-namespace {
-
-// Columns of the first `keep` envs of every task (of `per_task` each).
-std::vector<int64_t> leading_columns(int64_t tasks, int64_t per_task, int64_t keep) {
-  std::vector<int64_t> columns;
-  for (int64_t i = 0; i < tasks; ++i)
-    for (int64_t j = 0; j < keep; ++j) columns.push_back(i * per_task + j);
-  return columns;
-}
-
-}  // namespace
-
 std::function<torch::Tensor(const torch::Tensor&)> meta_fisher_vector_product(
     const Policy& policy, const Params& theta, const MetaBatch& full, const DiagGaussian& full_old,
     const InnerLoopConfig& inner, double damping, const torch::Tensor& step_sizes, double subsample,
@@ -305,7 +295,9 @@ std::function<torch::Tensor(const torch::Tensor&)> meta_fisher_vector_product(
   const int64_t per_task = full.validation.masks.size(1) / tasks;
   const int64_t keep = std::max<int64_t>(1, int64_t(std::ceil(subsample * per_task)));
   // The metric's batch: the kept episodes, with advantages standardised on the full batch.
-  const std::vector<int64_t> columns = leading_columns(tasks, per_task, keep);
+  std::vector<int64_t> all_tasks(static_cast<size_t>(tasks));
+  std::iota(all_tasks.begin(), all_tasks.end(), int64_t(0));
+  const std::vector<int64_t> columns = task_columns(all_tasks, per_task, keep);
   const torch::Tensor index = torch::tensor(columns, torch::kLong);
   MetaBatch batch;
   batch.tasks = tasks;

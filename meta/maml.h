@@ -92,9 +92,9 @@ struct MetaBatch {
   torch::Tensor score_baselines;
 };
 
-// The env columns of tasks `tasks` (each task's `per_task` columns, in the
-// order of `tasks`).
-std::vector<int64_t> task_columns(const std::vector<int64_t>& tasks, int64_t per_task);
+// The env columns of tasks `tasks` (in their order), each task's first
+// `keep` of its `per_task` columns (keep < 0: all of them).
+std::vector<int64_t> task_columns(const std::vector<int64_t>& tasks, int64_t per_task, int64_t keep = -1);
 
 // The tasks `tasks` of a meta-batch (indices into [0, batch.tasks), in that
 // order): their columns of every inner batch and of the validation episodes,

@@ -139,10 +139,17 @@ TEST(Sampler, GroupedEpisodesActWithEachGroupsParametersAndSplitByTask) {
   ASSERT_EQ(picked.num_envs(), 2);
   EXPECT_TRUE(torch::equal(picked.observations.select(1, 0), b.observations.select(1, 3)));
   EXPECT_TRUE(torch::equal(picked.log_probs.select(1, 1), b.log_probs.select(1, 0)));
-  ASSERT_EQ(picked.episode_envs, (std::vector<int64_t>{0, 1}));
+  ASSERT_EQ(picked.episode_envs.size(), 2u);
+  EXPECT_NE(picked.episode_envs[0], picked.episode_envs[1]);  // one episode per column
   EXPECT_NEAR(picked.next_observations[9][0][0].item<float>(), -1.0f, 1e-3);  // env 3 moved left
-  for (size_t k = 0; k < 2; ++k)
-    EXPECT_NEAR(picked.episode_returns[k], picked.rewards.select(1, int64_t(k)).sum().item<float>(), 1e-4);
+  for (size_t k = 0; k < 2; ++k) {
+    const int64_t column = picked.episode_envs[k];
+    ASSERT_TRUE(column == 0 || column == 1);
+    EXPECT_NEAR(picked.episode_returns[k], picked.rewards.select(1, column).sum().item<float>(), 1e-4);
+    // and it is the return of the env that column came from
+    const int64_t source = column == 0 ? 3 : 0;
+    EXPECT_NEAR(picked.episode_returns[k], b.rewards.select(1, source).sum().item<float>(), 1e-4);
+  }
   EXPECT_THROW(b.select_envs(std::vector<int64_t>{1, 1}), c10::Error);
   EXPECT_THROW(b.select_envs(std::vector<int64_t>{4}), c10::Error);
   EXPECT_THROW(sampler.collect_episodes_grouped(10, stack_params({right, left, right}), 3), c10::Error);

@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""A run's training return at given env-step budgets, from its metrics.csv.
+
+For each run directory and each budget (--at): the mean of a column
+(default mean_return) over the ROWS rows (default 10) centred on the row
+whose env_steps is nearest the budget (fewer at the ends of the file); "-"
+where the run has no row within about an iteration's steps of it. With
+--last N: the mean over the run's last N rows instead. Training returns are
+noisy from one iteration to the next; the window is what smooths them.
+
+    /usr/bin/python3 scripts/training_return.py experiments/results/continual/bug_crippled/{meta_mlp,pretrained_mlp} \\
+        --at 0.5e6 1e6 2e6 4e6 5e6
+    /usr/bin/python3 scripts/training_return.py $d/meta_mlp_lvc --last 50 --column return_before_adaptation
+"""
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+
+def fail(message):
+    sys.exit(f"training_return: {message}")
+
+
+def read_rows(run, column):
+    path = Path(run) / "metrics.csv"
+    if not path.is_file():
+        fail(f"{path}: no such file")
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    if not rows or "env_steps" not in rows[0] or column not in rows[0]:
+        fail(f"{path}: needs rows with the columns env_steps and {column}")
+    return rows
+
+
+def mean(rows, column):
+    return sum(float(r[column]) for r in rows) / len(rows)
+
+
+def at_budget(rows, budget, column, count):
+    steps = [float(r["env_steps"]) for r in rows]
+    i = min(range(len(rows)), key=lambda j: abs(steps[j] - budget))
+    # An iteration's steps there (they grow as episodes get longer).
+    here = steps[min(i + 1, len(steps) - 1)] - steps[max(i - 1, 0)] if len(steps) > 1 else steps[0]
+    if abs(steps[i] - budget) > here / 2 + 1:
+        return "-"
+    return f"{mean(rows[max(0, i - count // 2): i + (count + 1) // 2], column):.1f}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="+", metavar="RUN_DIR")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--at", type=float, nargs="+", metavar="ENV_STEPS")
+    where.add_argument("--last", type=int, metavar="N")
+    parser.add_argument("--column", default="mean_return")
+    parser.add_argument("--rows", type=int, default=10)
+    args = parser.parse_args()
+    if args.rows < 1 or (args.last is not None and args.last < 1):
+        fail("--rows and --last must be >= 1")
+
+    runs = {run: read_rows(run, args.column) for run in args.runs}  # all checked before any output
+    if args.last is not None:
+        print(f"run,last_rows,env_steps_from,{args.column}")
+        for run, rows in runs.items():
+            tail = rows[-args.last:]
+            print(f"{run},{len(tail)},{float(tail[0]['env_steps']):.0f},{mean(tail, args.column):.2f}")
+        return
+    print("run," + ",".join(f"{b:.0f}" for b in args.at))
+    for run, rows in runs.items():
+        print(f"{run}," + ",".join(at_budget(rows, b, args.column, args.rows) for b in args.at))
+
+
+if __name__ == "__main__":
+    main()
