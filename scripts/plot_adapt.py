@@ -4,7 +4,11 @@ number of adaptation steps, one line per policy, with 95% intervals; or
 adapt_chain.csv (policy,episode,mean_return,ci95): mean return in each
 episode of the chains.
 
-usage: plot_adapt.py ADAPT.csv OUT.png [--title T]
+usage: plot_adapt.py ADAPT.csv OUT.png [--title T] [--also MORE.csv ...] [--policy NAME ...]
+
+--also adds the rows of further files of the same kind (e.g. the
+evaluations of several runs, each made by its own `metarl adapt`); --policy
+keeps only the named curves, in the order given (default: every curve).
 """
 import argparse
 import csv
@@ -22,11 +26,21 @@ def main():
     parser.add_argument("csv")
     parser.add_argument("out")
     parser.add_argument("--title", default="")
+    parser.add_argument("--also", action="append", default=[], metavar="CSV")
+    parser.add_argument("--policy", action="append", default=[], metavar="NAME")
     args = parser.parse_args()
-    try:
-        rows = list(csv.DictReader(open(args.csv)))
-    except OSError as e:
-        sys.exit(f"plot_adapt: cannot read {args.csv}: {e.strerror}")
+    rows = []
+    for path in [args.csv] + args.also:
+        try:
+            rows += list(csv.DictReader(open(path)))
+        except OSError as e:
+            sys.exit(f"plot_adapt: cannot read {path}: {e.strerror}")
+    if args.policy:
+        known = set(r.get("policy") for r in rows)
+        for name in args.policy:
+            if name not in known:
+                sys.exit(f"plot_adapt: no curve '{name}' in the files given (they have: {', '.join(sorted(known))})")
+        rows = sorted((r for r in rows if r["policy"] in args.policy), key=lambda r: args.policy.index(r["policy"]))
     x = "episode" if rows and "episode" in rows[0] else "steps"
     for column in ("policy", x, "mean_return", "ci95"):
         if rows and column not in rows[0]:
