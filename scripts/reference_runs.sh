@@ -16,7 +16,8 @@
 #   scripts/reference_runs.sh continual_bug_RUN     # RUN = meta_mlp | meta_mlp_alpha0.01 | meta_mlp_lvc |
 #                                                   # meta_mlp_minibatch4 | pretrained_mlp_minibatch4 |
 #                                                   # meta_lstm | pretrained_mlp | rl2_lstm:
-#                                                   # continual adaptation on the crippled Bug (experiments/continual)
+#                                                   # continual adaptation on the crippled Bug (experiments/continual);
+#                                                   # SEED=1 ... trains another seed into RUN_seed1
 #   scripts/reference_runs.sh adapt_continual_bug   # adapt_chain.csv and plot over those runs (held-out leg pairs)
 # Extra arguments go to `metarl run` (for example --threads 1 to run two at once).
 set -euo pipefail
@@ -93,36 +94,39 @@ case "$run" in
   continual_bug_meta_mlp | continual_bug_meta_mlp_alpha0.01 | continual_bug_meta_mlp_lvc | continual_bug_pretrained_mlp | \
   continual_bug_meta_mlp_minibatch4 | continual_bug_pretrained_mlp_minibatch4 | continual_bug_meta_lstm | continual_bug_rl2_lstm)
     d=experiments/results/continual/bug_crippled
+    # SEED=N (environment) trains another seed into RUN_seedN; seed 0 keeps the plain name.
+    seed=${SEED:-0}
+    sfx=; [ "$seed" != 0 ] && sfx=_seed$seed
     case "${run#continual_bug_}" in
       # The step sizes' own Adam rate is set here, not in the yaml, so that
       # pretrained_mlp (begun before the key existed) still resumes.
       meta_mlp) "$metarl" run experiments/continual/bug_crippled.yaml --set algorithm.step_size_learning_rate=0.01 \
-          --out $d/meta_mlp "$@" ;;
+          --out $d/meta_mlp$sfx --seed "$seed" "$@" ;;
       # Variants of meta_mlp (5M env steps): step sizes starting at 0.01
       # instead of 0.001, and ProMP's low-variance curvature estimator instead of DiCE.
       meta_mlp_alpha0.01) "$metarl" run experiments/continual/bug_crippled.yaml \
           --set algorithm.step_size_learning_rate=0.01 --set algorithm.inner_lr=0.01 \
           --set training.total_env_steps=5000000 --set training.snapshot_every_env_steps=2500000 \
-          --out $d/meta_mlp_alpha0.01 "$@" ;;
+          --out $d/meta_mlp_alpha0.01$sfx --seed "$seed" "$@" ;;
       meta_mlp_lvc) "$metarl" run experiments/continual/bug_crippled.yaml \
           --set algorithm.step_size_learning_rate=0.01 --set algorithm.meta_gradient=lvc \
           --set training.total_env_steps=5000000 --set training.snapshot_every_env_steps=2500000 \
-          --out $d/meta_mlp_lvc "$@" ;;
+          --out $d/meta_mlp_lvc$sfx --seed "$seed" "$@" ;;
       # The outer PPO step on 4 minibatches of 6 tasks (4 times the Adam
       # steps per iteration), for the meta-learned policy and its baseline.
       meta_mlp_minibatch4) "$metarl" run experiments/continual/bug_crippled.yaml \
           --set algorithm.step_size_learning_rate=0.01 --set algorithm.minibatches=4 \
           --set training.total_env_steps=5000000 --set training.snapshot_every_env_steps=2500000 \
-          --out $d/meta_mlp_minibatch4 "$@" ;;
+          --out $d/meta_mlp_minibatch4$sfx --seed "$seed" "$@" ;;
       pretrained_mlp_minibatch4) "$metarl" run experiments/continual/bug_crippled.yaml --set algorithm.name=maml_pretrain \
           --set algorithm.minibatches=4 \
           --set training.total_env_steps=5000000 --set training.snapshot_every_env_steps=2500000 \
-          --out $d/pretrained_mlp_minibatch4 "$@" ;;
+          --out $d/pretrained_mlp_minibatch4$sfx --seed "$seed" "$@" ;;
       pretrained_mlp) "$metarl" run experiments/continual/bug_crippled.yaml --set algorithm.name=maml_pretrain \
-          --out $d/pretrained_mlp "$@" ;;
+          --out $d/pretrained_mlp$sfx --seed "$seed" "$@" ;;
       meta_lstm) "$metarl" run experiments/continual/bug_crippled_lstm.yaml --set algorithm.step_size_learning_rate=0.01 \
-          --out $d/meta_lstm "$@" ;;
-      rl2_lstm) "$metarl" run experiments/continual/bug_crippled_rl2.yaml --out $d/rl2_lstm "$@" ;;
+          --out $d/meta_lstm$sfx --seed "$seed" "$@" ;;
+      rl2_lstm) "$metarl" run experiments/continual/bug_crippled_rl2.yaml --out $d/rl2_lstm$sfx --seed "$seed" "$@" ;;
     esac ;;
   adapt_continual_bug)
     d=experiments/results/continual/bug_crippled
