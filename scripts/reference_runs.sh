@@ -18,7 +18,8 @@
 #                                                   # meta_lstm | pretrained_mlp | rl2_lstm:
 #                                                   # continual adaptation on the crippled Bug (experiments/continual);
 #                                                   # SEED=1 ... trains another seed into RUN_seed1
-#   scripts/reference_runs.sh adapt_continual_bug   # adapt_chain.csv and plot over those runs (held-out leg pairs)
+#   scripts/reference_runs.sh adapt_continual_bug   # every run's 5M snapshot on the held-out leg pairs (at_5M_RUN),
+#                                                   # at_5M_summary.txt and the figure held_out_5M.png
 # Extra arguments go to `metarl run` (for example --threads 1 to run two at once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -129,9 +130,32 @@ case "$run" in
       rl2_lstm) "$metarl" run experiments/continual/bug_crippled_rl2.yaml --out $d/rl2_lstm$sfx --seed "$seed" "$@" ;;
     esac ;;
   adapt_continual_bug)
+    # Every run's 5M-step snapshot on the same 50 chains of the held-out leg
+    # pairs (seed 1000), each into at_5M_RUN (skipped when already there),
+    # then each run's episodes 5-7 (per chain, and paired against the same
+    # policy without adaptation) into at_5M_summary.txt, and the figure
+    # held_out_5M.png: the best meta-learned run, the pretrained loop, RL².
     d=experiments/results/continual/bug_crippled
-    runs=()
-    for r in meta_mlp meta_lstm pretrained_mlp rl2_lstm; do [ -d "$d/$r/checkpoints" ] && runs+=("$d/$r"); done
-    "$metarl" adapt "${runs[@]}" --chain 7 --history 3 --tasks 50 --family-option split=test --out $d "$@" ;;
+    runs="meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 meta_lstm pretrained_mlp pretrained_mlp_minibatch4 rl2_lstm"
+    for r in $runs; do
+      [ -f "$d/at_5M_$r/adapt_chain_tasks.csv" ] && continue
+      "$metarl" adapt "$d/$r/checkpoints/steps_5000000.pt" --chain 7 --history 3 --tasks 50 \
+          --family-option split=test --out "$d/at_5M_$r" "$@"
+    done
+    summary=$d/at_5M_summary.txt
+    for r in $runs; do
+      tasks=$d/at_5M_$r/adapt_chain_tasks.csv
+      /usr/bin/python3 scripts/task_stats.py "$tasks" --window 5 7
+      [ "$r" = rl2_lstm ] || /usr/bin/python3 scripts/task_stats.py "$tasks" --window 5 7 --minus "$r@steps_5000000:no_adaptation"
+    done > "$summary.tmp"
+    mv "$summary.tmp" "$summary"
+    csvs=() policies=()
+    for r in meta_lstm pretrained_mlp_minibatch4; do
+      csvs+=(--also "$d/at_5M_$r/adapt_chain.csv")
+      policies+=(--policy "$r@steps_5000000" --policy "$r@steps_5000000:no_adaptation" --policy "$r@steps_5000000:tracking")
+    done
+    /usr/bin/python3 scripts/plot_adapt.py "$d/at_5M_rl2_lstm/adapt_chain.csv" "$d/held_out_5M.png" "${csvs[@]}" \
+        "${policies[@]}" --policy rl2_lstm@steps_5000000 \
+        --title "crippled Bug, held-out leg pairs, 5M env steps (50 chains)" ;;
   *) usage ;;
 esac

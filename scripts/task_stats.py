@@ -12,7 +12,7 @@ task or chain. For each policy, in the file's order, one of:
                         one-step gain, paired per task, so the spread between
                         tasks drops out).
 
-    /usr/bin/python3 scripts/task_stats.py experiments/results/continual/bug_crippled/at_5M/adapt_chain_tasks.csv --window 5 7
+    /usr/bin/python3 scripts/task_stats.py experiments/results/continual/bug_crippled/at_5M_meta_mlp/adapt_chain_tasks.csv --window 5 7
     /usr/bin/python3 scripts/task_stats.py experiments/results/maml/ant_vel/adapt_tasks.csv --gain 1
 
 With --minus POLICY, each policy's per-task figure minus that policy's
