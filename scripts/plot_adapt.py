@@ -45,7 +45,7 @@ def main():
     for column in ("policy", x, "mean_return", "ci95"):
         if rows and column not in rows[0]:
             sys.exit(f"plot_adapt: {args.csv} has no column '{column}'")
-    fig, ax = plt.subplots(figsize=(7.5, 4))
+    fig, ax = plt.subplots(figsize=(9, 4.8))
     # One colour per run; its variants (run:no_adaptation, run:tracking) in
     # the same colour, other line styles; curves nudged apart so that their
     # intervals do not hide each other.

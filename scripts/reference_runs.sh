@@ -134,7 +134,8 @@ case "$run" in
     # pairs (seed 1000), each into at_5M_RUN (skipped when already there),
     # then each run's episodes 5-7 (per chain, and paired against the same
     # policy without adaptation) into at_5M_summary.txt, and the figure
-    # held_out_5M.png: the best meta-learned run, the pretrained loop, RL².
+    # held_out_5M.png: the best meta-learned runs (LSTM; MLP with task
+    # minibatches), the pretrained loop with task minibatches, RL².
     d=experiments/results/continual/bug_crippled
     runs="meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 meta_lstm pretrained_mlp pretrained_mlp_minibatch4 rl2_lstm"
     for r in $runs; do
@@ -150,12 +151,12 @@ case "$run" in
     done > "$summary.tmp"
     mv "$summary.tmp" "$summary"
     csvs=() policies=()
-    for r in meta_lstm pretrained_mlp_minibatch4; do
+    for r in meta_lstm meta_mlp_minibatch4 pretrained_mlp_minibatch4; do
       csvs+=(--also "$d/at_5M_$r/adapt_chain.csv")
       policies+=(--policy "$r@steps_5000000" --policy "$r@steps_5000000:no_adaptation" --policy "$r@steps_5000000:tracking")
     done
     /usr/bin/python3 scripts/plot_adapt.py "$d/at_5M_rl2_lstm/adapt_chain.csv" "$d/held_out_5M.png" "${csvs[@]}" \
         "${policies[@]}" --policy rl2_lstm@steps_5000000 \
-        --title "crippled Bug, held-out leg pairs, 5M env steps (50 chains)" ;;
+        --title "crippled Bug, held-out leg pairs, 5M env steps" ;;
   *) usage ;;
 esac
