@@ -20,6 +20,14 @@ With --minus POLICY, each policy's per-task figure minus that policy's
 
     /usr/bin/python3 scripts/task_stats.py $d/adapt_chain_tasks.csv --window 5 7 --minus 'RUN:no_adaptation'
 
+Several files (of one kind) may be given: their policies are pooled, so a
+policy of one evaluation can be paired with another's, e.g. RL² against the
+pretrained policy when each was evaluated on its own (the same --tasks and
+--seed give the same chains in the same order):
+
+    /usr/bin/python3 scripts/task_stats.py $d/at_5M_rl2_lstm/adapt_chain_tasks.csv \
+        $d/at_5M_pretrained_mlp/adapt_chain_tasks.csv --window 5 7 --minus 'pretrained_mlp@steps_5000000:no_adaptation'
+
 The interval is the one adapt.csv uses: 1.96 × the sample standard deviation
 over tasks / √tasks.
 """
@@ -35,7 +43,7 @@ def fail(message):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("tasks_csv")
+    parser.add_argument("tasks_csv", nargs="+")
     how = parser.add_mutually_exclusive_group(required=True)
     how.add_argument("--window", type=int, nargs=2, metavar=("FIRST", "LAST"))
     how.add_argument("--gain", type=int, metavar="X")
@@ -43,14 +51,26 @@ def main():
     args = parser.parse_args()
 
     returns = {}  # policy -> x -> returns in task order
-    with open(args.tasks_csv, newline="") as f:
-        reader = csv.reader(f)
-        header = next(reader, None)
-        if header is None or len(header) != 4 or header[:2] != ["policy", "task"] or header[3] != "return":
-            fail(f"{args.tasks_csv} is not an adapt_tasks.csv or adapt_chain_tasks.csv (header {header})")
-        x_name = header[2]
-        for policy, _, x, value in reader:
-            returns.setdefault(policy, {}).setdefault(int(x), []).append(float(value))
+    x_name = None
+    for path in args.tasks_csv:
+        try:
+            f = open(path, newline="")
+        except OSError as e:
+            fail(f"cannot read {path}: {e.strerror}")
+        with f:
+            reader = csv.reader(f)
+            header = next(reader, None)
+            if header is None or len(header) != 4 or header[:2] != ["policy", "task"] or header[3] != "return":
+                fail(f"{path} is not an adapt_tasks.csv or adapt_chain_tasks.csv (header {header})")
+            if x_name is not None and header[2] != x_name:
+                fail(f"{path} counts {header[2]}, the files before it {x_name}: not the same kind")
+            x_name = header[2]
+            seen = set()
+            for policy, _, x, value in reader:
+                if policy not in seen and policy in returns:
+                    fail(f"{path}: policy {policy} is also in an earlier file")
+                seen.add(policy)
+                returns.setdefault(policy, {}).setdefault(int(x), []).append(float(value))
 
     if args.window:
         first, last = args.window
@@ -73,7 +93,7 @@ def main():
     reference = None
     if args.minus is not None:
         if args.minus not in returns:
-            fail(f"--minus {args.minus}: no such policy in {args.tasks_csv} (have {', '.join(returns)})")
+            fail(f"--minus {args.minus}: no such policy in {' '.join(args.tasks_csv)} (have {', '.join(returns)})")
         reference = per_task_figures(args.minus)
     figure = ("mean_return" if args.window else "mean_gain") + (f"_minus_{args.minus}" if reference else "")
     if args.window:
