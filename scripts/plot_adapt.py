@@ -29,22 +29,29 @@ def main():
     parser.add_argument("--also", action="append", default=[], metavar="CSV")
     parser.add_argument("--policy", action="append", default=[], metavar="NAME")
     args = parser.parse_args()
-    rows = []
+    rows, x = [], None
     for path in [args.csv] + args.also:
         try:
-            rows += list(csv.DictReader(open(path)))
+            with open(path, newline="") as f:
+                reader = csv.DictReader(f)
+                file_rows = list(reader)
+                columns = reader.fieldnames or []
         except OSError as e:
             sys.exit(f"plot_adapt: cannot read {path}: {e.strerror}")
+        file_x = "episode" if "episode" in columns else "steps"
+        if x is not None and file_x != x:
+            sys.exit(f"plot_adapt: {path} counts {file_x}, the files before it {x}: not the same kind")
+        x = file_x
+        for column in ("policy", x, "mean_return", "ci95"):
+            if column not in columns:
+                sys.exit(f"plot_adapt: {path} has no column '{column}'")
+        rows += file_rows
     if args.policy:
         known = set(r.get("policy") for r in rows)
         for name in args.policy:
             if name not in known:
                 sys.exit(f"plot_adapt: no curve '{name}' in the files given (they have: {', '.join(sorted(known))})")
         rows = sorted((r for r in rows if r["policy"] in args.policy), key=lambda r: args.policy.index(r["policy"]))
-    x = "episode" if rows and "episode" in rows[0] else "steps"
-    for column in ("policy", x, "mean_return", "ci95"):
-        if rows and column not in rows[0]:
-            sys.exit(f"plot_adapt: {args.csv} has no column '{column}'")
     fig, ax = plt.subplots(figsize=(9, 4.8))
     # One colour per run; its variants (run:no_adaptation, run:tracking) in
     # the same colour, other line styles; curves nudged apart so that their
