@@ -7,6 +7,9 @@ whose env_steps is nearest the budget (fewer at the ends of the file); "-"
 where the run has no row within about an iteration's steps of it. With
 --last N: the mean over the run's last N rows instead. Training returns are
 noisy from one iteration to the next; the window is what smooths them.
+--decimals sets the printed precision (default 1 with --at, 2 with --last),
+e.g. 5 for the learned step sizes (--column step_size_0 --rows 1: the row
+itself).
 
     /usr/bin/python3 scripts/training_return.py experiments/results/continual/bug_crippled/{meta_mlp,pretrained_mlp} \\
         --at 0.5e6 1e6 2e6 4e6 5e6
@@ -37,14 +40,14 @@ def mean(rows, column):
     return sum(float(r[column]) for r in rows) / len(rows)
 
 
-def at_budget(rows, budget, column, count):
+def at_budget(rows, budget, column, count, decimals):
     steps = [float(r["env_steps"]) for r in rows]
     i = min(range(len(rows)), key=lambda j: abs(steps[j] - budget))
     # An iteration's steps there (they grow as episodes get longer).
     here = steps[min(i + 1, len(steps) - 1)] - steps[max(i - 1, 0)] if len(steps) > 1 else steps[0]
     if abs(steps[i] - budget) > here / 2 + 1:
         return "-"
-    return f"{mean(rows[max(0, i - count // 2): i + (count + 1) // 2], column):.1f}"
+    return f"{mean(rows[max(0, i - count // 2): i + (count + 1) // 2], column):.{decimals}f}"
 
 
 def main():
@@ -55,20 +58,25 @@ def main():
     where.add_argument("--last", type=int, metavar="N")
     parser.add_argument("--column", default="mean_return")
     parser.add_argument("--rows", type=int, default=10)
+    parser.add_argument("--decimals", type=int)
     args = parser.parse_args()
     if args.rows < 1 or (args.last is not None and args.last < 1):
         fail("--rows and --last must be >= 1")
+    if args.decimals is not None and args.decimals < 0:
+        fail("--decimals must be >= 0")
 
     runs = {run: read_rows(run, args.column) for run in args.runs}  # all checked before any output
     if args.last is not None:
         print(f"run,last_rows,env_steps_from,{args.column}")
         for run, rows in runs.items():
             tail = rows[-args.last:]
-            print(f"{run},{len(tail)},{float(tail[0]['env_steps']):.0f},{mean(tail, args.column):.2f}")
+            decimals = 2 if args.decimals is None else args.decimals
+            print(f"{run},{len(tail)},{float(tail[0]['env_steps']):.0f},{mean(tail, args.column):.{decimals}f}")
         return
     print("run," + ",".join(f"{b:.0f}" for b in args.at))
     for run, rows in runs.items():
-        print(f"{run}," + ",".join(at_budget(rows, b, args.column, args.rows) for b in args.at))
+        decimals = 1 if args.decimals is None else args.decimals
+        print(f"{run}," + ",".join(at_budget(rows, b, args.column, args.rows, decimals) for b in args.at))
 
 
 if __name__ == "__main__":
