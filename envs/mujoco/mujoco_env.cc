@@ -125,11 +125,23 @@ void MujocoEnv::save_dynamic_state(std::string& out) const {
 }
 
 void MujocoEnv::load_dynamic_state(const std::string& in, size_t& offset) {
-  read_bytes(in, offset, &data_->time, sizeof data_->time, name());
-  for_each_state_array(model_, data_, [&](mjtNum* array, int n) { read_bytes(in, offset, array, n * sizeof(mjtNum), name()); });
-  // Recompute derived quantities (body positions...) so data() is consistent
-  // before the next step; mj_step recomputes them anyway.
+  const size_t start = offset;
+  auto read_state = [&] {
+    offset = start;
+    read_bytes(in, offset, &data_->time, sizeof data_->time, name());
+    for_each_state_array(model_, data_,
+                         [&](mjtNum* array, int n) { read_bytes(in, offset, array, n * sizeof(mjtNum), name()); });
+  };
+  read_state();
+  // Derived quantities (body positions, contacts), so that data() is
+  // consistent before the next step.
   mj_forward(model_, data_);
+  // mj_forward also writes to the state: it renormalises the quaternions in
+  // qpos (not bit-idempotent) and replaces qacc_warmstart with the
+  // acceleration it solved for, where the constraint solver of the next
+  // mj_step would start. Either makes a resumed run drift from the
+  // uninterrupted one by rounding: the next step must start from the saved bytes.
+  read_state();
 }
 
 void MujocoEnv::reset_physics(Rng& rng) {
