@@ -32,57 +32,6 @@ std::deque<double> tensor_deque(const torch::Tensor& t) {
 
 }  // namespace
 
-void write_tensors(torch::serialize::OutputArchive& archive, const std::string& prefix,
-                   const std::vector<torch::Tensor>& tensors) {
-  archive.write(prefix + "/count", torch::tensor(int64_t(tensors.size())));
-  for (size_t i = 0; i < tensors.size(); ++i) archive.write(prefix + "/" + std::to_string(i), tensors[i].detach());
-}
-
-torch::Tensor read_tensor(torch::serialize::InputArchive& archive, const std::string& key) {
-  torch::Tensor t;
-  archive.read(key, t);
-  return t;
-}
-
-std::vector<torch::Tensor> read_tensors(torch::serialize::InputArchive& archive, const std::string& prefix) {
-  std::vector<torch::Tensor> out(read_tensor(archive, prefix + "/count").item<int64_t>());
-  for (size_t i = 0; i < out.size(); ++i) out[i] = read_tensor(archive, prefix + "/" + std::to_string(i));
-  return out;
-}
-
-void copy_into(Params& params, const std::vector<torch::Tensor>& values, const std::string& what) {
-  if (params.size() != values.size())
-    throw std::runtime_error("checkpoint: " + what + " has " + std::to_string(values.size()) +
-                             " tensors, the configured model has " + std::to_string(params.size()));
-  torch::NoGradGuard no_grad;
-  for (size_t i = 0; i < params.size(); ++i) {
-    if (params[i].sizes() != values[i].sizes())
-      throw std::runtime_error("checkpoint: " + what + " tensor " + std::to_string(i) +
-                               " has another shape than the configured model");
-    params[i].copy_(values[i]);
-  }
-}
-
-void write_env_state(torch::serialize::OutputArchive& archive, const VectorEnv& env) {
-  const std::string state = env.save_state();
-  archive.write("env_state",
-                torch::from_blob(const_cast<char*>(state.data()), {int64_t(state.size())}, torch::kUInt8).clone());
-}
-
-void read_env_state(torch::serialize::InputArchive& archive, VectorEnv& env) {
-  const auto state = read_tensor(archive, "env_state").contiguous();
-  env.load_state(std::string(static_cast<const char*>(state.data_ptr()), state.numel()));
-}
-
-void save_archive_atomically(torch::serialize::OutputArchive& archive, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  archive.save_to(tmp);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error("cannot write checkpoint " + path);
-  }
-}
-
 PolicyGradientTrainer::PolicyGradientTrainer(VectorEnv& env, std::unique_ptr<Policy> policy,
                                              const TrainerConfig& config, uint64_t seed, int64_t total_iterations)
     : env_(env),
@@ -219,56 +168,40 @@ void PolicyGradientTrainer::save_checkpoint(const std::string& path) const {
   archive.write("recent_lengths", deque_tensor(recent_lengths_));
   write_env_state(archive, env_);
   if (ppo_) {
-    torch::serialize::OutputArchive opt;
-    ppo_->optimizer().save(opt);
-    archive.write("ppo_optimizer", opt);
+    write_adam_state(archive, "ppo_adam", ppo_->optimizer());
     archive.write("ppo_generator", ppo_->generator().get_state());
   }
-  if (vpg_) {
-    torch::serialize::OutputArchive opt;
-    vpg_->optimizer().save(opt);
-    archive.write("vpg_optimizer", opt);
-  }
+  if (vpg_) write_adam_state(archive, "vpg_adam", vpg_->optimizer());
   if (value_regression_) {
-    torch::serialize::OutputArchive opt;
-    value_regression_->optimizer().save(opt);
-    archive.write("value_optimizer", opt);
+    write_adam_state(archive, "value_adam", value_regression_->optimizer());
     archive.write("value_generator", value_regression_->generator().get_state());
   }
-  save_archive_atomically(archive, path);
+  write_checkpoint(archive, path);
 }
 
 void PolicyGradientTrainer::load_checkpoint(const std::string& path) {
-  torch::serialize::InputArchive archive;
-  archive.load_from(path);
-  iteration_ = read_tensor(archive, "iteration").item<int64_t>();
-  env_steps_ = read_tensor(archive, "env_steps").item<int64_t>();
-  copy_into(policy_->parameters(), read_tensors(archive, "policy"), "policy");
-  if (value_) copy_into(value_->parameters(), read_tensors(archive, "value"), "value function");
-  obs_normalizer_.load_state(read_tensors(archive, "obs_normalizer"));
-  return_normalizer_.load_state(read_tensors(archive, "return_normalizer"));
-  discounted_return_ = read_tensor(archive, "discounted_return");
-  sampler_->load_state(read_tensors(archive, "sampler"));
-  recent_returns_ = tensor_deque(read_tensor(archive, "recent_returns"));
-  recent_lengths_ = tensor_deque(read_tensor(archive, "recent_lengths"));
-  read_env_state(archive, env_);
-  if (ppo_) {
-    torch::serialize::InputArchive opt;
-    archive.read("ppo_optimizer", opt);
-    ppo_->optimizer().load(opt);
-    ppo_->generator().set_state(read_tensor(archive, "ppo_generator"));
-  }
-  if (vpg_) {
-    torch::serialize::InputArchive opt;
-    archive.read("vpg_optimizer", opt);
-    vpg_->optimizer().load(opt);
-  }
-  if (value_regression_) {
-    torch::serialize::InputArchive opt;
-    archive.read("value_optimizer", opt);
-    value_regression_->optimizer().load(opt);
-    value_regression_->generator().set_state(read_tensor(archive, "value_generator"));
-  }
+  read_checkpoint(path, [&](torch::serialize::InputArchive& archive) {
+    iteration_ = read_tensor(archive, "iteration").item<int64_t>();
+    env_steps_ = read_tensor(archive, "env_steps").item<int64_t>();
+    copy_into(policy_->parameters(), read_tensors(archive, "policy"), "policy");
+    if (value_) copy_into(value_->parameters(), read_tensors(archive, "value"), "value function");
+    obs_normalizer_.load_state(read_tensors(archive, "obs_normalizer"));
+    return_normalizer_.load_state(read_tensors(archive, "return_normalizer"));
+    discounted_return_ = read_tensor(archive, "discounted_return");
+    sampler_->load_state(read_tensors(archive, "sampler"));
+    recent_returns_ = tensor_deque(read_tensor(archive, "recent_returns"));
+    recent_lengths_ = tensor_deque(read_tensor(archive, "recent_lengths"));
+    read_env_state(archive, env_);
+    if (ppo_) {
+      read_adam_state(archive, "ppo_adam", "ppo_optimizer", ppo_->optimizer());
+      ppo_->generator().set_state(read_tensor(archive, "ppo_generator"));
+    }
+    if (vpg_) read_adam_state(archive, "vpg_adam", "vpg_optimizer", vpg_->optimizer());
+    if (value_regression_) {
+      read_adam_state(archive, "value_adam", "value_optimizer", value_regression_->optimizer());
+      value_regression_->generator().set_state(read_tensor(archive, "value_generator"));
+    }
+  });
 }
 
 }  // namespace metarl

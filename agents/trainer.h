@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/checkpoint.h"
 #include "agents/linear_baseline.h"
 #include "agents/metrics.h"
 #include "agents/normalizer.h"
@@ -52,21 +53,6 @@ class IterativeTrainer {
   virtual void save_checkpoint(const std::string& path) const = 0;  // atomic
   virtual void load_checkpoint(const std::string& path) = 0;
 };
-
-// Writes a serialised archive to path.tmp, then renames it over `path`.
-void save_archive_atomically(torch::serialize::OutputArchive& archive, const std::string& path);
-// Reads one tensor into a fresh tensor (reading into a defined one calls
-// set_(), which fails when the sizes differ).
-torch::Tensor read_tensor(torch::serialize::InputArchive& archive, const std::string& key);
-// Numbered tensors under `prefix` ("policy/0", "policy/1", ... and "policy/count").
-void write_tensors(torch::serialize::OutputArchive& archive, const std::string& prefix,
-                   const std::vector<torch::Tensor>& tensors);
-std::vector<torch::Tensor> read_tensors(torch::serialize::InputArchive& archive, const std::string& prefix);
-// The VectorEnv's state (physics, generators, buffers) as a byte tensor.
-void write_env_state(torch::serialize::OutputArchive& archive, const VectorEnv& env);
-void read_env_state(torch::serialize::InputArchive& archive, VectorEnv& env);
-// Copies checkpoint values into existing parameters (optimisers keep references to them).
-void copy_into(Params& params, const std::vector<torch::Tensor>& values, const std::string& what);
 
 class PolicyGradientTrainer : public IterativeTrainer {
  public:

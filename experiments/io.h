@@ -11,16 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agents/file_io.h"
+
 namespace metarl {
-
-// The whole file as bytes; a std::runtime_error "<path>: cannot read file: <reason>" if it cannot be read.
-std::string read_file(const std::string& path);
-
-// Writes `content` to a temporary file in the same directory, flushes it to
-// disk and renames it over `path`: readers see the old file or the new one,
-// never a mix. On failure the temporary file is removed and a
-// std::runtime_error names `path`.
-void write_file_atomically(const std::string& path, const std::string& content);
 
 // `value` pretty-printed (two spaces) with a trailing newline, written atomically.
 void write_json_atomically(const std::string& path, const nlohmann::json& value);

@@ -532,18 +532,12 @@ void MamlTrainer::save_checkpoint(const std::string& path) const {
   write_tensors(archive, "sampler", sampler_->state());
   write_tensors(archive, "task_baseline", task_baseline_.state());
   write_env_state(archive, env_);
-  if (ppo_optimizer_) {
-    torch::serialize::OutputArchive opt;
-    ppo_optimizer_->save(opt);
-    archive.write("ppo_optimizer", opt);
-  }
-  save_archive_atomically(archive, path);
+  if (ppo_optimizer_) write_adam_state(archive, "ppo_adam", *ppo_optimizer_);
+  write_checkpoint(archive, path);
 }
 
 void MamlTrainer::load_parameters(const std::string& path) {
-  torch::serialize::InputArchive archive;
-  archive.load_from(path);
-  read_parameters(archive);
+  read_checkpoint(path, [&](torch::serialize::InputArchive& archive) { read_parameters(archive); });
 }
 
 void MamlTrainer::load_step_sizes(torch::Tensor& leaf, const torch::Tensor& alphas, const std::string& name) const {
@@ -571,23 +565,19 @@ void MamlTrainer::read_parameters(torch::serialize::InputArchive& archive) {
 }
 
 void MamlTrainer::load_checkpoint(const std::string& path) {
-  torch::serialize::InputArchive archive;
-  archive.load_from(path);
-  iteration_ = read_tensor(archive, "iteration").item<int64_t>();
-  env_steps_ = read_tensor(archive, "env_steps").item<int64_t>();
-  read_parameters(archive);
-  const auto words = read_tensor(archive, "task_rng");
-  std::array<uint64_t, 4> state;
-  for (int i = 0; i < 4; ++i) state[i] = uint64_t(words[i].item<int64_t>());
-  task_rng_.set_state(state);
-  sampler_->load_state(read_tensors(archive, "sampler"));
-  task_baseline_.load_state(read_tensors(archive, "task_baseline"));
-  read_env_state(archive, env_);
-  if (ppo_optimizer_) {
-    torch::serialize::InputArchive opt;
-    archive.read("ppo_optimizer", opt);
-    ppo_optimizer_->load(opt);
-  }
+  read_checkpoint(path, [&](torch::serialize::InputArchive& archive) {
+    iteration_ = read_tensor(archive, "iteration").item<int64_t>();
+    env_steps_ = read_tensor(archive, "env_steps").item<int64_t>();
+    read_parameters(archive);
+    const auto words = read_tensor(archive, "task_rng");
+    std::array<uint64_t, 4> state;
+    for (int i = 0; i < 4; ++i) state[i] = uint64_t(words[i].item<int64_t>());
+    task_rng_.set_state(state);
+    sampler_->load_state(read_tensors(archive, "sampler"));
+    task_baseline_.load_state(read_tensors(archive, "task_baseline"));
+    read_env_state(archive, env_);
+    if (ppo_optimizer_) read_adam_state(archive, "ppo_adam", "ppo_optimizer", *ppo_optimizer_);
+  });
 }
 
 }  // namespace metarl

@@ -188,7 +188,7 @@ TEST(MetricsCsv, ResumeRefusesToDropAColumn) {
                 "'iteration,env_steps,return' (no column 'mean_return')");
   EXPECT_EQ(read_file(path), before);
   EXPECT_EQ(error_of<std::runtime_error>([&] { MetricsCsv(dir + "/absent.csv", kColumns, 1); }),
-            dir + "/absent.csv: cannot resume: No such file or directory");
+            dir + "/absent.csv: cannot read file: No such file or directory");
 }
 
 TEST(MetricsCsv, ResumeRejectsMalformedRows) {
