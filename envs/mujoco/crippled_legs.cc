@@ -89,7 +89,9 @@ class CrippledLegPairs : public TaskFamily {
   void configure(Env& env, const Task& task) const override {
     env_as<LocomotionEnv>(env, name())
         .set_reward("forward running (rllab's costs), legs " + task.to_string() + " weakening",
-                    [](const LocomotionState& s) { return s.x_velocity - rllab_costs(s) + kRllabSurvive; });
+                    [](const LocomotionState& s) {
+                      return s.x_velocity - rllab_legged_costs(s) + kRllabLeggedSurvive;
+                    });
     env.set_task_schedule(weakening_);
   }
 
