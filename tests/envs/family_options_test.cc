@@ -2,6 +2,7 @@
 // lists them ("Variants without code"): what a variant without code relies on.
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
