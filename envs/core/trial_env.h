@@ -1,5 +1,5 @@
 // RL²'s trials (Duan et al. 2016; the recurrent baseline of Al-Shedivat et
-// al. 2018, ANCHORS.md §2).
+// al. 2018, arXiv:1710.03641).
 //
 // One episode of a TrialEnv is `episodes` consecutive episodes of the env it
 // wraps: the consecutive tasks T_1 … T_n of one chain (the wrapped env's

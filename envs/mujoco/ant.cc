@@ -35,7 +35,8 @@ class AntGoal : public TaskFamily {
   void configure(Env& env, const Task& task) const override {
     const double gx = task.get("goal_x"), gy = task.get("goal_y");
     env_as<LocomotionEnv>(env, name()).set_reward(task.to_string(), [gx, gy](const LocomotionState& s) {
-      return -(std::abs(s.x_position - gx) + std::abs(s.y_position - gy)) + 4.0 - rllab_costs(s) + kRllabSurvive;
+      return -(std::abs(s.x_position - gx) + std::abs(s.y_position - gy)) + kAntGoalBonus - rllab_legged_costs(s) +
+             kRllabLeggedSurvive;
     });
   }
 
@@ -54,7 +55,7 @@ const Registration<TaskFamily> kRegisterVel(
       return std::make_unique<TargetVelocityFamily>(
           "AntVel", "Ant", options, 0.0, 3.0, [](double goal) -> LocomotionReward {
             return [goal](const LocomotionState& s) {
-              return -std::abs(s.x_velocity - goal) + 1.0 - rllab_costs(s) + kRllabSurvive;
+              return -std::abs(s.x_velocity - goal) + kAntVelBonus - rllab_legged_costs(s) + kRllabLeggedSurvive;
             };
           });
     });
@@ -63,7 +64,7 @@ const Registration<TaskFamily> kRegisterVel(
 const Registration<TaskFamily> kRegisterDir(
     task_family_registry(), "AntDir", "Ant running forward or backward, p = 1/2", [](const Options&) {
       return std::make_unique<DirectionFamily>("AntDir", "Ant", [](double d) -> LocomotionReward {
-        return [d](const LocomotionState& s) { return d * s.x_velocity - rllab_costs(s) + kRllabSurvive; };
+        return [d](const LocomotionState& s) { return d * s.x_velocity - rllab_legged_costs(s) + kRllabLeggedSurvive; };
       });
     });
 const Registration<TaskFamily> kRegisterGoal(task_family_registry(), "AntGoal",

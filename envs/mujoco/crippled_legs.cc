@@ -1,4 +1,4 @@
-// Nonstationary locomotion (Al-Shedivat et al. 2018, ANCHORS.md §2): run
+// Nonstationary locomotion (Al-Shedivat et al. 2018, arXiv:1710.03641): run
 // forward while the motors of one pair of legs weaken, from full strength to
 // nothing, over the episodes of a chain. A task is the pair {leg_a, leg_b};
 // every pair of legs is a task, and a fixed set of pairs is held out for
@@ -89,7 +89,9 @@ class CrippledLegPairs : public TaskFamily {
   void configure(Env& env, const Task& task) const override {
     env_as<LocomotionEnv>(env, name())
         .set_reward("forward running (rllab's costs), legs " + task.to_string() + " weakening",
-                    [](const LocomotionState& s) { return s.x_velocity - rllab_costs(s) + kRllabSurvive; });
+                    [](const LocomotionState& s) {
+                      return s.x_velocity - rllab_legged_costs(s) + kRllabLeggedSurvive;
+                    });
     env.set_task_schedule(weakening_);
   }
 

@@ -23,9 +23,6 @@ LocomotionSpec half_cheetah_spec() {
   return spec;
 }
 
-// MAML's control cost for the cheetah tasks: 0.5 * 1e-1 * |a|^2.
-constexpr double kMamlCtrlCost = 0.05;
-
 const Registration<Env> kRegisterHalfCheetah(
     env_registry(), "HalfCheetah", "planar cheetah, obs 17, action 6; default reward forward velocity - 0.1|a|^2",
     [](const Options& options) { return std::make_unique<LocomotionEnv>(half_cheetah_spec(), options); });
@@ -36,7 +33,9 @@ const Registration<TaskFamily> kRegisterVel(
     [](const Options& options) {
       return std::make_unique<TargetVelocityFamily>(
           "HalfCheetahVel", "HalfCheetah", options, 0.0, 2.0, [](double goal) -> LocomotionReward {
-            return [goal](const LocomotionState& s) { return -std::abs(s.x_velocity - goal) - kMamlCtrlCost * s.ctrl_sq; };
+            return [goal](const LocomotionState& s) {
+              return -std::abs(s.x_velocity - goal) - kRllabCheetahCtrlCost * s.ctrl_sq;
+            };
           });
     });
 
@@ -45,7 +44,7 @@ const Registration<TaskFamily> kRegisterDir(
     task_family_registry(), "HalfCheetahDir", "HalfCheetah running forward or backward, p = 1/2",
     [](const Options&) {
       return std::make_unique<DirectionFamily>("HalfCheetahDir", "HalfCheetah", [](double d) -> LocomotionReward {
-        return [d](const LocomotionState& s) { return d * s.x_velocity - kMamlCtrlCost * s.ctrl_sq; };
+        return [d](const LocomotionState& s) { return d * s.x_velocity - kRllabCheetahCtrlCost * s.ctrl_sq; };
       });
     });
 

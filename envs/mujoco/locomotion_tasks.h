@@ -11,17 +11,29 @@
 
 namespace metarl {
 
-// The costs of MAML's (rllab's) legged robots: 0.5e-2 |a|^2 and
-// 0.5e-3 |clip(cfrc_ext, -1, 1)|^2, with a survive bonus of 0.05 per step.
-// Small next to the forward velocity: a policy exploring with unit noise
-// still gains by staying up (Gymnasium's 0.5 |a|^2 over 12 motors would pay
-// it to fall at once).
-constexpr double kRllabCtrlCost = 0.005;
-constexpr double kRllabContactCost = 0.0005;
-constexpr double kRllabSurvive = 0.05;
-inline double rllab_costs(const LocomotionState& s) {
-  return kRllabCtrlCost * s.ctrl_sq + kRllabContactCost * s.contact_sq;
+// The reward coefficients of MAML's tasks, as the original code has them
+// (github.com/cbfinn/maml_rl, rllab/envs/mujoco/half_cheetah_env_rand*.py and
+// ant_env_rand*.py). The families here are built from them; a new variant
+// includes this header rather than copying the numbers.
+//
+// The cheetah's tasks: a control cost of 0.5e-1 |a|^2 and nothing else.
+constexpr double kRllabCheetahCtrlCost = 0.05;
+// The legged robots' (the Ant's, and here the Bug's and Spider's): 0.5e-2
+// |a|^2 and 0.5e-3 |clip(cfrc_ext, -1, 1)|^2, with a survive bonus of 0.05
+// per step. Small next to the forward velocity: a policy exploring with unit
+// noise still gains by staying up (Gymnasium's 0.5 |a|^2 over 12 motors
+// would pay it to fall at once).
+constexpr double kRllabLeggedCtrlCost = 0.005;
+constexpr double kRllabLeggedContactCost = 0.0005;
+constexpr double kRllabLeggedSurvive = 0.05;
+inline double rllab_legged_costs(const LocomotionState& s) {
+  return kRllabLeggedCtrlCost * s.ctrl_sq + kRllabLeggedContactCost * s.contact_sq;
 }
+// The constants the Ant's task terms add, so that a step's reward is mostly
+// positive ("make it happy, not suicidal", the original's comment): AntVel's
+// -|v - v_goal| + 1, AntGoal's -|xy - goal|_1 + 4.
+constexpr double kAntVelBonus = 1.0;
+constexpr double kAntGoalBonus = 4.0;
 
 // Task: velocity ~ U[low, high] (options `low`, `high`).
 class TargetVelocityFamily : public TaskFamily {

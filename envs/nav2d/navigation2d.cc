@@ -11,15 +11,12 @@
 namespace metarl {
 namespace {
 
-constexpr double kMaxMove = 0.1;
-constexpr double kGoalTolerance = 0.01;
-
 double move_per_action_unit(const Options& options) {
-  return options.get_bool("Navigation2D", "normalized_actions", false) ? kMaxMove : 1.0;
+  return options.get_bool("Navigation2D", "normalized_actions", false) ? Navigation2DEnv::kMaxMove : 1.0;
 }
 
 Box navigation_action_space(const Options& options) {
-  const double bound = kMaxMove / move_per_action_unit(options);
+  const double bound = Navigation2DEnv::kMaxMove / move_per_action_unit(options);
   return Box({2}, -bound, bound);
 }
 

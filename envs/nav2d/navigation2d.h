@@ -19,6 +19,12 @@ namespace metarl {
 
 class Navigation2DEnv : public Env {
  public:
+  // The largest move per step along each axis, and how close (on both axes)
+  // the point must come to the goal to end the episode: the original's
+  // (github.com/cbfinn/maml_rl, maml_examples/point_env_randgoal.py).
+  static constexpr double kMaxMove = 0.1;
+  static constexpr double kGoalTolerance = 0.01;
+
   // Options: max_episode_steps (100), goal_x, goal_y (0.25, 0.25: the goal
   // when no task is applied), normalized_actions (false: actions in ±0.1).
   explicit Navigation2DEnv(const Options& options);

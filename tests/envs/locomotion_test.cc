@@ -33,7 +33,7 @@ TEST(Locomotion, GymnasiumDimensionsAndTiming) {
   EXPECT_EQ(as_locomotion(*ant).model()->opt.integrator, mjINT_RK4);
 }
 
-// RoboSumo's robots (ANCHORS.md §3): legs, actuators, leg radius, hip range,
+// RoboSumo's robots (github.com/openai/robosumo): legs, actuators, leg radius, hip range,
 // torso mass = density x the volume of a sphere of radius 0.25.
 TEST(Locomotion, BugAndSpiderHaveRoboSumoDimensions) {
   struct Expected {

@@ -388,6 +388,36 @@ TEST(RunExperiment, MamlResumesExactlyAndAdaptWritesItsCurves) {
 namespace metarl {
 namespace {
 
+// A variant without code (README, docs/ENVIRONMENTS.md): HalfCheetahVel with
+// goal velocities in [2, 3] through env.family_options, recorded in the
+// resolved configuration that config.yaml holds.
+TEST(RunExperiment, EnvFamilyOptionsShapeTheTasksAndAreRecorded) {
+  auto cfg = ExperimentConfig::from_string(R"(name: vel_2_3
+seed: 0
+threads: 1
+env:
+  name: HalfCheetah
+  task_family: HalfCheetahVel
+  family_options: {low: 2, high: 3}
+  options:
+    max_episode_steps: 5
+algorithm:
+  name: maml
+  tasks_per_batch: 2
+  episodes_per_task: 1
+)",
+                                           "vel_2_3.yaml");
+  Experiment x = build_experiment(cfg, "vel_2_3");
+  ASSERT_NE(x.maml, nullptr);
+  Rng rng(1);
+  for (const Task& task : x.maml->family().sample(100, rng)) {
+    EXPECT_GE(task.get("velocity"), 2.0);
+    EXPECT_LE(task.get("velocity"), 3.0);
+  }
+  EXPECT_NE(x.resolved_config.find("  family_options:\n    low: 2\n    high: 3\n"), std::string::npos)
+      << x.resolved_config;
+}
+
 // algorithm.chain_length: the training episodes of a task run at one
 // position of its chain, the validation episodes at the next; here the Bug's
 // crippled legs, weaker by 1/6 at each position.
