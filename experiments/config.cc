@@ -486,6 +486,32 @@ Node list_node(const std::vector<T>& values) {
 
 }  // namespace
 
+// ---- Bounds ------------------------------------------------------------------
+
+namespace {
+constexpr double kInf = std::numeric_limits<double>::infinity();
+}  // namespace
+
+Bounds Bounds::positive() { return {0.0, kInf, true, true}; }
+Bounds Bounds::non_negative() { return {0.0, kInf, false, true}; }
+Bounds Bounds::finite() { return {-kInf, kInf, true, true}; }
+Bounds Bounds::at_least(double low) { return {low, kInf, false, true}; }
+Bounds Bounds::closed(double low, double high) { return {low, high, false, false}; }
+
+bool Bounds::contains(double value) const {
+  if (std::isnan(value)) return false;
+  const bool above = low_open ? value > low : value >= low;
+  const bool below = high_open ? value < high : value <= high;
+  return above && below;
+}
+
+std::string Bounds::describe() const {
+  if (std::isinf(low) && std::isinf(high)) return "finite";
+  if (std::isinf(high)) return (low_open ? "> " : ">= ") + format_double(low);
+  return std::string("in ") + (low_open ? "(" : "[") + format_double(low) + ", " + format_double(high) +
+         (high_open ? ")" : "]");
+}
+
 // ---- Getters -----------------------------------------------------------------
 
 double ExperimentConfig::get_double(const std::string& path, double fallback) {
@@ -534,6 +560,33 @@ std::vector<double> ExperimentConfig::get_double_list(const std::string& path, c
   std::vector<double> value = node ? to_double_list(path, *node) : fallback;
   record(keys, list_node(value));
   return value;
+}
+
+void ExperimentConfig::invalid(const std::string& path, const std::string& requirement) const {
+  const Node* node = lookup(split_path_or_throw(path));
+  const std::string value =
+      !node ? "the default" : short_text(node->kind == Node::Kind::Scalar ? node->text : emit_inline(*node));
+  throw ConfigError(source_ + ": key '" + path + "' " + requirement + ", got " + value + origin(path));
+}
+
+double ExperimentConfig::get_double(const std::string& path, double fallback, const Bounds& bounds) {
+  const double value = get_double(path, fallback);
+  if (!bounds.contains(value)) invalid(path, "must be " + bounds.describe());
+  return value;
+}
+
+int64_t ExperimentConfig::get_int(const std::string& path, int64_t fallback, const Bounds& bounds) {
+  const int64_t value = get_int(path, fallback);
+  if (!bounds.contains(double(value))) invalid(path, "must be " + bounds.describe());
+  return value;
+}
+
+std::vector<int64_t> ExperimentConfig::get_int_list(const std::string& path, const std::vector<int64_t>& fallback,
+                                                    const Bounds& bounds) {
+  const std::vector<int64_t> values = get_int_list(path, fallback);
+  for (const int64_t value : values)
+    if (!bounds.contains(double(value))) invalid(path, "must hold numbers " + bounds.describe());
+  return values;
 }
 
 double ExperimentConfig::get_double_required(const std::string& path) {

@@ -25,6 +25,22 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The values a number read from the configuration may take: an interval,
+// each end open or closed (infinite ends are open, so an interval with one
+// never admits .inf).
+struct Bounds {
+  double low, high;
+  bool low_open, high_open;
+
+  static Bounds positive();                // (0, inf)
+  static Bounds non_negative();            // [0, inf)
+  static Bounds finite();                  // (-inf, inf)
+  static Bounds at_least(double low);      // [low, inf)
+  static Bounds closed(double low, double high);  // [low, high]
+  bool contains(double value) const;
+  std::string describe() const;  // "> 0", ">= 1", "in [0, 1]", "finite"
+};
+
 class ExperimentConfig {
  public:
   // An unreadable file or malformed YAML is a ConfigError. An empty file is an
@@ -47,6 +63,19 @@ class ExperimentConfig {
   std::string get_string(const std::string& path, const std::string& fallback);
   std::vector<int64_t> get_int_list(const std::string& path, const std::vector<int64_t>& fallback);
   std::vector<double> get_double_list(const std::string& path, const std::vector<double>& fallback);
+
+  // As above, but a value outside `bounds` (each element, for a list) is a
+  // ConfigError naming the key: "x.yaml: key 'algorithm.gamma' must be in
+  // [0, 1], got 1.5". The fallback must lie inside.
+  double get_double(const std::string& path, double fallback, const Bounds& bounds);
+  int64_t get_int(const std::string& path, int64_t fallback, const Bounds& bounds);
+  std::vector<int64_t> get_int_list(const std::string& path, const std::vector<int64_t>& fallback,
+                                    const Bounds& bounds);
+
+  // A ConfigError for a value of `path` that a check beyond its bounds
+  // refused: "x.yaml: key 'path' <requirement>, got <value>" (with the --set
+  // that gave it). For checks that relate several keys.
+  [[noreturn]] void invalid(const std::string& path, const std::string& requirement) const;
 
   // As above, but an absent path is a ConfigError ("missing required key").
   double get_double_required(const std::string& path);

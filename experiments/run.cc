@@ -62,7 +62,7 @@ EnvSettings read_env(ExperimentConfig& cfg, int64_t fixed_num_envs) {
   EnvSettings s;
   s.name = cfg.get_string_required("env.name");
   s.options = to_options(cfg.get_string_map("env.options"));
-  s.num_envs = fixed_num_envs > 0 ? fixed_num_envs : cfg.get_int("env.num_envs", 8);
+  s.num_envs = fixed_num_envs > 0 ? fixed_num_envs : cfg.get_int("env.num_envs", 8, Bounds::at_least(1));
   s.task_family = cfg.get_string("env.task_family", "");
   s.family_options = to_options(cfg.get_string_map("env.family_options"));
   s.task = cfg.get_string("env.task", "");
@@ -84,9 +84,7 @@ EnvSettings read_env(ExperimentConfig& cfg, int64_t fixed_num_envs) {
   }
   if (parts.size() == 1) s.schedule = parts.front();
   if (parts.size() > 1) s.schedule = std::make_shared<CompositeSchedule>(std::move(parts));
-  s.trial_episodes = cfg.get_int("env.trial_episodes", 0);
-  if (s.num_envs < 1) throw ConfigError(cfg.source() + ": env.num_envs must be >= 1");
-  if (s.trial_episodes < 0) throw ConfigError(cfg.source() + ": env.trial_episodes must be >= 0");
+  s.trial_episodes = cfg.get_int("env.trial_episodes", 0, Bounds::non_negative());
   if (s.trial_episodes > 0 && s.task_family.empty())
     throw ConfigError(cfg.source() + ": env.trial_episodes needs env.task_family (the chains of the trials)");
   if (!s.task.empty() && s.task_family.empty())
@@ -97,10 +95,10 @@ EnvSettings read_env(ExperimentConfig& cfg, int64_t fixed_num_envs) {
 PolicySettings read_policy(ExperimentConfig& cfg) {
   PolicySettings s;
   s.type = cfg.get_string("policy.type", "gaussian_mlp");
-  const double init_std = cfg.get_double("policy.init_std", 1.0);
-  const double output_gain = cfg.get_double("policy.output_gain", 0.01);
+  const double init_std = cfg.get_double("policy.init_std", 1.0, Bounds::positive());
+  const double output_gain = cfg.get_double("policy.output_gain", 0.01, Bounds::non_negative());
   if (s.type == "gaussian_mlp") {
-    s.mlp.hidden = cfg.get_int_list("policy.hidden", {64, 64});
+    s.mlp.hidden = cfg.get_int_list("policy.hidden", {64, 64}, Bounds::at_least(1));
     try {
       s.mlp.activation = parse_activation(cfg.get_string("policy.activation", "tanh"));
     } catch (const std::invalid_argument& e) {
@@ -109,9 +107,9 @@ PolicySettings read_policy(ExperimentConfig& cfg) {
     s.mlp.init_std = init_std;
     s.mlp.output_gain = output_gain;
   } else if (s.type == "lstm") {
-    s.lstm.embedding = cfg.get_int("policy.embedding", 64);
-    s.lstm.hidden = cfg.get_int("policy.lstm_hidden", 64);
-    s.lstm.bptt = cfg.get_int("policy.bptt", 10);
+    s.lstm.embedding = cfg.get_int("policy.embedding", 64, Bounds::at_least(1));
+    s.lstm.hidden = cfg.get_int("policy.lstm_hidden", 64, Bounds::at_least(1));
+    s.lstm.bptt = cfg.get_int("policy.bptt", 10, Bounds::at_least(1));
     s.lstm.init_std = init_std;
     s.lstm.output_gain = output_gain;
   } else {
@@ -121,22 +119,22 @@ PolicySettings read_policy(ExperimentConfig& cfg) {
 }
 
 void read_trpo(ExperimentConfig& cfg, TrpoConfig& r) {
-  r.max_kl = cfg.get_double("algorithm.max_kl", r.max_kl);
-  r.cg_iterations = cfg.get_int("algorithm.cg_iterations", r.cg_iterations);
-  r.cg_damping = cfg.get_double("algorithm.cg_damping", r.cg_damping);
-  r.backtrack_ratio = cfg.get_double("algorithm.backtrack_ratio", r.backtrack_ratio);
-  r.max_backtracks = cfg.get_int("algorithm.max_backtracks", r.max_backtracks);
+  r.max_kl = cfg.get_double("algorithm.max_kl", r.max_kl, Bounds::positive());
+  r.cg_iterations = cfg.get_int("algorithm.cg_iterations", r.cg_iterations, Bounds::at_least(1));
+  r.cg_damping = cfg.get_double("algorithm.cg_damping", r.cg_damping, Bounds::non_negative());
+  r.backtrack_ratio = cfg.get_double("algorithm.backtrack_ratio", r.backtrack_ratio, {0.0, 1.0, true, true});
+  r.max_backtracks = cfg.get_int("algorithm.max_backtracks", r.max_backtracks, Bounds::non_negative());
 }
 
 MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
   MamlConfig m;
   m.pretrain = name == "maml_pretrain";
-  m.tasks_per_batch = cfg.get_int("algorithm.tasks_per_batch", m.tasks_per_batch);
-  m.episodes_per_task = cfg.get_int("algorithm.episodes_per_task", m.episodes_per_task);
+  m.tasks_per_batch = cfg.get_int("algorithm.tasks_per_batch", m.tasks_per_batch, Bounds::at_least(1));
+  m.episodes_per_task = cfg.get_int("algorithm.episodes_per_task", m.episodes_per_task, Bounds::at_least(1));
   // The pretrained baseline trains without adaptation but is adapted at test
   // time with the same inner step, so it reads these too.
-  m.inner.steps = cfg.get_int("algorithm.inner_steps", m.inner.steps);
-  m.inner.step_size = cfg.get_double("algorithm.inner_lr", m.inner.step_size);
+  m.inner.steps = cfg.get_int("algorithm.inner_steps", m.inner.steps, Bounds::at_least(1));
+  m.inner.step_size = cfg.get_double("algorithm.inner_lr", m.inner.step_size, Bounds::positive());
   m.inner.normalize_advantages = cfg.get_bool("algorithm.normalize_inner_advantages", m.inner.normalize_advantages);
   try {
     m.inner.meta_gradient = parse_meta_gradient(cfg.get_string("algorithm.meta_gradient", "exact"));
@@ -146,36 +144,37 @@ MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
   if (m.inner.meta_gradient == MetaGradient::kExact && !m.pretrain)
     m.score_baseline = cfg.get_string("algorithm.score_baseline", m.score_baseline);
   m.outer.normalize_advantages = cfg.get_bool("algorithm.normalize_outer_advantages", m.outer.normalize_advantages);
-  m.gamma = cfg.get_double("algorithm.gamma", m.gamma);
-  m.chain_length = cfg.get_int("algorithm.chain_length", m.chain_length);
+  m.gamma = cfg.get_double("algorithm.gamma", m.gamma, Bounds::closed(0, 1));
+  m.chain_length = cfg.get_int("algorithm.chain_length", m.chain_length, Bounds::non_negative());
   const std::string inner_episodes = cfg.get_string("algorithm.inner_episodes", "per_step");
   if (inner_episodes != "per_step" && inner_episodes != "shared")
     throw ConfigError(cfg.source() + ": algorithm.inner_episodes '" + inner_episodes +
                       "' is unknown (known: per_step, shared)");
   m.shared_inner_episodes = inner_episodes == "shared";
-  m.gae_lambda = cfg.get_double("algorithm.gae_lambda", m.gae_lambda);
+  m.gae_lambda = cfg.get_double("algorithm.gae_lambda", m.gae_lambda, Bounds::closed(0, 1));
   m.outer_optimizer = cfg.get_string("algorithm.outer", m.outer_optimizer);
   if (m.outer_optimizer == "trpo") {
     read_trpo(cfg, m.trpo);
-    m.metric_subsample = cfg.get_double("algorithm.metric_subsample", m.metric_subsample);
-    if (!(m.metric_subsample > 0 && m.metric_subsample <= 1))
-      throw ConfigError(cfg.source() + ": algorithm.metric_subsample must lie in (0, 1]");
+    m.metric_subsample = cfg.get_double("algorithm.metric_subsample", m.metric_subsample, {0.0, 1.0, true, false});
     m.metric_through_adaptation =
         cfg.get_bool("algorithm.metric_through_adaptation", m.metric_through_adaptation);
   } else if (m.outer_optimizer == "ppo") {
-    m.ppo_learning_rate = cfg.get_double("algorithm.learning_rate", m.ppo_learning_rate);
-    m.ppo_epochs = cfg.get_int("algorithm.epochs", m.ppo_epochs);
-    m.ppo_minibatches = cfg.get_int("algorithm.minibatches", m.ppo_minibatches);
-    m.outer.clip_range = cfg.get_double("algorithm.clip_range", 0.2);
+    m.ppo_learning_rate = cfg.get_double("algorithm.learning_rate", m.ppo_learning_rate, Bounds::positive());
+    m.ppo_epochs = cfg.get_int("algorithm.epochs", m.ppo_epochs, Bounds::at_least(1));
+    m.ppo_minibatches = cfg.get_int("algorithm.minibatches", m.ppo_minibatches, Bounds::at_least(1));
+    if (m.ppo_minibatches > m.tasks_per_batch)
+      cfg.invalid("algorithm.minibatches", "must be at most algorithm.tasks_per_batch (" + std::to_string(m.tasks_per_batch) + ": minibatches are of whole tasks)");
+    m.outer.clip_range = cfg.get_double("algorithm.clip_range", 0.2, Bounds::positive());
     // Read for the pretrained baseline too (the same file trains both), but
     // it has no inner steps to learn sizes for.
     m.learn_step_sizes = cfg.get_bool("algorithm.learn_inner_lr", m.learn_step_sizes) && !m.pretrain;
-    m.step_size_learning_rate = cfg.get_double("algorithm.step_size_learning_rate", m.step_size_learning_rate);
+    m.step_size_learning_rate =
+        cfg.get_double("algorithm.step_size_learning_rate", m.step_size_learning_rate, Bounds::non_negative());
     m.value_function = cfg.get_string("algorithm.value_function", m.value_function);
     if (m.value_function == "adapted_mlp") {
-      m.value_hidden = cfg.get_int_list("algorithm.value_hidden", m.value_hidden);
-      m.value_step_size = cfg.get_double("algorithm.value_inner_lr", m.value_step_size);
-      m.value_coef = cfg.get_double("algorithm.value_coef", m.value_coef);
+      m.value_hidden = cfg.get_int_list("algorithm.value_hidden", m.value_hidden, Bounds::at_least(1));
+      m.value_step_size = cfg.get_double("algorithm.value_inner_lr", m.value_step_size, Bounds::positive());
+      m.value_coef = cfg.get_double("algorithm.value_coef", m.value_coef, Bounds::non_negative());
     }
   } else {
     throw ConfigError(cfg.source() + ": algorithm.outer '" + m.outer_optimizer + "' is unknown (known: trpo, ppo)");
@@ -186,40 +185,83 @@ MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
 TrainerConfig read_trainer(ExperimentConfig& cfg, const std::string& name) {
   TrainerConfig t;
   t.algorithm = name;
-  t.steps_per_iteration = cfg.get_int("algorithm.steps_per_iteration", t.steps_per_iteration);
+  t.steps_per_iteration = cfg.get_int("algorithm.steps_per_iteration", t.steps_per_iteration, Bounds::at_least(1));
   t.fixed_episodes = cfg.get_bool("algorithm.fixed_episodes", t.fixed_episodes);
-  t.gamma = cfg.get_double("algorithm.gamma", t.gamma);
-  t.gae_lambda = cfg.get_double("algorithm.gae_lambda", t.gae_lambda);
+  t.gamma = cfg.get_double("algorithm.gamma", t.gamma, Bounds::closed(0, 1));
+  t.gae_lambda = cfg.get_double("algorithm.gae_lambda", t.gae_lambda, Bounds::closed(0, 1));
   t.baseline = cfg.get_string("algorithm.baseline", t.algorithm == "ppo" ? "mlp" : "linear");
   t.normalize_observations = cfg.get_bool("algorithm.normalize_observations", t.normalize_observations);
   t.normalize_rewards = cfg.get_bool("algorithm.normalize_rewards", t.normalize_rewards);
-  if (t.baseline == "mlp") t.value_hidden = cfg.get_int_list("algorithm.value_hidden", t.value_hidden);
+  if (t.baseline == "mlp")
+    t.value_hidden = cfg.get_int_list("algorithm.value_hidden", t.value_hidden, Bounds::at_least(1));
   if (t.algorithm == "ppo") {
     auto& p = t.ppo;
     t.anneal_learning_rate = cfg.get_bool("algorithm.anneal_learning_rate", t.anneal_learning_rate);
-    p.learning_rate = cfg.get_double("algorithm.learning_rate", p.learning_rate);
-    p.epochs = cfg.get_int("algorithm.epochs", p.epochs);
-    p.minibatches = cfg.get_int("algorithm.minibatches", p.minibatches);
-    p.clip_range = cfg.get_double("algorithm.clip_range", p.clip_range);
-    p.value_coef = cfg.get_double("algorithm.value_coef", p.value_coef);
-    p.entropy_coef = cfg.get_double("algorithm.entropy_coef", p.entropy_coef);
-    p.max_grad_norm = cfg.get_double("algorithm.max_grad_norm", p.max_grad_norm);
-    p.target_kl = cfg.get_double("algorithm.target_kl", p.target_kl);
+    p.learning_rate = cfg.get_double("algorithm.learning_rate", p.learning_rate, Bounds::positive());
+    p.epochs = cfg.get_int("algorithm.epochs", p.epochs, Bounds::at_least(1));
+    p.minibatches = cfg.get_int("algorithm.minibatches", p.minibatches, Bounds::at_least(1));
+    p.clip_range = cfg.get_double("algorithm.clip_range", p.clip_range, Bounds::positive());
+    p.value_coef = cfg.get_double("algorithm.value_coef", p.value_coef, Bounds::non_negative());
+    p.entropy_coef = cfg.get_double("algorithm.entropy_coef", p.entropy_coef, Bounds::finite());
+    p.max_grad_norm = cfg.get_double("algorithm.max_grad_norm", p.max_grad_norm, Bounds::positive());
+    p.target_kl = cfg.get_double("algorithm.target_kl", p.target_kl, Bounds::non_negative());
     p.normalize_advantages = cfg.get_bool("algorithm.normalize_advantages", p.normalize_advantages);
   } else if (t.algorithm == "trpo") {
     read_trpo(cfg, t.trpo);
   } else if (t.algorithm == "vpg") {
-    t.vpg.learning_rate = cfg.get_double("algorithm.learning_rate", t.vpg.learning_rate);
+    t.vpg.learning_rate = cfg.get_double("algorithm.learning_rate", t.vpg.learning_rate, Bounds::positive());
   } else {
     throw ConfigError(cfg.source() + ": algorithm.name '" + t.algorithm +
                       "' is unknown (known: ppo, trpo, vpg, maml, maml_pretrain)");
   }
   if (t.algorithm != "ppo" && t.baseline == "mlp") {
-    t.value.learning_rate = cfg.get_double("algorithm.value_learning_rate", t.value.learning_rate);
-    t.value.epochs = cfg.get_int("algorithm.value_epochs", t.value.epochs);
-    t.value.minibatches = cfg.get_int("algorithm.value_minibatches", t.value.minibatches);
+    t.value.learning_rate = cfg.get_double("algorithm.value_learning_rate", t.value.learning_rate, Bounds::positive());
+    t.value.epochs = cfg.get_int("algorithm.value_epochs", t.value.epochs, Bounds::at_least(1));
+    t.value.minibatches = cfg.get_int("algorithm.value_minibatches", t.value.minibatches, Bounds::at_least(1));
   }
   return t;
+}
+
+// The batch of a ppo/trpo/vpg iteration against the settings that cut it.
+void check_batch(const ExperimentConfig& cfg, const TrainerConfig& t, int64_t num_envs) {
+  if (t.fixed_episodes) return;  // one episode per env: the batch has at least num_envs steps
+  if (t.steps_per_iteration < num_envs)
+    cfg.invalid("algorithm.steps_per_iteration",
+                "must be at least env.num_envs (" + std::to_string(num_envs) + ": one step per env)");
+  const int64_t batch = t.steps_per_iteration / num_envs * num_envs;
+  if (t.algorithm == "ppo" && t.ppo.minibatches > batch)
+    cfg.invalid("algorithm.minibatches",
+                "must be at most the batch of " + std::to_string(batch) + " steps (algorithm.steps_per_iteration)");
+}
+
+double mlp_parameters(int64_t inputs, const std::vector<int64_t>& hidden, int64_t outputs) {
+  double count = 0, width = double(inputs);
+  for (const int64_t h : hidden) {
+    count += (width + 1) * double(h);
+    width = double(h);
+  }
+  return count + (width + 1) * double(outputs);
+}
+
+double lstm_parameters(int64_t inputs, const LstmPolicyConfig& lstm, int64_t outputs) {
+  const double e = double(lstm.embedding), h = double(lstm.hidden);
+  return (double(inputs) + 1) * e + 4 * h * (e + h + 2) + (h + 1) * double(outputs);
+}
+
+// A network too large for this machine is a configuration error naming its
+// key, not an allocation failure (or the kernel's OOM killer) deep inside
+// LibTorch. The estimate counts each parameter `copies` times (MAML keeps
+// adapted parameters per task and inner step) plus its gradient and Adam's
+// two moments, in float32.
+void check_network_size(const ExperimentConfig& cfg, const std::string& key, double parameters, int64_t copies) {
+  const double memory = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGESIZE));
+  const double bytes = parameters * 4.0 * double(copies + 3);
+  if (bytes <= memory) return;
+  char what[160];
+  std::snprintf(what, sizeof what,
+                "gives a network of %.3g parameters, about %.0f GB to train, more than this machine's %.0f GB",
+                parameters, bytes / 1e9, memory / 1e9);
+  cfg.invalid(key, what);
 }
 
 std::string format_duration(double seconds) {
@@ -284,8 +326,8 @@ bool plot_learning_curve(const fs::path& metrics, const fs::path& png, const std
 Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_name) {
   Experiment x;
   x.name = cfg.get_string("name", default_name);
-  x.seed = cfg.get_int("seed", 0);
-  x.threads = cfg.get_int("threads", 2);
+  x.seed = cfg.get_int("seed", 0, Bounds::non_negative());
+  x.threads = cfg.get_int("threads", 2, Bounds::at_least(1));
   x.algorithm = cfg.get_string_required("algorithm.name");
   const bool meta = x.algorithm == "maml" || x.algorithm == "maml_pretrain";
   TrainerConfig trainer_config;
@@ -301,14 +343,10 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
   if (meta && !env_settings.task.empty())
     throw ConfigError(cfg.source() + ": " + x.algorithm + " samples its tasks; remove env.task");
   const PolicySettings policy_settings = read_policy(cfg);
-  x.total_env_steps = cfg.get_int("training.total_env_steps", 100000);
-  x.checkpoint_every = cfg.get_int("training.checkpoint_every", 10);
-  x.snapshot_every_env_steps = cfg.get_int("training.snapshot_every_env_steps", 0);
+  x.total_env_steps = cfg.get_int("training.total_env_steps", 100000, Bounds::at_least(1));
+  x.checkpoint_every = cfg.get_int("training.checkpoint_every", 10, Bounds::at_least(1));
+  x.snapshot_every_env_steps = cfg.get_int("training.snapshot_every_env_steps", 0, Bounds::non_negative());
   cfg.reject_unknown();
-  if (x.threads < 1) throw ConfigError(cfg.source() + ": threads must be >= 1");
-  if (x.checkpoint_every < 1) throw ConfigError(cfg.source() + ": training.checkpoint_every must be >= 1");
-  if (x.snapshot_every_env_steps < 0)
-    throw ConfigError(cfg.source() + ": training.snapshot_every_env_steps must be >= 0");
   x.resolved_config = cfg.resolved_yaml();
   x.env_name = env_settings.name;
   x.task_family = env_settings.task_family;
@@ -317,10 +355,15 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
   if (meta && env_settings.trial_episodes > 0)
     throw ConfigError(cfg.source() + ": env.trial_episodes (RL² trials) is for ppo, trpo and vpg runs; " +
                       x.algorithm + " samples its own tasks");
+  if (!meta) check_batch(cfg, trainer_config, env_settings.num_envs);
   set_compute_threads(int(x.threads));
   std::unique_ptr<TaskFamily> family;
-  if (!env_settings.task_family.empty())
+  if (!env_settings.task_family.empty()) {
     family = make_task_family(env_settings.task_family, env_settings.family_options);
+    if (family->env_name() != env_settings.name)
+      cfg.invalid("env.task_family", "is a family of " + family->env_name() + " tasks, not of env.name " +
+                                         env_settings.name);
+  }
   if (env_settings.trial_episodes > 0) {
     // RL²: each env wraps its own copy of the env; the schedules act on that copy.
     x.family = std::shared_ptr<const TaskFamily>(std::move(family));
@@ -351,6 +394,17 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
       env.set_tasks(*family, family->sample(env.num_envs(), task_rng));
     }
   }
+  const int64_t copies = meta ? maml_config.tasks_per_batch * (maml_config.inner.steps + 1) : 1;
+  if (policy_settings.type == "lstm")
+    check_network_size(cfg, "policy.lstm_hidden", lstm_parameters(env.obs_dim(), policy_settings.lstm, env.act_dim()),
+                       copies);
+  else
+    check_network_size(cfg, "policy.hidden", mlp_parameters(env.obs_dim(), policy_settings.mlp.hidden, env.act_dim()),
+                       copies);
+  if (meta ? maml_config.value_function == "adapted_mlp" : trainer_config.baseline == "mlp")
+    check_network_size(cfg, "algorithm.value_hidden",
+                       mlp_parameters(env.obs_dim(), meta ? maml_config.value_hidden : trainer_config.value_hidden, 1),
+                       copies);
   torch::manual_seed(uint64_t(x.seed));
   std::unique_ptr<Policy> policy;
   if (policy_settings.type == "lstm")
