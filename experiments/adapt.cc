@@ -1,6 +1,5 @@
 #include "experiments/adapt.h"
 
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -11,6 +10,7 @@
 #include "experiments/config.h"
 #include "experiments/io.h"
 #include "experiments/run.h"
+#include "experiments/stats.h"
 #include "envs/core/trial_env.h"
 #include "meta/maml_trainer.h"
 #include "meta/rl2.h"
@@ -31,20 +31,19 @@ std::string number(double x) {
 }
 
 // Appends one policy's curve: for each column s of `returns` ([task][s]), the
-// mean over tasks and its 95% confidence interval, and every task's value.
+// mean over tasks and its 95% confidence interval (experiments/stats.h), and
+// every task's value.
 void append_curve(const std::string& label, const std::vector<Task>& tasks,
                   const std::vector<std::vector<double>>& returns, int64_t first_x, const char* x_name,
                   std::string& summary, std::string& per_task) {
   for (size_t s = 0; s < returns.front().size(); ++s) {
-    double mean = 0, sq = 0;
-    for (const auto& r : returns) mean += r[s];
-    mean /= returns.size();
-    for (const auto& r : returns) sq += (r[s] - mean) * (r[s] - mean);
-    const double ci95 = 1.96 * std::sqrt(sq / (returns.size() - 1)) / std::sqrt(double(returns.size()));
+    std::vector<double> column;
+    for (const auto& r : returns) column.push_back(r[s]);
+    const MeanWithInterval over_tasks = mean_with_ci95(column);
     const std::string x = std::to_string(first_x + int64_t(s));
-    summary += label + "," + x + "," + number(mean) + "," + number(ci95) + "\n";
-    std::cerr << "adapt: " << label << ", " << x_name << " " << x << ": " << number(mean) << " ± " << number(ci95)
-              << " over " << returns.size() << " tasks\n";
+    summary += label + "," + x + "," + number(over_tasks.mean) + "," + number(over_tasks.ci95) + "\n";
+    std::cerr << "adapt: " << label << ", " << x_name << " " << x << ": " << number(over_tasks.mean) << " ± "
+              << number(over_tasks.ci95) << " over " << returns.size() << " tasks\n";
     for (size_t t = 0; t < returns.size(); ++t)
       per_task += label + ",\"" + tasks[t].to_string() + "\"," + x + "," + number(returns[t][s]) + "\n";
   }

@@ -28,8 +28,9 @@ struct AdaptOptions {
 };
 
 // Writes adapt.csv (policy,steps,mean_return,ci95; policy is the run
-// directory's name), adapt_tasks.csv (every task's return after each step)
-// and adapt.png into out_dir. With chain_episodes: adapt_chain.csv
+// directory's name, ci95 the half-width of the 95% interval over tasks,
+// experiments/stats.h), adapt_tasks.csv (every task's return after each
+// step) and adapt.png into out_dir. With chain_episodes: adapt_chain.csv
 // (policy,episode,mean_return,ci95; each run three times: adapted from θ on
 // the chain's last episodes, "<run>:no_adaptation" and "<run>:tracking",
 // PPO continued from the current parameters), adapt_chain_tasks.csv and

@@ -28,13 +28,16 @@ pretrained policy when each was evaluated on its own (the same --tasks and
     /usr/bin/python3 scripts/task_stats.py $d/at_5M_rl2_lstm/adapt_chain_tasks.csv \
         $d/at_5M_pretrained_mlp/adapt_chain_tasks.csv --window 5 7 --minus 'pretrained_mlp@steps_5000000:no_adaptation'
 
-The interval is the one adapt.csv uses: 1.96 × the sample standard deviation
-over tasks / √tasks.
+The interval is the one adapt.csv uses (experiments/stats.h): Student's t
+with tasks − 1 degrees of freedom (0.975 quantile) × the sample standard
+deviation over tasks / √tasks. Needs python3-scipy.
 """
 import argparse
 import csv
 import math
 import sys
+
+from scipy.stats import t as students_t
 
 
 def fail(message):
@@ -110,7 +113,8 @@ def main():
                 fail(f"{policy} has {tasks} tasks, {args.minus} {len(reference)}: not paired")
             per_task = [v - r for v, r in zip(per_task, reference)]
         mean = sum(per_task) / tasks
-        ci95 = 1.96 * math.sqrt(sum((v - mean) ** 2 for v in per_task) / (tasks - 1)) / math.sqrt(tasks)
+        standard_error = math.sqrt(sum((v - mean) ** 2 for v in per_task) / (tasks - 1)) / math.sqrt(tasks)
+        ci95 = students_t.ppf(0.975, tasks - 1) * standard_error
         head = f"{policy},{first},{last}" if args.window else f"{policy},{args.gain}"
         print(f"{head},{tasks},{mean:.2f},{ci95:.2f}")
 

@@ -11,6 +11,7 @@
 #include "envs/core/dynamics_schedule.h"
 #include "experiments/config.h"
 #include "experiments/io.h"
+#include "experiments/stats.h"
 
 namespace fs = std::filesystem;
 
@@ -315,6 +316,19 @@ TEST(RunExperiment, MamlResumesExactlyAndAdaptWritesItsCurves) {
   EXPECT_EQ(lines[1].rfind("maml_straight,0,", 0), 0u);  // labelled by run directory
   EXPECT_EQ(lines[6].rfind("maml_pretrained,2,", 0), 0u);
   EXPECT_TRUE(fs::exists(fs::path(adapt.out_dir) / "adapt.png"));
+  // Its interval is Student's t over the tasks of adapt_tasks.csv, whose rows
+  // 1-4 (policy,"task",steps,return) are maml_straight's 4 tasks at step 0;
+  // with 3 degrees of freedom t is 3.18, far from the normal 1.96.
+  const std::vector<std::string> per_task = csv_lines(fs::path(adapt.out_dir) / "adapt_tasks.csv");
+  ASSERT_GE(per_task.size(), 5u);
+  std::vector<double> before_adaptation;
+  for (int row = 1; row <= 4; ++row) {
+    ASSERT_EQ(per_task[row].rfind("maml_straight,", 0), 0u) << per_task[row];
+    before_adaptation.push_back(std::stod(per_task[row].substr(per_task[row].rfind(',') + 1)));
+  }
+  const MeanWithInterval expected = mean_with_ci95(before_adaptation);
+  const double written_ci95 = std::stod(lines[1].substr(lines[1].rfind(',') + 1));
+  EXPECT_NEAR(written_ci95, expected.ci95, 1e-3 * expected.ci95) << lines[1];  // both from 6-digit values
   // The same held-out tasks and seed give the same curves.
   adapt.out_dir = fresh_dir("maml_adapt_again");
   run_adaptation(adapt);
