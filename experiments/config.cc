@@ -702,6 +702,17 @@ void collect_leaves(const ExperimentConfig::Node& node, const std::string& prefi
 
 }  // namespace
 
+int64_t integer_flag(const std::string& flag, const std::string& text, int64_t min) {
+  int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error == std::errc::result_out_of_range)
+    throw ConfigError(flag + ": " + short_text(text) + " is too large (at most " +
+                      std::to_string(std::numeric_limits<int64_t>::max()) + ")");
+  if (error != std::errc() || end != text.data() + text.size() || value < min)
+    throw ConfigError(flag + ": expected an integer >= " + std::to_string(min) + ", got '" + short_text(text) + "'");
+  return value;
+}
+
 std::map<std::string, std::string> ExperimentConfig::leaves() const {
   std::map<std::string, std::string> out;
   if (!root_.entries.empty()) collect_leaves(root_, "", out);

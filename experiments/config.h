@@ -157,4 +157,9 @@ class ExperimentConfig {
   std::vector<std::pair<std::string, std::string>> overrides_;  // (path, assignment) in order
 };
 
+// A command-line integer flag's value: all of `text` a decimal integer >=
+// `min` that fits in 64 bits, else a ConfigError naming the flag (a value
+// is never clamped or ignored).
+int64_t integer_flag(const std::string& flag, const std::string& text, int64_t min);
+
 }  // namespace metarl

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -19,6 +20,7 @@
 #include "envs/core/task.h"
 #include "experiments/adapt.h"
 #include "experiments/bench.h"
+#include "experiments/config.h"
 #include "experiments/rollout.h"
 #include "experiments/run.h"
 
@@ -90,13 +92,15 @@ int run(int argc, char** argv) {
 
   auto* run = app.add_subcommand("run", "train an experiment; re-running on the same --out resumes it");
   RunOptions run_options;
-  int64_t run_seed = -1, run_threads = -1;
+  std::string run_seed, run_threads, run_max_iterations;
   run->add_option("experiment", run_options.experiment_path, "experiment YAML file")->required();
   run->add_option("--out", run_options.out_dir, "output directory (default out/<name>)");
   run->add_option("--set", run_options.overrides, "override a key: --set algorithm.learning_rate=1e-4");
-  run->add_option("--seed", run_seed, "seed (overrides the file)");
-  run->add_option("--threads", run_threads, "worker threads (overrides the file)");
-  run->add_option("--max-iterations", run_options.max_iterations, "stop after this many iterations in this process");
+  run->add_option("--seed", run_seed, "seed, >= 0 (overrides the file)");
+  run->add_option("--threads", run_threads, "worker threads, >= 1 (overrides the file)");
+  run->add_option("--max-iterations", run_max_iterations,
+                  "stop after this many iterations of this process, counted from where it starts (a run resumed "
+                  "at iteration 40 with 10 stops at 50); 0 (the default): no limit");
 
   auto* adapt = app.add_subcommand("adapt", "test-time adaptation curves of MAML and RL² runs (adapt.csv, adapt.png)");
   AdaptOptions adapt_options;
@@ -125,8 +129,9 @@ int run(int argc, char** argv) {
   if (app.got_subcommand("list")) list_components(std::cout);
   if (app.got_subcommand("bench")) run_bench(bench_config, std::cout);
   if (app.got_subcommand("run")) {
-    if (run_seed >= 0) run_options.seed = run_seed;
-    if (run_threads >= 0) run_options.threads = run_threads;
+    if (!run_seed.empty()) run_options.seed = integer_flag("--seed", run_seed, 0);
+    if (!run_threads.empty()) run_options.threads = integer_flag("--threads", run_threads, 1);
+    if (!run_max_iterations.empty()) run_options.max_iterations = integer_flag("--max-iterations", run_max_iterations, 0);
     const std::string out = run_experiment(run_options);
     std::cerr << "metarl: results in " << out << std::endl;
   }
@@ -198,6 +203,9 @@ int main(int argc, char** argv) {
   // (M_MMAP_THRESHOLD cannot do it: glibc refuses thresholds above 32 MB.)
   mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, -1);  // never trim: a 1 GB threshold still gave an iteration's memory back
+  // A file-size limit (ulimit -f, a batch system's quota) then fails a write
+  // with EFBIG, reported like a full disk, instead of killing the process.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     return metarl::run(argc, argv);
   } catch (const c10::Error& e) {  // LibTorch's own errors carry a backtrace: keep the first line

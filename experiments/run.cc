@@ -8,9 +8,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <sstream>
 
 #include <torch/torch.h>
 
+#include "agents/checkpoint.h"
 #include "agents/compute_threads.h"
 #include "agents/stopwatch.h"
 #include "agents/trainer.h"
@@ -134,7 +137,7 @@ MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
   // The pretrained baseline trains without adaptation but is adapted at test
   // time with the same inner step, so it reads these too.
   m.inner.steps = cfg.get_int("algorithm.inner_steps", m.inner.steps, Bounds::at_least(1));
-  m.inner.step_size = cfg.get_double("algorithm.inner_lr", m.inner.step_size, Bounds::positive());
+  m.inner.step_size = cfg.get_double("algorithm.inner_lr", m.inner.step_size, Bounds::non_negative());
   m.inner.normalize_advantages = cfg.get_bool("algorithm.normalize_inner_advantages", m.inner.normalize_advantages);
   try {
     m.inner.meta_gradient = parse_meta_gradient(cfg.get_string("algorithm.meta_gradient", "exact"));
@@ -173,7 +176,7 @@ MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
     m.value_function = cfg.get_string("algorithm.value_function", m.value_function);
     if (m.value_function == "adapted_mlp") {
       m.value_hidden = cfg.get_int_list("algorithm.value_hidden", m.value_hidden, Bounds::at_least(1));
-      m.value_step_size = cfg.get_double("algorithm.value_inner_lr", m.value_step_size, Bounds::positive());
+      m.value_step_size = cfg.get_double("algorithm.value_inner_lr", m.value_step_size, Bounds::non_negative());
       m.value_coef = cfg.get_double("algorithm.value_coef", m.value_coef, Bounds::non_negative());
     }
   } else {
@@ -309,16 +312,46 @@ double metric(const Metrics& m, const std::string& name) {
   return std::nan("");
 }
 
+std::string csv_header(const fs::path& csv) {
+  std::ifstream in(csv);
+  std::string header;
+  std::getline(in, header);
+  return header;
+}
+
 // Runs the plotting script; returns false (after printing why) if it failed.
-bool plot_learning_curve(const fs::path& metrics, const fs::path& png, const std::string& title) {
+bool plot_learning_curve(const fs::path& metrics, const fs::path& png, const std::string& title,
+                         const std::vector<std::string>& curves) {
+  std::string columns;
+  for (const auto& c : curves) columns += " " + c;
   const std::string command = "/usr/bin/python3 '" + std::string(METARL_SOURCE_DIR) + "/scripts/plot_metrics.py' '" +
-                              metrics.string() + "' '" + png.string() + "' --x env_steps --y mean_return --title '" +
-                              title + "' > /dev/null";
+                              metrics.string() + "' '" + png.string() + "' --x env_steps --y" + columns +
+                              " --title '" + title + "' > /dev/null";
   if (std::system(command.c_str()) != 0) {
     std::cerr << "metarl: warning: plotting failed: " << command << std::endl;
     return false;
   }
   return true;
+}
+
+// A resumed run continues bit-exactly only under the numeric environment its
+// checkpoint was written in: say so, once, when this one differs.
+void warn_if_numeric_environment_changed(const std::string& checkpoint) {
+  const std::string then = checkpoint_numeric_environment(checkpoint), now = numeric_environment();
+  if (then.empty() || then == now) return;
+  std::map<std::string, std::string> before;
+  std::istringstream lines(then);
+  for (std::string line; std::getline(lines, line);) before[line.substr(0, line.find(": "))] = line;
+  std::string changes;
+  std::istringstream current(now);
+  for (std::string line; std::getline(current, line);) {
+    const auto it = before.find(line.substr(0, line.find(": ")));
+    if (it == before.end() || it->second != line)
+      changes += std::string(changes.empty() ? "" : "; ") + (it == before.end() ? "(absent)" : it->second) + " -> " +
+                 line.substr(line.find(": ") + 2);
+  }
+  std::cerr << "metarl: warning: resuming " << checkpoint << " under another numeric environment (" << changes
+            << "): the run may not continue bit-exactly as an uninterrupted one would" << std::endl;
 }
 
 }  // namespace
@@ -361,8 +394,8 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
   if (!env_settings.task_family.empty()) {
     family = make_task_family(env_settings.task_family, env_settings.family_options);
     if (family->env_name() != env_settings.name)
-      cfg.invalid("env.task_family", "is a family of " + family->env_name() + " tasks, not of env.name " +
-                                         env_settings.name);
+      cfg.invalid("env.task_family",
+                  "must be a task family of env.name " + env_settings.name + " (not of " + family->env_name() + ")");
   }
   if (env_settings.trial_episodes > 0) {
     // RL²: each env wraps its own copy of the env; the schedules act on that copy.
@@ -430,6 +463,9 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
 }
 
 std::string run_experiment(const RunOptions& options) {
+  if (options.max_iterations < 0)
+    throw ConfigError("--max-iterations: expected an integer >= 0, got '" + std::to_string(options.max_iterations) +
+                      "'");
   ExperimentConfig cfg = ExperimentConfig::load(options.experiment_path);
   for (const auto& assignment : options.overrides) cfg.set(assignment);
   if (options.seed) cfg.set("seed=" + std::to_string(*options.seed));
@@ -438,22 +474,26 @@ std::string run_experiment(const RunOptions& options) {
   const std::string& name = x.name;
   const int64_t total_env_steps = x.total_env_steps, checkpoint_every = x.checkpoint_every;
 
-  // The output directory; an existing one must hold the same configuration.
+  // The output directory; an existing one must hold the same configuration
+  // (checked, like the checkpoint, before anything in it is written).
   const fs::path out = options.out_dir.empty() ? fs::path("out") / name : fs::path(options.out_dir);
-  fs::create_directories(out / "checkpoints");
-  fs::create_directories(out / "plots");
   const std::string& resolved = x.resolved_config;
   const fs::path config_path = out / "config.yaml", checkpoint = out / "checkpoints" / "latest.pt";
-  const bool resuming = fs::exists(checkpoint);
-  if (resuming) {
+  if (fs::exists(config_path)) {
     const std::string conflict = resume_conflict(read_file(config_path.string()), resolved, out.string(), cfg);
     if (!conflict.empty())
       throw std::runtime_error(out.string() + " holds a run with another configuration (" + conflict +
                                "); choose another --out or delete it");
   }
-  write_file_atomically(config_path.string(), resolved);  // resumed: now with any newer settings
+  const bool resuming = fs::exists(checkpoint);
   IterativeTrainer& trainer = *x.trainer;
-  if (resuming) trainer.load_checkpoint(checkpoint.string());
+  if (resuming) {
+    trainer.load_checkpoint(checkpoint.string());
+    warn_if_numeric_environment_changed(checkpoint.string());
+  }
+  fs::create_directories(out / "checkpoints");
+  fs::create_directories(out / "plots");
+  write_file_atomically(config_path.string(), resolved);  // resumed: now with any newer settings
 
   const bool interactive = isatty(STDERR_FILENO) && !std::getenv("CI");
   // A fresh run (re)creates metrics.csv; a resumed one drops the rows after its checkpoint.
@@ -462,6 +502,7 @@ std::string run_experiment(const RunOptions& options) {
   const auto start = Clock::now();
   const int64_t start_steps = trainer.env_steps();
   int64_t iterations_here = 0;
+  auto last_line = start;
   Metrics last;
   while (trainer.env_steps() < total_env_steps &&
          (options.max_iterations == 0 || iterations_here < options.max_iterations)) {
@@ -497,17 +538,24 @@ std::string run_experiment(const RunOptions& options) {
     std::snprintf(line, sizeof line, "%s iter %ld  steps %ld/%ld  %.0f steps/s  ETA %s  return %.1f", name.c_str(),
                   long(trainer.iteration()), long(trainer.env_steps()), long(total_env_steps), rate,
                   format_duration(eta).c_str(), metric(last, "mean_return"));
-    if (interactive)
+    if (interactive) {
       std::cerr << "\r" << line << "   " << std::flush;
-    else if (trainer.iteration() % checkpoint_every == 0 || done)
-      std::cerr << line << "\n";
+    } else if (iterations_here == 1 || done || seconds_since(last_line) >= options.progress_every_seconds) {
+      std::cerr << line << std::endl;  // a plain line: redirected output (CI, nohup, a cluster job) sees progress
+      last_line = Clock::now();
+    }
   }
   if (interactive) std::cerr << "\n";
   trainer.save_checkpoint(checkpoint.string());
 
   const bool finished = trainer.env_steps() >= total_env_steps;
-  const bool plotted = fs::exists(out / "metrics.csv") &&
-                       plot_learning_curve(out / "metrics.csv", out / "plots" / "learning_curve.png", name);
+  // MAML runs also show the return before adaptation: the gap is what meta-learning bought.
+  std::vector<std::string> curves = {"mean_return"};
+  const bool has_metrics = fs::exists(out / "metrics.csv");
+  if (has_metrics && csv_header(out / "metrics.csv").find("return_before_adaptation") != std::string::npos)
+    curves.push_back("return_before_adaptation");
+  const bool plotted =
+      has_metrics && plot_learning_curve(out / "metrics.csv", out / "plots" / "learning_curve.png", name, curves);
   nlohmann::json summary = {{"experiment", name},
                             {"config", fs::path(options.experiment_path).string()},
                             {"env", x.env_name},
@@ -523,7 +571,9 @@ std::string run_experiment(const RunOptions& options) {
   const double final_return = metric(last, "mean_return");
   summary["final_mean_return"] = std::isfinite(final_return) ? nlohmann::json(final_return) : nlohmann::json();
   write_json_atomically((out / "summary.json").string(), summary);
-  if (!plotted) throw std::runtime_error(name + ": the learning-curve plot could not be written");
+  if (has_metrics && !plotted)
+    throw std::runtime_error(name + ": trained and checkpointed, but plots/learning_curve.png could not be drawn "
+                                    "(the plotting script's message is above)");
   return out.string();
 }
 

@@ -43,9 +43,13 @@ struct RunOptions {
   std::vector<std::string> overrides;  // "key.path=value"
   std::optional<int64_t> seed;
   std::optional<int64_t> threads;
-  // Stop after this many iterations in this process (0: run to the end). For
-  // tests of resuming, and to split long runs across sessions.
+  // Stop after this many iterations of this process (0: no limit), counted
+  // from where it starts: a run resumed at iteration 40 with 10 stops at 50.
+  // To split long runs across sessions, and for tests of resuming.
   int64_t max_iterations = 0;
+  // Without a terminal, a plain progress line after the first iteration, the
+  // last, and the first iteration that ends this long after the previous line.
+  double progress_every_seconds = 30;
 };
 
 // Returns the output directory.

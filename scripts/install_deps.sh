@@ -11,7 +11,7 @@ packages=(
   libbox2d-dev libtbb-dev libeigen3-dev
   libgtest-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
-  libboost-dev            # Boost.Math's Student's t; header-only (libboost-math-dev adds compiled libraries only)
+  libboost-dev            # header-only Boost.Math (Student's t) and Boost.CRC (checkpoints)
   python3-matplotlib      # plots
   python3-scipy           # Student's t in scripts/task_stats.py
 )

@@ -16,7 +16,9 @@ TEST(ComputeThreads, SetsLibTorchAndOpenBlasThreads) {
     set_compute_threads(threads);
     EXPECT_EQ(torch::get_num_threads(), threads);
     // OpenBLAS's pool, which at::set_num_threads leaves alone (absent with another BLAS).
-    if (openblas_threads != nullptr) EXPECT_EQ(openblas_threads(), threads);
+    if (openblas_threads != nullptr) {
+      EXPECT_EQ(openblas_threads(), threads);
+    }
   }
   set_compute_threads(before);
 }

@@ -732,8 +732,12 @@ TEST(RunExperiment, ContinualMamlOnTaskMinibatchesResumesExactly) {
     run_experiment(options);
     ADD_FAILURE() << "3 minibatches of 2 tasks were accepted";
   } catch (const std::exception& e) {
-    EXPECT_NE(std::string(e.what()).find("minibatches 3"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()),
+              write_experiment("tiny_continual.yaml", kTinyContinual) +
+                  ": key 'algorithm.minibatches' must be at most algorithm.tasks_per_batch (2: minibatches are of "
+                  "whole tasks), got 3 (from --set 'algorithm.minibatches=3')");
   }
+  EXPECT_FALSE(fs::exists(options.out_dir));  // refused before anything was written
 }
 
 // Adam's first step moves every parameter by its learning rate (times the
