@@ -124,7 +124,16 @@ int run(int argc, char** argv) {
                     "with --chain, of the adaptation from theta)");
   adapt->add_option("--threads", adapt_options.threads, "LibTorch/OpenBLAS threads (default: theirs)");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {  // one line, as every other error (CLI11's own adds a second)
+    std::cerr << "metarl: error: " << e.what() << " (metarl --help lists the commands and their options)" << std::endl;
+    return e.get_exit_code();
+  }
 
   if (app.got_subcommand("list")) list_components(std::cout);
   if (app.got_subcommand("bench")) run_bench(bench_config, std::cout);

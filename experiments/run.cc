@@ -390,43 +390,50 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
                       x.algorithm + " samples its own tasks");
   if (!meta) check_batch(cfg, trainer_config, env_settings.num_envs);
   set_compute_threads(int(x.threads));
+  // The env's own errors (an unknown env, option or task, a bad MJCF file)
+  // name the env; say which file configured it.
   std::unique_ptr<TaskFamily> family;
-  if (!env_settings.task_family.empty()) {
-    family = make_task_family(env_settings.task_family, env_settings.family_options);
-    if (family->env_name() != env_settings.name)
-      cfg.invalid("env.task_family",
-                  "must be a task family of env.name " + env_settings.name + " (not of " + family->env_name() + ")");
-  }
-  if (env_settings.trial_episodes > 0) {
-    // RL²: each env wraps its own copy of the env; the schedules act on that copy.
-    x.family = std::shared_ptr<const TaskFamily>(std::move(family));
-    std::vector<std::unique_ptr<Env>> trials;
-    for (int64_t i = 0; i < env_settings.num_envs; ++i) {
-      auto inner = make_env(env_settings.name, env_settings.options);
-      if (env_settings.schedule) inner->set_schedule(env_settings.schedule);
-      auto trial = std::make_unique<TrialEnv>(std::move(inner), int(env_settings.trial_episodes), x.family);
-      if (!env_settings.task.empty()) trial->fix_task(Task::parse(env_settings.task));
-      trials.push_back(std::move(trial));
+  try {
+    if (!env_settings.task_family.empty()) {
+      family = make_task_family(env_settings.task_family, env_settings.family_options);
+      if (family->env_name() != env_settings.name)
+        cfg.invalid("env.task_family",
+                    "must be a task family of env.name " + env_settings.name + " (not of " + family->env_name() + ")");
     }
-    x.env = std::make_unique<VectorEnv>(std::move(trials), int(x.threads));
-  } else {
-    x.env = std::make_unique<VectorEnv>(env_settings.name, int(env_settings.num_envs), int(x.threads),
-                                        env_settings.options);
-    if (env_settings.schedule) x.env->set_schedule(env_settings.schedule);
+    if (env_settings.trial_episodes > 0) {
+      // RL²: each env wraps its own copy of the env; the schedules act on that copy.
+      x.family = std::shared_ptr<const TaskFamily>(std::move(family));
+      std::vector<std::unique_ptr<Env>> trials;
+      for (int64_t i = 0; i < env_settings.num_envs; ++i) {
+        auto inner = make_env(env_settings.name, env_settings.options);
+        if (env_settings.schedule) inner->set_schedule(env_settings.schedule);
+        auto trial = std::make_unique<TrialEnv>(std::move(inner), int(env_settings.trial_episodes), x.family);
+        if (!env_settings.task.empty()) trial->fix_task(Task::parse(env_settings.task));
+        trials.push_back(std::move(trial));
+      }
+      x.env = std::make_unique<VectorEnv>(std::move(trials), int(x.threads));
+    } else {
+      x.env = std::make_unique<VectorEnv>(env_settings.name, int(env_settings.num_envs), int(x.threads),
+                                          env_settings.options);
+      if (env_settings.schedule) x.env->set_schedule(env_settings.schedule);
+    }
+    VectorEnv& env = *x.env;
+    env.seed(derive_seed(uint64_t(x.seed), 0xe5));
+    if (family) {
+      if (meta) {
+        // The trainer assigns a new meta-batch of tasks every iteration.
+      } else if (!env_settings.task.empty()) {
+        const Task task = Task::parse(env_settings.task);
+        for (int i = 0; i < env.num_envs(); ++i) env.set_task(i, *family, task);
+      } else {
+        Rng task_rng(derive_seed(uint64_t(x.seed), 0x7a5c));
+        env.set_tasks(*family, family->sample(env.num_envs(), task_rng));
+      }
+    }
+  } catch (const EnvError& e) {
+    throw ConfigError(cfg.source() + ": env: " + e.what());
   }
   VectorEnv& env = *x.env;
-  env.seed(derive_seed(uint64_t(x.seed), 0xe5));
-  if (family) {
-    if (meta) {
-      // The trainer assigns a new meta-batch of tasks every iteration.
-    } else if (!env_settings.task.empty()) {
-      const Task task = Task::parse(env_settings.task);
-      for (int i = 0; i < env.num_envs(); ++i) env.set_task(i, *family, task);
-    } else {
-      Rng task_rng(derive_seed(uint64_t(x.seed), 0x7a5c));
-      env.set_tasks(*family, family->sample(env.num_envs(), task_rng));
-    }
-  }
   const int64_t copies = meta ? maml_config.tasks_per_batch * (maml_config.inner.steps + 1) : 1;
   if (policy_settings.type == "lstm")
     check_network_size(cfg, "policy.lstm_hidden", lstm_parameters(env.obs_dim(), policy_settings.lstm, env.act_dim()),
