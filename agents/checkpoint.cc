@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <cstring>
 #include <iostream>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 
 #include <boost/crc.hpp>
@@ -49,11 +51,15 @@ std::string first_line(const std::exception& e) {
 }
 
 // The archive inside the checkpoint file's bytes, verified; or the bytes
-// themselves for a file without the header.
+// themselves for a file without the header (said once per file).
 std::string verified_archive(const std::string& path, std::string bytes) {
   if (bytes.size() >= sizeof kZipMagic && std::memcmp(bytes.data(), kZipMagic, sizeof kZipMagic) == 0) {
-    std::cerr << "metarl: warning: " << path
-              << " was written before checkpoints carried a checksum; it is read unverified" << std::endl;
+    static std::mutex mutex;
+    static std::set<std::string> warned;
+    const std::lock_guard<std::mutex> lock(mutex);
+    if (warned.insert(path).second)
+      std::cerr << "metarl: warning: " << path
+                << " was written before checkpoints carried a checksum; it is read unverified" << std::endl;
     return bytes;
   }
   if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
