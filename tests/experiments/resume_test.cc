@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -16,6 +14,7 @@
 #include "experiments/config.h"
 #include "experiments/io.h"
 #include "experiments/run.h"
+#include "tests/experiments/run_outputs.h"
 
 #ifndef METARL_SOURCE_DIR
 #error "METARL_SOURCE_DIR must be defined by the build"
@@ -75,26 +74,6 @@ std::vector<std::string> tiny_budget(const ResumeCase& c) {
     if (algorithm == "ppo") sets.push_back("algorithm.minibatches=2");
   }
   return sets;
-}
-
-// metrics.csv without the wall-time columns.
-std::vector<std::string> deterministic_rows(const fs::path& dir) {
-  std::ifstream in(dir / "metrics.csv");
-  std::string header;
-  std::getline(in, header);
-  std::vector<std::string> names;
-  std::stringstream hs(header);
-  for (std::string n; std::getline(hs, n, ',');) names.push_back(n);
-  std::vector<std::string> rows;
-  for (std::string line; std::getline(in, line);) {
-    std::stringstream ls(line);
-    std::string kept;
-    size_t column = 0;
-    for (std::string v; std::getline(ls, v, ','); ++column)
-      if (names.at(column).find("seconds") == std::string::npos) kept += v + ",";
-    rows.push_back(kept);
-  }
-  return rows;
 }
 
 class EveryExperimentResumes : public ::testing::TestWithParam<ResumeCase> {};

@@ -11,6 +11,7 @@
 #include "envs/core/dynamics_schedule.h"
 #include "experiments/config.h"
 #include "experiments/io.h"
+#include "tests/experiments/run_outputs.h"
 #include "experiments/stats.h"
 
 namespace fs = std::filesystem;
@@ -57,26 +58,6 @@ std::string fresh_dir(const std::string& name) {
   const fs::path dir = fs::path(::testing::TempDir()) / "metarl_run_test" / name;
   fs::remove_all(dir);
   return dir.string();
-}
-
-// metrics.csv without the wall-time columns, which differ between runs.
-std::vector<std::string> deterministic_rows(const std::string& dir) {
-  std::ifstream in(fs::path(dir) / "metrics.csv");
-  std::string header;
-  std::getline(in, header);
-  std::vector<std::string> names;
-  std::stringstream hs(header);
-  for (std::string n; std::getline(hs, n, ',');) names.push_back(n);
-  std::vector<std::string> rows;
-  for (std::string line; std::getline(in, line);) {
-    std::stringstream ls(line);
-    std::string kept;
-    size_t column = 0;
-    for (std::string v; std::getline(ls, v, ','); ++column)
-      if (names.at(column).find("seconds") == std::string::npos) kept += v + ",";
-    rows.push_back(kept);
-  }
-  return rows;
 }
 
 // An experiment run straight through into fresh_dir(name), and again into
