@@ -503,6 +503,11 @@ std::string run_experiment(const RunOptions& options) {
   write_file_atomically(config_path.string(), resolved);  // resumed: now with any newer settings
 
   const bool interactive = isatty(STDERR_FILENO) && !std::getenv("CI");
+  if (resuming)
+    std::cerr << name << ": resuming " << out.string() << " at iteration " << trainer.iteration() << " ("
+              << trainer.env_steps() << " of " << total_env_steps << " env steps)" << std::endl;
+  else
+    std::cerr << name << ": starting " << out.string() << " (" << total_env_steps << " env steps)" << std::endl;
   // A fresh run (re)creates metrics.csv; a resumed one drops the rows after its checkpoint.
   const int64_t resume_after = resuming ? trainer.iteration() : -1;
   std::unique_ptr<MetricsCsv> csv;

@@ -3,7 +3,8 @@
 # as a new user (or a full disk) would make them. One line per case: its name,
 # the exit code and the first line of what metarl printed. A case passes when
 # metarl refuses it with a non-zero exit code (not a signal) and exactly one
-# line of error, and leaves every file of an earlier run as it was.
+# line of error (beside a started run's status lines), and leaves every file
+# of an earlier run as it was.
 #
 #   scripts/bad_inputs.sh            (after a build; METARL=path/to/metarl to choose the binary)
 #
@@ -70,7 +71,9 @@ check() {
   [ -n "$keep" ] && before="$(fingerprint "$keep")"
   "$@" > "$work/stdout" 2> "$work/stderr"
   status=$?
-  err="$(grep -v '^metarl: warning:' "$work/stderr" | sed '/^$/d')"
+  # What metarl said about the failure: not its warnings, nor the status
+  # lines of a run that had started ("NAME: resuming ...", "NAME iter N ...").
+  err="$(grep -Ev '^metarl: warning:|^[^ ]+: (starting|resuming) |^[^ ]+ iter [0-9]+ ' "$work/stderr" | sed '/^$/d')"
   lines="$(printf '%s' "$err" | grep -c '')"
   cases=$((cases + 1))
   if [ "$status" -ge 128 ]; then
