@@ -552,7 +552,8 @@ std::string run_experiment(const RunOptions& options) {
                   format_duration(eta).c_str(), metric(last, "mean_return"));
     if (interactive) {
       std::cerr << "\r" << line << "   " << std::flush;
-    } else if (iterations_here == 1 || done || seconds_since(last_line) >= options.progress_every_seconds) {
+    } else if (iterations_here == 1 || done || iterations_here == options.max_iterations ||
+               seconds_since(last_line) >= options.progress_every_seconds) {
       std::cerr << line << std::endl;  // a plain line: redirected output (CI, nohup, a cluster job) sees progress
       last_line = Clock::now();
     }

@@ -48,7 +48,8 @@ struct RunOptions {
   // To split long runs across sessions, and for tests of resuming.
   int64_t max_iterations = 0;
   // Without a terminal, a plain progress line after the first iteration, the
-  // last, and the first iteration that ends this long after the previous line.
+  // last (of the run or of this process), and the first iteration that ends
+  // this long after the previous line.
   double progress_every_seconds = 30;
 };
 

@@ -275,7 +275,9 @@ Metrics MamlTrainer::run_iteration() {
       const torch::Tensor advantages = round_advantages(episodes, m, value_current, &value_batch);
       value_validation = std::move(value_batch);
       batch.validation_returns = task_mean_returns(episodes, m, k);
-      if (config_.score_baseline == "task_regression" && task_baseline_.ready())
+      // Only the exact estimator's score term uses it.
+      if (config_.inner.meta_gradient == MetaGradient::kExact && config_.score_baseline == "task_regression" &&
+          task_baseline_.ready())
         batch.score_baselines = task_baseline_.predict(task_params);
       batch.validation = std::move(episodes);
       batch.validation_advantages = advantages;

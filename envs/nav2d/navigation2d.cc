@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "envs/core/bytes.h"
+#include "envs/core/rng.h"
 #include "envs/core/registry.h"
 #include "envs/core/task.h"
 
@@ -30,7 +31,21 @@ Navigation2DEnv::Navigation2DEnv(const Options& options)
   goal_[1] = options.get_double(name(), "goal_y", 0.25);
 }
 
+void Navigation2DEnv::set_goal_path(std::vector<std::array<double, 2>> goals) {
+  if (goals.empty()) throw_env_error(name(), ": a goal path needs at least one goal");
+  goal_path_ = std::move(goals);
+  follow_goal_path();
+}
+
+void Navigation2DEnv::follow_goal_path() {
+  if (goal_path_.empty()) return;
+  const size_t k = std::min<size_t>(size_t(std::max(episode_index(), 0)), goal_path_.size() - 1);
+  goal_[0] = goal_path_[k][0];
+  goal_[1] = goal_path_[k][1];
+}
+
 void Navigation2DEnv::reset_state(Rng& /*rng: the start is deterministic*/, float* obs) {
+  follow_goal_path();
   position_[0] = position_[1] = 0.0;
   obs[0] = obs[1] = 0.f;
 }
@@ -54,6 +69,7 @@ void Navigation2DEnv::save_dynamic_state(std::string& out) const { append_bytes(
 
 void Navigation2DEnv::load_dynamic_state(const std::string& in, size_t& offset) {
   read_bytes(in, offset, position_, sizeof position_, name());
+  follow_goal_path();  // the restored chain position's goal
 }
 
 namespace {
@@ -85,12 +101,75 @@ class Navigation2DFamily : public TaskFamily {
   double low_, high_;
 };
 
+// The sanity chain of continual adaptation: a chain's goal starts ~ U[low,
+// high]^2 and moves by `step` in a uniformly random direction from each of
+// its `episodes` episodes to the next (then stays). A task is the start goal
+// and its walk, which seeds the steps' directions: k / 2^20 for an integer k,
+// a number in [0, 1) like the other parameters (a task-feature regression
+// stays well conditioned); the test split's walks (odd k) are never drawn
+// for training (even k).
+class Navigation2DDriftFamily : public TaskFamily {
+ public:
+  explicit Navigation2DDriftFamily(const Options& options) : TaskFamily("Navigation2DDrift", "Navigation2D") {
+    low_ = options.get_double(name(), "low", -0.5);
+    high_ = options.get_double(name(), "high", 0.5);
+    step_ = options.get_double(name(), "step", 0.2);
+    episodes_ = options.get_int(name(), "episodes", 7);
+    split_ = options.get_string(name(), "split", "train");
+    if (low_ > high_) throw_env_error(name(), ": low ", low_, " exceeds high ", high_);
+    if (!(step_ >= 0)) throw_env_error(name(), ": step must be >= 0, got ", step_);
+    if (episodes_ < 1) throw_env_error(name(), ": episodes must be >= 1, got ", episodes_);
+    if (split_ != "train" && split_ != "test" && split_ != "all")
+      throw_env_error(name(), ": split must be train, test or all, got '", split_, "'");
+  }
+
+  std::vector<Task> sample(int n, Rng& rng) const override {
+    std::vector<Task> tasks;
+    for (int i = 0; i < n; ++i) {
+      const double x = rng.uniform(low_, high_);
+      const double y = rng.uniform(low_, high_);
+      double walk = std::floor(rng.uniform() * kWalks);
+      if (split_ != "all") walk = 2 * std::floor(walk / 2) + (split_ == "test" ? 1 : 0);
+      tasks.push_back(make_task({{"goal_x", x}, {"goal_y", y}, {"walk", walk / kWalks}}));
+    }
+    return tasks;
+  }
+
+  // The goal of each episode of the chain of `task`.
+  std::vector<std::array<double, 2>> goal_path(const Task& task) const {
+    std::vector<std::array<double, 2>> goals = {{task.get("goal_x"), task.get("goal_y")}};
+    Rng walk(derive_seed(uint64_t(task.get("walk") * kWalks), 0x6a1c));
+    while (int(goals.size()) < episodes_) {
+      const double angle = walk.uniform(0.0, 2.0 * M_PI);
+      const auto& last = goals.back();
+      goals.push_back({last[0] + step_ * std::cos(angle), last[1] + step_ * std::sin(angle)});
+    }
+    return goals;
+  }
+
+ protected:
+  void configure(Env& env, const Task& task) const override {
+    env_as<Navigation2DEnv>(env, name()).set_goal_path(goal_path(task));
+  }
+
+ private:
+  static constexpr double kWalks = 1 << 20;
+  double low_, high_, step_;
+  int episodes_;
+  std::string split_;
+};
+
 const Registration<Env> kRegisterEnv(env_registry(), "Navigation2D",
                                      "point moving by clipped steps toward a goal, obs 2, action 2, horizon 100",
                                      [](const Options& o) { return std::make_unique<Navigation2DEnv>(o); });
 const Registration<TaskFamily> kRegisterFamily(task_family_registry(), "Navigation2D",
                                                "goals ~ U[low=-0.5, high=0.5]^2",
                                                [](const Options& o) { return std::make_unique<Navigation2DFamily>(o); });
+const Registration<TaskFamily> kRegisterDrift(
+    task_family_registry(), "Navigation2DDrift",
+    "chains whose goal moves by step=0.2 in a random direction each episode (episodes=7; start ~ U[low, high]^2; "
+    "split=train|test|all)",
+    [](const Options& o) { return std::make_unique<Navigation2DDriftFamily>(o); });
 
 }  // namespace
 }  // namespace metarl
