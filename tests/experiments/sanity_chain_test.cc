@@ -1,0 +1,90 @@
+// Continual adaptation must adapt where adaptation is necessary: on the
+// sanity chain (Navigation2DDrift: the goal moves from each episode of a
+// chain to the next, and the policy sees only its position), 30 iterations
+// of meta-training (a few seconds) make the adapted policy's return on
+// T_{i+1} clearly better than θ's own, and the meta-gradient raises the
+// learned step size from where it starts. Fails if adaptation stops adapting.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "experiments/run.h"
+
+#ifndef METARL_SOURCE_DIR
+#error "METARL_SOURCE_DIR must be defined by the build"
+#endif
+
+namespace fs = std::filesystem;
+
+namespace metarl {
+namespace {
+
+// One column of metrics.csv as numbers.
+std::vector<double> column(const fs::path& dir, const std::string& name) {
+  std::ifstream in(dir / "metrics.csv");
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> names;
+  std::stringstream hs(line);
+  for (std::string n; std::getline(hs, n, ',');) names.push_back(n);
+  const size_t index = size_t(std::find(names.begin(), names.end(), name) - names.begin());
+  EXPECT_LT(index, names.size()) << "no column " << name;
+  std::vector<double> values;
+  while (std::getline(in, line)) {
+    std::stringstream ls(line);
+    std::string field;
+    for (size_t c = 0; c <= index && std::getline(ls, field, ','); ++c) {
+    }
+    values.push_back(std::stod(field));
+  }
+  return values;
+}
+
+struct Gains {
+  double gain = 0;        // return after adaptation (on T_{i+1}) minus before (θ on T_i), iterations 21-30
+  double adapted = 0;     // return after adaptation, iterations 21-30
+  double step_size = 0;   // the learned α at the end (0 when not learned)
+};
+
+Gains meta_train(const std::vector<std::string>& extra) {
+  RunOptions options;
+  options.experiment_path = std::string(METARL_SOURCE_DIR) + "/experiments/continual/nav2d_drift.yaml";
+  options.out_dir = (fs::path(::testing::TempDir()) / "metarl_sanity_chain").string();
+  fs::remove_all(options.out_dir);
+  options.overrides = {"threads=1", "algorithm.tasks_per_batch=10"};
+  options.overrides.insert(options.overrides.end(), extra.begin(), extra.end());
+  options.max_iterations = 30;
+  run_experiment(options);
+  const auto after = column(options.out_dir, "mean_return"), before = column(options.out_dir, "return_before_adaptation");
+  Gains g;
+  for (size_t i = after.size() - 10; i < after.size(); ++i) {
+    g.gain += (after[i] - before[i]) / 10;
+    g.adapted += after[i] / 10;
+  }
+  if (std::find(extra.begin(), extra.end(), "algorithm.learn_inner_lr=false") == extra.end())
+    g.step_size = column(options.out_dir, "step_size_0").back();
+  fs::remove_all(options.out_dir);
+  return g;
+}
+
+// Measured with seeds 0, 1, 2 (this test runs seed 0): gain 12.1, 14.1, 13.7;
+// step size 0.48, 0.41, 0.47; adapted return −42.4, −38.6, −37.8. The
+// control (an inner step of 1e-5, not learned): gain −4.3, −4.2, −3.2 (later
+// chain positions are farther from the start, so θ alone does worse there);
+// return −57.7, −56.0, −54.0.
+TEST(SanityChain, MetaLearnedAdaptationBeatsThetaAndRaisesItsStepSize) {
+  const Gains learned = meta_train({});
+  const Gains control = meta_train({"algorithm.learn_inner_lr=false", "algorithm.inner_lr=1e-5"});
+  EXPECT_GT(learned.gain, 5.0);
+  EXPECT_GT(learned.step_size, 0.3);  // from 0.1: the log-α gradient kept its sign
+  EXPECT_LT(control.gain, 0.0);
+  EXPECT_GT(learned.adapted, control.adapted + 8.0);
+}
+
+}  // namespace
+}  // namespace metarl
