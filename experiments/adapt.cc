@@ -133,11 +133,12 @@ void run_adaptation(const AdaptOptions& options) {
     }
     if (!chains) continue;
     // The baselines along chains, which no step size changes.
-    for (const How how : {How::kNone, How::kTracking}) {
+    std::vector<std::pair<How, std::string>> baselines = {{How::kNone, ":no_adaptation"}, {How::kTracking, ":tracking"}};
+    if (options.theta_episodes) baselines.emplace_back(How::kThetaEpisodes, ":theta_episodes");
+    for (const auto& [how, suffix] : baselines) {
       x.maml->reseed(episode_seed);
       const auto returns = x.maml->chain_returns(tasks, options.chain_episodes, options.history, how);
-      append_curve(label + (how == How::kNone ? ":no_adaptation" : ":tracking"), tasks, returns, 1, x_name, summary,
-                   per_task);
+      append_curve(label + suffix, tasks, returns, 1, x_name, summary, per_task);
     }
   }
   const std::string name = chains ? "adapt_chain" : "adapt";

@@ -20,6 +20,10 @@ struct AdaptOptions {
   // (`tasks` chains) instead of adaptation steps on fresh tasks.
   int64_t chain_episodes = 0;
   int64_t history = 3;  // chains: the last episodes each adaptation reuses
+  // Chains: also each run adapted as in training, from θ on `history`
+  // episodes θ itself runs at the current position (run:theta_episodes), to
+  // tell the learned step from the test-time protocol.
+  bool theta_episodes = false;
   // Non-empty: evaluate every run once per test-time step size given here
   // (label RUN:lr=X) instead of with its trained step sizes; along chains,
   // the adaptation from θ (no adaptation and tracking are reported once).

@@ -119,6 +119,9 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   adapt->add_option("--history", adapt_options.history, "chains: the last episodes each adaptation reuses")
       ->capture_default_str();
+  adapt->add_flag("--theta-episodes", adapt_options.theta_episodes,
+                  "chains: also adapt as in training, from θ on --history episodes θ itself runs at each position "
+                  "(RUN:theta_episodes; a diagnostic, its extra episodes are not reported)");
   adapt->add_option("--inner-lr", adapt_options.inner_lrs,
                     "test-time step size replacing the trained one (repeatable: one curve per value, RUN:lr=X; "
                     "with --chain, of the adaptation from theta)");

@@ -483,6 +483,25 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
       const torch::Tensor returns = task_mean_returns(b, n, 1);
       for (int64_t i = 0; i < n; ++i) chunk[size_t(i)].push_back(returns[i].item<double>());
       if (how == ChainAdaptation::kNone || e + 1 == episodes) continue;
+      if (how == ChainAdaptation::kThetaEpisodes) {
+        std::vector<EpisodeBatch> own;
+        for (int64_t h = 0; h < history; ++h) own.push_back(sampler_->collect_episodes_grouped(horizon_, theta, n));
+        const EpisodeBatch group = interleave_envs(own);
+        current = theta;
+        Params value = value_ ? detached(replicate(value_->parameters(), n)) : Params{};
+        torch::Tensor advantages;
+        for (int64_t k = 0; k < alphas.numel(); ++k) {
+          ValueBatch value_batch;
+          if (value_ || !advantages.defined()) advantages = round_advantages(group, n, value, &value_batch);
+          const InnerBatch ib{group, advantages};
+          const InnerObjective objective = k > 0 ? inner_objective(config_.inner.meta_gradient) : InnerObjective::kPlain;
+          current = finite_or_throw(detached(adapt_step(*policy_, current, ib, alphas[k], n,
+                                                        config_.inner.normalize_advantages, false, objective)),
+                                    k, alphas[k]);
+          if (value_) value = detached(adapt_value_step(*value_, value, value_batch, value_alphas[k], n, false));
+        }
+        continue;
+      }
       recent.push_back(std::move(b));
       if (int64_t(recent.size()) > history) recent.pop_front();
       // Each chain's recent episodes as one group.

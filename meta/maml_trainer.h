@@ -151,7 +151,11 @@ class MamlTrainer : public IterativeTrainer {
   // num_envs at a time. Result: [chain][episode] returns.
   // step_size > 0 replaces the policy's trained step sizes in kFromTheta (a
   // test-time sweep, as in adaptation_returns; the value network keeps its own).
-  enum class ChainAdaptation { kNone, kFromTheta, kTracking };
+  // kThetaEpisodes (a diagnostic, not a deployable protocol): before each
+  // later episode the policy is θ adapted exactly as in training, on
+  // `history` episodes that θ itself runs at the current chain position
+  // (not reported), each step's objective the training's.
+  enum class ChainAdaptation { kNone, kFromTheta, kTracking, kThetaEpisodes };
   // Reseeds the envs and the sampler's action noise: evaluations started
   // from the same seed see the same randomness until their policies differ.
   void reseed(uint64_t seed);
