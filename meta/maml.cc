@@ -65,6 +65,15 @@ torch::Tensor task_means(const torch::Tensor& x, const torch::Tensor& masks, int
   return (by_task(x, tasks) * m).sum(std::vector<int64_t>{0, 2}) / m.sum(std::vector<int64_t>{0, 2}).clamp_min(1.0);
 }
 
+double inner_kl(const Policy& policy, const Params& theta, const Params& adapted, const EpisodeBatch& episodes,
+                int64_t tasks) {
+  torch::NoGradGuard no_grad;
+  const auto& e = episodes;
+  const auto before = policy.evaluate_grouped(e.observations, e.episode_starts, e.initial_state, theta, tasks);
+  const auto after = policy.evaluate_grouped(e.observations, e.episode_starts, e.initial_state, adapted, tasks);
+  return task_means(before.kl(after), e.masks, tasks).mean().item<double>();
+}
+
 Params replicate(const Params& theta, int64_t tasks) {
   Params out;
   out.reserve(theta.size());

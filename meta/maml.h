@@ -120,6 +120,13 @@ struct OuterConfig {
 
 // Per-task masked mean of x [T, tasks * K] -> [tasks].
 torch::Tensor task_means(const torch::Tensor& x, const torch::Tensor& masks, int64_t tasks);
+
+// How far the inner steps move the policy where they learned: KL(π_θ ‖
+// π_adapted) per step, averaged over each task's valid steps of `episodes`
+// (its tasks side by side) and then over tasks, in nats. `theta` and
+// `adapted` are stacked (one parameter set per task).
+double inner_kl(const Policy& policy, const Params& theta, const Params& adapted, const EpisodeBatch& episodes,
+                int64_t tasks);
 // θ repeated for every task: tensor i becomes [tasks, ...], still differentiable in θ.
 Params replicate(const Params& theta, int64_t tasks);
 

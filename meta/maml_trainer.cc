@@ -285,6 +285,12 @@ Metrics MamlTrainer::run_iteration() {
     inner_seconds += seconds_since(t0);
   }
 
+  // How far the inner steps moved the policy on the states they learned from.
+  const double kl_of_inner_steps =
+      adapted_path.empty() ? std::nan("")
+                           : inner_kl(*policy_, replicate(policy_->parameters(), m), adapted_path.back(),
+                                      batch.inner.front().episodes, m);
+
   const auto outer_start = Clock::now();
   Metrics outer_metrics;
   if (config_.outer_optimizer == "trpo") {
@@ -399,6 +405,7 @@ Metrics MamlTrainer::run_iteration() {
                      {"inner_seconds", inner_seconds},
                      {"outer_seconds", outer_seconds}};
   metrics.insert(metrics.end(), outer_metrics.begin(), outer_metrics.end());
+  if (!adapted_path.empty()) metrics.push_back({"inner_kl", kl_of_inner_steps});
   if (config_.learn_step_sizes) {
     // After the outer step.
     const torch::Tensor learned = step_sizes();

@@ -273,6 +273,42 @@ TEST(MamlMetaGradient, WeightedInnerLossesKeepTheStepAndChangeOnlyTheCurvature) 
         << i << " vs " << j;
 }
 
+// The inner KL reported per iteration, against a direct computation: for
+// each task, the closed-form KL of two diagonal Gaussians at every valid
+// step of its columns, θ's and the adapted policy's, averaged.
+TEST(MamlInnerKl, EqualsTheGaussianKlAveragedOverEachTasksSteps) {
+  const FixedProblem f = fixed_problem(1);
+  const EpisodeBatch& e = f.batch.inner[0].episodes;
+  const Params theta = replicate(f.theta, 2);
+  const Params adapted = adapt(*f.policy, f.theta, f.batch, inner_config(1, MetaGradient::kFirstOrder));
+  const double reported = inner_kl(*f.policy, theta, adapted, e, 2);
+  double expected = 0;
+  const int64_t per_task = e.num_envs() / 2;
+  for (int64_t task = 0; task < 2; ++task) {
+    Params mine, theirs;
+    for (size_t i = 0; i < theta.size(); ++i) mine.push_back(theta[i][task].detach());
+    for (size_t i = 0; i < adapted.size(); ++i) theirs.push_back(adapted[i][task].detach());
+    double sum = 0, steps = 0;
+    for (int64_t column = task * per_task; column < (task + 1) * per_task; ++column)
+      for (int64_t t = 0; t < e.horizon(); ++t) {
+        if (e.masks[t][column].item<double>() == 0) continue;
+        const auto obs = e.observations[t][column].unsqueeze(0);
+        const auto p = f.policy->forward(obs, mine), q = f.policy->forward(obs, theirs);
+        for (int64_t d = 0; d < 6; ++d) {
+          const double m1 = p.mean[0][d].item<double>(), m2 = q.mean[0][d].item<double>();
+          const double s1 = std::exp(p.log_std.reshape({-1})[d].item<double>());
+          const double s2 = std::exp(q.log_std.reshape({-1})[d].item<double>());
+          sum += std::log(s2 / s1) + (s1 * s1 + (m1 - m2) * (m1 - m2)) / (2 * s2 * s2) - 0.5;
+        }
+        steps += 1;
+      }
+    expected += sum / steps / 2;
+  }
+  EXPECT_GT(reported, 1e-4);  // the step moved the policy
+  EXPECT_NEAR(reported, expected, 1e-9 * expected);
+  EXPECT_NEAR(inner_kl(*f.policy, theta, theta, e, 2), 0.0, 1e-12);
+}
+
 // Continual adaptation's test-time step reuses episodes another policy acted:
 // per-step ratios, exactly 1 (and the plain step) when that policy is θ.
 TEST(MamlMetaGradient, ImportanceWeightsAreOneWhenTheActingPolicyIsTheAdaptedOne) {
