@@ -581,7 +581,13 @@ std::string run_experiment(const RunOptions& options) {
                             {"iterations", trainer.iteration()},
                             {"env_steps", trainer.env_steps()},
                             {"plot", plotted ? "plots/learning_curve.png" : ""}};
-  const double final_return = metric(last, "mean_return");
+  double final_return = metric(last, "mean_return");
+  // A run resumed after its end ran no iteration here: keep the final return it reported.
+  if (last.empty() && fs::exists(out / "summary.json")) {
+    const auto previous = nlohmann::json::parse(read_file((out / "summary.json").string()), nullptr, false);
+    if (previous.is_object() && previous.contains("final_mean_return") && previous["final_mean_return"].is_number())
+      final_return = previous["final_mean_return"].get<double>();
+  }
   summary["final_mean_return"] = std::isfinite(final_return) ? nlohmann::json(final_return) : nlohmann::json();
   write_json_atomically((out / "summary.json").string(), summary);
   if (has_metrics && !plotted)

@@ -158,6 +158,17 @@ TEST(BadInput, MaxIterationsCountsThisProcesssIterations) {
   EXPECT_EQ(iterations, (std::vector<std::string>{"iteration", "1", "2", "3", "4"}));
 }
 
+// Running a finished run again trains nothing and keeps what it reported.
+TEST(BadInput, AFinishedRunRunAgainKeepsItsSummary) {
+  RunOptions options = options_for("finished", kTinyPpo);
+  run_experiment(options);
+  const std::string summary = read_file(options.out_dir + "/summary.json");
+  const std::string metrics = read_file(options.out_dir + "/metrics.csv");
+  run_experiment(options);
+  EXPECT_EQ(read_file(options.out_dir + "/summary.json"), summary);
+  EXPECT_EQ(read_file(options.out_dir + "/metrics.csv"), metrics);
+}
+
 // A damaged checkpoint is refused naming the file, and nothing the run had
 // written changes.
 TEST(BadInput, ACorruptedCheckpointIsRefusedAndTheRunDirectoryKept) {
