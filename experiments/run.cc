@@ -173,6 +173,7 @@ MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
     m.learn_step_sizes = cfg.get_bool("algorithm.learn_inner_lr", m.learn_step_sizes) && !m.pretrain;
     m.step_size_learning_rate =
         cfg.get_double("algorithm.step_size_learning_rate", m.step_size_learning_rate, Bounds::non_negative());
+    m.theta_gradient_clip = cfg.get_double("algorithm.theta_gradient_clip", m.theta_gradient_clip, Bounds::non_negative());
     m.value_function = cfg.get_string("algorithm.value_function", m.value_function);
     if (m.value_function == "adapted_mlp") {
       m.value_hidden = cfg.get_int_list("algorithm.value_hidden", m.value_hidden, Bounds::at_least(1));

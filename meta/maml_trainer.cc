@@ -373,9 +373,16 @@ Metrics MamlTrainer::run_iteration() {
         }
         ppo_optimizer_->zero_grad();
         loss.backward();
-        // Meta-gradient clipping of the step sizes.
+        // Meta-gradient clipping of the step sizes, and of θ (and ψ) when asked.
         for (auto* t : {&step_sizes_, &value_step_sizes_})
           if (t->defined() && t->requires_grad() && t->grad().defined()) t->grad().clamp_(-0.1, 0.1);
+        if (const double c = config_.theta_gradient_clip; c > 0) {
+          for (auto& p : policy_->parameters())
+            if (p.grad().defined()) p.grad().clamp_(-c, c);
+          if (value_)
+            for (auto& p : value_->parameters())
+              if (p.grad().defined()) p.grad().clamp_(-c, c);
+        }
         ppo_optimizer_->step();
         epoch_loss += loss.item<double>() * double(used.tasks) / double(m);
       }

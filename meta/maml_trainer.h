@@ -57,6 +57,11 @@ struct MamlConfig {
   // its learning rate per step, so 3e-4 changes α by ~0.03 % per epoch; the
   // paper's Adam on α itself (lr 3e-4 from α = 0.001) moves it by up to 30 %.
   double step_size_learning_rate = 0;
+  // > 0: the PPO outer step clips every element of θ's meta-gradient (and
+  // the adapted value network's) to ±this, as Al-Shedivat et al. clip their
+  // meta-gradients at 0.1. The step sizes' gradients are always clipped at
+  // ±0.1. 0: θ's gradient unclipped.
+  double theta_gradient_clip = 0;
   double gamma = 0.99;
   double gae_lambda = 1.0;
   // Train the multi-task baseline instead: no adaptation during training (the
