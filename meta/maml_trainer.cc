@@ -487,6 +487,24 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
       tracking_optimizer =
           std::make_unique<torch::optim::Adam>(tracked, torch::optim::AdamOptions(config_.ppo_learning_rate));
     }
+    // θ adapted by the inner steps on `group` (ψ with it), the first step's
+    // objective `first`, the later ones' `later`: continual adaptation
+    // restarts from θ before every episode.
+    auto adapt_from_theta = [&](const EpisodeBatch& group, InnerObjective first, InnerObjective later) {
+      Params adapted = theta;
+      Params value = value_ ? detached(replicate(value_->parameters(), n)) : Params{};
+      torch::Tensor advantages;
+      for (int64_t k = 0; k < alphas.numel(); ++k) {
+        ValueBatch value_batch;
+        if (value_ || !advantages.defined()) advantages = round_advantages(group, n, value, &value_batch);
+        const InnerBatch ib{group, advantages};
+        adapted = finite_or_throw(detached(adapt_step(*policy_, adapted, ib, alphas[k], n,
+                                                      config_.inner.normalize_advantages, false, k == 0 ? first : later)),
+                                  k, alphas[k]);
+        if (value_) value = detached(adapt_value_step(*value_, value, value_batch, value_alphas[k], n, false));
+      }
+      return adapted;
+    };
     std::deque<EpisodeBatch> recent;
     std::vector<std::vector<double>> chunk(static_cast<size_t>(n));
     for (int64_t e = 0; e < episodes; ++e) {
@@ -500,20 +518,8 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
       if (how == ChainAdaptation::kThetaEpisodes) {
         std::vector<EpisodeBatch> own;
         for (int64_t h = 0; h < history; ++h) own.push_back(sampler_->collect_episodes_grouped(horizon_, theta, n));
-        const EpisodeBatch group = interleave_envs(own);
-        current = theta;
-        Params value = value_ ? detached(replicate(value_->parameters(), n)) : Params{};
-        torch::Tensor advantages;
-        for (int64_t k = 0; k < alphas.numel(); ++k) {
-          ValueBatch value_batch;
-          if (value_ || !advantages.defined()) advantages = round_advantages(group, n, value, &value_batch);
-          const InnerBatch ib{group, advantages};
-          const InnerObjective objective = k > 0 ? inner_objective(config_.inner.meta_gradient) : InnerObjective::kPlain;
-          current = finite_or_throw(detached(adapt_step(*policy_, current, ib, alphas[k], n,
-                                                        config_.inner.normalize_advantages, false, objective)),
-                                    k, alphas[k]);
-          if (value_) value = detached(adapt_value_step(*value_, value, value_batch, value_alphas[k], n, false));
-        }
+        current = adapt_from_theta(interleave_envs(own), InnerObjective::kPlain,
+                                   inner_objective(config_.inner.meta_gradient));
         continue;
       }
       recent.push_back(std::move(b));
@@ -531,20 +537,7 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
         current = detached(tracked);
         continue;
       }
-      current = theta;  // continual adaptation restarts from θ (and ψ)
-      Params value = value_ ? detached(replicate(value_->parameters(), n)) : Params{};
-      torch::Tensor advantages;
-      for (int64_t k = 0; k < alphas.numel(); ++k) {
-        ValueBatch value_batch;
-        if (value_ || !advantages.defined()) advantages = round_advantages(group, n, value, &value_batch);
-        const InnerBatch ib{group, advantages};
-        current = finite_or_throw(detached(adapt_step(*policy_, current, ib, alphas[k], n,
-                                                      config_.inner.normalize_advantages, false,
-                                                      InnerObjective::kImportance)),
-                                  k, alphas[k]);
-        if (value_)
-          value = detached(adapt_value_step(*value_, value, value_batch, value_alphas[k], n, false));
-      }
+      current = adapt_from_theta(group, InnerObjective::kImportance, InnerObjective::kImportance);
     }
     for (int64_t i = 0; i < n && first + size_t(i) < chains.size(); ++i) out.push_back(chunk[size_t(i)]);
   }
