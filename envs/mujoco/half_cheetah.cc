@@ -1,5 +1,6 @@
 // HalfCheetah (Gymnasium dimensions: obs 17, action 6) and the MAML task
 // families defined on it.
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -35,6 +36,24 @@ const Registration<TaskFamily> kRegisterVel(
           "HalfCheetahVel", "HalfCheetah", options, 0.0, 2.0, [](double goal) -> LocomotionReward {
             return [goal](const LocomotionState& s) {
               return -std::abs(s.x_velocity - goal) - kRllabCheetahCtrlCost * s.ctrl_sq;
+            };
+          });
+    });
+
+// HalfCheetahVel's reward along a chain whose target drifts by ±0.3 per
+// episode within [0, 2]: continual adaptation's sanity chain on a robot.
+const Registration<TaskFamily> kRegisterVelDrift(
+    task_family_registry(), "HalfCheetahVelDrift",
+    "HalfCheetahVel chains whose target moves by step=0.3 (a fair coin) each episode within [low=0, high=2] "
+    "(episodes=7; split=train|test|all)",
+    [](const Options& options) {
+      return std::make_unique<VelocityDriftFamily>(
+          "HalfCheetahVelDrift", "HalfCheetah", options, 0.0, 2.0,
+          [](const Env& chain, std::vector<double> targets) -> LocomotionReward {
+            // The env owns this reward: the pointer lives as long as the reward.
+            return [env = &chain, targets = std::move(targets)](const LocomotionState& s) {
+              const size_t k = std::min<size_t>(size_t(std::max(env->episode_index(), 0)), targets.size() - 1);
+              return -std::abs(s.x_velocity - targets[k]) - kRllabCheetahCtrlCost * s.ctrl_sq;
             };
           });
     });

@@ -22,6 +22,42 @@ void TargetVelocityFamily::configure(Env& env, const Task& task) const {
   env_as<LocomotionEnv>(env, name()).set_reward(task.to_string(), reward_for_(task.get("velocity")));
 }
 
+VelocityDriftFamily::VelocityDriftFamily(std::string name, std::string env_name, const Options& options,
+                                         double default_low, double default_high, RewardFor reward_for)
+    : TaskFamily(std::move(name), std::move(env_name)), walk_(this->name(), options), reward_for_(std::move(reward_for)) {
+  low_ = options.get_double(this->name(), "low", default_low);
+  high_ = options.get_double(this->name(), "high", default_high);
+  step_ = options.get_double(this->name(), "step", 0.3);
+  if (low_ > high_) throw_env_error(this->name(), ": low ", low_, " exceeds high ", high_);
+  if (!(step_ >= 0 && step_ <= high_ - low_))
+    throw_env_error(this->name(), ": step must lie in [0, high - low], got ", step_);
+}
+
+std::vector<Task> VelocityDriftFamily::sample(int n, Rng& rng) const {
+  std::vector<Task> tasks;
+  for (int i = 0; i < n; ++i) {
+    const double start = rng.uniform(low_, high_);
+    tasks.push_back(make_task({{"velocity", start}, {"walk", walk_.sample(rng)}}));
+  }
+  return tasks;
+}
+
+std::vector<double> VelocityDriftFamily::targets(const Task& task) const {
+  std::vector<double> out = {task.get("velocity")};
+  Rng steps = ChainWalk::steps_of(task);
+  while (int(out.size()) < walk_.episodes()) {
+    double next = out.back() + (steps.uniform() < 0.5 ? -step_ : step_);
+    if (next > high_) next = 2 * high_ - next;  // reflected: step <= high - low keeps it inside
+    if (next < low_) next = 2 * low_ - next;
+    out.push_back(next);
+  }
+  return out;
+}
+
+void VelocityDriftFamily::configure(Env& env, const Task& task) const {
+  env_as<LocomotionEnv>(env, name()).set_reward(task.to_string(), reward_for_(env, targets(task)));
+}
+
 DirectionFamily::DirectionFamily(std::string name, std::string env_name, RewardFor reward_for)
     : TaskFamily(std::move(name), std::move(env_name)), reward_for_(std::move(reward_for)) {}
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "envs/core/options.h"
+#include "envs/core/chain_walk.h"
 #include "envs/core/task.h"
 #include "envs/mujoco/locomotion_env.h"
 
@@ -48,6 +49,30 @@ class TargetVelocityFamily : public TaskFamily {
 
  private:
   double low_, high_;
+  RewardFor reward_for_;
+};
+
+// A sanity chain of continual adaptation: the target velocity starts ~
+// U[low, high] and moves by ±step (a fair coin of the task's walk) from each
+// episode of a chain to the next, reflected into [low, high] (ChainWalk:
+// options split, episodes; plus low, high, step). Task: velocity (the
+// start), walk. The reward is the family's for episode k's target, so the
+// last episodes say what the next target is near.
+class VelocityDriftFamily : public TaskFamily {
+ public:
+  using RewardFor = std::function<LocomotionReward(const Env& chain, std::vector<double> targets)>;
+  VelocityDriftFamily(std::string name, std::string env_name, const Options& options, double default_low,
+                      double default_high, RewardFor reward_for);
+  std::vector<Task> sample(int n, Rng& rng) const override;
+  // The target of each episode of the chain of `task`.
+  std::vector<double> targets(const Task& task) const;
+
+ protected:
+  void configure(Env& env, const Task& task) const override;
+
+ private:
+  ChainWalk walk_;
+  double low_, high_, step_;
   RewardFor reward_for_;
 };
 

@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "envs/core/bytes.h"
-#include "envs/core/rng.h"
+#include "envs/core/chain_walk.h"
 #include "envs/core/registry.h"
 #include "envs/core/task.h"
 
@@ -103,24 +103,17 @@ class Navigation2DFamily : public TaskFamily {
 
 // The sanity chain of continual adaptation: a chain's goal starts ~ U[low,
 // high]^2 and moves by `step` in a uniformly random direction from each of
-// its `episodes` episodes to the next (then stays). A task is the start goal
-// and its walk, which seeds the steps' directions: k / 2^20 for an integer k,
-// a number in [0, 1) like the other parameters (a task-feature regression
-// stays well conditioned); the test split's walks (odd k) are never drawn
-// for training (even k).
+// its episodes to the next (ChainWalk: the split and the number of episodes).
+// A task is the start goal and its walk.
 class Navigation2DDriftFamily : public TaskFamily {
  public:
-  explicit Navigation2DDriftFamily(const Options& options) : TaskFamily("Navigation2DDrift", "Navigation2D") {
+  explicit Navigation2DDriftFamily(const Options& options)
+      : TaskFamily("Navigation2DDrift", "Navigation2D"), walk_(name(), options) {
     low_ = options.get_double(name(), "low", -0.5);
     high_ = options.get_double(name(), "high", 0.5);
     step_ = options.get_double(name(), "step", 0.2);
-    episodes_ = options.get_int(name(), "episodes", 7);
-    split_ = options.get_string(name(), "split", "train");
     if (low_ > high_) throw_env_error(name(), ": low ", low_, " exceeds high ", high_);
     if (!(step_ >= 0)) throw_env_error(name(), ": step must be >= 0, got ", step_);
-    if (episodes_ < 1) throw_env_error(name(), ": episodes must be >= 1, got ", episodes_);
-    if (split_ != "train" && split_ != "test" && split_ != "all")
-      throw_env_error(name(), ": split must be train, test or all, got '", split_, "'");
   }
 
   std::vector<Task> sample(int n, Rng& rng) const override {
@@ -128,9 +121,7 @@ class Navigation2DDriftFamily : public TaskFamily {
     for (int i = 0; i < n; ++i) {
       const double x = rng.uniform(low_, high_);
       const double y = rng.uniform(low_, high_);
-      double walk = std::floor(rng.uniform() * kWalks);
-      if (split_ != "all") walk = 2 * std::floor(walk / 2) + (split_ == "test" ? 1 : 0);
-      tasks.push_back(make_task({{"goal_x", x}, {"goal_y", y}, {"walk", walk / kWalks}}));
+      tasks.push_back(make_task({{"goal_x", x}, {"goal_y", y}, {"walk", walk_.sample(rng)}}));
     }
     return tasks;
   }
@@ -138,9 +129,9 @@ class Navigation2DDriftFamily : public TaskFamily {
   // The goal of each episode of the chain of `task`.
   std::vector<std::array<double, 2>> goal_path(const Task& task) const {
     std::vector<std::array<double, 2>> goals = {{task.get("goal_x"), task.get("goal_y")}};
-    Rng walk(derive_seed(uint64_t(task.get("walk") * kWalks), 0x6a1c));
-    while (int(goals.size()) < episodes_) {
-      const double angle = walk.uniform(0.0, 2.0 * M_PI);
+    Rng steps = ChainWalk::steps_of(task);
+    while (int(goals.size()) < walk_.episodes()) {
+      const double angle = steps.uniform(0.0, 2.0 * M_PI);
       const auto& last = goals.back();
       goals.push_back({last[0] + step_ * std::cos(angle), last[1] + step_ * std::sin(angle)});
     }
@@ -153,10 +144,8 @@ class Navigation2DDriftFamily : public TaskFamily {
   }
 
  private:
-  static constexpr double kWalks = 1 << 20;
+  ChainWalk walk_;
   double low_, high_, step_;
-  int episodes_;
-  std::string split_;
 };
 
 const Registration<Env> kRegisterEnv(env_registry(), "Navigation2D",

@@ -1,12 +1,14 @@
 // Each MAML task family's reward against a hand computation from the raw
 // MuJoCo state: root position before and after the step, the action, and
 // cfrc_ext as MuJoCo reports it.
+#include <algorithm>
 #include <cmath>
 
 #include <gtest/gtest.h>
 
 #include "envs/core/registry.h"
 #include "envs/mujoco/locomotion_env.h"
+#include "envs/mujoco/locomotion_tasks.h"
 
 namespace metarl {
 namespace {
@@ -51,6 +53,37 @@ TEST(TaskRewards, HalfCheetahVel) {
   const double v = (m.x_after - m.x_before) / kDt;
   EXPECT_NE(v, 0.0);
   EXPECT_NEAR(m.reward, -std::abs(v - 1.3) - 0.05 * m.ctrl_sq, kTol);
+}
+
+// The drifting chain: episode k of a chain is rewarded against the k-th
+// target, which starts at the task's velocity and moves by ±0.3 within
+// [0, 2]; by hand from the root's displacement, as HalfCheetahVel.
+TEST(TaskRewards, HalfCheetahVelDriftFollowsTheChainsTargets) {
+  const auto family = make_task_family("HalfCheetahVelDrift", Options::parse("episodes=5"));
+  const Task task("HalfCheetahVelDrift", {{"velocity", 1.9}, {"walk", 5.0 / (1 << 20)}});
+  const auto targets = dynamic_cast<const VelocityDriftFamily&>(*family).targets(task);
+  ASSERT_EQ(targets.size(), 5u);
+  EXPECT_EQ(targets[0], 1.9);
+  for (size_t k = 1; k < targets.size(); ++k) {
+    EXPECT_GE(targets[k], 0.0);
+    EXPECT_LE(targets[k], 2.0);
+    // A step of 0.3, or one reflected at 2 (1.9 + 0.3 -> 1.8).
+    const double step = std::abs(targets[k] - targets[k - 1]);
+    EXPECT_TRUE(std::abs(step - 0.3) < 1e-12 || std::abs(targets[k - 1] + 0.3 - 2.0 - (2.0 - targets[k])) < 1e-12)
+        << k << ": " << targets[k - 1] << " -> " << targets[k];
+  }
+  auto env = make_env("HalfCheetah");
+  family->apply(*env, task);
+  auto& loco = dynamic_cast<LocomotionEnv&>(*env);
+  for (size_t k = 0; k < 7; ++k) {  // past the walk's end the last target stays
+    env->reset(11);
+    const double x_before = loco.data()->qpos[0];
+    const double reward = env->step(kCheetahAction).reward;
+    const double v = (loco.data()->qpos[0] - x_before) / kDt;
+    double ctrl_sq = 0;
+    for (float a : kCheetahAction) ctrl_sq += double(a) * a;
+    EXPECT_NEAR(reward, -std::abs(v - targets[std::min<size_t>(k, 4)]) - 0.05 * ctrl_sq, kTol) << "episode " << k;
+  }
 }
 
 TEST(TaskRewards, HalfCheetahDir) {
