@@ -706,7 +706,7 @@ int64_t integer_flag(const std::string& flag, const std::string& text, int64_t m
   int64_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error == std::errc::result_out_of_range)
-    throw ConfigError(flag + ": " + short_text(text) + " is too large (at most " +
+    throw ConfigError(flag + ": " + short_text(text) + " does not fit in a 64-bit integer (at most " +
                       std::to_string(std::numeric_limits<int64_t>::max()) + ")");
   if (error != std::errc() || end != text.data() + text.size() || value < min)
     throw ConfigError(flag + ": expected an integer >= " + std::to_string(min) + ", got '" + short_text(text) + "'");

@@ -134,7 +134,9 @@ TEST(BadInput, IntegerFlagsAreNeverClampedOrIgnored) {
   EXPECT_EQ(error_of([] { integer_flag("--threads", "-3", 1); }), "--threads: expected an integer >= 1, got '-3'");
   EXPECT_EQ(error_of([] { integer_flag("--threads", "0", 1); }), "--threads: expected an integer >= 1, got '0'");
   EXPECT_EQ(error_of([] { integer_flag("--seed", "18446744073709551616", 0); }),
-            "--seed: 18446744073709551616 is too large (at most 9223372036854775807)");
+            "--seed: 18446744073709551616 does not fit in a 64-bit integer (at most 9223372036854775807)");
+  EXPECT_EQ(error_of([] { integer_flag("--seed", "-99999999999999999999", 0); }),
+            "--seed: -99999999999999999999 does not fit in a 64-bit integer (at most 9223372036854775807)");
   EXPECT_EQ(error_of([] { integer_flag("--seed", "3x", 0); }), "--seed: expected an integer >= 0, got '3x'");
   EXPECT_EQ(error_of([] { integer_flag("--max-iterations", "", 0); }),
             "--max-iterations: expected an integer >= 0, got ''");
