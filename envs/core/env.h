@@ -145,29 +145,6 @@ class Env {
   int elapsed_steps_ = 0;
 };
 
-// Several agents acting at once in one world (sumo matches). Agent k has its
-// own spaces; observations, actions and rewards are laid out agent after agent.
-class MultiAgentEnv {
- public:
-  virtual ~MultiAgentEnv() = default;
-
-  virtual const std::string& name() const = 0;
-  virtual int num_agents() const = 0;
-  virtual const Box& observation_space(int agent) const = 0;
-  virtual const Box& action_space(int agent) const = 0;
-  virtual const std::vector<std::string>& info_names() const = 0;
-
-  void seed(uint64_t seed) { rng_.reseed(seed); }
-  // obs: the agents' observations concatenated.
-  virtual void reset(float* obs) = 0;
-  // actions and obs concatenated per agent; rewards[num_agents()]. The episode
-  // ends for all agents at once (a match has one outcome).
-  virtual StepResult step(const float* actions, float* obs, float* rewards, float* info) = 0;
-
- protected:
-  Rng rng_;
-};
-
 // Casts `env` to the concrete type a component needs, or throws naming both.
 template <typename EnvType>
 EnvType& env_as(Env& env, const std::string& who) {
