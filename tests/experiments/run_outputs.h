@@ -1,8 +1,11 @@
 // Reading a run's output directory in tests.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -28,6 +31,27 @@ inline std::vector<std::string> deterministic_rows(const std::filesystem::path& 
     rows.push_back(kept);
   }
   return rows;
+}
+
+// One column of metrics.csv as numbers (an empty cell is NaN).
+inline std::vector<double> metrics_column(const std::filesystem::path& dir, const std::string& name) {
+  std::ifstream in(dir / "metrics.csv");
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> names;
+  std::stringstream hs(line);
+  for (std::string n; std::getline(hs, n, ',');) names.push_back(n);
+  const auto found = std::find(names.begin(), names.end(), name);
+  if (found == names.end()) throw std::runtime_error((dir / "metrics.csv").string() + ": no column " + name);
+  const size_t index = size_t(found - names.begin());
+  std::vector<double> values;
+  while (std::getline(in, line)) {
+    std::stringstream ls(line);
+    std::string field;
+    for (size_t c = 0; c <= index; ++c) std::getline(ls, field, ',');
+    values.push_back(field.empty() ? std::nan("") : std::stod(field));
+  }
+  return values;
 }
 
 }  // namespace metarl

@@ -6,14 +6,13 @@
 // learned step size from where it starts. Fails if adaptation stops adapting.
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "experiments/run.h"
+#include "tests/experiments/run_outputs.h"
 
 #ifndef METARL_SOURCE_DIR
 #error "METARL_SOURCE_DIR must be defined by the build"
@@ -23,27 +22,6 @@ namespace fs = std::filesystem;
 
 namespace metarl {
 namespace {
-
-// One column of metrics.csv as numbers.
-std::vector<double> column(const fs::path& dir, const std::string& name) {
-  std::ifstream in(dir / "metrics.csv");
-  std::string line;
-  std::getline(in, line);
-  std::vector<std::string> names;
-  std::stringstream hs(line);
-  for (std::string n; std::getline(hs, n, ',');) names.push_back(n);
-  const size_t index = size_t(std::find(names.begin(), names.end(), name) - names.begin());
-  EXPECT_LT(index, names.size()) << "no column " << name;
-  std::vector<double> values;
-  while (std::getline(in, line)) {
-    std::stringstream ls(line);
-    std::string field;
-    for (size_t c = 0; c <= index && std::getline(ls, field, ','); ++c) {
-    }
-    values.push_back(std::stod(field));
-  }
-  return values;
-}
 
 struct Gains {
   double gain = 0;        // return after adaptation (on T_{i+1}) minus before (θ on T_i), iterations 21-30
@@ -60,14 +38,15 @@ Gains meta_train(const std::vector<std::string>& extra) {
   options.overrides.insert(options.overrides.end(), extra.begin(), extra.end());
   options.max_iterations = 30;
   run_experiment(options);
-  const auto after = column(options.out_dir, "mean_return"), before = column(options.out_dir, "return_before_adaptation");
+  const auto after = metrics_column(options.out_dir, "mean_return");
+  const auto before = metrics_column(options.out_dir, "return_before_adaptation");
   Gains g;
   for (size_t i = after.size() - 10; i < after.size(); ++i) {
     g.gain += (after[i] - before[i]) / 10;
     g.adapted += after[i] / 10;
   }
   if (std::find(extra.begin(), extra.end(), "algorithm.learn_inner_lr=false") == extra.end())
-    g.step_size = column(options.out_dir, "step_size_0").back();
+    g.step_size = metrics_column(options.out_dir, "step_size_0").back();
   fs::remove_all(options.out_dir);
   return g;
 }
