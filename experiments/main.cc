@@ -143,7 +143,8 @@ int run(int argc, char** argv) {
   if (app.got_subcommand("run")) {
     if (!run_seed.empty()) run_options.seed = integer_flag("--seed", run_seed, 0);
     if (!run_threads.empty()) run_options.threads = integer_flag("--threads", run_threads, 1);
-    if (!run_max_iterations.empty()) run_options.max_iterations = integer_flag("--max-iterations", run_max_iterations, 0);
+    if (!run_max_iterations.empty())
+      run_options.max_iterations = integer_flag("--max-iterations", run_max_iterations, 0);
     const std::string out = run_experiment(run_options);
     std::cerr << "metarl: results in " << out << std::endl;
   }
