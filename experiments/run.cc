@@ -154,6 +154,9 @@ MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
     throw ConfigError(cfg.source() + ": algorithm.inner_episodes '" + inner_episodes +
                       "' is unknown (known: per_step, shared)");
   m.shared_inner_episodes = inner_episodes == "shared";
+  // The weights' slope within [1 − clip, 1 + clip]: a clip of 1 or more would let it reach 0.
+  m.inner.clip = cfg.get_double("algorithm.inner_clip", m.inner.clip, {0.0, 1.0, false, true});
+  m.initial_inner_kl = cfg.get_double("algorithm.initial_inner_kl", m.initial_inner_kl, Bounds::non_negative());
   m.gae_lambda = cfg.get_double("algorithm.gae_lambda", m.gae_lambda, Bounds::closed(0, 1));
   m.outer_optimizer = cfg.get_string("algorithm.outer", m.outer_optimizer);
   if (m.outer_optimizer == "trpo") {
@@ -173,6 +176,10 @@ MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
     m.learn_step_sizes = cfg.get_bool("algorithm.learn_inner_lr", m.learn_step_sizes) && !m.pretrain;
     m.step_size_learning_rate =
         cfg.get_double("algorithm.step_size_learning_rate", m.step_size_learning_rate, Bounds::non_negative());
+    m.step_size_updates = cfg.get_string("algorithm.step_size_updates", m.step_size_updates);
+    if (m.step_size_updates != "minibatch" && m.step_size_updates != "iteration")
+      throw ConfigError(cfg.source() + ": algorithm.step_size_updates '" + m.step_size_updates +
+                        "' is unknown (known: minibatch, iteration)");
     m.theta_gradient_clip = cfg.get_double("algorithm.theta_gradient_clip", m.theta_gradient_clip, Bounds::non_negative());
     m.value_function = cfg.get_string("algorithm.value_function", m.value_function);
     if (m.value_function == "adapted_mlp") {

@@ -38,6 +38,15 @@ torch::Tensor alpha_at(const InnerLoopConfig& config, const torch::Tensor& step_
   return step_sizes.defined() ? step_sizes[k] : torch::tensor(config.step_size);
 }
 
+// A step size shaped to scale `stacked` ([tasks, ...]): a scalar as it is,
+// one size per task ([tasks]) along the leading dimension.
+torch::Tensor per_task(const torch::Tensor& step_size, const torch::Tensor& stacked) {
+  if (step_size.dim() == 0) return step_size;
+  std::vector<int64_t> shape(size_t(stacked.dim()), 1);
+  shape[0] = step_size.numel();
+  return step_size.reshape(shape);
+}
+
 }  // namespace
 
 MetaGradient parse_meta_gradient(const std::string& name) {
@@ -49,14 +58,14 @@ MetaGradient parse_meta_gradient(const std::string& name) {
   throw std::invalid_argument("unknown meta_gradient '" + name + "' (known: exact, dice, lvc, no_score, first_order)");
 }
 
-InnerObjective inner_objective(MetaGradient estimator) {
-  switch (estimator) {
+InnerObjective inner_objective(const InnerLoopConfig& config) {
+  switch (config.meta_gradient) {
     case MetaGradient::kDice:
-      return InnerObjective::kDice;
+      return {InnerObjective::kDice, config.clip};
     case MetaGradient::kLvc:
-      return InnerObjective::kLvc;
+      return {InnerObjective::kLvc, config.clip};
     default:
-      return InnerObjective::kPlain;
+      return {config.off_policy ? InnerObjective::kLvc : InnerObjective::kPlain, config.clip};
   }
 }
 
@@ -100,9 +109,8 @@ torch::Tensor inner_losses(const Policy& policy, const InnerBatch& batch, const 
                                     : batch.advantages;
   const auto& m = episodes.masks;
   const auto lp = log_probs(policy, episodes, stacked, tasks);
-  if (objective == InnerObjective::kPlain) return -task_means(lp * advantages.detach(), m, tasks);
+  if (objective.kind == InnerObjective::kPlain) return -task_means(lp * advantages.detach(), m, tasks);
   const auto log_ratio = acting_log_ratio(lp, episodes);
-  if (objective == InnerObjective::kImportance) return -task_means(log_ratio.exp() * advantages.detach(), m, tasks);
   // Loaded DiCE with importance weights: A_t weighs w(ℓ_{≤t}) − w(ℓ_{<t}),
   // ℓ the log-likelihood ratio of the actions up to (before) t under these
   // parameters to the sampling policy's (episodes.log_probs), and
@@ -115,9 +123,16 @@ torch::Tensor inner_losses(const Policy& policy, const InnerBatch& batch, const 
   // move as the meta-gradient says, so the line search and the metric see
   // the function whose gradient is followed; being polynomial in ℓ, they stay
   // tame where exact ratios would reach e^±4 two hundred steps into an episode.
-  // kLvc keeps only the step's own ratio: w(ℓ_t).
-  auto weight = [](const torch::Tensor& x) { return x + 0.5 * x * x; };
-  if (objective == InnerObjective::kLvc) return -task_means(weight(log_ratio) * advantages.detach(), m, tasks);
+  // kLvc keeps only the step's own ratio: w(ℓ_t). With a clip, w's slope
+  // 1 + x is held within [1 − clip, 1 + clip]: w continues linearly past
+  // x = ±clip, where its value and slope are continuous.
+  const double clip = objective.clip;
+  auto weight = [clip](const torch::Tensor& x) {
+    if (clip <= 0) return x + 0.5 * x * x;
+    const auto inside = x.clamp(-clip, clip);
+    return inside + 0.5 * inside * inside + (1.0 + inside) * (x - inside);
+  };
+  if (objective.kind == InnerObjective::kLvc) return -task_means(weight(log_ratio) * advantages.detach(), m, tasks);
   const auto through = cumsum_within_episodes(log_ratio, episodes.episode_starts);
   const auto before = through - log_ratio;
   return -task_means((weight(through) - weight(before)) * advantages.detach(), m, tasks);
@@ -149,7 +164,7 @@ Params gradient_step(const std::function<torch::Tensor(const Params&)>& summed_l
     const auto g = grads[i].defined() ? grads[i] : torch::zeros_like(params[i]);
     // A first-order step starts from the input itself, so ∇θ still flows
     // through the identity part of θ − α g.
-    adapted.push_back(stacked[i] - step_size * (differentiable ? g : g.detach()));
+    adapted.push_back(stacked[i] - per_task(step_size, g) * (differentiable ? g : g.detach()));
   }
   return adapted;
 }
@@ -172,7 +187,7 @@ Params adapt(const Policy& policy, const Params& theta, const MetaBatch& batch, 
   Params params = replicate(theta, batch.tasks);
   for (int64_t k = 0; k < config.steps; ++k)
     params = adapt_step(policy, params, batch.inner[k], alpha_at(config, step_sizes, k), batch.tasks,
-                        config.normalize_advantages, create_graph, inner_objective(config.meta_gradient));
+                        config.normalize_advantages, create_graph, inner_objective(config));
   return params;
 }
 
@@ -319,7 +334,7 @@ std::function<torch::Tensor(const torch::Tensor&)> meta_fisher_vector_product(
   const DiagGaussian old{full_old.mean.index_select(1, index),
                          full_old.log_std.dim() >= 2 ? full_old.log_std.index_select(1, index) : full_old.log_std};
   const bool first_order = inner.meta_gradient == MetaGradient::kFirstOrder;
-  const InnerObjective objective = inner_objective(inner.meta_gradient);
+  const InnerObjective objective = inner_objective(inner);
   // The points θ_k the inner steps pass through at the current θ, and their
   // step sizes. The next point is the full batch's adaptation, not the
   // subsample's (the sampler's, when the caller kept it).
@@ -342,7 +357,7 @@ std::function<torch::Tensor(const torch::Tensor&)> meta_fisher_vector_product(
   std::function<Params(size_t, const Params&)> inner_hessian;
   std::function<Params(const Params&)> kl_hessian;
   const auto* mlp = dynamic_cast<const GaussianMlpPolicy*>(&policy);
-  if (mlp && (first_order || objective == InnerObjective::kPlain)) {
+  if (mlp && (first_order || objective.kind == InnerObjective::kPlain)) {
     // The same products written out for the MLP (agents/mlp_curvature.h),
     // cheaper than double back-propagation (PERFORMANCE.md).
     std::vector<std::shared_ptr<GaussianMlpCurvature>> inner_curvatures;

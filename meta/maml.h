@@ -62,14 +62,24 @@ enum class MetaGradient {
 };
 MetaGradient parse_meta_gradient(const std::string& name);  // exact | dice | lvc | no_score | first_order
 
-// The inner loss a meta-gradient estimator differentiates through, and
-// kImportance: −mean of ρ_t A_t, ρ_t = π_θ(a_t|s_t) / π_b(a_t|s_t) against the
-// policy b that acted (episodes.log_probs) — the off-policy step of
-// continual adaptation at test time, where the episodes come from the last
-// adapted policy φ and the step starts from θ. ρ = 1, and the plain step,
-// when θ is the policy that acted.
-enum class InnerObjective { kPlain, kDice, kLvc, kImportance };
-InnerObjective inner_objective(MetaGradient estimator);
+// The inner loss one inner step follows: the plain policy-gradient surrogate,
+// or the weighted forms of kDice / kLvc above, whose log-likelihood ratios ℓ
+// are taken against the policy that acted the episodes (episodes.log_probs).
+// At the acting parameters (ℓ = 0) all three give the same step. Away from
+// them (the later steps on shared episodes in training; every step at test
+// time, where θ steps on episodes its adapted policies acted) the weights
+// correct for the sampling policy to first order: the lvc step is
+// −mean_t (1 + ℓ_t) ∇log π(a_t|s_t) A_t. clip > 0 keeps that factor, the
+// slope of every weight, within [1 − clip, 1 + clip] (beyond, the weight
+// continues linearly): a truncated importance weight that cannot change sign
+// or grow without bound, with the unclipped weight's first and second
+// derivatives at ℓ = 0.
+struct InnerObjective {
+  enum Kind { kPlain, kDice, kLvc };
+  InnerObjective(Kind kind = kPlain, double clip = 0) : kind(kind), clip(clip) {}
+  Kind kind;
+  double clip;
+};
 
 // The episodes of one inner step, all tasks side by side: [T, tasks * K].
 struct InnerBatch {
@@ -110,7 +120,18 @@ struct InnerLoopConfig {
   double step_size = 0.1;            // α for every step, unless step_sizes is given
   bool normalize_advantages = true;  // standardise A within each task's inner batch
   MetaGradient meta_gradient = MetaGradient::kExact;
+  // Steps may learn from episodes another policy acted (continual
+  // adaptation: the inner steps share θ's episodes in training, and at test
+  // time θ steps on episodes of its adapted policies): every step follows
+  // the importance-weighted loss, kDice's for dice, kLvc's for every other
+  // estimator (first_order takes its steps without differentiating them).
+  bool off_policy = false;
+  double clip = 0;  // InnerObjective::clip of the weighted losses
 };
+
+// The inner loss every step of `config` follows: the estimator's (kDice,
+// kLvc or kPlain), the weighted one for every estimator when off_policy.
+InnerObjective inner_objective(const InnerLoopConfig& config);
 
 struct OuterConfig {
   bool normalize_advantages = true;  // standardise validation advantages per task

@@ -87,9 +87,16 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
     throw std::invalid_argument("maml: unknown score_baseline '" + config.score_baseline +
                                 "' (known: task_regression, leave_one_out)");
   if (config.shared_inner_episodes && config.inner.meta_gradient != MetaGradient::kDice &&
-      config.inner.meta_gradient != MetaGradient::kLvc)
+      config.inner.meta_gradient != MetaGradient::kLvc && config.inner.meta_gradient != MetaGradient::kFirstOrder)
     throw std::invalid_argument(
-        "maml: shared inner episodes need an importance-weighted inner loss (meta_gradient dice or lvc)");
+        "maml: shared inner episodes need an importance-weighted inner loss (meta_gradient dice, lvc or first_order)");
+  if (config.step_size_updates != "minibatch" && config.step_size_updates != "iteration")
+    throw std::invalid_argument("maml: unknown step_size_updates '" + config.step_size_updates +
+                                "' (known: minibatch, iteration)");
+  if (!(config.initial_inner_kl >= 0))
+    throw std::invalid_argument("maml: initial_inner_kl must be >= 0");
+  // Every inner step of continual adaptation may learn off-policy.
+  config_.inner.off_policy = config.shared_inner_episodes;
   if (config.learn_step_sizes && config.outer_optimizer != "ppo")
     throw std::invalid_argument("maml: learned step sizes need the ppo outer optimizer");
   if (config.value_function != "linear" && config.value_function != "adapted_mlp")
@@ -133,6 +140,13 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
     if (value_) {
       for (const auto& p : value_->parameters()) trained.push_back(p);
       if (config.learn_step_sizes) sizes.push_back(value_step_sizes_);
+    }
+    const double sizes_rate = config.step_size_learning_rate > 0 ? config.step_size_learning_rate
+                                                                  : config.ppo_learning_rate;
+    if (config.step_size_updates == "iteration" && !sizes.empty()) {
+      step_size_optimizer_ =
+          std::make_unique<torch::optim::Adam>(sizes, torch::optim::AdamOptions(sizes_rate));
+      sizes.clear();
     }
     // One group unless the sizes have their own rate: the checkpoints of
     // runs from before step_size_learning_rate existed hold one group.
@@ -179,6 +193,68 @@ torch::Tensor MamlTrainer::outer_value_loss(const std::vector<ValueBatch>& inner
   for (size_t k = 0; k < inner.size(); ++k)
     psi = adapt_value_step(*value_, psi, inner[k], sizes[int64_t(k)], m, /*create_graph=*/true);
   return value_losses(*value_, validation, psi, m).mean();
+}
+
+MamlTrainer::InnerRound MamlTrainer::take_inner_steps(const EpisodeBatch& episodes, int64_t tasks, Params policy,
+                                                      Params value, const torch::Tensor& alphas,
+                                                      const torch::Tensor& value_alphas, int64_t first, int64_t last,
+                                                      const InnerObjective& objective, bool check_finite) const {
+  InnerRound round;
+  torch::Tensor advantages;
+  for (int64_t step = first; step < last; ++step) {
+    // Advantages from the value network as adapted so far (the linear
+    // baseline's do not change from one step to the next).
+    ValueBatch value_batch;
+    if (value_ || !advantages.defined()) advantages = round_advantages(episodes, tasks, value, &value_batch);
+    InnerBatch ib{episodes, advantages};
+    policy = detached(adapt_step(*policy_, policy, ib, alphas[step], tasks, config_.inner.normalize_advantages,
+                                 /*create_graph=*/false, objective));
+    if (check_finite) finite_or_throw(policy, step, alphas[step]);
+    round.path.push_back(policy);
+    round.batches.push_back(std::move(ib));
+    if (value_) {
+      value = detached(adapt_value_step(*value_, value, value_batch, value_alphas[step], tasks, false));
+      round.value_batches.push_back(std::move(value_batch));
+    }
+  }
+  round.policy = std::move(policy);
+  round.value = std::move(value);
+  return round;
+}
+
+void MamlTrainer::calibrate_step_sizes(const EpisodeBatch& episodes, int64_t tasks, const Params& theta,
+                                       const Params& value, const InnerObjective& objective) {
+  const torch::Tensor configured = step_sizes();
+  const torch::Tensor value_alphas = value_ ? alphas_of(value_step_sizes_, false) : torch::Tensor();
+  // KL grows as α² while the step is small: a few fixed-point iterations of
+  // α ← α sqrt(target / KL(α)), each factor bounded, on these episodes.
+  double scale = 1;
+  for (int i = 0; i < 10; ++i) {
+    const InnerRound round = take_inner_steps(episodes, tasks, theta, value, configured * scale, value_alphas, 0,
+                                              config_.inner.steps, objective, /*check_finite=*/false);
+    const double kl = inner_kl(*policy_, theta, round.policy, episodes, tasks);
+    if (!(kl > 0) || !std::isfinite(kl)) break;
+    const double factor = std::clamp(std::sqrt(config_.initial_inner_kl / kl), 0.1, 10.0);
+    scale *= factor;
+    if (std::abs(factor - 1) < 0.01) break;
+  }
+  torch::NoGradGuard no_grad;
+  const torch::Tensor alphas = configured * scale;
+  step_sizes_.copy_(config_.learn_step_sizes ? alphas.log() : alphas);
+}
+
+Params MamlTrainer::adapt_on(const EpisodeBatch& episodes, int64_t tasks, double step_size) const {
+  const torch::Tensor alphas = step_size > 0 ? torch::full_like(step_sizes(), step_size) : step_sizes();
+  const torch::Tensor value_alphas = value_ ? alphas_of(value_step_sizes_, false) : torch::Tensor();
+  InnerLoopConfig continual = config_.inner;
+  continual.off_policy = true;
+  const Params theta = detached(replicate(policy_->parameters(), tasks));
+  const Params value = value_ ? detached(replicate(value_->parameters(), tasks)) : Params{};
+  // As many steps as the run's inner_steps (a pretrained run reads them
+  // from the same file).
+  return take_inner_steps(episodes, tasks, theta, value, alphas, value_alphas, 0, alphas.numel(),
+                          inner_objective(continual), /*check_finite=*/true)
+      .policy;
 }
 
 void MamlTrainer::assign_tasks(const std::vector<Task>& tasks) {
@@ -230,8 +306,11 @@ Metrics MamlTrainer::run_iteration() {
   const torch::Tensor value_alphas = value_ ? alphas_of(value_step_sizes_, false) : torch::Tensor();
   std::vector<double> step_returns;  // mean return of the episodes of each sampling round
   double sample_seconds = 0, inner_seconds = 0;
-  const torch::Tensor alphas = step_sizes();
+  torch::Tensor alphas = step_sizes();
   const int64_t rounds = training_rounds();
+  // On-policy steps (MAML: new episodes per step) follow the plain loss;
+  // continual adaptation's, the weighted one it takes at test time.
+  const InnerObjective objective = inner.off_policy ? inner_objective(inner) : InnerObjective::kPlain;
   for (int64_t s = 0; s <= rounds; ++s) {
     if (config_.chain_length > 0) {
       std::vector<int> positions = chain_start;
@@ -248,32 +327,23 @@ Metrics MamlTrainer::run_iteration() {
     // The value targets' scale, from the first episodes of a run (then from
     // every iteration's, after its outer step).
     if (value_ && return_stats_.count() == 0) update_return_scale(episodes);
-    ValueBatch value_batch;
     if (s < rounds) {
+      if (iteration_ == 0 && s == 0 && config_.initial_inner_kl > 0) {
+        calibrate_step_sizes(episodes, m, current, value_current, objective);
+        alphas = step_sizes();
+      }
       // The inner steps these episodes serve: step s, or all of them.
       const int64_t first = config_.shared_inner_episodes ? 0 : s;
       const int64_t last = config_.shared_inner_episodes ? inner.steps : s + 1;
-      torch::Tensor advantages;
-      for (int64_t step = first; step < last; ++step) {
-        // Advantages from the value network as adapted so far (the linear
-        // baseline's do not change from one step to the next).
-        if (value_ || !advantages.defined()) advantages = round_advantages(episodes, m, value_current, &value_batch);
-        InnerBatch ib{episodes, advantages};
-        // At the sampling parameters every estimator's step is the plain
-        // one; later steps on shared episodes need its importance weights.
-        const InnerObjective objective = step > first ? inner_objective(inner.meta_gradient) : InnerObjective::kPlain;
-        current =
-            detached(adapt_step(*policy_, current, ib, alphas[step], m, inner.normalize_advantages, false, objective));
-        adapted_path.push_back(current);
-        batch.inner.push_back(std::move(ib));
-        if (value_) {
-          value_current = detached(adapt_value_step(*value_, value_current, value_batch, value_alphas[step], m, false));
-          value_inner.push_back(std::move(value_batch));
-        }
-      }
+      InnerRound round = take_inner_steps(episodes, m, current, value_current, alphas, value_alphas, first, last,
+                                          objective, /*check_finite=*/false);
+      current = std::move(round.policy);
+      value_current = std::move(round.value);
+      for (auto& p : round.path) adapted_path.push_back(std::move(p));
+      for (auto& ib : round.batches) batch.inner.push_back(std::move(ib));
+      for (auto& vb : round.value_batches) value_inner.push_back(std::move(vb));
     } else {
-      const torch::Tensor advantages = round_advantages(episodes, m, value_current, &value_batch);
-      value_validation = std::move(value_batch);
+      const torch::Tensor advantages = round_advantages(episodes, m, value_current, &value_validation);
       batch.validation_returns = task_mean_returns(episodes, m, k);
       // Only the exact estimator's score term uses it.
       if (config_.inner.meta_gradient == MetaGradient::kExact && config_.score_baseline == "task_regression" &&
@@ -342,6 +412,9 @@ Metrics MamlTrainer::run_iteration() {
   } else {
     const int64_t minibatches = config_.ppo_minibatches;
     double first = 0, last = 0, value_loss = 0;
+    // The first epoch's gradient of each task's own outer loss with respect
+    // to log α_k: does the meta-gradient of the step sizes carry a signal?
+    std::vector<std::vector<double>> task_log_alpha_gradients(size_t(step_sizes_.numel()));
     for (int64_t e = 0; e < config_.ppo_epochs; ++e) {
       // A fresh partition of the tasks each epoch (no draw for the full
       // batch, so that those runs keep their random stream).
@@ -357,7 +430,16 @@ Metrics MamlTrainer::run_iteration() {
         const MetaBatch part = minibatches > 1 ? select_tasks(batch, tasks) : MetaBatch{};
         const MetaBatch& used = minibatches > 1 ? part : batch;
         // α from the current log α: Adam changed it after the previous step.
-        auto loss = meta_loss(*policy_, policy_->parameters(), used, inner, config_.outer, alphas_of(step_sizes_, true));
+        // In the first epoch each task gets its own copy of log α, whose
+        // gradient is that task's.
+        const bool per_task_alphas = config_.learn_step_sizes && e == 0;
+        torch::Tensor task_log_alphas;  // [steps, tasks]
+        if (per_task_alphas) {
+          task_log_alphas = step_sizes_.unsqueeze(1).expand({step_sizes_.size(0), used.tasks}).clone();
+          task_log_alphas.retain_grad();
+        }
+        auto loss = meta_loss(*policy_, policy_->parameters(), used, inner, config_.outer,
+                              per_task_alphas ? task_log_alphas.exp() : alphas_of(step_sizes_, true));
         if (value_) {
           torch::Tensor v;
           if (minibatches > 1) {
@@ -373,9 +455,18 @@ Metrics MamlTrainer::run_iteration() {
         }
         ppo_optimizer_->zero_grad();
         loss.backward();
-        // Meta-gradient clipping of the step sizes, and of θ (and ψ) when asked.
+        if (per_task_alphas && task_log_alphas.grad().defined()) {
+          // The loss is the mean over the minibatch's tasks.
+          const auto g = (task_log_alphas.grad() * double(used.tasks)).to(torch::kFloat64).contiguous();
+          for (int64_t step = 0; step < g.size(0); ++step)
+            for (int64_t task = 0; task < g.size(1); ++task)
+              task_log_alpha_gradients[size_t(step)].push_back(g[step][task].item<double>());
+        }
+        // Meta-gradient clipping of the step sizes (unless they move once per
+        // iteration: then their averaged gradient), and of θ (and ψ) when asked.
         for (auto* t : {&step_sizes_, &value_step_sizes_})
-          if (t->defined() && t->requires_grad() && t->grad().defined()) t->grad().clamp_(-0.1, 0.1);
+          if (!step_size_optimizer_ && t->defined() && t->requires_grad() && t->grad().defined())
+            t->grad().clamp_(-0.1, 0.1);
         if (const double c = config_.theta_gradient_clip; c > 0) {
           for (auto& p : policy_->parameters())
             if (p.grad().defined()) p.grad().clamp_(-c, c);
@@ -389,8 +480,26 @@ Metrics MamlTrainer::run_iteration() {
       if (e == 0) first = epoch_loss;
       last = epoch_loss;
     }
+    if (step_size_optimizer_) {
+      // Their gradients accumulated over every backward pass of the outer step.
+      for (auto* t : {&step_sizes_, &value_step_sizes_})
+        if (t->defined() && t->grad().defined())
+          t->grad().div_(double(config_.ppo_epochs * minibatches)).clamp_(-0.1, 0.1);
+      step_size_optimizer_->step();
+      step_size_optimizer_->zero_grad();
+    }
     outer_metrics = {{"outer_loss_before", first}, {"outer_loss_after", last}};
     if (value_) outer_metrics.push_back({"value_loss", value_loss});
+    for (size_t step = 0; step < task_log_alpha_gradients.size(); ++step) {
+      const auto& g = task_log_alpha_gradients[step];
+      if (g.empty()) continue;
+      const double mean = mean_of(g);
+      double squares = 0;
+      for (double x : g) squares += (x - mean) * (x - mean);
+      outer_metrics.push_back({"log_step_size_grad_mean_" + std::to_string(step), mean});
+      outer_metrics.push_back(
+          {"log_step_size_grad_sd_" + std::to_string(step), g.size() > 1 ? std::sqrt(squares / double(g.size() - 1)) : 0.0});
+    }
   }
   const double outer_seconds = seconds_since(outer_start);
   task_baseline_.add(task_params, batch.validation_returns);  // after use: never its own baseline
@@ -413,7 +522,7 @@ Metrics MamlTrainer::run_iteration() {
                      {"outer_seconds", outer_seconds}};
   metrics.insert(metrics.end(), outer_metrics.begin(), outer_metrics.end());
   if (!adapted_path.empty()) metrics.push_back({"inner_kl", kl_of_inner_steps});
-  if (config_.learn_step_sizes) {
+  if (config_.learn_step_sizes || config_.initial_inner_kl > 0) {
     // After the outer step.
     const torch::Tensor learned = step_sizes();
     for (int64_t s = 0; s < learned.numel(); ++s)
@@ -466,10 +575,6 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
   TORCH_CHECK(episodes >= 1 && history >= 1, "chain_returns: episodes and history must be >= 1, got ", episodes, " and ",
               history);
   const int64_t n = env_.num_envs();
-  // As many steps as the run's inner_steps (a pretrained run reads them from
-  // the same file), with their sizes unless a test-time size replaces them.
-  const torch::Tensor alphas = step_size > 0 ? torch::full_like(step_sizes(), step_size) : step_sizes();
-  const torch::Tensor value_alphas = value_ ? alphas_of(value_step_sizes_, false) : torch::Tensor();
   std::vector<std::vector<double>> out;
   for (size_t first = 0; first < chains.size(); first += size_t(n)) {
     // One chain per env; the last chunk filled up with repeats, not reported.
@@ -487,24 +592,6 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
       tracking_optimizer =
           std::make_unique<torch::optim::Adam>(tracked, torch::optim::AdamOptions(config_.ppo_learning_rate));
     }
-    // θ adapted by the inner steps on `group` (ψ with it), the first step's
-    // objective `first`, the later ones' `later`: continual adaptation
-    // restarts from θ before every episode.
-    auto adapt_from_theta = [&](const EpisodeBatch& group, InnerObjective first, InnerObjective later) {
-      Params adapted = theta;
-      Params value = value_ ? detached(replicate(value_->parameters(), n)) : Params{};
-      torch::Tensor advantages;
-      for (int64_t k = 0; k < alphas.numel(); ++k) {
-        ValueBatch value_batch;
-        if (value_ || !advantages.defined()) advantages = round_advantages(group, n, value, &value_batch);
-        const InnerBatch ib{group, advantages};
-        adapted = finite_or_throw(detached(adapt_step(*policy_, adapted, ib, alphas[k], n,
-                                                      config_.inner.normalize_advantages, false, k == 0 ? first : later)),
-                                  k, alphas[k]);
-        if (value_) value = detached(adapt_value_step(*value_, value, value_batch, value_alphas[k], n, false));
-      }
-      return adapted;
-    };
     std::deque<EpisodeBatch> recent;
     std::vector<std::vector<double>> chunk(static_cast<size_t>(n));
     for (int64_t e = 0; e < episodes; ++e) {
@@ -518,8 +605,7 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
       if (how == ChainAdaptation::kThetaEpisodes) {
         std::vector<EpisodeBatch> own;
         for (int64_t h = 0; h < history; ++h) own.push_back(sampler_->collect_episodes_grouped(horizon_, theta, n));
-        current = adapt_from_theta(interleave_envs(own), InnerObjective::kPlain,
-                                   inner_objective(config_.inner.meta_gradient));
+        current = adapt_on(interleave_envs(own), n, step_size);
         continue;
       }
       recent.push_back(std::move(b));
@@ -537,7 +623,7 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
         current = detached(tracked);
         continue;
       }
-      current = adapt_from_theta(group, InnerObjective::kImportance, InnerObjective::kImportance);
+      current = adapt_on(group, n, step_size);
     }
     for (int64_t i = 0; i < n && first + size_t(i) < chains.size(); ++i) out.push_back(chunk[size_t(i)]);
   }
@@ -561,6 +647,7 @@ void MamlTrainer::save_checkpoint(const std::string& path) const {
   write_tensors(archive, "task_baseline", task_baseline_.state());
   write_env_state(archive, env_);
   if (ppo_optimizer_) write_adam_state(archive, "ppo_adam", *ppo_optimizer_);
+  if (step_size_optimizer_) write_adam_state(archive, "step_size_adam", *step_size_optimizer_);
   write_checkpoint(archive, path);
 }
 
@@ -605,6 +692,7 @@ void MamlTrainer::load_checkpoint(const std::string& path) {
     task_baseline_.load_state(read_tensors(archive, "task_baseline"));
     read_env_state(archive, env_);
     if (ppo_optimizer_) read_adam_state(archive, "ppo_adam", "ppo_optimizer", *ppo_optimizer_);
+    if (step_size_optimizer_) read_adam_state(archive, "step_size_adam", "step_size_adam", *step_size_optimizer_);
   });
 }
 

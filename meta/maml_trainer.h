@@ -57,6 +57,18 @@ struct MamlConfig {
   // its learning rate per step, so 3e-4 changes α by ~0.03 % per epoch; the
   // paper's Adam on α itself (lr 3e-4 from α = 0.001) moves it by up to 30 %.
   double step_size_learning_rate = 0;
+  // How often the learned step sizes move: "minibatch" (with θ, at every
+  // Adam step of the outer loop) or "iteration" (once per meta-iteration,
+  // their own Adam on the gradient averaged over all its epochs and
+  // minibatches: a per-task gradient with little signal then averages out
+  // instead of driving a random walk of Adam's steps).
+  std::string step_size_updates = "minibatch";
+  // > 0: before the first inner steps of a run, every step size is scaled
+  // by one factor so that the inner steps on the first episodes move the
+  // policy by this KL (nats per step, as the inner_kl metric): where the
+  // inner step visibly changes the policy and the meta-gradient can tell
+  // what its size does. 0: the step sizes start as configured.
+  double initial_inner_kl = 0;
   // > 0: the PPO outer step clips every element of θ's meta-gradient (and
   // the adapted value network's) to ±this, as Al-Shedivat et al. clip their
   // meta-gradients at 0.1. The step sizes' gradients are always clipped at
@@ -143,13 +155,20 @@ class MamlTrainer : public IterativeTrainer {
   std::vector<std::vector<double>> adaptation_returns(const std::vector<Task>& tasks, int64_t steps,
                                                       double step_size = 0);
 
+  // θ (and the value network) adapted by the inner steps on `episodes`
+  // (`tasks` tasks side by side, acted by any policy: episodes.log_probs) as
+  // continual adaptation adapts, in training on θ's episodes and at test time
+  // before each episode: the policy's parameters, stacked per task.
+  // step_size > 0 replaces the trained step sizes.
+  Params adapt_on(const EpisodeBatch& episodes, int64_t tasks, double step_size = 0) const;
+
   // Continual adaptation at test time (Al-Shedivat et al. 2018) along chains:
   // each chain (a task whose physics change from episode to episode, e.g.
   // legs weakening) runs `episodes` consecutive episodes in its own env.
   // kFromTheta: the first episode acts with θ; before each later one the
   // policy is θ adapted by the inner steps (learned step sizes included) on
   // that chain's last `history` episodes, importance-weighted against the
-  // policies that acted them. kNone acts with θ throughout. kTracking keeps
+  // policies that acted them (adapt_on: training's inner loss, weights and clip). kNone acts with θ throughout. kTracking keeps
   // running PPO (the run's PPO learning rate, epochs and clip range, each
   // chain its own Adam state) from the current parameters on the chain's
   // last `history` episodes: the PPO-tracking baseline. Chains are run
@@ -180,6 +199,26 @@ class MamlTrainer : public IterativeTrainer {
   torch::Tensor alphas_of(const torch::Tensor& leaf, bool graph) const;
   // Sets a step-size leaf from a checkpoint's α (log α when learned).
   void load_step_sizes(torch::Tensor& leaf, const torch::Tensor& alphas, const std::string& name) const;
+  // The inner steps [first, last) on one round of `episodes` (`tasks` tasks
+  // side by side), from the stacked policy parameters `policy` and value
+  // networks `value`, each step's advantages from the value network as
+  // adapted so far (the linear baseline's once). Training (on θ's own
+  // episodes) and test-time adaptation (on the episodes its adapted
+  // policies acted) both take their steps here, so the step learned is the
+  // step taken. check_finite: throw AdaptationDiverged on non-finite parameters.
+  struct InnerRound {
+    Params policy, value;                   // after the last step
+    std::vector<InnerBatch> batches;        // one per step
+    std::vector<ValueBatch> value_batches;  // one per step (adapted_mlp)
+    std::vector<Params> path;               // the policy after each step
+  };
+  InnerRound take_inner_steps(const EpisodeBatch& episodes, int64_t tasks, Params policy, Params value,
+                              const torch::Tensor& alphas, const torch::Tensor& value_alphas, int64_t first,
+                              int64_t last, const InnerObjective& objective, bool check_finite) const;
+  // initial_inner_kl: scales the policy's step sizes on the run's first
+  // episodes (θ's, `theta` stacked per task).
+  void calibrate_step_sizes(const EpisodeBatch& episodes, int64_t tasks, const Params& theta, const Params& value,
+                            const InnerObjective& objective);
   // Sampling rounds before the validation episodes: one per inner step, or
   // one for all of them (shared_inner_episodes); 0 when pretraining.
   int64_t training_rounds() const;
@@ -214,6 +253,7 @@ class MamlTrainer : public IterativeTrainer {
   RunningNormalizer return_stats_{1};        // discounted returns seen so far
   TaskReturnBaseline task_baseline_;
   std::unique_ptr<torch::optim::Adam> ppo_optimizer_;
+  std::unique_ptr<torch::optim::Adam> step_size_optimizer_;  // step_size_updates "iteration" only
   int64_t iteration_ = 0;
   int64_t env_steps_ = 0;
 };

@@ -309,27 +309,37 @@ TEST(MamlInnerKl, EqualsTheGaussianKlAveragedOverEachTasksSteps) {
   EXPECT_NEAR(inner_kl(*f.policy, theta, theta, e, 2), 0.0, 1e-12);
 }
 
-// Continual adaptation's test-time step reuses episodes another policy acted:
-// per-step ratios, exactly 1 (and the plain step) when that policy is θ.
-TEST(MamlMetaGradient, ImportanceWeightsAreOneWhenTheActingPolicyIsTheAdaptedOne) {
+// Continual adaptation's steps reuse episodes another policy acted: the lvc
+// weight's slope 1 + ℓ_t corrects for it to first order (the plain step when
+// that policy is θ), and a clip holds the slope within [1 − clip, 1 + clip].
+TEST(MamlMetaGradient, WeightedInnerLossCorrectsForTheActingPolicyWithinItsClip) {
   const FixedProblem f = fixed_problem(1);
   const InnerBatch& batch = f.batch.inner[0];
   const Params stacked = replicate(f.theta, 2);
-  const auto plain = inner_losses(*f.policy, batch, stacked, 2, false, InnerObjective::kPlain);
-  const auto weighted = inner_losses(*f.policy, batch, stacked, 2, false, InnerObjective::kImportance);
-  const auto g_plain = flatten(torch::autograd::grad({plain.sum()}, f.theta));
-  const auto g_weighted = flatten(torch::autograd::grad({weighted.sum()}, f.theta));
-  // (The episodes' log-probabilities were stored in float32: ρ = 1 to 1e-7.)
-  EXPECT_LT((g_weighted - g_plain).norm().item<double>(), 1e-5 * g_plain.norm().item<double>());
-  // Values: the plain loss is −mean(log π A); the weighted one −mean(A) at ρ = 1.
-  const double mean_advantages = task_means(batch.advantages, batch.episodes.masks, 2).sum().item<double>();
-  EXPECT_NEAR(weighted.sum().item<double>(), -mean_advantages, 1e-5 * std::abs(mean_advantages));
-  // Episodes acted by another policy b: ρ = π_θ / π_b at every step.
-  InnerBatch shifted = batch;
-  shifted.episodes.log_probs = batch.episodes.log_probs - 0.3;  // π_b = e^-0.3 π_θ
-  const auto off = inner_losses(*f.policy, shifted, stacked, 2, false, InnerObjective::kImportance);
-  EXPECT_NEAR(off.sum().item<double>(), std::exp(0.3) * weighted.sum().item<double>(),
-              1e-9 * std::abs(off.sum().item<double>()));
+  auto gradient = [&](const InnerBatch& b, InnerObjective objective) {
+    return flatten(torch::autograd::grad({inner_losses(*f.policy, b, stacked, 2, false, objective).sum()}, f.theta));
+  };
+  const auto g_plain = gradient(batch, InnerObjective::kPlain);
+  const double norm = g_plain.norm().item<double>();
+  // (The episodes' log-probabilities were stored in float32: ℓ = 0 to 1e-7.)
+  for (double clip : {0.0, 0.2})
+    EXPECT_LT((gradient(batch, {InnerObjective::kLvc, clip}) - g_plain).norm().item<double>(), 1e-5 * norm);
+  // Acted by a policy b under which every action had log-probability
+  // log π_θ − shift: ℓ_t = shift, so the step is (1 + shift) × the plain one,
+  // or the clipped slope. Unclipped, a policy that made the actions e^1.5
+  // more likely than θ does (shift −1.5) turns the step around.
+  struct Case {
+    double shift, clip, slope;
+  };
+  for (const Case c : {Case{0.3, 0.0, 1.3}, Case{0.3, 0.2, 1.2}, Case{-1.5, 0.0, -0.5}, Case{-1.5, 0.2, 0.8},
+                       Case{0.1, 0.2, 1.1}}) {
+    SCOPED_TRACE(c.shift);
+    SCOPED_TRACE(c.clip);
+    InnerBatch shifted = batch;
+    shifted.episodes.log_probs = batch.episodes.log_probs - c.shift;
+    const auto g = gradient(shifted, {InnerObjective::kLvc, c.clip});
+    EXPECT_LT((g - c.slope * g_plain).norm().item<double>(), 1e-5 * norm);
+  }
 }
 
 // PPO-tracking's loss: the plain policy gradient where the ratio is 1, none
