@@ -18,6 +18,7 @@
 #                                                   # meta_lstm | pretrained_mlp | rl2_lstm:
 #                                                   # continual adaptation on the crippled Bug (experiments/continual);
 #                                                   # SEED=1 ... trains another seed into RUN_seed1
+#   scripts/reference_runs.sh continual_nav2d       # the sanity chain: estimators, clip, seeds 0 1, held-out chains
 #   scripts/reference_runs.sh adapt_continual_bug   # every run's 5M snapshot on the held-out leg pairs (at_5M_RUN),
 #                                                   # at_5M_summary.txt and the figure held_out_5M.png
 # Extra arguments go to `metarl run` (for example --threads 1 to run two at once).
@@ -29,7 +30,7 @@ shift || true
 locomotion_tasks="halfcheetah_dir halfcheetah_vel ant_vel ant_dir ant_goal"
 usage() {
   echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_nav2d_port|maml_TASK|dice_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
-       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|adapt_continual_bug" >&2
+       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_nav2d|adapt_continual_bug" >&2
   exit 2
 }
 case "$run" in
@@ -129,6 +130,28 @@ case "$run" in
           --out $d/meta_lstm$sfx --seed "$seed" "$@" ;;
       rl2_lstm) "$metarl" run experiments/continual/bug_crippled_rl2.yaml --out $d/rl2_lstm$sfx --seed "$seed" "$@" ;;
     esac ;;
+  continual_nav2d)
+    # The sanity chain (experiments/continual/nav2d_drift.yaml): the inner
+    # objective's estimator (lvc, dice, first_order) and lvc without the
+    # weights' clip, seeds 0 and 1, and the same loop without adaptation;
+    # then all of them on the same 50 held-out chains, adapted as at test
+    # time and (--theta-episodes) from θ's own episodes.
+    d=experiments/results/continual/nav2d_drift
+    f=experiments/continual/nav2d_drift.yaml
+    runs=()
+    for seed in 0 1; do
+      sfx=; [ "$seed" != 0 ] && sfx=_seed$seed
+      "$metarl" run $f --seed "$seed" --out $d/lvc$sfx "$@"
+      "$metarl" run $f --seed "$seed" --set algorithm.meta_gradient=dice --out $d/dice$sfx "$@"
+      "$metarl" run $f --seed "$seed" --set algorithm.meta_gradient=first_order --out $d/first_order$sfx "$@"
+      "$metarl" run $f --seed "$seed" --set algorithm.inner_clip=0 --out $d/lvc_noclip$sfx "$@"
+      "$metarl" run $f --seed "$seed" --set algorithm.name=maml_pretrain --out $d/pretrained$sfx "$@"
+      runs+=($d/lvc$sfx $d/dice$sfx $d/first_order$sfx $d/lvc_noclip$sfx $d/pretrained$sfx)
+    done
+    for history in 1 3; do
+      "$metarl" adapt "${runs[@]}" --chain 7 --history $history --tasks 50 --family-option split=test --theta-episodes \
+          --out $d/held_out_history$history
+    done ;;
   adapt_continual_bug)
     # Every run's 5M-step snapshot on the same 50 chains of the held-out leg
     # pairs (seed 1000), each into at_5M_RUN (skipped when already there),
