@@ -425,6 +425,39 @@ TEST(MamlMetaGradient, LearnedStepSizesReceiveTheirGradient) {
   }
 }
 
+// Continual adaptation's objective on a tiny deterministic case: two inner
+// steps on the same episodes (the second off-policy through lvc's clipped
+// weights), one step size per step and task. Each task's α gets the
+// gradient of the meta-loss through both steps, as finite differences say.
+TEST(MamlMetaGradient, PerTaskStepSizesGetTheChainObjectivesGradient) {
+  FixedProblem f = fixed_problem(1);
+  f.batch.inner.push_back(f.batch.inner[0]);  // both steps on θ's episodes
+  InnerLoopConfig inner = inner_config(2, MetaGradient::kLvc);
+  inner.off_policy = true;
+  inner.clip = 0.2;
+  const auto alphas = torch::tensor({0.3, 0.5, 0.2, 0.4}, torch::kFloat64).reshape({2, 2}).requires_grad_(true);
+  const auto g = torch::autograd::grad({meta_loss(*f.policy, f.theta, f.batch, inner, OuterConfig{}, alphas)},
+                                       {alphas})[0];
+  for (int64_t k = 0; k < 2; ++k)
+    for (int64_t task = 0; task < 2; ++task) {
+      const double h = 1e-6;
+      auto plus = alphas.detach().clone(), minus = alphas.detach().clone();
+      plus[k][task] += h;
+      minus[k][task] -= h;
+      const double fd = (loss_value(f, f.theta, inner, plus) - loss_value(f, f.theta, inner, minus)) / (2 * h);
+      EXPECT_GT(std::abs(fd), 1e-6) << "step " << k << " task " << task;
+      EXPECT_NEAR(g[k][task].item<double>(), fd, 1e-7 + 1e-5 * std::abs(fd)) << "step " << k << " task " << task;
+    }
+  // A scalar α per step is the same map: each task's gradient adds up.
+  const auto shared = torch::tensor({0.3, 0.2}, torch::kFloat64).requires_grad_(true);
+  const auto same = torch::tensor({0.3, 0.3, 0.2, 0.2}, torch::kFloat64).reshape({2, 2}).requires_grad_(true);
+  const auto g_shared =
+      torch::autograd::grad({meta_loss(*f.policy, f.theta, f.batch, inner, OuterConfig{}, shared)}, {shared})[0];
+  const auto g_same =
+      torch::autograd::grad({meta_loss(*f.policy, f.theta, f.batch, inner, OuterConfig{}, same)}, {same})[0];
+  EXPECT_TRUE(torch::allclose(g_shared, g_same.sum(1), 1e-9, 1e-12));
+}
+
 // Minibatches of whole tasks: the meta-loss is a mean over tasks, so the
 // single-task minibatches' losses and gradients (θ and the learned sizes)
 // average to the full batch's, and the tasks in another order change

@@ -1,0 +1,131 @@
+// Continual adaptation's inner steps: the step learned in training is the
+// step taken at test time, the step sizes start and move as configured.
+#include <cmath>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "experiments/config.h"
+#include "experiments/run.h"
+#include "meta/maml_trainer.h"
+
+namespace metarl {
+namespace {
+
+// The sanity chain, small: 3 tasks × 2 episodes of 20 steps, three inner
+// steps on the same episodes.
+std::string continual_yaml(const std::string& algorithm_extra) {
+  return R"(name: continual
+seed: 4
+threads: 1
+env:
+  name: Navigation2D
+  task_family: Navigation2DDrift
+  options:
+    max_episode_steps: 20
+    normalized_actions: true
+algorithm:
+  name: maml
+  tasks_per_batch: 3
+  episodes_per_task: 2
+  inner_steps: 3
+  inner_lr: 0.2
+  chain_length: 7
+  inner_episodes: shared
+  outer: ppo
+  epochs: 5
+  minibatches: 3
+  inner_clip: 0.2
+)" + algorithm_extra +
+         R"(training:
+  total_env_steps: 100000
+)";
+}
+
+Params stacked_copy(const Params& theta, int64_t tasks, double noise) {
+  Params out;
+  for (const auto& p : theta) {
+    auto t = p.detach().unsqueeze(0).repeat_interleave(tasks, 0).clone();
+    if (noise > 0) t = t + noise * torch::randn_like(t);
+    out.push_back(t);
+  }
+  return out;
+}
+
+// On the same episodes, whoever acted them, the parameters test-time
+// adaptation steps to (MamlTrainer::adapt_on, also training's sampled path)
+// equal those of the map the meta-gradient differentiates (adapt(), as in
+// meta_loss), for every estimator continual adaptation accepts.
+TEST(ContinualAdaptation, TrainingAndTestTakeTheSameInnerStepsOnTheSameEpisodes) {
+  for (const std::string estimator : {"lvc", "dice", "first_order"}) {
+    SCOPED_TRACE(estimator);
+    auto cfg = ExperimentConfig::from_string(continual_yaml("  meta_gradient: " + estimator + "\n"), "c.yaml");
+    Experiment x = build_experiment(cfg, "continual");
+    x.trainer->run_iteration();  // tasks assigned, θ moved once
+    const MamlConfig& config = x.maml->config();
+    EXPECT_TRUE(config.inner.off_policy);
+    const int64_t tasks = config.tasks_per_batch;
+    const Params theta = x.maml->policy().parameters();
+    Sampler sampler(*x.env, x.maml->policy(), 9);
+    torch::manual_seed(3);
+    // θ's own episodes (training), and episodes of policies away from θ (test time).
+    for (const double noise : {0.0, 0.05}) {
+      SCOPED_TRACE(noise);
+      const EpisodeBatch episodes = sampler.collect_episodes_grouped(20, stacked_copy(theta, tasks, noise), tasks);
+      const Params tested = x.maml->adapt_on(episodes, tasks);
+      MetaBatch batch;
+      batch.tasks = tasks;
+      const InnerBatch ib{episodes, all_task_advantages(episodes, tasks, config.gamma, config.gae_lambda)};
+      batch.inner.assign(size_t(config.inner.steps), ib);
+      const Params trained = adapt(x.maml->policy(), theta, batch, config.inner, x.maml->step_sizes());
+      double moved = 0;
+      for (size_t i = 0; i < theta.size(); ++i) {
+        EXPECT_TRUE(torch::allclose(tested[i], trained[i].detach(), 1e-5, 1e-6)) << "parameter " << i;
+        moved += (tested[i] - theta[i].unsqueeze(0)).abs().max().item<double>();
+      }
+      EXPECT_GT(moved, 1e-3);  // the steps did move the policy
+    }
+  }
+}
+
+// step_size_updates: iteration — the step sizes take one Adam step per
+// meta-iteration, on the gradient averaged over its 5 epochs × 3
+// minibatches: Adam's first step moves log α by its learning rate.
+TEST(ContinualAdaptation, StepSizesTakeOneStepPerIterationWhenUpdatedPerIteration) {
+  auto cfg = ExperimentConfig::from_string(
+      continual_yaml("  meta_gradient: lvc\n  learn_inner_lr: true\n  step_size_learning_rate: 0.01\n"
+                     "  step_size_updates: iteration\n"),
+      "c.yaml");
+  Experiment x = build_experiment(cfg, "continual");
+  const Metrics m = x.trainer->run_iteration();
+  const torch::Tensor moved = (x.maml->step_sizes() / 0.2).log().abs();
+  for (int64_t k = 0; k < 3; ++k) EXPECT_NEAR(moved[k].item<double>(), 0.01, 1e-4) << "step " << k;
+  // The per-task log-α gradients are reported, one mean and spread per step.
+  int reported = 0;
+  for (const auto& [key, value] : m)
+    if (key.rfind("log_step_size_grad_", 0) == 0) {
+      ++reported;
+      EXPECT_TRUE(std::isfinite(value)) << key;
+    }
+  EXPECT_EQ(reported, 6);
+}
+
+// initial_inner_kl: the step sizes are scaled before the first inner steps
+// so that those steps move the policy by that KL (the inner_kl metric, on
+// the same episodes).
+TEST(ContinualAdaptation, InitialInnerKlScalesTheStepSizesToIt) {
+  auto cfg = ExperimentConfig::from_string(
+      continual_yaml("  meta_gradient: lvc\n  initial_inner_kl: 0.02\n"), "c.yaml");
+  Experiment x = build_experiment(cfg, "continual");
+  const Metrics m = x.trainer->run_iteration();
+  double kl = -1;
+  for (const auto& [key, value] : m)
+    if (key == "inner_kl") kl = value;
+  EXPECT_NEAR(kl, 0.02, 0.0006);
+  const torch::Tensor alphas = x.maml->step_sizes();
+  EXPECT_GT(std::abs(alphas[0].item<double>() - 0.2), 1e-3);  // not as configured
+  EXPECT_NEAR(alphas[1].item<double>(), alphas[0].item<double>(), 1e-9);  // one factor for all steps
+}
+
+}  // namespace
+}  // namespace metarl
