@@ -124,8 +124,9 @@ void run_adaptation(const AdaptOptions& options) {
         returns = chains ? x.maml->chain_returns(tasks, options.chain_episodes, options.history, How::kFromTheta, lr)
                          : x.maml->adaptation_returns(tasks, options.steps, lr);
       } catch (const AdaptationDiverged& e) {
-        if (lr <= 0) throw std::runtime_error("adapt: " + curve + ": " + e.what());
-        // A swept step size too large: no curve for it, the sweep goes on.
+        // A step size too large for these tasks (a swept one, or the run's
+        // own off its training data): a result, not an error. No curve for
+        // it; the other curves and runs go on.
         std::cerr << "adapt: " << curve << ": " << e.what() << "; no curve written for it" << std::endl;
         continue;
       }
@@ -137,7 +138,13 @@ void run_adaptation(const AdaptOptions& options) {
     if (options.theta_episodes) baselines.emplace_back(How::kThetaEpisodes, ":theta_episodes");
     for (const auto& [how, suffix] : baselines) {
       x.maml->reseed(episode_seed);
-      const auto returns = x.maml->chain_returns(tasks, options.chain_episodes, options.history, how);
+      std::vector<std::vector<double>> returns;
+      try {
+        returns = x.maml->chain_returns(tasks, options.chain_episodes, options.history, how);
+      } catch (const AdaptationDiverged& e) {
+        std::cerr << "adapt: " << label + suffix << ": " << e.what() << "; no curve written for it" << std::endl;
+        continue;
+      }
       append_curve(label + suffix, tasks, returns, 1, x_name, summary, per_task);
     }
   }
