@@ -36,6 +36,16 @@ const Params& finite_or_throw(const Params& params, int64_t step, const torch::T
   return params;
 }
 
+// One consecutive pair of a chain (or MAML's one task pair): the inner
+// steps' episodes at one position, the outer objective's at the next, acted
+// by the policy those steps adapted; with the adapted value network's
+// targets of every inner step and of the validation episodes.
+struct ChainPair {
+  MetaBatch batch;
+  std::vector<ValueBatch> value_inner;
+  ValueBatch value_validation;
+};
+
 }  // namespace
 
 torch::Tensor task_mean_returns(const EpisodeBatch& episodes, int64_t tasks, int64_t per_task) {
@@ -90,6 +100,10 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
       config.inner.meta_gradient != MetaGradient::kLvc && config.inner.meta_gradient != MetaGradient::kFirstOrder)
     throw std::invalid_argument(
         "maml: shared inner episodes need an importance-weighted inner loss (meta_gradient dice, lvc or first_order)");
+  if (config.chain_pairs < 1 || (config.chain_pairs > 1 && !config.shared_inner_episodes) ||
+      (config.chain_pairs > 1 && config.outer_optimizer != "ppo"))
+    throw std::invalid_argument("maml: chain_pairs " + std::to_string(config.chain_pairs) +
+                                " must be 1, or more with shared inner episodes and the ppo outer optimizer");
   if (config.step_size_updates != "minibatch" && config.step_size_updates != "iteration")
     throw std::invalid_argument("maml: unknown step_size_updates '" + config.step_size_updates +
                                 "' (known: minibatch, iteration)");
@@ -167,7 +181,8 @@ torch::Tensor MamlTrainer::alphas_of(const torch::Tensor& leaf, bool graph) cons
 }
 
 int64_t MamlTrainer::training_rounds() const {
-  return config_.shared_inner_episodes ? std::min<int64_t>(1, config_.inner.steps) : config_.inner.steps;
+  return config_.shared_inner_episodes ? std::min<int64_t>(1, config_.inner.steps) * config_.chain_pairs
+                                       : config_.inner.steps;
 }
 
 double MamlTrainer::return_scale() const { return std::sqrt(return_stats_.var()[0].item<double>() + 1e-8); }
@@ -294,15 +309,17 @@ Metrics MamlTrainer::run_iteration() {
   }
   sampler_->reset_times();
 
-  MetaBatch batch;
-  batch.tasks = m;
-  Params current = detached(replicate(policy_->parameters(), m));  // each task's parameters, stacked
-  std::vector<Params> adapted_path;                                 // `current` after each inner step
-  // The adapted value networks (value_function adapted_mlp): each task's
-  // parameters and every round's targets.
-  Params value_current = value_ ? detached(replicate(value_->parameters(), m)) : Params{};
-  std::vector<ValueBatch> value_inner;
-  ValueBatch value_validation;
+  // The consecutive pairs of this iteration: one, or chain_pairs rolled
+  // out along each task's chain as at test time.
+  const int64_t pair_count = config_.shared_inner_episodes ? config_.chain_pairs : 1;
+  std::vector<ChainPair> pairs(static_cast<size_t>(pair_count));
+  for (auto& pair : pairs) pair.batch.tasks = m;
+  const Params theta = detached(replicate(policy_->parameters(), m));
+  // The adapted value networks (value_function adapted_mlp): each task's parameters.
+  const Params theta_value = value_ ? detached(replicate(value_->parameters(), m)) : Params{};
+  Params current = theta;              // each task's parameters, stacked
+  Params value_current = theta_value;
+  std::vector<Params> adapted_path;    // the first pair's: `current` after each inner step
   const torch::Tensor value_alphas = value_ ? alphas_of(value_step_sizes_, false) : torch::Tensor();
   std::vector<double> step_returns;  // mean return of the episodes of each sampling round
   double sample_seconds = 0, inner_seconds = 0;
@@ -327,33 +344,48 @@ Metrics MamlTrainer::run_iteration() {
     // The value targets' scale, from the first episodes of a run (then from
     // every iteration's, after its outer step).
     if (value_ && return_stats_.count() == 0) update_return_scale(episodes);
+    // These episodes are the outer objective's of the pair whose adapted
+    // policy acted them: with shared episodes the previous round's pair,
+    // else (MAML) the one pair after its last inner step.
+    const int64_t validated = config_.shared_inner_episodes ? s - 1 : (s == rounds ? 0 : -1);
+    if (validated >= 0) {
+      ChainPair& pair = pairs[size_t(validated)];
+      pair.batch.validation_advantages = round_advantages(episodes, m, value_current, &pair.value_validation);
+      pair.batch.validation_returns = task_mean_returns(episodes, m, k);
+      // Only the exact estimator's score term uses it.
+      if (config_.inner.meta_gradient == MetaGradient::kExact && config_.score_baseline == "task_regression" &&
+          task_baseline_.ready())
+        pair.batch.score_baselines = task_baseline_.predict(task_params);
+      pair.batch.validation = episodes;
+    }
     if (s < rounds) {
       if (iteration_ == 0 && s == 0 && config_.initial_inner_kl > 0) {
         calibrate_step_sizes(episodes, m, current, value_current, objective);
         alphas = step_sizes();
       }
-      // The inner steps these episodes serve: step s, or all of them.
+      // The inner steps these episodes serve: step s, or all of them, from
+      // θ (every adaptation along a chain restarts from θ).
       const int64_t first = config_.shared_inner_episodes ? 0 : s;
       const int64_t last = config_.shared_inner_episodes ? inner.steps : s + 1;
+      const size_t pair_index = config_.shared_inner_episodes ? size_t(s) : 0;
+      if (config_.shared_inner_episodes) {
+        current = theta;
+        value_current = theta_value;
+      }
       InnerRound round = take_inner_steps(episodes, m, current, value_current, alphas, value_alphas, first, last,
                                           objective, /*check_finite=*/false);
       current = std::move(round.policy);
       value_current = std::move(round.value);
-      for (auto& p : round.path) adapted_path.push_back(std::move(p));
-      for (auto& ib : round.batches) batch.inner.push_back(std::move(ib));
-      for (auto& vb : round.value_batches) value_inner.push_back(std::move(vb));
-    } else {
-      const torch::Tensor advantages = round_advantages(episodes, m, value_current, &value_validation);
-      batch.validation_returns = task_mean_returns(episodes, m, k);
-      // Only the exact estimator's score term uses it.
-      if (config_.inner.meta_gradient == MetaGradient::kExact && config_.score_baseline == "task_regression" &&
-          task_baseline_.ready())
-        batch.score_baselines = task_baseline_.predict(task_params);
-      batch.validation = std::move(episodes);
-      batch.validation_advantages = advantages;
+      ChainPair& pair = pairs[pair_index];
+      if (pair_index == 0)
+        for (auto& p : round.path) adapted_path.push_back(std::move(p));
+      for (auto& ib : round.batches) pair.batch.inner.push_back(std::move(ib));
+      for (auto& vb : round.value_batches) pair.value_inner.push_back(std::move(vb));
     }
     inner_seconds += seconds_since(t0);
   }
+  // The first pair: TRPO's (which takes one pair) and the score baselines'.
+  const MetaBatch& batch = pairs.front().batch;
 
   // How far the inner steps moved the policy on the states they learned from.
   const double kl_of_inner_steps =
@@ -427,37 +459,44 @@ Metrics MamlTrainer::run_iteration() {
       for (int64_t b = 0; b < minibatches; ++b) {
         const std::vector<int64_t> tasks(order.begin() + b * m / minibatches,
                                          order.begin() + (b + 1) * m / minibatches);
-        const MetaBatch part = minibatches > 1 ? select_tasks(batch, tasks) : MetaBatch{};
-        const MetaBatch& used = minibatches > 1 ? part : batch;
+        const int64_t minibatch_tasks = int64_t(tasks.size());
         // α from the current log α: Adam changed it after the previous step.
         // In the first epoch each task gets its own copy of log α, whose
         // gradient is that task's.
         const bool per_task_alphas = config_.learn_step_sizes && e == 0;
         torch::Tensor task_log_alphas;  // [steps, tasks]
         if (per_task_alphas) {
-          task_log_alphas = step_sizes_.unsqueeze(1).expand({step_sizes_.size(0), used.tasks}).clone();
+          task_log_alphas = step_sizes_.unsqueeze(1).expand({step_sizes_.size(0), minibatch_tasks}).clone();
           task_log_alphas.retain_grad();
         }
-        auto loss = meta_loss(*policy_, policy_->parameters(), used, inner, config_.outer,
-                              per_task_alphas ? task_log_alphas.exp() : alphas_of(step_sizes_, true));
-        if (value_) {
-          torch::Tensor v;
-          if (minibatches > 1) {
-            const std::vector<int64_t> columns = task_columns(tasks, k);
-            std::vector<ValueBatch> inner_part;
-            for (const auto& vb : value_inner) inner_part.push_back(select_columns(vb, columns));
-            v = outer_value_loss(inner_part, select_columns(value_validation, columns), used.tasks);
-          } else {
-            v = outer_value_loss(value_inner, value_validation, m);
+        const torch::Tensor sizes = per_task_alphas ? task_log_alphas.exp() : alphas_of(step_sizes_, true);
+        // The mean over the pairs of each one's outer loss.
+        torch::Tensor loss;
+        for (const ChainPair& pair : pairs) {
+          const MetaBatch part = minibatches > 1 ? select_tasks(pair.batch, tasks) : MetaBatch{};
+          const MetaBatch& used = minibatches > 1 ? part : pair.batch;
+          auto pair_loss = meta_loss(*policy_, policy_->parameters(), used, inner, config_.outer, sizes);
+          if (value_) {
+            torch::Tensor v;
+            if (minibatches > 1) {
+              const std::vector<int64_t> columns = task_columns(tasks, k);
+              std::vector<ValueBatch> inner_part;
+              for (const auto& vb : pair.value_inner) inner_part.push_back(select_columns(vb, columns));
+              v = outer_value_loss(inner_part, select_columns(pair.value_validation, columns), used.tasks);
+            } else {
+              v = outer_value_loss(pair.value_inner, pair.value_validation, m);
+            }
+            if (e == 0) value_loss += v.item<double>() * double(used.tasks) / double(m * pair_count);
+            pair_loss = pair_loss + config_.value_coef * v;
           }
-          if (e == 0) value_loss += v.item<double>() * double(used.tasks) / double(m);
-          loss = loss + config_.value_coef * v;
+          loss = loss.defined() ? loss + pair_loss : pair_loss;
         }
+        loss = loss / double(pair_count);
         ppo_optimizer_->zero_grad();
         loss.backward();
         if (per_task_alphas && task_log_alphas.grad().defined()) {
           // The loss is the mean over the minibatch's tasks.
-          const auto g = (task_log_alphas.grad() * double(used.tasks)).to(torch::kFloat64).contiguous();
+          const auto g = (task_log_alphas.grad() * double(minibatch_tasks)).to(torch::kFloat64).contiguous();
           for (int64_t step = 0; step < g.size(0); ++step)
             for (int64_t task = 0; task < g.size(1); ++task)
               task_log_alpha_gradients[size_t(step)].push_back(g[step][task].item<double>());
@@ -475,7 +514,7 @@ Metrics MamlTrainer::run_iteration() {
               if (p.grad().defined()) p.grad().clamp_(-c, c);
         }
         ppo_optimizer_->step();
-        epoch_loss += loss.item<double>() * double(used.tasks) / double(m);
+        epoch_loss += loss.item<double>() * double(minibatch_tasks) / double(m);
       }
       if (e == 0) first = epoch_loss;
       last = epoch_loss;
@@ -504,8 +543,9 @@ Metrics MamlTrainer::run_iteration() {
   const double outer_seconds = seconds_since(outer_start);
   task_baseline_.add(task_params, batch.validation_returns);  // after use: never its own baseline
   if (value_) {  // after use too: one scale for all of this iteration's targets
-    for (const auto& ib : batch.inner) update_return_scale(ib.episodes);
-    update_return_scale(batch.validation);
+    for (const ChainPair& pair : pairs)
+      for (const auto& ib : pair.batch.inner) update_return_scale(ib.episodes);
+    update_return_scale(pairs.back().batch.validation);
   }
 
   ++iteration_;

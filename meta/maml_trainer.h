@@ -94,6 +94,15 @@ struct MamlConfig {
   // importance weights (dice or lvc only); the validation episodes follow at
   // p + 1. Test-time chain adaptation (chain_returns) works this way.
   bool shared_inner_episodes = false;
+  // With shared_inner_episodes: consecutive pairs per task and iteration,
+  // rolled out along its chain as test-time adaptation rolls out. Pair 0
+  // adapts θ on θ's episodes at p; pair j > 0 adapts θ (afresh) on the
+  // episodes that pair j − 1's adapted policy acted at p + j (the outer
+  // episodes of pair j − 1), importance-weighted against that policy, as at
+  // test time; each pair's outer objective is on the next position's
+  // episodes of its adapted policy, and the outer loss is the pairs' mean.
+  // 1: the pair of Al-Shedivat et al.'s training (θ's episodes only).
+  int64_t chain_pairs = 1;
   // Score-term baseline: "task_regression" (TaskReturnBaseline on the task
   // parameters) or "leave_one_out" (the other tasks' mean).
   std::string score_baseline = "task_regression";
@@ -219,8 +228,8 @@ class MamlTrainer : public IterativeTrainer {
   // episodes (θ's, `theta` stacked per task).
   void calibrate_step_sizes(const EpisodeBatch& episodes, int64_t tasks, const Params& theta, const Params& value,
                             const InnerObjective& objective);
-  // Sampling rounds before the validation episodes: one per inner step, or
-  // one for all of them (shared_inner_episodes); 0 when pretraining.
+  // Sampling rounds before the last validation episodes: one per inner
+  // step, or one per chain pair (shared_inner_episodes); 0 when pretraining.
   int64_t training_rounds() const;
   // Advantages of one round of episodes (task t in its envs' columns) from
   // the linear baseline, or from the stacked adapted value networks `value`
