@@ -127,5 +127,34 @@ TEST(ContinualAdaptation, InitialInnerKlScalesTheStepSizesToIt) {
   EXPECT_NEAR(alphas[1].item<double>(), alphas[0].item<double>(), 1e-9);  // one factor for all steps
 }
 
+// chain_pairs: each task's chain rolled out over consecutive positions in
+// one iteration (θ at p, then each adapted policy at the next position):
+// three rounds of episodes for two pairs, the envs left at p + 2.
+TEST(ContinualAdaptation, ChainPairsRollTheChainOutOverConsecutivePositions) {
+  auto cfg = ExperimentConfig::from_string(continual_yaml("  meta_gradient: lvc\n  chain_pairs: 2\n"), "c.yaml");
+  Experiment x = build_experiment(cfg, "continual");
+  for (int iteration = 1; iteration <= 3; ++iteration) {
+    x.trainer->run_iteration();
+    // 3 rounds of 6 episodes of at most 20 steps (one that reaches its goal ends early).
+    EXPECT_LE(x.trainer->env_steps(), iteration * 3 * 6 * 20);
+    EXPECT_GT(x.trainer->env_steps(), iteration * 2 * 6 * 20);
+    for (int i = 0; i < x.env->num_envs(); ++i) {
+      const int position = x.env->env(i).episode_index();
+      EXPECT_GE(position, 2);
+      EXPECT_LE(position, 6);
+    }
+  }
+  // Pairs after the first need shared inner episodes and the PPO outer step.
+  const std::string yaml = continual_yaml("  meta_gradient: lvc\n  chain_pairs: 2\n");
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"inner_episodes: shared", "inner_episodes: per_step"},
+                                 {"outer: ppo", "outer: trpo"}}) {
+    std::string text = yaml;
+    text.replace(text.find(from), from.size(), to);
+    if (to == "outer: trpo") text.replace(text.find("  minibatches: 3\n"), 16, "");
+    auto bad = ExperimentConfig::from_string(text, "bad.yaml");
+    EXPECT_THROW(build_experiment(bad, "bad"), std::exception) << to;
+  }
+}
+
 }  // namespace
 }  // namespace metarl
