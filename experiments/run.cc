@@ -155,6 +155,7 @@ MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
                       "' is unknown (known: per_step, shared)");
   m.shared_inner_episodes = inner_episodes == "shared";
   m.chain_pairs = cfg.get_int("algorithm.chain_pairs", m.chain_pairs, Bounds::at_least(1));
+  m.off_policy_step_sizes = cfg.get_bool("algorithm.off_policy_step_sizes", m.off_policy_step_sizes);
   // The weights' slope within [1 − clip, 1 + clip]: a clip of 1 or more would let it reach 0.
   m.inner.clip = cfg.get_double("algorithm.inner_clip", m.inner.clip, {0.0, 1.0, false, true});
   m.initial_inner_kl = cfg.get_double("algorithm.initial_inner_kl", m.initial_inner_kl, Bounds::non_negative());

@@ -130,6 +130,7 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
     return config.learn_step_sizes ? t.log() : t;
   };
   step_sizes_ = sizes_leaf(config_.inner.step_size);
+  if (config.off_policy_step_sizes) off_policy_step_sizes_ = sizes_leaf(config_.inner.step_size);
   if (config.value_function == "adapted_mlp") {
     value_ = std::make_unique<MlpValueFunction>(env.obs_dim(), config.value_hidden, Activation::kTanh);
     value_step_sizes_ = sizes_leaf(config.value_step_size);
@@ -141,7 +142,10 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
                                 " leaves no position for the validation episodes after " + std::to_string(rounds) +
                                 " rounds of training episodes");
   sampler_ = std::make_unique<Sampler>(env, *policy_, derive_seed(seed, 1));
+  if (config.off_policy_step_sizes && config.chain_pairs < 2)
+    throw std::invalid_argument("maml: off_policy_step_sizes need chain_pairs >= 2 (the pairs that learn them)");
   if (config.learn_step_sizes) step_sizes_.requires_grad_(true);
+  if (config.learn_step_sizes && config.off_policy_step_sizes) off_policy_step_sizes_.requires_grad_(true);
   if (config.learn_step_sizes && value_) value_step_sizes_.requires_grad_(true);
   if (config.ppo_minibatches < 1 || config.ppo_minibatches > config.tasks_per_batch)
     throw std::invalid_argument("maml: minibatches " + std::to_string(config.ppo_minibatches) +
@@ -151,6 +155,7 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
   if (config.outer_optimizer == "ppo") {
     std::vector<torch::Tensor> trained = policy_->parameters(), sizes;
     if (config.learn_step_sizes) sizes.push_back(step_sizes_);
+    if (config.learn_step_sizes && config.off_policy_step_sizes) sizes.push_back(off_policy_step_sizes_);
     if (value_) {
       for (const auto& p : value_->parameters()) trained.push_back(p);
       if (config.learn_step_sizes) sizes.push_back(value_step_sizes_);
@@ -256,10 +261,13 @@ void MamlTrainer::calibrate_step_sizes(const EpisodeBatch& episodes, int64_t tas
   torch::NoGradGuard no_grad;
   const torch::Tensor alphas = configured * scale;
   step_sizes_.copy_(config_.learn_step_sizes ? alphas.log() : alphas);
+  if (config_.off_policy_step_sizes) off_policy_step_sizes_.copy_(step_sizes_);
 }
 
-Params MamlTrainer::adapt_on(const EpisodeBatch& episodes, int64_t tasks, double step_size) const {
-  const torch::Tensor alphas = step_size > 0 ? torch::full_like(step_sizes(), step_size) : step_sizes();
+Params MamlTrainer::adapt_on(const EpisodeBatch& episodes, int64_t tasks, bool acted_by_adapted,
+                             double step_size) const {
+  const torch::Tensor trained = acted_by_adapted ? off_policy_step_sizes() : step_sizes();
+  const torch::Tensor alphas = step_size > 0 ? torch::full_like(trained, step_size) : trained;
   const torch::Tensor value_alphas = value_ ? alphas_of(value_step_sizes_, false) : torch::Tensor();
   InnerLoopConfig continual = config_.inner;
   continual.off_policy = true;
@@ -324,6 +332,7 @@ Metrics MamlTrainer::run_iteration() {
   std::vector<double> step_returns;  // mean return of the episodes of each sampling round
   double sample_seconds = 0, inner_seconds = 0;
   torch::Tensor alphas = step_sizes();
+  torch::Tensor off_policy_alphas = off_policy_step_sizes();
   const int64_t rounds = training_rounds();
   // On-policy steps (MAML: new episodes per step) follow the plain loss;
   // continual adaptation's, the weighted one it takes at test time.
@@ -362,6 +371,7 @@ Metrics MamlTrainer::run_iteration() {
       if (iteration_ == 0 && s == 0 && config_.initial_inner_kl > 0) {
         calibrate_step_sizes(episodes, m, current, value_current, objective);
         alphas = step_sizes();
+        off_policy_alphas = off_policy_step_sizes();
       }
       // The inner steps these episodes serve: step s, or all of them, from
       // θ (every adaptation along a chain restarts from θ).
@@ -372,8 +382,8 @@ Metrics MamlTrainer::run_iteration() {
         current = theta;
         value_current = theta_value;
       }
-      InnerRound round = take_inner_steps(episodes, m, current, value_current, alphas, value_alphas, first, last,
-                                          objective, /*check_finite=*/false);
+      InnerRound round = take_inner_steps(episodes, m, current, value_current, pair_index > 0 ? off_policy_alphas : alphas,
+                                          value_alphas, first, last, objective, /*check_finite=*/false);
       current = std::move(round.policy);
       value_current = std::move(round.value);
       ChainPair& pair = pairs[pair_index];
@@ -446,7 +456,11 @@ Metrics MamlTrainer::run_iteration() {
     double first = 0, last = 0, value_loss = 0;
     // The first epoch's gradient of each task's own outer loss with respect
     // to log α_k: does the meta-gradient of the step sizes carry a signal?
-    std::vector<std::vector<double>> task_log_alpha_gradients(size_t(step_sizes_.numel()));
+    // For each set of the policy's step sizes (the metrics' name, the leaf):
+    std::vector<std::pair<std::string, const torch::Tensor*>> size_sets = {{"log_step_size_grad", &step_sizes_}};
+    if (config_.off_policy_step_sizes) size_sets.push_back({"off_policy_log_step_size_grad", &off_policy_step_sizes_});
+    std::vector<std::vector<std::vector<double>>> task_log_alpha_gradients(
+        size_sets.size(), std::vector<std::vector<double>>(size_t(step_sizes_.numel())));
     for (int64_t e = 0; e < config_.ppo_epochs; ++e) {
       // A fresh partition of the tasks each epoch (no draw for the full
       // batch, so that those runs keep their random stream).
@@ -464,18 +478,23 @@ Metrics MamlTrainer::run_iteration() {
         // In the first epoch each task gets its own copy of log α, whose
         // gradient is that task's.
         const bool per_task_alphas = config_.learn_step_sizes && e == 0;
-        torch::Tensor task_log_alphas;  // [steps, tasks]
-        if (per_task_alphas) {
-          task_log_alphas = step_sizes_.unsqueeze(1).expand({step_sizes_.size(0), minibatch_tasks}).clone();
-          task_log_alphas.retain_grad();
+        std::vector<torch::Tensor> task_log_alphas(size_sets.size()), sizes(size_sets.size());  // [steps, tasks]
+        for (size_t set = 0; set < size_sets.size(); ++set) {
+          const torch::Tensor& leaf = *size_sets[set].second;
+          if (per_task_alphas) {
+            task_log_alphas[set] = leaf.unsqueeze(1).expand({leaf.size(0), minibatch_tasks}).clone();
+            task_log_alphas[set].retain_grad();
+          }
+          sizes[set] = per_task_alphas ? task_log_alphas[set].exp() : alphas_of(leaf, true);
         }
-        const torch::Tensor sizes = per_task_alphas ? task_log_alphas.exp() : alphas_of(step_sizes_, true);
         // The mean over the pairs of each one's outer loss.
         torch::Tensor loss;
-        for (const ChainPair& pair : pairs) {
+        for (size_t pair_index = 0; pair_index < pairs.size(); ++pair_index) {
+          const ChainPair& pair = pairs[pair_index];
           const MetaBatch part = minibatches > 1 ? select_tasks(pair.batch, tasks) : MetaBatch{};
           const MetaBatch& used = minibatches > 1 ? part : pair.batch;
-          auto pair_loss = meta_loss(*policy_, policy_->parameters(), used, inner, config_.outer, sizes);
+          const torch::Tensor& pair_sizes = pair_index > 0 && config_.off_policy_step_sizes ? sizes[1] : sizes[0];
+          auto pair_loss = meta_loss(*policy_, policy_->parameters(), used, inner, config_.outer, pair_sizes);
           if (value_) {
             torch::Tensor v;
             if (minibatches > 1) {
@@ -494,16 +513,17 @@ Metrics MamlTrainer::run_iteration() {
         loss = loss / double(pair_count);
         ppo_optimizer_->zero_grad();
         loss.backward();
-        if (per_task_alphas && task_log_alphas.grad().defined()) {
+        for (size_t set = 0; per_task_alphas && set < size_sets.size(); ++set) {
+          if (!task_log_alphas[set].grad().defined()) continue;
           // The loss is the mean over the minibatch's tasks.
-          const auto g = (task_log_alphas.grad() * double(minibatch_tasks)).to(torch::kFloat64).contiguous();
+          const auto g = (task_log_alphas[set].grad() * double(minibatch_tasks)).to(torch::kFloat64).contiguous();
           for (int64_t step = 0; step < g.size(0); ++step)
             for (int64_t task = 0; task < g.size(1); ++task)
-              task_log_alpha_gradients[size_t(step)].push_back(g[step][task].item<double>());
+              task_log_alpha_gradients[set][size_t(step)].push_back(g[step][task].item<double>());
         }
         // Meta-gradient clipping of the step sizes (unless they move once per
         // iteration: then their averaged gradient), and of θ (and ψ) when asked.
-        for (auto* t : {&step_sizes_, &value_step_sizes_})
+        for (auto* t : {&step_sizes_, &off_policy_step_sizes_, &value_step_sizes_})
           if (!step_size_optimizer_ && t->defined() && t->requires_grad() && t->grad().defined())
             t->grad().clamp_(-0.1, 0.1);
         if (const double c = config_.theta_gradient_clip; c > 0) {
@@ -521,7 +541,7 @@ Metrics MamlTrainer::run_iteration() {
     }
     if (step_size_optimizer_) {
       // Their gradients accumulated over every backward pass of the outer step.
-      for (auto* t : {&step_sizes_, &value_step_sizes_})
+      for (auto* t : {&step_sizes_, &off_policy_step_sizes_, &value_step_sizes_})
         if (t->defined() && t->grad().defined())
           t->grad().div_(double(config_.ppo_epochs * minibatches)).clamp_(-0.1, 0.1);
       step_size_optimizer_->step();
@@ -529,16 +549,18 @@ Metrics MamlTrainer::run_iteration() {
     }
     outer_metrics = {{"outer_loss_before", first}, {"outer_loss_after", last}};
     if (value_) outer_metrics.push_back({"value_loss", value_loss});
-    for (size_t step = 0; step < task_log_alpha_gradients.size(); ++step) {
-      const auto& g = task_log_alpha_gradients[step];
-      if (g.empty()) continue;
-      const double mean = mean_of(g);
-      double squares = 0;
-      for (double x : g) squares += (x - mean) * (x - mean);
-      outer_metrics.push_back({"log_step_size_grad_mean_" + std::to_string(step), mean});
-      outer_metrics.push_back(
-          {"log_step_size_grad_sd_" + std::to_string(step), g.size() > 1 ? std::sqrt(squares / double(g.size() - 1)) : 0.0});
-    }
+    for (size_t set = 0; set < size_sets.size(); ++set)
+      for (size_t step = 0; step < task_log_alpha_gradients[set].size(); ++step) {
+        const auto& g = task_log_alpha_gradients[set][step];
+        if (g.empty()) continue;
+        const double mean = mean_of(g);
+        double squares = 0;
+        for (double x : g) squares += (x - mean) * (x - mean);
+        const std::string& name = size_sets[set].first;
+        outer_metrics.push_back({name + "_mean_" + std::to_string(step), mean});
+        outer_metrics.push_back(
+            {name + "_sd_" + std::to_string(step), g.size() > 1 ? std::sqrt(squares / double(g.size() - 1)) : 0.0});
+      }
   }
   const double outer_seconds = seconds_since(outer_start);
   task_baseline_.add(task_params, batch.validation_returns);  // after use: never its own baseline
@@ -567,6 +589,9 @@ Metrics MamlTrainer::run_iteration() {
     const torch::Tensor learned = step_sizes();
     for (int64_t s = 0; s < learned.numel(); ++s)
       metrics.push_back({"step_size_" + std::to_string(s), learned[s].item<double>()});
+    const torch::Tensor off_policy = off_policy_step_sizes();
+    for (int64_t s = 0; config_.off_policy_step_sizes && s < off_policy.numel(); ++s)
+      metrics.push_back({"off_policy_step_size_" + std::to_string(s), off_policy[s].item<double>()});
     const torch::Tensor learned_value = value_ ? alphas_of(value_step_sizes_, false) : torch::Tensor();
     for (int64_t s = 0; value_ && s < learned_value.numel(); ++s)
       metrics.push_back({"value_step_size_" + std::to_string(s), learned_value[s].item<double>()});
@@ -645,7 +670,7 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
       if (how == ChainAdaptation::kThetaEpisodes) {
         std::vector<EpisodeBatch> own;
         for (int64_t h = 0; h < history; ++h) own.push_back(sampler_->collect_episodes_grouped(horizon_, theta, n));
-        current = adapt_on(interleave_envs(own), n, step_size);
+        current = adapt_on(interleave_envs(own), n, /*acted_by_adapted=*/false, step_size);
         continue;
       }
       recent.push_back(std::move(b));
@@ -663,7 +688,8 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
         current = detached(tracked);
         continue;
       }
-      current = adapt_on(group, n, step_size);
+      // Episode 0 is θ's; every later one an adapted policy's.
+      current = adapt_on(group, n, /*acted_by_adapted=*/e > 0, step_size);
     }
     for (int64_t i = 0; i < n && first + size_t(i) < chains.size(); ++i) out.push_back(chunk[size_t(i)]);
   }
@@ -676,6 +702,7 @@ void MamlTrainer::save_checkpoint(const std::string& path) const {
   archive.write("env_steps", torch::tensor(env_steps_));
   write_tensors(archive, "policy", policy_->parameters());
   archive.write("step_sizes", step_sizes());  // α, whatever the parametrisation
+  if (config_.off_policy_step_sizes) archive.write("off_policy_step_sizes", off_policy_step_sizes());
   if (value_) {
     write_tensors(archive, "value", value_->parameters());
     archive.write("value_step_sizes", alphas_of(value_step_sizes_, false));
@@ -712,6 +739,8 @@ void MamlTrainer::read_parameters(torch::serialize::InputArchive& archive) {
   copy_into(policy_->parameters(), read_tensors(archive, "policy"), "policy");
   torch::NoGradGuard no_grad;
   load_step_sizes(step_sizes_, read_tensor(archive, "step_sizes"), "step_sizes");
+  if (config_.off_policy_step_sizes)
+    load_step_sizes(off_policy_step_sizes_, read_tensor(archive, "off_policy_step_sizes"), "off_policy_step_sizes");
   if (value_) {  // the adapted value network is part of what test-time adaptation uses
     copy_into(value_->parameters(), read_tensors(archive, "value"), "value");
     load_step_sizes(value_step_sizes_, read_tensor(archive, "value_step_sizes"), "value_step_sizes");

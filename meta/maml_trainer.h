@@ -103,6 +103,13 @@ struct MamlConfig {
   // episodes of its adapted policy, and the outer loss is the pairs' mean.
   // 1: the pair of Al-Shedivat et al.'s training (θ's episodes only).
   int64_t chain_pairs = 1;
+  // With chain_pairs > 1: the inner steps on episodes an adapted policy
+  // acted (pairs j > 0; at test time, once a chain's history holds such
+  // episodes) take step sizes of their own, learned on those pairs and
+  // starting where the others start. The gradient from another policy's
+  // actions is larger and noisier than from θ's own: the size learned on
+  // θ's episodes overshoots on them (docs/RESULTS.md, issue 19).
+  bool off_policy_step_sizes = false;
   // Score-term baseline: "task_regression" (TaskReturnBaseline on the task
   // parameters) or "leave_one_out" (the other tasks' mean).
   std::string score_baseline = "task_regression";
@@ -154,6 +161,11 @@ class MamlTrainer : public IterativeTrainer {
   const TaskFamily& family() const { return *family_; }
   // α of each inner step, values only.
   torch::Tensor step_sizes() const { return alphas_of(step_sizes_, false); }
+  // The same for steps on episodes an adapted policy acted (step_sizes()
+  // unless off_policy_step_sizes).
+  torch::Tensor off_policy_step_sizes() const {
+    return config_.off_policy_step_sizes ? alphas_of(off_policy_step_sizes_, false) : step_sizes();
+  }
 
   // Test-time adaptation: for each task, the mean return of episodes_per_task
   // episodes after 0, 1, ..., steps policy-gradient steps (the same inner
@@ -168,8 +180,10 @@ class MamlTrainer : public IterativeTrainer {
   // (`tasks` tasks side by side, acted by any policy: episodes.log_probs) as
   // continual adaptation adapts, in training on θ's episodes and at test time
   // before each episode: the policy's parameters, stacked per task.
-  // step_size > 0 replaces the trained step sizes.
-  Params adapt_on(const EpisodeBatch& episodes, int64_t tasks, double step_size = 0) const;
+  // acted_by_adapted: some of the episodes were acted by an adapted policy
+  // (off_policy_step_sizes then take the step). step_size > 0 replaces the
+  // trained step sizes.
+  Params adapt_on(const EpisodeBatch& episodes, int64_t tasks, bool acted_by_adapted, double step_size = 0) const;
 
   // Continual adaptation at test time (Al-Shedivat et al. 2018) along chains:
   // each chain (a task whose physics change from episode to episode, e.g.
@@ -259,6 +273,7 @@ class MamlTrainer : public IterativeTrainer {
   torch::Tensor step_sizes_;
   std::unique_ptr<MlpValueFunction> value_;  // value_function adapted_mlp only
   torch::Tensor value_step_sizes_;           // the same for the value network
+  torch::Tensor off_policy_step_sizes_;      // the same for off-policy steps (off_policy_step_sizes)
   RunningNormalizer return_stats_{1};        // discounted returns seen so far
   TaskReturnBaseline task_baseline_;
   std::unique_ptr<torch::optim::Adam> ppo_optimizer_;

@@ -72,7 +72,7 @@ TEST(ContinualAdaptation, TrainingAndTestTakeTheSameInnerStepsOnTheSameEpisodes)
     for (const double noise : {0.0, 0.05}) {
       SCOPED_TRACE(noise);
       const EpisodeBatch episodes = sampler.collect_episodes_grouped(20, stacked_copy(theta, tasks, noise), tasks);
-      const Params tested = x.maml->adapt_on(episodes, tasks);
+      const Params tested = x.maml->adapt_on(episodes, tasks, /*acted_by_adapted=*/noise > 0);
       MetaBatch batch;
       batch.tasks = tasks;
       const InnerBatch ib{episodes, all_task_advantages(episodes, tasks, config.gamma, config.gae_lambda)};
