@@ -319,7 +319,8 @@ Metrics MamlTrainer::run_iteration() {
 
   // The consecutive pairs of this iteration: one, or chain_pairs rolled
   // out along each task's chain as at test time.
-  const int64_t pair_count = config_.shared_inner_episodes ? config_.chain_pairs : 1;
+  const int64_t rounds = training_rounds();
+  const int64_t pair_count = config_.shared_inner_episodes && rounds > 0 ? rounds : 1;  // pretraining: one
   std::vector<ChainPair> pairs(static_cast<size_t>(pair_count));
   for (auto& pair : pairs) pair.batch.tasks = m;
   const Params theta = detached(replicate(policy_->parameters(), m));
@@ -333,7 +334,6 @@ Metrics MamlTrainer::run_iteration() {
   double sample_seconds = 0, inner_seconds = 0;
   torch::Tensor alphas = step_sizes();
   torch::Tensor off_policy_alphas = off_policy_step_sizes();
-  const int64_t rounds = training_rounds();
   // On-policy steps (MAML: new episodes per step) follow the plain loss;
   // continual adaptation's, the weighted one it takes at test time.
   const InnerObjective objective = inner.off_policy ? inner_objective(inner) : InnerObjective::kPlain;
@@ -355,8 +355,8 @@ Metrics MamlTrainer::run_iteration() {
     if (value_ && return_stats_.count() == 0) update_return_scale(episodes);
     // These episodes are the outer objective's of the pair whose adapted
     // policy acted them: with shared episodes the previous round's pair,
-    // else (MAML) the one pair after its last inner step.
-    const int64_t validated = config_.shared_inner_episodes ? s - 1 : (s == rounds ? 0 : -1);
+    // else (MAML, or pretraining) the one pair after its last inner step.
+    const int64_t validated = s == rounds ? pair_count - 1 : config_.shared_inner_episodes ? s - 1 : -1;
     if (validated >= 0) {
       ChainPair& pair = pairs[size_t(validated)];
       pair.batch.validation_advantages = round_advantages(episodes, m, value_current, &pair.value_validation);

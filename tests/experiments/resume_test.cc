@@ -65,6 +65,8 @@ std::vector<std::string> tiny_budget(const ResumeCase& c) {
   if (algorithm == "maml") {
     sets.push_back("algorithm.tasks_per_batch=2");
     sets.push_back("algorithm.episodes_per_task=2");
+    // Minibatches of whole tasks: at most the two tasks left.
+    if (cfg.get_int("algorithm.minibatches", 1) > 2) sets.push_back("algorithm.minibatches=2");
     if (c.pretrain) sets.push_back("algorithm.name=maml_pretrain");
   } else {
     sets.push_back("env.num_envs=2");
