@@ -583,7 +583,13 @@ Metrics MamlTrainer::run_iteration() {
                      {"inner_seconds", inner_seconds},
                      {"outer_seconds", outer_seconds}};
   metrics.insert(metrics.end(), outer_metrics.begin(), outer_metrics.end());
-  if (!adapted_path.empty()) metrics.push_back({"inner_kl", kl_of_inner_steps});
+  if (!adapted_path.empty()) {
+    metrics.push_back({"inner_kl", kl_of_inner_steps});
+    // How much of that is exploration: the policy's last parameter is its
+    // log standard deviation (agents/policy.h), mean change over tasks and dimensions.
+    metrics.push_back({"inner_log_std_change",
+                       (adapted_path.back().back() - policy_->parameters().back().detach()).mean().item<double>()});
+  }
   if (config_.learn_step_sizes || config_.initial_inner_kl > 0) {
     // After the outer step.
     const torch::Tensor learned = step_sizes();
