@@ -138,7 +138,8 @@ case "$run" in
     # objective's estimator (lvc, dice, first_order) and lvc without the
     # weights' clip, seeds 0 and 1, and the same loop without adaptation;
     # then all of them on the same 50 held-out chains, adapted as at test
-    # time and (--theta-episodes) from θ's own episodes.
+    # time and (--theta-episodes) from θ's own episodes; then the runs
+    # trained as tested (chain pairs) and theirs (docs/RESULTS.md, issue 19).
     d=experiments/results/continual/nav2d_drift
     f=experiments/continual/nav2d_drift.yaml
     runs=()
@@ -151,9 +152,30 @@ case "$run" in
       "$metarl" run $f --seed "$seed" --set algorithm.name=maml_pretrain --out $d/pretrained$sfx "$@"
       runs+=($d/lvc$sfx $d/dice$sfx $d/first_order$sfx $d/lvc_noclip$sfx $d/pretrained$sfx)
     done
+    held_out="--chain 7 --tasks 50 --family-option split=test"
     for history in 1 3; do
-      "$metarl" adapt "${runs[@]}" --chain 7 --history $history --tasks 50 --family-option split=test --theta-episodes \
-          --out $d/held_out_history$history
+      "$metarl" adapt "${runs[@]}" $held_out --history $history --theta-episodes --out $d/held_out_history$history
+    done
+    # The lvc run adapted at test time with smaller step sizes.
+    "$metarl" adapt $d/lvc --inner-lr 0.03 --inner-lr 0.1 --inner-lr 0.2 $held_out --history 3 \
+        --out $d/held_out_lvc_step_sizes
+    # Trained as tested: two chain pairs (seeds 0, 1), with a shared step
+    # size or off-policy ones; four pairs (seed 0).
+    for seed in 0 1; do
+      sfx=; [ "$seed" != 0 ] && sfx=_seed$seed
+      "$metarl" run $f --seed "$seed" --set algorithm.chain_pairs=2 --out $d/lvc_pairs2$sfx "$@"
+      "$metarl" run $f --seed "$seed" --set algorithm.chain_pairs=2 --set algorithm.off_policy_step_sizes=true \
+          --out $d/lvc_pairs2_offsizes$sfx "$@"
+    done
+    "$metarl" run $f --set algorithm.chain_pairs=4 --set algorithm.off_policy_step_sizes=true \
+        --out $d/lvc_pairs4_offsizes "$@"
+    for history in 1 3; do
+      "$metarl" adapt $d/lvc_pairs2 $d/lvc_pairs2_seed1 $held_out --history $history --theta-episodes \
+          --out $d/held_out_pairs2_history$history
+      "$metarl" adapt $d/lvc_pairs2_offsizes $d/lvc_pairs2_offsizes_seed1 $held_out --history $history \
+          --theta-episodes --out $d/held_out_pairs2_offsizes_history$history
+      "$metarl" adapt $d/lvc_pairs4_offsizes $held_out --history $history --theta-episodes \
+          --out $d/held_out_pairs4_offsizes_history$history
     done ;;
   continual_bug_as_tested)
     # experiments/continual/bug_crippled_as_tested.yaml (5M env steps), seed
