@@ -1,7 +1,9 @@
 // Continual adaptation's inner steps: the step learned in training is the
 // step taken at test time, the step sizes start and move as configured.
+#include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -154,6 +156,28 @@ TEST(ContinualAdaptation, ChainPairsRollTheChainOutOverConsecutivePositions) {
     auto bad = ExperimentConfig::from_string(text, "bad.yaml");
     EXPECT_THROW(build_experiment(bad, "bad"), std::exception) << to;
   }
+}
+
+// theta_gradient_clip clips every element of θ's meta-gradient before
+// Adam's step. Clipped to 1e-12, far below Adam's ε (1e-8), each step moves
+// a parameter by about 1e-4 of the learning rate; unclipped, by about the
+// learning rate.
+TEST(ContinualAdaptation, ThetaGradientClipBoundsEveryElementOfThetasGradient) {
+  auto largest_change = [](const std::string& clip) {
+    auto cfg = ExperimentConfig::from_string(
+        continual_yaml("  meta_gradient: lvc\n  learning_rate: 0.001\n  theta_gradient_clip: " + clip + "\n"), "c.yaml");
+    Experiment x = build_experiment(cfg, "continual");
+    std::vector<torch::Tensor> before;
+    for (const auto& p : x.maml->policy().parameters()) before.push_back(p.detach().clone());
+    x.trainer->run_iteration();  // 5 epochs × 3 minibatches: 15 Adam steps
+    double largest = 0;
+    const auto after = x.maml->policy().parameters();
+    for (size_t i = 0; i < before.size(); ++i)
+      largest = std::max(largest, (after[i].detach() - before[i]).abs().max().item<double>());
+    return largest;
+  };
+  EXPECT_LT(largest_change("1.0e-12"), 15 * 1e-3 * 2e-4);
+  EXPECT_GT(largest_change("0"), 1e-3);  // 0: not clipped
 }
 
 }  // namespace
