@@ -463,7 +463,12 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
     policy = std::make_unique<GaussianMlpPolicy>(env.obs_dim(), env.act_dim(), policy_settings.mlp);
 
   if (meta) {
-    auto maml = std::make_unique<MamlTrainer>(env, std::move(family), std::move(policy), maml_config, uint64_t(x.seed));
+    std::unique_ptr<MamlTrainer> maml;
+    try {
+      maml = std::make_unique<MamlTrainer>(env, std::move(family), std::move(policy), maml_config, uint64_t(x.seed));
+    } catch (const std::invalid_argument& e) {  // a combination of algorithm keys the trainer refuses
+      throw ConfigError(cfg.source() + ": algorithm: " + e.what());
+    }
     x.maml = maml.get();
     x.trainer = std::move(maml);
   } else {

@@ -463,7 +463,7 @@ training:
   for (int i = 0; i < x.env->num_envs(); ++i) EXPECT_EQ(x.env->env(i).episode_index(), 2);
   auto bad = ExperimentConfig::from_string(
       "env:\n  name: Bug\n  task_family: BugCrippledLegs\nalgorithm:\n  name: maml\n  chain_length: 1\n", "bad.yaml");
-  EXPECT_THROW(build_experiment(bad, "bad"), std::invalid_argument);
+  EXPECT_THROW(build_experiment(bad, "bad"), ConfigError);
 }
 
 // inner_episodes: shared (Al-Shedivat et al.): every inner step adapts on the
@@ -503,11 +503,11 @@ training:
   }
   auto per_step = ExperimentConfig::from_string(text.substr(0, text.find("  inner_episodes")) + "  chain_length: 2\n",
                                                 "per_step.yaml");
-  EXPECT_THROW(build_experiment(per_step, "per_step"), std::invalid_argument);  // 3 fresh rounds need 4 positions
+  EXPECT_THROW(build_experiment(per_step, "per_step"), ConfigError);  // 3 fresh rounds need 4 positions
   std::string plain = text;
   plain.replace(plain.find("meta_gradient: dice"), 19, "meta_gradient: no_score");
   auto no_weights = ExperimentConfig::from_string(plain, "no_score.yaml");
-  EXPECT_THROW(build_experiment(no_weights, "no_score"), std::invalid_argument);  // steps off θ need importance weights
+  EXPECT_THROW(build_experiment(no_weights, "no_score"), ConfigError);  // steps off θ need importance weights
   std::string unknown = text;
   unknown.replace(unknown.find("inner_episodes: shared"), 22, "inner_episodes: reused");
   auto bad_name = ExperimentConfig::from_string(unknown, "reused.yaml");
@@ -676,7 +676,7 @@ TEST(RunExperiment, ContinualMamlWithAdaptedValueAndLstmResumesExactly) {
   for (std::string v; std::getline(ls, v, ',');) values.push_back(v);
   ASSERT_EQ(names.size(), values.size());
   for (size_t i = 0; i < names.size(); ++i)
-    if (names[i].find("step_size_") != std::string::npos) {
+    if (names[i].rfind("step_size_", 0) == 0 || names[i].rfind("value_step_size_", 0) == 0) {
       EXPECT_NE(std::stod(values[i]), 0.01) << names[i];
       EXPECT_GT(std::stod(values[i]), 0.0) << names[i];
     }
@@ -740,7 +740,8 @@ TEST(RunExperiment, LearnedStepSizesHaveTheirOwnLearningRate) {
     for (std::string v; std::getline(ls, v, ',');) values.push_back(v);
     std::vector<double> moves;
     for (size_t i = 0; i < names.size(); ++i)
-      if (names[i].find("step_size_") != std::string::npos) moves.push_back(std::log(std::stod(values[i]) / 0.01));
+      if (names[i].rfind("step_size_", 0) == 0 || names[i].rfind("value_step_size_", 0) == 0)
+        moves.push_back(std::log(std::stod(values[i]) / 0.01));
     EXPECT_EQ(moves.size(), 4u);  // two inner steps, policy and value
     return moves;
   };
