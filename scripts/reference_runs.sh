@@ -134,40 +134,42 @@ case "$run" in
       rl2_lstm) "$metarl" run experiments/continual/bug_crippled_rl2.yaml --out $d/rl2_lstm$sfx --seed "$seed" "$@" ;;
     esac ;;
   continual_nav2d)
-    # The sanity chain (experiments/continual/nav2d_drift.yaml): the inner
-    # objective's estimator (lvc, dice, first_order) and lvc without the
-    # weights' clip, seeds 0 and 1, and the same loop without adaptation;
-    # then all of them on the same 50 held-out chains, adapted as at test
-    # time and (--theta-episodes) from θ's own episodes; then the runs
-    # trained as tested (chain pairs) and theirs (docs/RESULTS.md, issue 19).
+    # The sanity chain (experiments/continual/nav2d_drift.yaml), docs/RESULTS.md
+    # issue 19. First with 3 episodes per task and inner step (20 tasks): the
+    # inner objective's estimator (lvc, dice, first_order) and lvc without
+    # the weights' clip, seeds 0 and 1, and the same loop without adaptation;
+    # all of them on the same 50 held-out chains, adapted as deployed
+    # (history 1 and 3) and (--theta-episodes) from θ's own episodes; the lvc
+    # run at smaller test-time step sizes; the runs trained as tested (chain
+    # pairs) and theirs. Then the file as it is (one episode per task and
+    # step, 60 tasks), with and without two chain pairs, on held-out chains
+    # with the one-episode history it was trained for.
     d=experiments/results/continual/nav2d_drift
     f=experiments/continual/nav2d_drift.yaml
+    k3="--set algorithm.tasks_per_batch=20 --set algorithm.episodes_per_task=3"
+    pairs2="--set algorithm.chain_pairs=2 --set algorithm.off_policy_step_sizes=true"
+    held_out="--chain 7 --tasks 50 --family-option split=test"
     runs=()
     for seed in 0 1; do
       sfx=; [ "$seed" != 0 ] && sfx=_seed$seed
-      "$metarl" run $f --seed "$seed" --out $d/lvc$sfx "$@"
-      "$metarl" run $f --seed "$seed" --set algorithm.meta_gradient=dice --out $d/dice$sfx "$@"
-      "$metarl" run $f --seed "$seed" --set algorithm.meta_gradient=first_order --out $d/first_order$sfx "$@"
-      "$metarl" run $f --seed "$seed" --set algorithm.inner_clip=0 --out $d/lvc_noclip$sfx "$@"
-      "$metarl" run $f --seed "$seed" --set algorithm.name=maml_pretrain --out $d/pretrained$sfx "$@"
+      "$metarl" run $f $k3 --seed "$seed" --out $d/lvc$sfx "$@"
+      "$metarl" run $f $k3 --seed "$seed" --set algorithm.meta_gradient=dice --out $d/dice$sfx "$@"
+      "$metarl" run $f $k3 --seed "$seed" --set algorithm.meta_gradient=first_order --out $d/first_order$sfx "$@"
+      "$metarl" run $f $k3 --seed "$seed" --set algorithm.inner_clip=0 --out $d/lvc_noclip$sfx "$@"
+      "$metarl" run $f $k3 --seed "$seed" --set algorithm.name=maml_pretrain --out $d/pretrained$sfx "$@"
       runs+=($d/lvc$sfx $d/dice$sfx $d/first_order$sfx $d/lvc_noclip$sfx $d/pretrained$sfx)
     done
-    held_out="--chain 7 --tasks 50 --family-option split=test"
     for history in 1 3; do
       "$metarl" adapt "${runs[@]}" $held_out --history $history --theta-episodes --out $d/held_out_history$history
     done
-    # The lvc run adapted at test time with smaller step sizes.
     "$metarl" adapt $d/lvc --inner-lr 0.03 --inner-lr 0.1 --inner-lr 0.2 $held_out --history 3 \
         --out $d/held_out_lvc_step_sizes
-    # Trained as tested: two chain pairs (seeds 0, 1), with a shared step
-    # size or off-policy ones; four pairs (seed 0).
     for seed in 0 1; do
       sfx=; [ "$seed" != 0 ] && sfx=_seed$seed
-      "$metarl" run $f --seed "$seed" --set algorithm.chain_pairs=2 --out $d/lvc_pairs2$sfx "$@"
-      "$metarl" run $f --seed "$seed" --set algorithm.chain_pairs=2 --set algorithm.off_policy_step_sizes=true \
-          --out $d/lvc_pairs2_offsizes$sfx "$@"
+      "$metarl" run $f $k3 --seed "$seed" --set algorithm.chain_pairs=2 --out $d/lvc_pairs2$sfx "$@"
+      "$metarl" run $f $k3 $pairs2 --seed "$seed" --out $d/lvc_pairs2_offsizes$sfx "$@"
     done
-    "$metarl" run $f --set algorithm.chain_pairs=4 --set algorithm.off_policy_step_sizes=true \
+    "$metarl" run $f $k3 --set algorithm.chain_pairs=4 --set algorithm.off_policy_step_sizes=true \
         --out $d/lvc_pairs4_offsizes "$@"
     for history in 1 3; do
       "$metarl" adapt $d/lvc_pairs2 $d/lvc_pairs2_seed1 $held_out --history $history --theta-episodes \
@@ -176,45 +178,15 @@ case "$run" in
           --theta-episodes --out $d/held_out_pairs2_offsizes_history$history
       "$metarl" adapt $d/lvc_pairs4_offsizes $held_out --history $history --theta-episodes \
           --out $d/held_out_pairs4_offsizes_history$history
-    done ;;
-  continual_bug_as_tested)
-    # experiments/continual/bug_crippled_as_tested.yaml (5M env steps), seed
-    # SEED (default 0) into as_tested[_seedN]; then the same loop without
-    # adaptation stopped at the same number of outer updates (iterations)
-    # into pretrained_mlp_minibatch4_updates[_seedN]: equal updates, where
-    # pretrained_mlp_minibatch4[_seedN] at 5M is equal env steps.
-    d=experiments/results/continual/bug_crippled
-    seed=${SEED:-0}
-    sfx=; [ "$seed" != 0 ] && sfx=_seed$seed
-    "$metarl" run experiments/continual/bug_crippled_as_tested.yaml --out $d/as_tested$sfx --seed "$seed" "$@"
-    iterations=$(tail -1 $d/as_tested$sfx/metrics.csv | cut -d, -f1)
-    "$metarl" run experiments/continual/bug_crippled.yaml --set algorithm.name=maml_pretrain \
-        --set algorithm.minibatches=4 --set training.total_env_steps=5000000 \
-        --out $d/pretrained_mlp_minibatch4_updates$sfx --seed "$seed" --max-iterations "$iterations" "$@" ;;
-  adapt_continual_bug_as_tested)
-    # Each seed's meta-learned policy at 5M env steps and the pretrained loop
-    # at 5M (equal env steps) and at the meta run's iteration count (equal
-    # updates), on the same 50 chains of the held-out leg pairs, into
-    # as_tested_held_out[_seedN]; the paired differences (episodes 5-7) into
-    # as_tested_held_out_summary.txt.
-    d=experiments/results/continual/bug_crippled
-    for seed in 0 1; do
-      sfx=; [ "$seed" != 0 ] && sfx=_seed$seed
-      out=$d/as_tested_held_out$sfx
-      [ -f "$out/adapt_chain_tasks.csv" ] || "$metarl" adapt $d/as_tested$sfx/checkpoints/steps_5000000.pt \
-          $d/pretrained_mlp_minibatch4$sfx/checkpoints/steps_5000000.pt $d/pretrained_mlp_minibatch4_updates$sfx \
-          --chain 7 --history 3 --tasks 50 --family-option split=test --theta-episodes --out "$out" "$@"
     done
-    summary=$d/as_tested_held_out_summary.txt
     for seed in 0 1; do
       sfx=; [ "$seed" != 0 ] && sfx=_seed$seed
-      tasks=$d/as_tested_held_out$sfx/adapt_chain_tasks.csv
-      /usr/bin/python3 scripts/task_stats.py "$tasks" --window 5 7
-      /usr/bin/python3 scripts/task_stats.py "$tasks" --window 5 7 --minus "as_tested$sfx@steps_5000000:no_adaptation"
-      /usr/bin/python3 scripts/task_stats.py "$tasks" --window 5 7 --minus "pretrained_mlp_minibatch4$sfx@steps_5000000:no_adaptation"
-      /usr/bin/python3 scripts/task_stats.py "$tasks" --window 5 7 --minus "pretrained_mlp_minibatch4_updates$sfx:no_adaptation"
-    done > "$summary.tmp"
-    mv "$summary.tmp" "$summary" ;;
+      "$metarl" run $f --seed "$seed" --out $d/lvc_k1$sfx "$@"
+      "$metarl" run $f $pairs2 --seed "$seed" --out $d/lvc_pairs2_offsizes_k1$sfx "$@"
+    done
+    "$metarl" run $f --set algorithm.name=maml_pretrain --out $d/pretrained_k1 "$@"
+    "$metarl" adapt $d/lvc_pairs2_offsizes_k1 $d/lvc_pairs2_offsizes_k1_seed1 $d/lvc_k1 $d/lvc_k1_seed1 $d/pretrained_k1 \
+        $held_out --history 1 --theta-episodes --out $d/held_out_k1_history1 ;;
   adapt_continual_bug)
     # Every run's 5M-step snapshot on the same 50 chains of the held-out leg
     # pairs (seed 1000), each into at_5M_RUN (skipped when already there),
