@@ -90,9 +90,10 @@ struct MamlConfig {
   // false (MAML): inner step k adapts on new episodes sampled with θ_k (at
   // chain position p + k on chains). true (continual adaptation, Al-Shedivat
   // et al.): all inner steps adapt on the same episodes, sampled with θ (at
-  // position p), the later steps off-policy through the estimator's
-  // importance weights (dice or lvc only); the validation episodes follow at
-  // p + 1. Test-time chain adaptation (chain_returns) works this way.
+  // position p), every step through the weighted inner loss (dice, lvc or
+  // first_order: InnerLoopConfig::off_policy) that test-time chain
+  // adaptation (chain_returns) takes too; the validation episodes follow at
+  // p + 1.
   bool shared_inner_episodes = false;
   // With shared_inner_episodes: consecutive pairs per task and iteration,
   // rolled out along its chain as test-time adaptation rolls out. Pair 0
@@ -106,9 +107,9 @@ struct MamlConfig {
   // With chain_pairs > 1: the inner steps on episodes an adapted policy
   // acted (pairs j > 0; at test time, once a chain's history holds such
   // episodes) take step sizes of their own, learned on those pairs and
-  // starting where the others start. The gradient from another policy's
-  // actions is larger and noisier than from θ's own: the size learned on
-  // θ's episodes overshoots on them (docs/RESULTS.md, issue 19).
+  // starting where the others start: the size learned on θ's episodes may
+  // not suit another policy's (on the sanity chain they ended 20-25 %
+  // smaller and changed little; docs/RESULTS.md, issue 19).
   bool off_policy_step_sizes = false;
   // Score-term baseline: "task_regression" (TaskReturnBaseline on the task
   // parameters) or "leave_one_out" (the other tasks' mean).
@@ -191,7 +192,8 @@ class MamlTrainer : public IterativeTrainer {
   // kFromTheta: the first episode acts with θ; before each later one the
   // policy is θ adapted by the inner steps (learned step sizes included) on
   // that chain's last `history` episodes, importance-weighted against the
-  // policies that acted them (adapt_on: training's inner loss, weights and clip). kNone acts with θ throughout. kTracking keeps
+  // policies that acted them (adapt_on: training's inner loss, weights and
+  // clip). kNone acts with θ throughout. kTracking keeps
   // running PPO (the run's PPO learning rate, epochs and clip range, each
   // chain its own Adam state) from the current parameters on the chain's
   // last `history` episodes: the PPO-tracking baseline. Chains are run
