@@ -20,6 +20,7 @@
 #                                                   # SEED=1 ... trains another seed into RUN_seed1
 #   scripts/reference_runs.sh continual_bug_as_tested  # bug_crippled_as_tested.yaml (SEED=1 ...) and the
 #                                                   # loop without adaptation at its number of updates
+#   scripts/reference_runs.sh continual_bug_as_tested_dice  # the same with dice (SEED=1 ...)
 #   scripts/reference_runs.sh adapt_continual_bug_as_tested  # both seeds on the held-out leg pairs
 #   scripts/reference_runs.sh continual_nav2d       # the sanity chain: estimators, clip, seeds 0 1, held-out chains
 #   scripts/reference_runs.sh adapt_continual_bug   # every run's 5M snapshot on the held-out leg pairs (at_5M_RUN),
@@ -33,7 +34,7 @@ shift || true
 locomotion_tasks="halfcheetah_dir halfcheetah_vel ant_vel ant_dir ant_goal"
 usage() {
   echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_nav2d_port|maml_TASK|dice_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
-       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|adapt_continual_bug_as_tested|continual_nav2d|adapt_continual_bug" >&2
+       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|continual_nav2d|adapt_continual_bug" >&2
   exit 2
 }
 case "$run" in
@@ -187,6 +188,52 @@ case "$run" in
     "$metarl" run $f --set algorithm.name=maml_pretrain --out $d/pretrained_k1 "$@"
     "$metarl" adapt $d/lvc_pairs2_offsizes_k1 $d/lvc_pairs2_offsizes_k1_seed1 $d/lvc_k1 $d/lvc_k1_seed1 $d/pretrained_k1 \
         $held_out --history 1 --theta-episodes --out $d/held_out_k1_history1 ;;
+  continual_bug_as_tested)
+    # experiments/continual/bug_crippled_as_tested.yaml (5M env steps), seed
+    # SEED (default 0) into as_tested[_seedN]; then the same loop without
+    # adaptation stopped at the same number of outer updates (iterations)
+    # into pretrained_mlp_minibatch4_updates[_seedN]: equal updates, where
+    # pretrained_mlp_minibatch4[_seedN] at 5M is equal env steps.
+    d=experiments/results/continual/bug_crippled
+    seed=${SEED:-0}
+    sfx=; [ "$seed" != 0 ] && sfx=_seed$seed
+    "$metarl" run experiments/continual/bug_crippled_as_tested.yaml --out $d/as_tested$sfx --seed "$seed" "$@"
+    iterations=$(tail -1 $d/as_tested$sfx/metrics.csv | cut -d, -f1)
+    "$metarl" run experiments/continual/bug_crippled.yaml --set algorithm.name=maml_pretrain \
+        --set algorithm.minibatches=4 --set training.total_env_steps=5000000 \
+        --out $d/pretrained_mlp_minibatch4_updates$sfx --seed "$seed" --max-iterations "$iterations" "$@" ;;
+  adapt_continual_bug_as_tested)
+    # Each seed's meta-learned policy at 5M env steps and the pretrained loop
+    # at 5M (equal env steps) and at the meta run's iteration count (equal
+    # updates), on the same 50 chains of the held-out leg pairs, into
+    # as_tested_held_out[_seedN]; the paired differences (episodes 5-7) into
+    # as_tested_held_out_summary.txt.
+    d=experiments/results/continual/bug_crippled
+    for seed in 0 1; do
+      sfx=; [ "$seed" != 0 ] && sfx=_seed$seed
+      out=$d/as_tested_held_out$sfx
+      [ -f "$out/adapt_chain_tasks.csv" ] || "$metarl" adapt $d/as_tested$sfx/checkpoints/steps_5000000.pt \
+          $d/pretrained_mlp_minibatch4$sfx/checkpoints/steps_5000000.pt $d/pretrained_mlp_minibatch4_updates$sfx \
+          --chain 7 --history 3 --tasks 50 --family-option split=test --theta-episodes --out "$out" "$@"
+    done
+    summary=$d/as_tested_held_out_summary.txt
+    for seed in 0 1; do
+      sfx=; [ "$seed" != 0 ] && sfx=_seed$seed
+      tasks=$d/as_tested_held_out$sfx/adapt_chain_tasks.csv
+      /usr/bin/python3 scripts/task_stats.py "$tasks" --window 5 7
+      /usr/bin/python3 scripts/task_stats.py "$tasks" --window 5 7 --minus "as_tested$sfx@steps_5000000:no_adaptation"
+      /usr/bin/python3 scripts/task_stats.py "$tasks" --window 5 7 --minus "pretrained_mlp_minibatch4$sfx@steps_5000000:no_adaptation"
+      /usr/bin/python3 scripts/task_stats.py "$tasks" --window 5 7 --minus "pretrained_mlp_minibatch4_updates$sfx:no_adaptation"
+    done > "$summary.tmp"
+    mv "$summary.tmp" "$summary" ;;
+  continual_bug_as_tested_dice)
+    # The same with the dice estimator (issue 19, item 4: dice against lvc at
+    # equal budget), seed SEED into as_tested_dice[_seedN].
+    d=experiments/results/continual/bug_crippled
+    seed=${SEED:-0}
+    sfx=; [ "$seed" != 0 ] && sfx=_seed$seed
+    "$metarl" run experiments/continual/bug_crippled_as_tested.yaml --set algorithm.meta_gradient=dice \
+        --out $d/as_tested_dice$sfx --seed "$seed" "$@" ;;
   adapt_continual_bug)
     # Every run's 5M-step snapshot on the same 50 chains of the held-out leg
     # pairs (seed 1000), each into at_5M_RUN (skipped when already there),
