@@ -35,37 +35,110 @@ torch::Tensor view_flags(const uint8_t* data, int64_t n) {
   return torch::from_blob(const_cast<uint8_t*>(data), {n}, torch::kUInt8).to(torch::kFloat32);
 }
 
+// The agent whose spaces `rows` share (throws naming `who` when rows are out
+// of range, repeated, or belong to agents of different sizes).
+int agent_of_rows(const VectorEnv& env, const std::vector<int64_t>& rows, const std::string& who) {
+  TORCH_CHECK(!rows.empty(), who, ": acts for no rows");
+  const int64_t first = rows.front();
+  TORCH_CHECK(first >= 0 && first < env.num_rows(), who, ": row ", first, " of ", env.num_rows());
+  const int agent = int(env.row_agents()[size_t(first)]);
+  for (const int64_t row : rows) {
+    TORCH_CHECK(row >= 0 && row < env.num_rows(), who, ": row ", row, " of ", env.num_rows());
+    const int other = int(env.row_agents()[size_t(row)]);
+    TORCH_CHECK(env.observation_space(other).size() == env.observation_space(agent).size() &&
+                    env.action_space(other).size() == env.action_space(agent).size(),
+                who, ": rows ", first, " and ", row, " belong to agents of different sizes");
+  }
+  return agent;
+}
+
+torch::Tensor float_tensor(const std::vector<double>& values) {
+  return torch::tensor(values, torch::kFloat64).to(torch::kFloat32);
+}
+
 }  // namespace
 
 Sampler::Sampler(VectorEnv& env, const Policy& policy, uint64_t seed, RunningNormalizer* normalizer,
-                 bool update_normalizer)
+                 bool update_normalizer, std::vector<int64_t> learner_rows)
     : env_(env),
       policy_(policy),
       normalizer_(normalizer),
       update_normalizer_(update_normalizer),
-      generator_(at::make_generator<at::CPUGeneratorImpl>(seed)) {
-  TORCH_CHECK(policy.obs_dim() == env.obs_dim() && policy.act_dim() == env.act_dim(), "Sampler: policy is ",
-              policy.obs_dim(), " -> ", policy.act_dim(), " but env ", env.env(0).name(), " is ", env.obs_dim(),
-              " -> ", env.act_dim());
-  const Box& space = env.action_space();
-  action_low_ = torch::tensor(space.low(), torch::kFloat64).to(torch::kFloat32);
-  action_high_ = torch::tensor(space.high(), torch::kFloat64).to(torch::kFloat32);
+      generator_(at::make_generator<at::CPUGeneratorImpl>(seed)),
+      learner_rows_(learner_rows.empty() ? env.rows_of_agent(0) : std::move(learner_rows)) {
+  const int agent = agent_of_rows(env, learner_rows_, "Sampler: the learner");
+  const int obs_dim = env.observation_space(agent).size(), act_dim = env.action_space(agent).size();
+  TORCH_CHECK(policy.obs_dim() == obs_dim && policy.act_dim() == act_dim, "Sampler: policy is ", policy.obs_dim(),
+              " -> ", policy.act_dim(), " but env ", env.env(0).name(), " is ", obs_dim, " -> ", act_dim);
+  const Box& space = env.action_space(agent);
+  action_low_ = float_tensor(space.low());
+  action_high_ = float_tensor(space.high());
+  learner_index_ = torch::tensor(learner_rows_, torch::kLong);
+  learner_plays_every_row_ = int64_t(learner_rows_.size()) == env.num_rows() && obs_dim == env.obs_dim() &&
+                             act_dim == env.act_dim();
+  for (size_t j = 0; learner_plays_every_row_ && j < learner_rows_.size(); ++j)
+    learner_plays_every_row_ = learner_rows_[j] == int64_t(j);
+}
+
+void Sampler::set_opponents(std::vector<Actor> opponents) {
+  std::vector<int> played(size_t(env_.num_rows()), 0);
+  for (const int64_t row : learner_rows_) ++played[size_t(row)];
+  std::vector<Opponent> prepared;
+  for (size_t k = 0; k < opponents.size(); ++k) {
+    const std::string who = "Sampler: opponent " + std::to_string(k);
+    Actor& actor = opponents[k];
+    TORCH_CHECK(actor.policy, who, " has no policy");
+    const int agent = agent_of_rows(env_, actor.rows, who);
+    Opponent o;
+    o.obs_dim = env_.observation_space(agent).size();
+    o.act_dim = env_.action_space(agent).size();
+    TORCH_CHECK(actor.policy->obs_dim() == o.obs_dim && actor.policy->act_dim() == o.act_dim, who, ": policy is ",
+                actor.policy->obs_dim(), " -> ", actor.policy->act_dim(), " but its agent is ", o.obs_dim, " -> ",
+                o.act_dim);
+    for (const int64_t row : actor.rows) ++played[size_t(row)];
+    o.rows = torch::tensor(actor.rows, torch::kLong);
+    o.action_low = float_tensor(env_.action_space(agent).low());
+    o.action_high = float_tensor(env_.action_space(agent).high());
+    o.state = actor.policy->initial_state(int64_t(actor.rows.size()));
+    o.actor = std::move(actor);
+    prepared.push_back(std::move(o));
+  }
+  for (size_t row = 0; row < played.size(); ++row)
+    TORCH_CHECK(played[row] == 1, "Sampler: row ", row, played[row] == 0 ? " has no actor" : " has several actors");
+  opponents_ = std::move(prepared);
 }
 
 torch::Tensor Sampler::policy_input(const torch::Tensor& raw) const {
   return normalizer_ ? normalizer_->normalize(raw) : raw;
 }
 
+torch::Tensor Sampler::learner_part(const torch::Tensor& all_rows) const {
+  return learner_plays_every_row_ ? all_rows : all_rows.index_select(0, learner_index_);
+}
+
+void Sampler::act_opponents(torch::Tensor& actions) {
+  using torch::indexing::Slice;
+  for (Opponent& o : opponents_) {
+    const auto raw = raw_obs_.index_select(0, o.rows).narrow(1, 0, o.obs_dim);
+    const auto obs = o.actor.normalizer ? o.actor.normalizer->normalize(raw) : raw;
+    const DiagGaussian dist =
+        o.actor.policy->step(obs, episode_starts_.index_select(0, o.rows), o.state, o.actor.params);
+    const auto clipped = torch::max(torch::min(dist.sample(generator_), o.action_high), o.action_low);
+    actions.index_put_({o.rows, Slice(0, o.act_dim)}, clipped);
+  }
+}
+
 void Sampler::begin_fresh_episodes() {
   const auto start = Clock::now();
   env_.reset();
   times_.env_seconds += seconds_since(start);
-  const int64_t n = env_.num_envs();
-  raw_obs_ = view_floats(env_.observations(), {n, env_.obs_dim()}).clone();
-  episode_starts_ = torch::ones({n});
-  timesteps_ = torch::zeros({n});
-  running_returns_ = torch::zeros({n}, torch::kFloat64);
-  policy_state_ = policy_.initial_state(n);
+  const int64_t rows = env_.num_rows();
+  raw_obs_ = view_floats(env_.observations(), {rows, env_.obs_dim()}).clone();
+  episode_starts_ = torch::ones({rows});
+  timesteps_ = torch::zeros({rows});
+  running_returns_ = torch::zeros({rows}, torch::kFloat64);
+  policy_state_ = policy_.initial_state(int64_t(learner_rows_.size()));
+  for (Opponent& o : opponents_) o.state = o.actor.policy->initial_state(o.rows.size(0));
   started_ = true;
 }
 
@@ -82,8 +155,8 @@ EpisodeBatch Sampler::collect_episodes(int64_t horizon, const Params& params) {
 }
 
 EpisodeBatch Sampler::collect_episodes_grouped(int64_t horizon, const Params& stacked, int64_t groups) {
-  TORCH_CHECK(groups > 0 && env_.num_envs() % groups == 0, "Sampler: ", env_.num_envs(),
-              " envs do not split into ", groups, " groups");
+  const int64_t n = int64_t(learner_rows_.size());
+  TORCH_CHECK(groups > 0 && n % groups == 0, "Sampler: ", n, " envs do not split into ", groups, " groups");
   begin_fresh_episodes();
   EpisodeBatch batch = run(horizon, {}, stacked, groups, /*single_episode=*/true);
   started_ = false;
@@ -163,9 +236,18 @@ EpisodeBatch interleave_envs(const std::vector<EpisodeBatch>& batches) {
 EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& stacked, int64_t groups,
                           bool single_episode) {
   TORCH_CHECK(steps > 0, "Sampler: steps must be positive, got ", steps);
+  const int64_t rows = env_.num_rows(), n = int64_t(learner_rows_.size());
+  if (!learner_plays_every_row_ && opponents_.empty())
+    TORCH_CHECK(n == rows, "Sampler: the learner plays ", n, " of ", rows, " rows and no opponents play the others");
   torch::NoGradGuard no_grad;
   const OneIntraOpThread one_thread;
-  const int64_t n = env_.num_envs(), obs_dim = env_.obs_dim(), act_dim = env_.act_dim(), info_dim = env_.info_dim();
+  const int64_t obs_dim = policy_.obs_dim(), act_dim = policy_.act_dim(), info_dim = env_.info_dim();
+  const int64_t row_obs = env_.obs_dim(), row_act = env_.act_dim();
+  // The learner's observations among the rows' (narrower than a row when agents differ in size).
+  const auto learner_obs = [&](const torch::Tensor& all) {
+    const auto part = learner_part(all);
+    return obs_dim == row_obs ? part : part.narrow(1, 0, obs_dim);
+  };
 
   EpisodeBatch b;
   b.observations = torch::zeros({steps, n, obs_dim});
@@ -188,29 +270,40 @@ EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& sta
   int64_t used_steps = steps;
   for (int64_t t = 0; t < steps; ++t) {
     auto start = Clock::now();
-    const auto obs = policy_input(raw_obs_);
+    const auto raw_obs = learner_obs(raw_obs_);
+    const auto obs = policy_input(raw_obs);
+    const auto episode_starts = learner_part(episode_starts_);
     times_.other_seconds += seconds_since(start);
 
     start = Clock::now();
-    const DiagGaussian dist = groups > 0 ? policy_.step_grouped(obs, episode_starts_, policy_state_, stacked, groups)
-                                         : policy_.step(obs, episode_starts_, policy_state_, params);
+    const DiagGaussian dist = groups > 0 ? policy_.step_grouped(obs, episode_starts, policy_state_, stacked, groups)
+                                         : policy_.step(obs, episode_starts, policy_state_, params);
     const auto actions = dist.sample(generator_);
     const auto log_probs = dist.log_prob(actions);
     const auto clipped = torch::max(torch::min(actions, action_high_), action_low_).contiguous();
+    torch::Tensor env_actions = clipped;
+    if (!learner_plays_every_row_) {
+      env_actions = torch::zeros({rows, row_act});
+      env_actions.index_put_({learner_index_, torch::indexing::Slice(0, act_dim)}, clipped);
+      act_opponents(env_actions);
+    }
     times_.policy_seconds += seconds_since(start);
 
     start = Clock::now();
-    env_.step(clipped.data_ptr<float>());
+    env_.step(env_actions.data_ptr<float>());
     times_.env_seconds += seconds_since(start);
 
     start = Clock::now();
-    const auto terminated = view_flags(env_.terminated(), n);
-    const auto truncated = view_flags(env_.truncated(), n);
-    const auto ended = torch::clamp_max(terminated + truncated, 1.0);
-    const auto new_raw = view_floats(env_.observations(), {n, obs_dim}).clone();
-    const auto final_raw = view_floats(env_.final_observations(), {n, obs_dim});
+    const auto ended_rows = torch::clamp_max(view_flags(env_.terminated(), rows) + view_flags(env_.truncated(), rows), 1.0);
+    const auto new_raw_rows = view_floats(env_.observations(), {rows, row_obs}).clone();
+    const auto rewards_rows = view_floats(env_.rewards(), {rows});
+    const auto terminated = learner_part(view_flags(env_.terminated(), rows));
+    const auto truncated = learner_part(view_flags(env_.truncated(), rows));
+    const auto ended = learner_part(ended_rows);
+    const auto new_raw = learner_obs(new_raw_rows);
+    const auto final_raw = learner_obs(view_floats(env_.final_observations(), {rows, row_obs}));
     const auto raw_next = torch::where(ended.unsqueeze(-1) > 0, final_raw, new_raw);
-    const auto rewards = view_floats(env_.rewards(), {n});
+    const auto rewards = learner_part(rewards_rows);
 
     b.observations[t] = obs;
     b.next_observations[t] = policy_input(raw_next);
@@ -219,27 +312,28 @@ EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& sta
     b.rewards[t] = rewards;
     b.terminated[t] = terminated;
     b.truncated[t] = truncated;
-    b.episode_starts[t] = episode_starts_;
+    b.episode_starts[t] = episode_starts;
     b.masks[t] = active;
-    b.timesteps[t] = timesteps_;
-    b.infos[t] = view_floats(env_.infos(), {n, info_dim});
-    raw_batch[t] = raw_obs_;
+    b.timesteps[t] = learner_part(timesteps_);
+    b.infos[t] = learner_part(view_floats(env_.infos(), {rows, info_dim}));
+    raw_batch[t] = raw_obs;
     raw_next_batch[t] = raw_next;
 
-    running_returns_ += rewards.to(torch::kFloat64);
+    running_returns_ += rewards_rows.to(torch::kFloat64);
     const auto* ended_ptr = ended.data_ptr<float>();
     const auto* active_ptr = active.data_ptr<float>();
-    for (int64_t i = 0; i < n; ++i) {
-      if (ended_ptr[i] > 0 && active_ptr[i] > 0) {
-        b.episode_returns.push_back(running_returns_[i].item<double>());
-        b.episode_lengths.push_back(static_cast<int64_t>(timesteps_[i].item<float>()) + 1);
-        b.episode_envs.push_back(i);
+    for (int64_t j = 0; j < n; ++j) {
+      if (ended_ptr[j] > 0 && active_ptr[j] > 0) {
+        const int64_t row = learner_rows_[size_t(j)];
+        b.episode_returns.push_back(running_returns_[row].item<double>());
+        b.episode_lengths.push_back(static_cast<int64_t>(timesteps_[row].item<float>()) + 1);
+        b.episode_envs.push_back(j);
       }
     }
-    running_returns_ *= (1.0 - ended).to(torch::kFloat64);
-    timesteps_ = (timesteps_ + 1.0) * (1.0 - ended);
-    episode_starts_ = ended;
-    raw_obs_ = new_raw;
+    running_returns_ *= (1.0 - ended_rows).to(torch::kFloat64);
+    timesteps_ = (timesteps_ + 1.0) * (1.0 - ended_rows);
+    episode_starts_ = ended_rows;
+    raw_obs_ = new_raw_rows;
     if (single_episode) {
       active = active * (1.0 - ended);
       if (active.sum().item<float>() == 0) {

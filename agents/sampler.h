@@ -1,5 +1,15 @@
-// Rollout sampler: steps a VectorEnv with one batched policy call per step
-// (never one per env) and returns an EpisodeBatch laid out [T, N].
+// Rollout sampler: steps a VectorEnv with one batched policy call per actor
+// per step (never one per env) and returns the learner's EpisodeBatch laid
+// out [T, N], N the learner's rows.
+//
+// Actors: the learner (the policy the sampler is built with, acting with the
+// parameters each collect call passes) acts for its rows of the VectorEnv —
+// by default agent 0 of every env, which for one-agent envs is every row.
+// In envs with several agents the other rows are played by opponents
+// (set_opponents): each a policy with its parameters and normaliser, acting
+// for a set of rows, e.g. one frozen opponent for every env or a pool with
+// one per env. Only the learner's rows enter the batch and the learner's
+// normaliser; opponents' normalisers are read, never updated.
 #pragma once
 
 #include <cstdint>
@@ -69,6 +79,15 @@ struct EpisodeBatch {
 // learners expect (e.g. the last few episodes of each chain at test time).
 EpisodeBatch interleave_envs(const std::vector<EpisodeBatch>& batches);
 
+// A policy with its parameters acting for `rows` of a VectorEnv. The rows
+// must belong to agents of one size; `normalizer` may be null.
+struct Actor {
+  const Policy* policy = nullptr;
+  Params params;
+  const RunningNormalizer* normalizer = nullptr;
+  std::vector<int64_t> rows;
+};
+
 struct SamplerTimes {
   double env_seconds = 0;     // inside VectorEnv::step / reset
   double policy_seconds = 0;  // policy forward and action sampling
@@ -78,9 +97,16 @@ struct SamplerTimes {
 class Sampler {
  public:
   // `normalizer` may be null; when given and `update_normalizer` is true it is
-  // updated with every batch's raw observations after the batch is collected.
+  // updated with every batch's raw observations of the learner's rows after
+  // the batch is collected. `learner_rows` empty: agent 0 of every env.
   Sampler(VectorEnv& env, const Policy& policy, uint64_t seed, RunningNormalizer* normalizer = nullptr,
-          bool update_normalizer = true);
+          bool update_normalizer = true, std::vector<int64_t> learner_rows = {});
+
+  // The actors of every row the learner does not play; together with the
+  // learner's rows they must cover each row exactly once (checked here).
+  // Takes effect at the next step; their recurrent state starts afresh.
+  void set_opponents(std::vector<Actor> opponents);
+  const std::vector<int64_t>& learner_rows() const { return learner_rows_; }
 
   // Continuing rollouts: `steps` steps from where the envs are (they are
   // reset before the first batch); episodes run across batches.
@@ -98,7 +124,8 @@ class Sampler {
   void reset_times() { times_ = {}; }
 
   // Everything needed to continue sampling exactly (for checkpoints); the
-  // VectorEnv's own state is saved separately.
+  // VectorEnv's own state and the opponents (set them again after loading)
+  // are saved separately.
   std::vector<torch::Tensor> state() const;
   void load_state(const std::vector<torch::Tensor>& state);
   // Restarts the action noise from `seed` (evaluations that compare policies
@@ -110,6 +137,18 @@ class Sampler {
   EpisodeBatch run(int64_t steps, const Params& params, const Params& stacked, int64_t groups, bool single_episode);
   torch::Tensor policy_input(const torch::Tensor& raw) const;
   void begin_fresh_episodes();
+  // The learner's rows of a [rows, ...] tensor, [N, ...] (no copy when it plays every row).
+  torch::Tensor learner_part(const torch::Tensor& all_rows) const;
+  // Each opponent's actions for the current observations, written into `actions` [rows, act_dim].
+  void act_opponents(torch::Tensor& actions);
+
+  struct Opponent {
+    Actor actor;
+    torch::Tensor rows;  // long
+    int64_t obs_dim = 0, act_dim = 0;
+    torch::Tensor action_low, action_high;
+    PolicyState state;
+  };
 
   VectorEnv& env_;
   const Policy& policy_;
@@ -117,13 +156,17 @@ class Sampler {
   bool update_normalizer_;
   torch::Generator generator_;
   torch::Tensor action_low_, action_high_;
+  std::vector<int64_t> learner_rows_;
+  torch::Tensor learner_index_;  // learner_rows_ as a long tensor
+  bool learner_plays_every_row_;  // in order and as wide as the rows: the batch is the env's buffers
+  std::vector<Opponent> opponents_;
 
   bool started_ = false;
-  torch::Tensor raw_obs_;         // [N, obs] current raw observation of each env
-  torch::Tensor episode_starts_;  // [N]
-  torch::Tensor timesteps_;       // [N]
-  torch::Tensor running_returns_; // [N] float64, return so far of each episode in progress
-  PolicyState policy_state_;
+  torch::Tensor raw_obs_;         // [rows, obs] current raw observation of each row
+  torch::Tensor episode_starts_;  // [rows]
+  torch::Tensor timesteps_;       // [rows]
+  torch::Tensor running_returns_; // [rows] float64, return so far of each episode in progress
+  PolicyState policy_state_;      // the learner's
   SamplerTimes times_;
 };
 

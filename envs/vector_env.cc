@@ -29,24 +29,42 @@ VectorEnv::VectorEnv(std::vector<std::unique_ptr<Env>> envs, int num_threads)
     : envs_(std::move(envs)), num_threads_(num_threads) {
   if (envs_.empty()) throw_env_error("VectorEnv: needs at least one env");
   if (num_threads_ <= 0) throw_env_error("VectorEnv: num_threads must be positive, got ", num_threads_);
-  obs_dim_ = envs_[0]->obs_dim();
-  act_dim_ = envs_[0]->act_dim();
+  const Env& first = *envs_[0];
+  num_agents_ = first.num_agents();
+  obs_dim_ = first.obs_row_size();
+  act_dim_ = first.act_row_size();
   for (const auto& e : envs_) {
-    if (e->obs_dim() != obs_dim_ || e->act_dim() != act_dim_ || e->info_names() != envs_[0]->info_names())
-      throw_env_error("VectorEnv: env ", e->name(), " does not match the shapes of ", envs_[0]->name());
+    bool same = e->num_agents() == num_agents_ && e->info_names() == first.info_names();
+    for (int a = 0; same && a < num_agents_; ++a)
+      same = e->obs_dim(a) == first.obs_dim(a) && e->act_dim(a) == first.act_dim(a);
+    if (!same) throw_env_error("VectorEnv: env ", e->name(), " does not match the shapes of ", first.name());
   }
   arena_.initialize(num_threads_);
-  const size_t n = envs_.size();
-  observations_.assign(n * obs_dim_, 0.f);
-  final_observations_.assign(n * obs_dim_, 0.f);
-  rewards_.assign(n, 0.f);
-  terminated_.assign(n, 0);
-  truncated_.assign(n, 0);
-  infos_.assign(n * info_dim(), 0.f);
-  episode_returns_.assign(n, 0.f);
-  episode_lengths_.assign(n, 0);
-  running_returns_.assign(n, 0.0);
+  const size_t rows = size_t(num_rows());
+  observations_.assign(rows * obs_dim_, 0.f);
+  final_observations_.assign(rows * obs_dim_, 0.f);
+  rewards_.assign(rows, 0.f);
+  terminated_.assign(rows, 0);
+  truncated_.assign(rows, 0);
+  infos_.assign(rows * info_dim(), 0.f);
+  episode_returns_.assign(rows, 0.f);
+  episode_lengths_.assign(rows, 0);
+  running_returns_.assign(rows, 0.0);
+  step_rewards_.assign(rows, 0.0);
+  for (int i = 0; i < num_envs(); ++i)
+    for (int a = 0; a < num_agents_; ++a) {
+      row_envs_.push_back(i);
+      row_agents_.push_back(a);
+    }
   seed(0);
+}
+
+std::vector<int64_t> VectorEnv::rows_of_agent(int agent) const {
+  if (agent < 0 || agent >= num_agents_)
+    throw_env_error("VectorEnv(", envs_[0]->name(), "): no agent ", agent, " (the env has ", num_agents_, ")");
+  std::vector<int64_t> rows;
+  for (int i = 0; i < num_envs(); ++i) rows.push_back(int64_t(i) * num_agents_ + agent);
+  return rows;
 }
 
 void VectorEnv::seed(uint64_t seed) {
@@ -74,7 +92,8 @@ void VectorEnv::reset() {
     tbb::parallel_for(
         tbb::blocked_range<int>(0, num_envs()),
         [&](const tbb::blocked_range<int>& range) {
-          for (int i = range.begin(); i < range.end(); ++i) envs_[i]->reset_into(&observations_[size_t(i) * obs_dim_]);
+          for (int i = range.begin(); i < range.end(); ++i)
+            envs_[i]->reset_into(&observations_[size_t(i) * num_agents_ * obs_dim_]);
         },
         tbb::static_partitioner());
   });
@@ -86,9 +105,9 @@ void VectorEnv::reset() {
 }
 
 void VectorEnv::step(const std::vector<float>& actions) {
-  if (actions.size() != size_t(num_envs()) * act_dim_)
+  if (actions.size() != size_t(num_rows()) * act_dim_)
     throw_env_error("VectorEnv(", envs_[0]->name(), "): got ", actions.size(), " action values, expected ",
-                    num_envs(), " envs x ", act_dim_);
+                    num_rows(), num_agents_ == 1 ? " envs x " : " rows x ", act_dim_);
   step(actions.data());
 }
 
@@ -96,7 +115,7 @@ void VectorEnv::step(const float* actions) {
   if (!was_reset_) throw_env_error("VectorEnv(", envs_[0]->name(), "): step() called before reset()");
   for (int i = 0; i < num_envs(); ++i) {
     try {
-      envs_[i]->check_action(actions + size_t(i) * act_dim_);
+      envs_[i]->check_action(actions + size_t(i) * num_agents_ * act_dim_);
     } catch (const EnvError& e) {
       throw_env_error("env ", i, " of ", num_envs(), ": ", e.what());
     }
@@ -105,7 +124,7 @@ void VectorEnv::step(const float* actions) {
     tbb::parallel_for(
         tbb::blocked_range<int>(0, num_envs()),
         [&](const tbb::blocked_range<int>& range) {
-          for (int i = range.begin(); i < range.end(); ++i) step_one(i, actions + size_t(i) * act_dim_);
+          for (int i = range.begin(); i < range.end(); ++i) step_one(i, actions + size_t(i) * num_agents_ * act_dim_);
         },
         tbb::static_partitioner());
   });
@@ -130,7 +149,8 @@ constexpr uint32_t kStateMagic = 0x4d52564e;  // "MRVN"
 
 std::string VectorEnv::save_state() const {
   std::string out;
-  const uint32_t header[] = {kStateMagic, uint32_t(num_envs()), uint32_t(obs_dim_), uint32_t(act_dim_)};
+  // Rows, not envs: a one-agent VectorEnv's state is what it always was.
+  const uint32_t header[] = {kStateMagic, uint32_t(num_rows()), uint32_t(obs_dim_), uint32_t(act_dim_)};
   append_bytes(out, header, sizeof header);
   append_bytes(out, &total_steps_, sizeof total_steps_);
   const uint8_t reset = was_reset_;
@@ -152,10 +172,11 @@ void VectorEnv::load_state(const std::string& state) {
   size_t offset = 0;
   uint32_t header[4];
   read_bytes(state, offset, header, sizeof header, "VectorEnv");
-  if (header[0] != kStateMagic || header[1] != uint32_t(num_envs()) || header[2] != uint32_t(obs_dim_) ||
+  if (header[0] != kStateMagic || header[1] != uint32_t(num_rows()) || header[2] != uint32_t(obs_dim_) ||
       header[3] != uint32_t(act_dim_))
-    throw_env_error("VectorEnv(", envs_[0]->name(), "): checkpoint state is for ", header[1], " envs of shape ",
-                    header[2], " -> ", header[3], ", not ", num_envs(), " of ", obs_dim_, " -> ", act_dim_);
+    throw_env_error("VectorEnv(", envs_[0]->name(), "): checkpoint state is for ", header[1],
+                    num_agents_ == 1 ? " envs" : " rows", " of shape ", header[2], " -> ", header[3], ", not ",
+                    num_rows(), " of ", obs_dim_, " -> ", act_dim_);
   read_bytes(state, offset, &total_steps_, sizeof total_steps_, "VectorEnv");
   uint8_t reset = 0;
   read_bytes(state, offset, &reset, 1, "VectorEnv");
@@ -173,19 +194,26 @@ void VectorEnv::load_state(const std::string& state) {
   if (offset != state.size()) throw_env_error("VectorEnv(", envs_[0]->name(), "): checkpoint state has trailing bytes");
 }
 
-void VectorEnv::step_one(int i, const float* action) {
+void VectorEnv::step_one(int i, const float* actions) {
   Env& e = *envs_[i];
-  float* obs = &observations_[size_t(i) * obs_dim_];
-  const StepResult r = e.step_unchecked(action, obs, &infos_[size_t(i) * info_dim()]);
-  rewards_[i] = static_cast<float>(r.reward);
-  terminated_[i] = r.terminated;
-  truncated_[i] = r.truncated;
-  running_returns_[i] += r.reward;
-  if (r.terminated || r.truncated) {
-    std::copy(obs, obs + obs_dim_, &final_observations_[size_t(i) * obs_dim_]);
-    episode_returns_[i] = static_cast<float>(running_returns_[i]);
-    episode_lengths_[i] = e.elapsed_steps();
-    running_returns_[i] = 0.0;
+  const size_t first_row = size_t(i) * num_agents_;
+  float* obs = &observations_[first_row * obs_dim_];
+  const StepResult r = e.step_unchecked(actions, obs, &step_rewards_[first_row], &infos_[first_row * info_dim()]);
+  const bool ended = r.terminated || r.truncated;
+  for (size_t row = first_row; row < first_row + num_agents_; ++row) {
+    rewards_[row] = static_cast<float>(step_rewards_[row]);
+    terminated_[row] = r.terminated;
+    truncated_[row] = r.truncated;
+    running_returns_[row] += step_rewards_[row];
+    if (ended) {
+      episode_returns_[row] = static_cast<float>(running_returns_[row]);
+      episode_lengths_[row] = e.elapsed_steps();
+      running_returns_[row] = 0.0;
+    }
+  }
+  if (ended) {
+    const size_t values = size_t(num_agents_) * obs_dim_;
+    std::copy(obs, obs + values, &final_observations_[first_row * obs_dim_]);
     e.reset_into(obs);
   }
 }

@@ -1,19 +1,25 @@
 // N environments stepped together by a fixed pool of TBB worker threads.
 //
 // Results are written straight into contiguous batch buffers, one per field,
-// laid out env after env ([N, obs_dim] floats for observations, [N] for
-// rewards...), so a learner can wrap them as tensors without copying.
+// with one row per (env, agent) pair, env after env and an env's agents
+// together ([rows, obs_dim] floats for observations, [rows] for rewards...),
+// so a learner can wrap them as tensors without copying. row_envs() and
+// row_agents() say whose each row is. A one-agent env has one row per env;
+// envs with agents of different sizes pad each row to the widest agent's
+// (Env's row layout).
 //
 // Each env owns its physics (its own mjModel copy and mjData), its Rng seeded
 // from (seed, env index), its task and its schedule. Nothing is shared between
 // envs while they step, so the results are bit-identical for a given seed
 // whatever the number of threads.
 //
-// Auto-reset: when env i's episode ends at a step, its last observation goes
-// to final_observations()[i], its return and length to episode_returns()[i] and
-// episode_lengths()[i], and observations()[i] already holds the first
+// Auto-reset, per env: when env i's episode ends at a step, the last
+// observation of each of its rows r goes to final_observations()[r], the
+// row's return and the episode's length to episode_returns()[r] and
+// episode_lengths()[r], and observations()[r] already holds the first
 // observation of its next episode. rewards/terminated/truncated describe the
-// step that ended the episode.
+// step that ended the episode (terminated/truncated are the env's, repeated
+// on each of its rows).
 #pragma once
 
 #include <cstdint>
@@ -32,18 +38,27 @@ class TaskFamily;
 
 class VectorEnv {
  public:
-  // Takes ownership of envs that must share observation and action sizes.
+  // Takes ownership of envs that must share agents, observation and action sizes.
   VectorEnv(std::vector<std::unique_ptr<Env>> envs, int num_threads);
   // num_envs copies of registered env `env_name`.
   VectorEnv(const std::string& env_name, int num_envs, int num_threads, const Options& env_options = {});
 
   int num_envs() const { return static_cast<int>(envs_.size()); }
+  int num_agents() const { return num_agents_; }  // per env
+  int num_rows() const { return num_envs() * num_agents_; }
   int num_threads() const { return num_threads_; }
+  // Row widths (for one-agent envs the env's observation and action sizes).
   int obs_dim() const { return obs_dim_; }
   int act_dim() const { return act_dim_; }
   int info_dim() const { return static_cast<int>(info_names().size()); }
   const std::vector<std::string>& info_names() const { return envs_.front()->info_names(); }
-  const Box& action_space() const { return envs_.front()->action_space(); }
+  const Box& observation_space(int agent = 0) const { return envs_.front()->observation_space(agent); }
+  const Box& action_space(int agent = 0) const { return envs_.front()->action_space(agent); }
+  // For each row, its env and its agent within that env.
+  const std::vector<int64_t>& row_envs() const { return row_envs_; }
+  const std::vector<int64_t>& row_agents() const { return row_agents_; }
+  // The rows of agent `agent` of every env, in env order.
+  std::vector<int64_t> rows_of_agent(int agent) const;
   Env& env(int i) { return *envs_.at(i); }
   const Env& env(int i) const { return *envs_.at(i); }
 
@@ -58,7 +73,7 @@ class VectorEnv {
 
   // Resets every env and fills observations().
   void reset();
-  // actions: [num_envs, act_dim] floats. The whole batch is checked before any
+  // actions: [num_rows, act_dim] floats. The whole batch is checked before any
   // env moves, so a bad action leaves every env as it was.
   void step(const float* actions);
   void step(const std::vector<float>& actions);
@@ -72,7 +87,7 @@ class VectorEnv {
   const float* final_observations() const { return final_observations_.data(); }
   const float* episode_returns() const { return episode_returns_.data(); }
   const int32_t* episode_lengths() const { return episode_lengths_.data(); }
-  bool done(int i) const { return terminated_[i] || truncated_[i]; }
+  bool done(int row) const { return terminated_[row] || truncated_[row]; }
 
   // Checkpoints: every env's state plus the batch buffers, as bytes. Load
   // into a VectorEnv built the same way (same env, count, options, tasks and
@@ -88,6 +103,7 @@ class VectorEnv {
 
   std::vector<std::unique_ptr<Env>> envs_;
   int num_threads_;
+  int num_agents_ = 1;
   int obs_dim_ = 0;
   int act_dim_ = 0;
   tbb::task_arena arena_;
@@ -101,6 +117,8 @@ class VectorEnv {
   std::vector<float> episode_returns_;
   std::vector<int32_t> episode_lengths_;
   std::vector<double> running_returns_;  // return of the episode in progress
+  std::vector<double> step_rewards_;     // the last step's rewards, as the envs computed them
+  std::vector<int64_t> row_envs_, row_agents_;
   int64_t total_steps_ = 0;
   bool was_reset_ = false;
 };

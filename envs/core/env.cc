@@ -1,5 +1,6 @@
 #include "envs/core/env.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -10,12 +11,39 @@ namespace metarl {
 
 Env::Env(std::string name, Box observation_space, Box action_space, std::vector<std::string> info_names,
          int max_episode_steps)
+    : Env(std::move(name), {AgentSpaces{std::move(observation_space), std::move(action_space)}},
+          std::move(info_names), max_episode_steps) {}
+
+Env::Env(std::string name, std::vector<AgentSpaces> agents, std::vector<std::string> info_names,
+         int max_episode_steps)
     : name_(std::move(name)),
-      observation_space_(std::move(observation_space)),
-      action_space_(std::move(action_space)),
+      agents_(std::move(agents)),
       info_names_(std::move(info_names)),
       max_episode_steps_(max_episode_steps) {
+  if (agents_.empty()) throw_env_error(name_, ": an env needs at least one agent");
   if (max_episode_steps_ <= 0) throw_env_error(name_, ": max_episode_steps must be positive, got ", max_episode_steps_);
+  update_row_sizes();
+}
+
+void Env::set_observation_space(Box space, int agent) {
+  agents_.at(size_t(agent)).observation = std::move(space);
+  update_row_sizes();
+}
+
+void Env::update_row_sizes() {
+  obs_row_size_ = act_row_size_ = 0;
+  for (const auto& a : agents_) {
+    obs_row_size_ = std::max(obs_row_size_, a.observation.size());
+    act_row_size_ = std::max(act_row_size_, a.action.size());
+  }
+  agents_differ_in_size_ = false;
+  for (const auto& a : agents_) agents_differ_in_size_ |= a.observation.size() != obs_row_size_;
+}
+
+void Env::pad_observation_rows(float* obs) const {
+  if (!agents_differ_in_size_) return;
+  for (int a = 0; a < num_agents(); ++a)
+    std::fill(obs + size_t(a) * obs_row_size_ + obs_dim(a), obs + size_t(a + 1) * obs_row_size_, 0.0f);
 }
 
 Env::~Env() = default;
@@ -52,19 +80,27 @@ void Env::reset_into(float* obs) {
   elapsed_steps_ = 0;
   apply_schedules(0);
   reset_state(rng_, obs);
+  pad_observation_rows(obs);
 }
 
-void Env::check_action(const float* action) const {
-  for (int i = 0; i < act_dim(); ++i) {
-    if (std::isnan(action[i])) throw_env_error(name_, ": action[", i, "] is NaN");
-    if (std::isinf(action[i])) throw_env_error(name_, ": action[", i, "] is infinite (", action[i], ")");
+void Env::check_action(const float* actions) const {
+  for (int a = 0; a < num_agents(); ++a) {
+    const float* action = actions + size_t(a) * act_row_size_;
+    for (int i = 0; i < act_dim(a); ++i) {
+      if (std::isfinite(action[i])) continue;
+      // One-agent envs name no agent.
+      const std::string who = num_agents() == 1 ? name_ + ": action" : name_ + ": agent " + std::to_string(a) + " action";
+      if (std::isnan(action[i])) throw_env_error(who, "[", i, "] is NaN");
+      throw_env_error(who, "[", i, "] is infinite (", action[i], ")");
+    }
   }
 }
 
-StepResult Env::step_unchecked(const float* action, float* obs, float* info) {
+StepResult Env::step_unchecked(const float* actions, float* obs, double* rewards, float* info) {
   if (episode_index_ < 0) throw_env_error(name_, ": step() called before reset()");
   if (elapsed_steps_ > 0 && schedules_change_within_episode()) apply_schedules(elapsed_steps_);
-  StepResult result = advance(action, obs, info);
+  StepResult result = advance(actions, obs, rewards, info);
+  pad_observation_rows(obs);
   ++elapsed_steps_;
   result.truncated = elapsed_steps_ >= max_episode_steps_;
   return result;
@@ -91,19 +127,24 @@ void Env::load_state(const std::string& in, size_t& offset) {
 }
 
 std::vector<float> Env::reset() {
-  std::vector<float> obs(obs_dim());
+  std::vector<float> obs(size_t(num_agents()) * obs_row_size_);
   reset_into(obs.data());
   return obs;
 }
 
-Transition Env::step(const std::vector<float>& action) {
-  if (static_cast<int>(action.size()) != act_dim())
-    throw_env_error(name_, ": action has ", action.size(), " values, expected ", act_dim());
+Transition Env::step(const std::vector<float>& actions) {
+  const size_t expected = size_t(num_agents()) * act_row_size_;
+  if (actions.size() != expected) {
+    if (num_agents() == 1) throw_env_error(name_, ": action has ", actions.size(), " values, expected ", act_dim());
+    throw_env_error(name_, ": actions have ", actions.size(), " values, expected ", num_agents(), " agents x ",
+                    act_row_size_);
+  }
   Transition t;
-  t.observation.resize(obs_dim());
-  t.info.resize(info_names_.size());
-  const StepResult r = step_into(action.data(), t.observation.data(), t.info.data());
-  t.reward = r.reward;
+  t.observation.resize(size_t(num_agents()) * obs_row_size_);
+  t.info.resize(size_t(num_agents()) * info_names_.size());
+  t.rewards.resize(size_t(num_agents()));
+  const StepResult r = step_into(actions.data(), t.observation.data(), t.rewards.data(), t.info.data());
+  t.reward = t.rewards[0];
   t.terminated = r.terminated;
   t.truncated = r.truncated;
   return t;

@@ -9,6 +9,15 @@
 //
 // The base class owns what every env shares: its Rng (seeded per env), the
 // time limit, the current task and the dynamics schedule applied at each reset.
+//
+// Players are rows. An env has one or more agents (a sumo match is one env
+// with two), each with its own spaces and reward; they share the env's
+// episodes, task, schedules and outcome. Buffers hold one row per agent:
+// agent a's observation starts at obs + a * obs_row_size(), its action at
+// actions + a * act_row_size(), its info at info + a * info_names().size(),
+// where a row is as wide as the widest agent's (the rest of a narrower
+// agent's row is zero on output and ignored on input). A one-agent env's
+// rows are exactly its observation and action.
 #pragma once
 
 #include <cstdint>
@@ -25,18 +34,25 @@ namespace metarl {
 
 class DynamicsSchedule;
 
+// Rewards are written per agent (step_into's `rewards`); these flags are the env's.
 struct StepResult {
-  double reward = 0.0;
   bool terminated = false;  // the MDP reached a terminal state (fell, reached the goal)
   bool truncated = false;   // the time limit cut the episode
 };
 
 struct Transition {
-  std::vector<float> observation;
-  double reward = 0.0;
+  std::vector<float> observation;  // one row per agent
+  double reward = 0.0;             // the first agent's (a one-agent env's only one)
+  std::vector<double> rewards;     // every agent's
   bool terminated = false;
   bool truncated = false;
-  std::vector<float> info;  // one value per info_names() entry
+  std::vector<float> info;  // per agent, one value per info_names() entry
+};
+
+// One agent's spaces.
+struct AgentSpaces {
+  Box observation;
+  Box action;
 };
 
 class Env {
@@ -46,11 +62,15 @@ class Env {
   Env& operator=(const Env&) = delete;
 
   const std::string& name() const { return name_; }
-  const Box& observation_space() const { return observation_space_; }
-  const Box& action_space() const { return action_space_; }
-  int obs_dim() const { return observation_space_.size(); }
-  int act_dim() const { return action_space_.size(); }
-  // Named scalars written by every step (physical quantities, reward terms).
+  int num_agents() const { return static_cast<int>(agents_.size()); }
+  const Box& observation_space(int agent = 0) const { return agents_.at(size_t(agent)).observation; }
+  const Box& action_space(int agent = 0) const { return agents_.at(size_t(agent)).action; }
+  int obs_dim(int agent = 0) const { return observation_space(agent).size(); }
+  int act_dim(int agent = 0) const { return action_space(agent).size(); }
+  // Width of an agent's row in observation and action buffers (the widest agent's size).
+  int obs_row_size() const { return obs_row_size_; }
+  int act_row_size() const { return act_row_size_; }
+  // Named scalars written by every step for every agent (physical quantities, reward terms).
   const std::vector<std::string>& info_names() const { return info_names_; }
   int max_episode_steps() const { return max_episode_steps_; }
 
@@ -81,16 +101,17 @@ class Env {
   int pinned_episode_index() const { return pinned_episode_index_; }
   int elapsed_steps() const { return elapsed_steps_; }
 
-  // --- Allocation-free API ---
+  // --- Allocation-free API (buffers hold one row per agent, see above) ---
   void reset_into(float* obs);
-  // Throws if any of the act_dim() values is NaN or infinite.
-  void check_action(const float* action) const;
-  StepResult step_into(const float* action, float* obs, float* info) {
-    check_action(action);
-    return step_unchecked(action, obs, info);
+  // Throws if any agent's action value is NaN or infinite.
+  void check_action(const float* actions) const;
+  // Writes each agent's observation, reward (rewards[a]) and info.
+  StepResult step_into(const float* actions, float* obs, double* rewards, float* info) {
+    check_action(actions);
+    return step_unchecked(actions, obs, rewards, info);
   }
   // For callers that already ran check_action (VectorEnv checks the whole batch first).
-  StepResult step_unchecked(const float* action, float* obs, float* info);
+  StepResult step_unchecked(const float* actions, float* obs, double* rewards, float* info);
 
   // --- Checkpoints ---
   // Appends everything needed to continue this env bit-exactly (generator,
@@ -101,33 +122,42 @@ class Env {
   void save_state(std::string& out) const;
   void load_state(const std::string& in, size_t& offset);
 
-  // --- Convenience API ---
+  // --- Convenience API (observations and actions: num_agents() rows) ---
   std::vector<float> reset();
   std::vector<float> reset(uint64_t seed) {
     this->seed(seed);
     return reset();
   }
-  Transition step(const std::vector<float>& action);
+  Transition step(const std::vector<float>& actions);
 
  protected:
+  // A one-agent env.
   Env(std::string name, Box observation_space, Box action_space, std::vector<std::string> info_names,
       int max_episode_steps);
+  Env(std::string name, std::vector<AgentSpaces> agents, std::vector<std::string> info_names, int max_episode_steps);
 
   // For envs whose observation size is known only once their model is loaded.
-  void set_observation_space(Box space) { observation_space_ = std::move(space); }
+  void set_observation_space(Box space, int agent = 0);
 
-  // Puts the env in a fresh initial state drawn from `rng` and writes the observation.
+  // Puts the env in a fresh initial state drawn from `rng` and writes every agent's observation.
   virtual void reset_state(Rng& rng, float* obs) = 0;
-  // Advances one control step. Sets reward and terminated; the base sets truncated.
-  virtual StepResult advance(const float* action, float* obs, float* info) = 0;
+  // Advances one control step. Writes every agent's observation, reward and
+  // info, and sets terminated; the base sets truncated.
+  virtual StepResult advance(const float* actions, float* obs, double* rewards, float* info) = 0;
   // The env-specific part of save_state/load_state (physics state).
   virtual void save_dynamic_state(std::string& out) const = 0;
   virtual void load_dynamic_state(const std::string& in, size_t& offset) = 0;
 
  private:
+  void update_row_sizes();
+  // Zeroes the part of each agent's row beyond its own observation.
+  void pad_observation_rows(float* obs) const;
+
   std::string name_;
-  Box observation_space_;
-  Box action_space_;
+  std::vector<AgentSpaces> agents_;
+  int obs_row_size_ = 0;
+  int act_row_size_ = 0;
+  bool agents_differ_in_size_ = false;
   std::vector<std::string> info_names_;
   int max_episode_steps_;
 

@@ -27,6 +27,8 @@ TrialEnv::TrialEnv(std::unique_ptr<Env> inner, int episodes, std::shared_ptr<con
       episodes_(episodes),
       family_(std::move(family)) {
   if (!family_) throw_env_error(name(), ": a trial needs the task family its chains come from");
+  if (inner_->num_agents() != 1)
+    throw_env_error(name(), ": trials wrap one-agent envs, not ", inner_->num_agents(), " agents");
 }
 
 void TrialEnv::fix_task(const Task& task) { fixed_task_ = task; }
@@ -45,22 +47,21 @@ void TrialEnv::reset_state(Rng& rng, float* obs) {
   write_extras(obs, 0.0, true);
 }
 
-StepResult TrialEnv::advance(const float* action, float* obs, float* info) {
-  const StepResult inner = inner_->step_unchecked(action, obs, info);
+StepResult TrialEnv::advance(const float* action, float* obs, double* rewards, float* info) {
+  const StepResult inner = inner_->step_unchecked(action, obs, rewards, info);
   info[inner_->info_names().size()] = float(trial_episode_);
   StepResult result;
-  result.reward = inner.reward;
   const bool inner_done = inner.terminated || inner.truncated;
   if (inner_done && trial_episode_ + 1 < episodes_) {
     // The trial goes on with the chain's next task; the policy's state is
     // not reset (only the flag tells it an episode began).
     ++trial_episode_;
     inner_->reset_into(obs);
-    write_extras(obs, inner.reward, true);
+    write_extras(obs, rewards[0], true);
   } else {
     // The trial's return ends with its last inner episode, whatever ended that.
     result.terminated = inner_done;
-    write_extras(obs, inner.reward, false);
+    write_extras(obs, rewards[0], false);
   }
   return result;
 }

@@ -41,7 +41,7 @@ class TrialEnv : public Env {
 
  protected:
   void reset_state(Rng& rng, float* obs) override;
-  StepResult advance(const float* action, float* obs, float* info) override;
+  StepResult advance(const float* action, float* obs, double* rewards, float* info) override;
   void save_dynamic_state(std::string& out) const override;
   void load_dynamic_state(const std::string& in, size_t& offset) override;
 

@@ -76,7 +76,7 @@ void LocomotionEnv::reset_state(Rng& rng, float* obs) {
   write_observation(obs);
 }
 
-StepResult LocomotionEnv::advance(const float* action, float* obs, float* info) {
+StepResult LocomotionEnv::advance(const float* action, float* obs, double* rewards, float* info) {
   const double x_before = root_x(), y_before = root_y();
   simulate(action);
   // cfrc_ext is only filled by mj_rnePostConstraint; without it it reads zero.
@@ -105,7 +105,7 @@ StepResult LocomotionEnv::advance(const float* action, float* obs, float* info) 
   }
 
   StepResult result;
-  result.reward = reward_(s);
+  rewards[0] = reward_(s);
   result.terminated = spec_.terminate_when_unhealthy && !s.healthy;
   write_observation(obs);
   const double values[] = {s.x_velocity, s.y_velocity, s.x_position, s.y_position,

@@ -73,7 +73,7 @@ class LocomotionEnv : public MujocoEnv {
 
  protected:
   void reset_state(Rng& rng, float* obs) override;
-  StepResult advance(const float* action, float* obs, float* info) override;
+  StepResult advance(const float* action, float* obs, double* rewards, float* info) override;
 
  private:
   void write_observation(float* obs) const;

@@ -50,18 +50,18 @@ void Navigation2DEnv::reset_state(Rng& /*rng: the start is deterministic*/, floa
   obs[0] = obs[1] = 0.f;
 }
 
-StepResult Navigation2DEnv::advance(const float* action, float* obs, float* info) {
+StepResult Navigation2DEnv::advance(const float* action, float* obs, double* rewards, float* info) {
   for (int k = 0; k < 2; ++k)
     position_[k] += std::clamp<double>(move_per_action_unit_ * action[k], -kMaxMove, kMaxMove);
   const double dx = position_[0] - goal_[0], dy = position_[1] - goal_[1];
   StepResult result;
-  result.reward = -std::sqrt(dx * dx + dy * dy);
+  rewards[0] = -std::sqrt(dx * dx + dy * dy);
   result.terminated = std::abs(dx) < kGoalTolerance && std::abs(dy) < kGoalTolerance;
   obs[0] = static_cast<float>(position_[0]);
   obs[1] = static_cast<float>(position_[1]);
   info[0] = obs[0];
   info[1] = obs[1];
-  info[2] = static_cast<float>(-result.reward);
+  info[2] = static_cast<float>(-rewards[0]);
   return result;
 }
 

