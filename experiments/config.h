@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
+
 namespace metarl {
 
 class ConfigError : public std::runtime_error {
@@ -108,51 +110,42 @@ class ExperimentConfig {
 
   // Every leaf of the configuration (file and overrides, whether read or
   // not) as dotted path -> value in inline YAML; lists and empty maps are leaves.
+  // A scalar is written by its text alone: quotes are no part of a value (the
+  // getter decides the type), so a config.yaml that quotes differently
+  // compares equal when a run resumes.
   std::map<std::string, std::string> leaves() const;
 
   const std::string& source() const { return source_; }
 
-  // A YAML value: null, a scalar (kept as text), a list or a map whose keys
-  // keep their order.
-  struct Node {
-    enum class Kind { Null, Scalar, List, Map };
-    Kind kind = Kind::Null;
-    std::string text;     // Scalar: the value as written
-    bool quoted = false;  // Scalar: a string by construction (quoted in YAML, or recorded by get_string)
-    std::vector<Node> items;
-    std::vector<std::pair<std::string, Node>> entries;
-
-    const Node* find(const std::string& key) const;
-    Node* find(const std::string& key);
-  };
+  // Copies are deep: a copied YAML::Node would share its tree.
+  ExperimentConfig(const ExperimentConfig& other);
+  ExperimentConfig& operator=(const ExperimentConfig& other);
 
  private:
   explicit ExperimentConfig(std::string source) : source_(std::move(source)) {}
 
-  // The node at `path`, or nullptr when absent. A null intermediate level is
+  // The node at `keys`, undefined when absent. A null intermediate level is
   // treated as an empty map; any other non-map level is a ConfigError.
-  const Node* lookup(const std::vector<std::string>& keys) const;
+  YAML::Node lookup(const std::vector<std::string>& keys) const;
   // Looks up `path` and marks it read.
-  const Node* read(const std::string& path, std::vector<std::string>& keys);
-  void record(const std::vector<std::string>& keys, Node value);
-  [[noreturn]] void type_error(const std::string& path, const std::string& expected, const Node& found) const;
+  YAML::Node read(const std::string& path, std::vector<std::string>& keys);
+  void record(const std::vector<std::string>& keys, const YAML::Node& value);
+  // The typed getters: read, convert a present value, record the value used.
+  template <typename T>
+  T get(const std::string& path, const T& fallback);
+  template <typename T>
+  T convert(const std::string& path, const YAML::Node& node) const;
+  [[noreturn]] void type_error(const std::string& path, const std::string& expected, const YAML::Node& found) const;
   // Marks `path` read; a ConfigError when it is absent.
   void require(const std::string& path);
   // " (from --set '...')" when the value at `path` came from an override, else "".
   std::string origin(const std::string& path) const;
   bool is_read(const std::string& path) const;
-  void find_unknown(const Node& map, const std::string& prefix, std::string& first) const;
-
-  double to_double(const std::string& path, const Node& node) const;
-  int64_t to_int(const std::string& path, const Node& node) const;
-  bool to_bool(const std::string& path, const Node& node) const;
-  std::string to_string(const std::string& path, const Node& node) const;
-  std::vector<int64_t> to_int_list(const std::string& path, const Node& node) const;
-  std::vector<double> to_double_list(const std::string& path, const Node& node) const;
+  void find_unknown(const YAML::Node& map, const std::string& prefix, std::string& first) const;
 
   std::string source_;
-  Node root_;      // the file with the overrides applied
-  Node resolved_;  // what the getters used
+  YAML::Node root_{YAML::NodeType::Map};      // the file with the overrides applied
+  YAML::Node resolved_{YAML::NodeType::Map};  // what the getters used
   std::set<std::string> read_;
   std::vector<std::pair<std::string, std::string>> overrides_;  // (path, assignment) in order
 };

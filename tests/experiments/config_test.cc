@@ -356,5 +356,164 @@ TEST(ExperimentConfig, LoadReadsAFileAndNamesItInErrors) {
   std::filesystem::remove_all(dir);
 }
 
+// A config.yaml as committed run directories hold it: a copy of
+// experiments/results/continual/bug_crippled/as_tested/config.yaml, so that
+// it stays what an earlier build wrote.
+const char* const kCommittedRunConfig = R"(name: continual_bug_crippled_as_tested
+seed: 0
+threads: 2
+algorithm:
+  name: maml
+  tasks_per_batch: 24
+  episodes_per_task: 3
+  inner_steps: 3
+  inner_lr: 0.001
+  normalize_inner_advantages: true
+  meta_gradient: lvc
+  normalize_outer_advantages: true
+  gamma: 0.995
+  chain_length: 7
+  inner_episodes: shared
+  chain_pairs: 2
+  off_policy_step_sizes: true
+  inner_clip: 0.2
+  initial_inner_kl: 0.01
+  gae_lambda: 0.95
+  outer: ppo
+  learning_rate: 3e-04
+  epochs: 5
+  minibatches: 4
+  clip_range: 0.2
+  learn_inner_lr: true
+  step_size_learning_rate: 0.01
+  step_size_updates: iteration
+  theta_gradient_clip: 0
+  value_function: adapted_mlp
+  value_hidden: [64, 64]
+  value_inner_lr: 0.001
+  value_coef: 0.5
+env:
+  name: Bug
+  options:
+    max_episode_steps: 200
+  task_family: BugCrippledLegs
+  family_options: {}
+  task: ""
+  trial_episodes: 0
+policy:
+  type: gaussian_mlp
+  init_std: 1
+  output_gain: 0.01
+  hidden: [64, 64]
+  activation: tanh
+training:
+  total_env_steps: 5000000
+  checkpoint_every: 5
+  snapshot_every_env_steps: 2500000
+)";
+
+TEST(ExperimentConfig, ACommittedConfigYamlReadsBackAsWritten) {
+  ExperimentConfig c = ExperimentConfig::from_string(kCommittedRunConfig, "as_tested/config.yaml");
+  // Every key, in file order (the order run.cc reads them in), with the getter run.cc uses.
+  EXPECT_EQ(c.get_string("name", ""), "continual_bug_crippled_as_tested");
+  EXPECT_EQ(c.get_int("seed", 1), 0);
+  EXPECT_EQ(c.get_int("threads", 1), 2);
+  EXPECT_EQ(c.get_string("algorithm.name", ""), "maml");
+  EXPECT_EQ(c.get_int("algorithm.tasks_per_batch", 0), 24);
+  EXPECT_EQ(c.get_int("algorithm.episodes_per_task", 0), 3);
+  EXPECT_EQ(c.get_int("algorithm.inner_steps", 0), 3);
+  EXPECT_EQ(c.get_double("algorithm.inner_lr", 0), 0.001);
+  EXPECT_TRUE(c.get_bool("algorithm.normalize_inner_advantages", false));
+  EXPECT_EQ(c.get_string("algorithm.meta_gradient", ""), "lvc");
+  EXPECT_TRUE(c.get_bool("algorithm.normalize_outer_advantages", false));
+  EXPECT_EQ(c.get_double("algorithm.gamma", 0), 0.995);
+  EXPECT_EQ(c.get_int("algorithm.chain_length", 0), 7);
+  EXPECT_EQ(c.get_string("algorithm.inner_episodes", ""), "shared");
+  EXPECT_EQ(c.get_int("algorithm.chain_pairs", 0), 2);
+  EXPECT_TRUE(c.get_bool("algorithm.off_policy_step_sizes", false));
+  EXPECT_EQ(c.get_double("algorithm.inner_clip", 0), 0.2);
+  EXPECT_EQ(c.get_double("algorithm.initial_inner_kl", 0), 0.01);
+  EXPECT_EQ(c.get_double("algorithm.gae_lambda", 0), 0.95);
+  EXPECT_EQ(c.get_string("algorithm.outer", ""), "ppo");
+  EXPECT_EQ(c.get_double("algorithm.learning_rate", 0), 3e-4);  // written "3e-04"
+  EXPECT_EQ(c.get_int("algorithm.epochs", 0), 5);
+  EXPECT_EQ(c.get_int("algorithm.minibatches", 0), 4);
+  EXPECT_EQ(c.get_double("algorithm.clip_range", 0), 0.2);
+  EXPECT_TRUE(c.get_bool("algorithm.learn_inner_lr", false));
+  EXPECT_EQ(c.get_double("algorithm.step_size_learning_rate", 0), 0.01);
+  EXPECT_EQ(c.get_string("algorithm.step_size_updates", ""), "iteration");
+  EXPECT_EQ(c.get_double("algorithm.theta_gradient_clip", 1), 0.0);
+  EXPECT_EQ(c.get_string("algorithm.value_function", ""), "adapted_mlp");
+  EXPECT_EQ(c.get_int_list("algorithm.value_hidden", {}), (std::vector<int64_t>{64, 64}));
+  EXPECT_EQ(c.get_double("algorithm.value_inner_lr", 0), 0.001);
+  EXPECT_EQ(c.get_double("algorithm.value_coef", 0), 0.5);
+  EXPECT_EQ(c.get_string_required("env.name"), "Bug");
+  EXPECT_EQ(c.get_string_map("env.options"), (std::map<std::string, std::string>{{"max_episode_steps", "200"}}));
+  EXPECT_EQ(c.get_string("env.task_family", ""), "BugCrippledLegs");
+  EXPECT_TRUE(c.get_string_map("env.family_options").empty());
+  EXPECT_EQ(c.get_string("env.task", "x"), "");
+  EXPECT_EQ(c.get_int("env.trial_episodes", 1), 0);
+  EXPECT_EQ(c.get_string("policy.type", ""), "gaussian_mlp");
+  EXPECT_EQ(c.get_double("policy.init_std", 0), 1.0);
+  EXPECT_EQ(c.get_double("policy.output_gain", 0), 0.01);
+  EXPECT_EQ(c.get_int_list("policy.hidden", {}), (std::vector<int64_t>{64, 64}));
+  EXPECT_EQ(c.get_string("policy.activation", ""), "tanh");
+  EXPECT_EQ(c.get_int("training.total_env_steps", 0), 5000000);
+  EXPECT_EQ(c.get_int("training.checkpoint_every", 0), 5);
+  EXPECT_EQ(c.get_int("training.snapshot_every_env_steps", 0), 2500000);
+  ASSERT_NO_THROW(c.reject_unknown());
+
+  // Written again byte for byte, so a resumed run compares equal and keeps its file.
+  EXPECT_EQ(c.resolved_yaml(), kCommittedRunConfig);
+  EXPECT_EQ(ExperimentConfig::from_string(c.resolved_yaml(), "this run").leaves(),
+            ExperimentConfig::from_string(kCommittedRunConfig, "config.yaml").leaves());
+}
+
+TEST(ExperimentConfig, LeavesCompareValuesNotQuoting) {
+  const auto plain = ExperimentConfig::from_string(
+      "env:\n  name: Bug\n  task: \"\"\n  options: {max_episode_steps: 200, goal: a b}\nflag: \"true\"\n", "a.yaml");
+  const auto quoted = ExperimentConfig::from_string(
+      "env:\n  name: \"Bug\"\n  task: ''\n  options:\n    max_episode_steps: \"200\"\n    goal: 'a b'\nflag: true\n",
+      "b.yaml");
+  EXPECT_EQ(plain.leaves(), quoted.leaves());
+  EXPECT_EQ(plain.leaves(), (std::map<std::string, std::string>{{"env.name", "Bug"},
+                                                                {"env.task", "\"\""},
+                                                                {"env.options.max_episode_steps", "200"},
+                                                                {"env.options.goal", "\"a b\""},
+                                                                {"flag", "true"}}));
+}
+
+TEST(ExperimentConfig, CopiesAreIndependent) {
+  ExperimentConfig a = ExperimentConfig::from_string("algorithm:\n  lr: 0.1\n", "x.yaml");
+  ExperimentConfig b = a;
+  b.set("algorithm.lr=0.2");
+  b.set("algorithm.epochs=3");
+  EXPECT_EQ(a.get_double("algorithm.lr", 0), 0.1);
+  EXPECT_FALSE(a.has("algorithm.epochs"));
+  EXPECT_EQ(b.get_double("algorithm.lr", 0), 0.2);
+  a = b;
+  EXPECT_EQ(a.get_int("algorithm.epochs", 0), 3);
+  a.get_double("algorithm.gamma", 0.9);
+  EXPECT_EQ(b.resolved_yaml(), "algorithm:\n  lr: 0.2\n");
+  EXPECT_EQ(a.resolved_yaml(), "algorithm:\n  lr: 0.2\n  epochs: 3\n  gamma: 0.9\n");
+}
+
+TEST(ExperimentConfig, AnOverrideChangesOnePlaceEvenThroughAnAlias) {
+  ExperimentConfig c = ExperimentConfig::from_string("a: &x {b: 1}\nc: *x\n", "x.yaml");
+  c.set("a.b=2");
+  EXPECT_EQ(c.get_int("a.b", 0), 2);
+  EXPECT_EQ(c.get_int("c.b", 0), 1);
+}
+
+TEST(ExperimentConfig, NumbersYamlCppWouldReadOtherwise) {
+  // Octal-looking integers are decimal; yes/on are not bools; .nan is not a number.
+  ExperimentConfig c = ExperimentConfig::from_string("a: 010\nb: yes\nc: on\nd: 1E6\ne: 0o17\n", "x.yaml");
+  EXPECT_EQ(c.get_int("a", 0), 10);
+  EXPECT_EQ(config_error([&] { c.get_bool("b", false); }), "x.yaml: key 'b' must be true or false, got 'yes'");
+  EXPECT_EQ(config_error([&] { c.get_bool("c", false); }), "x.yaml: key 'c' must be true or false, got 'on'");
+  EXPECT_EQ(c.get_int("d", 0), 1000000);
+  EXPECT_EQ(config_error([&] { c.get_int("e", 0); }), "x.yaml: key 'e' must be an integer, got '0o17'");
+}
+
 }  // namespace
 }  // namespace metarl

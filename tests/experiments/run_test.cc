@@ -246,6 +246,43 @@ TEST(RunExperiment, EnvSchedulesAreBuiltFromTheConfiguration) {
   }
 }
 
+// Every committed run directory's config.yaml, read back as an experiment,
+// keeps every value it holds (it may gain settings newer than the run, at
+// their defaults): parsing and writing it loses nothing a resumed run
+// compares.
+TEST(RunExperiment, CommittedRunConfigurationsReadBackUnchanged) {
+  int runs = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(fs::path(METARL_SOURCE_DIR) / "experiments" / "results")) {
+    if (entry.path().filename() != "config.yaml") continue;
+    auto cfg = ExperimentConfig::load(entry.path().string());
+    const Experiment x = build_experiment(cfg, "committed");
+    const auto before = ExperimentConfig::from_string(read_file(entry.path().string()), "before").leaves();
+    const auto now = ExperimentConfig::from_string(x.resolved_config, "now").leaves();
+    for (const auto& [key, value] : before) {
+      ASSERT_TRUE(now.count(key)) << entry.path() << ": " << key;
+      EXPECT_EQ(now.at(key), value) << entry.path() << ": " << key;
+    }
+    ++runs;
+  }
+  EXPECT_GT(runs, 0);
+}
+
+// A committed run resumes under the command that trained it (here one that
+// finished: nothing to train) and keeps its config.yaml and checkpoint byte
+// for byte.
+TEST(RunExperiment, ACommittedRunResumes) {
+  const fs::path committed = fs::path(METARL_SOURCE_DIR) / "experiments/results/continual/bug_crippled/as_tested";
+  RunOptions options;
+  options.experiment_path = (fs::path(METARL_SOURCE_DIR) / "experiments/continual/bug_crippled_as_tested.yaml").string();
+  options.out_dir = fresh_dir("committed_as_tested");
+  fs::create_directories(fs::path(options.out_dir) / "checkpoints");
+  for (const char* file : {"config.yaml", "summary.json", "checkpoints/latest.pt"})
+    fs::copy_file(committed / file, fs::path(options.out_dir) / file);
+  run_experiment(options);
+  for (const char* file : {"config.yaml", "checkpoints/latest.pt"})
+    EXPECT_EQ(read_file((fs::path(options.out_dir) / file).string()), read_file((committed / file).string())) << file;
+}
+
 }  // namespace
 }  // namespace metarl
 
