@@ -7,6 +7,11 @@
 //   const AlgorithmRegistration kRegisterReptile("reptile", "Reptile (Nichol et al. 2018) ...",
 //       [] { return std::make_unique<ReptileAlgorithm>(); });
 //
+// A key means the same thing in every file that reads it: MAML's
+// learning_rate, epochs, minibatches and clip_range are those of its PPO
+// outer step, as PPO's are of its step; a key that meant something else
+// would get its own name (Reptile's outer_step_size is not a learning rate).
+//
 // Adding an algorithm is adding that file: experiments/ is globbed, and its
 // objects are all linked into the program and the tests (an object library,
 // experiments/CMakeLists.txt), so no registration is dropped by the linker.
