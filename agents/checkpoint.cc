@@ -162,6 +162,17 @@ std::vector<torch::Tensor> read_tensors(torch::serialize::InputArchive& archive,
   return out;
 }
 
+torch::Tensor doubles_tensor(const std::deque<double>& values) {
+  return torch::tensor(std::vector<double>(values.begin(), values.end()), torch::kFloat64);
+}
+
+std::deque<double> tensor_doubles(const torch::Tensor& tensor) {
+  std::deque<double> out;
+  const auto c = tensor.to(torch::kFloat64).contiguous();
+  for (int64_t i = 0; i < c.numel(); ++i) out.push_back(c[i].item<double>());
+  return out;
+}
+
 void copy_into(Params& params, const std::vector<torch::Tensor>& values, const std::string& what) {
   if (params.size() != values.size())
     throw std::runtime_error(what + " has " + std::to_string(values.size()) + " tensors, the configured model has " +

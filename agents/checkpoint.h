@@ -15,6 +15,7 @@
 // say when it continues under another BLAS, kernel set or thread count.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <string>
 #include <vector>
@@ -49,6 +50,10 @@ torch::Tensor read_tensor(torch::serialize::InputArchive& archive, const std::st
 void write_tensors(torch::serialize::OutputArchive& archive, const std::string& prefix,
                    const std::vector<torch::Tensor>& tensors);
 std::vector<torch::Tensor> read_tensors(torch::serialize::InputArchive& archive, const std::string& prefix);
+// A sequence of doubles (running statistics: the last episodes' returns) as
+// a float64 tensor, and back.
+torch::Tensor doubles_tensor(const std::deque<double>& values);
+std::deque<double> tensor_doubles(const torch::Tensor& tensor);
 // The VectorEnv's state (physics, generators, buffers) as a byte tensor.
 void write_env_state(torch::serialize::OutputArchive& archive, const VectorEnv& env);
 void read_env_state(torch::serialize::InputArchive& archive, VectorEnv& env);

@@ -2,13 +2,18 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "agents/checkpoint.h"
+
 namespace metarl {
+
+torch::Tensor ppo_clipped_objective(const torch::Tensor& ratio, const torch::Tensor& advantages, double clip_range) {
+  const auto clipped = torch::clamp(ratio, 1.0 - clip_range, 1.0 + clip_range);
+  return torch::min(ratio * advantages, clipped * advantages);
+}
 
 torch::Tensor ppo_clipped_loss(const torch::Tensor& log_probs, const torch::Tensor& old_log_probs,
                                const torch::Tensor& advantages, double clip_range) {
-  const auto ratio = torch::exp(log_probs - old_log_probs);
-  const auto clipped = torch::clamp(ratio, 1.0 - clip_range, 1.0 + clip_range);
-  return -torch::min(ratio * advantages, clipped * advantages).mean();
+  return -ppo_clipped_objective(torch::exp(log_probs - old_log_probs), advantages, clip_range).mean();
 }
 
 PpoLearner::PpoLearner(Policy& policy, MlpValueFunction& value, const PpoConfig& config, uint64_t seed)
@@ -21,6 +26,16 @@ PpoLearner::PpoLearner(Policy& policy, MlpValueFunction& value, const PpoConfig&
 
 void PpoLearner::set_learning_rate(double lr) {
   for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+}
+
+void PpoLearner::save_state(torch::serialize::OutputArchive& archive) const {
+  write_adam_state(archive, "ppo_adam", *optimizer_);
+  archive.write("ppo_generator", generator_.get_state());
+}
+
+void PpoLearner::load_state(torch::serialize::InputArchive& archive) {
+  read_adam_state(archive, "ppo_adam", "ppo_optimizer", *optimizer_);
+  generator_.set_state(read_tensor(archive, "ppo_generator"));
 }
 
 Metrics PpoLearner::update(const EpisodeBatch& batch, const torch::Tensor& advantages, const torch::Tensor& returns) {

@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "agents/learner.h"
 #include "agents/metrics.h"
 #include "agents/policy.h"
 #include "agents/sampler.h"
@@ -25,12 +26,16 @@ struct PpoConfig {
   bool normalize_advantages = true;
 };
 
-class PpoLearner {
+class PpoLearner : public Learner {
  public:
   PpoLearner(Policy& policy, MlpValueFunction& value, const PpoConfig& config, uint64_t seed);
 
   // One update from a batch; advantages and returns are [T, N].
-  Metrics update(const EpisodeBatch& batch, const torch::Tensor& advantages, const torch::Tensor& returns);
+  Metrics update(const EpisodeBatch& batch, const torch::Tensor& advantages, const torch::Tensor& returns) override;
+  void anneal(double fraction) override { set_learning_rate(config_.learning_rate * fraction); }
+  // Adam's moments ("ppo_adam") and the minibatch generator ("ppo_generator").
+  void save_state(torch::serialize::OutputArchive& archive) const override;
+  void load_state(torch::serialize::InputArchive& archive) override;
   void set_learning_rate(double lr);
   torch::optim::Adam& optimizer() { return *optimizer_; }
   torch::Generator& generator() { return generator_; }
@@ -42,6 +47,12 @@ class PpoLearner {
   std::unique_ptr<torch::optim::Adam> optimizer_;
   torch::Generator generator_;
 };
+
+// PPO's clipped surrogate objective, element by element: min(r A, clip(r,
+// 1 − eps, 1 + eps) A) for the probability ratios r. The one clipped objective
+// of the project: the single-task PPO loss below, MAML's PPO outer step and
+// PPO-tracking (meta/maml.h) all take their means of it.
+torch::Tensor ppo_clipped_objective(const torch::Tensor& ratio, const torch::Tensor& advantages, double clip_range);
 
 // The clipped surrogate loss, -mean(min(r A, clip(r, 1-eps, 1+eps) A)), over
 // the given rows (no masking: pass only valid rows). Exposed for tests.

@@ -6,6 +6,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "agents/checkpoint.h"
 #include "agents/gae.h"
 #include "agents/stopwatch.h"
 
@@ -19,21 +20,11 @@ double mean_of(const std::deque<double>& values) {
   return std::accumulate(values.begin(), values.end(), 0.0) / values.size();
 }
 
-torch::Tensor deque_tensor(const std::deque<double>& values) {
-  return torch::tensor(std::vector<double>(values.begin(), values.end()), torch::kFloat64);
-}
-
-std::deque<double> tensor_deque(const torch::Tensor& t) {
-  std::deque<double> out;
-  const auto c = t.to(torch::kFloat64).contiguous();
-  for (int64_t i = 0; i < c.numel(); ++i) out.push_back(c[i].item<double>());
-  return out;
-}
-
 }  // namespace
 
 PolicyGradientTrainer::PolicyGradientTrainer(VectorEnv& env, std::unique_ptr<Policy> policy,
-                                             const TrainerConfig& config, uint64_t seed, int64_t total_iterations)
+                                             const TrainerConfig& config, const LearnerFactory& learner,
+                                             uint64_t seed, int64_t total_iterations)
     : env_(env),
       policy_(std::move(policy)),
       config_(config),
@@ -41,22 +32,17 @@ PolicyGradientTrainer::PolicyGradientTrainer(VectorEnv& env, std::unique_ptr<Pol
       obs_normalizer_(env.obs_dim()),
       return_normalizer_(1, /*clip=*/1e9),
       discounted_return_(torch::zeros({env.num_envs()}, torch::kFloat64)) {
-  const std::string& algo = config.algorithm;
-  if (algo != "ppo" && algo != "trpo" && algo != "vpg")
-    throw std::invalid_argument("unknown algorithm '" + algo + "' (known: ppo, trpo, vpg)");
   if (config.baseline != "mlp" && config.baseline != "linear")
     throw std::invalid_argument("unknown baseline '" + config.baseline + "' (known: mlp, linear)");
-  if (algo == "ppo" && config.baseline != "mlp") throw std::invalid_argument("ppo needs the mlp baseline");
   if (!config.fixed_episodes && config.steps_per_iteration < env.num_envs())
     throw std::invalid_argument("steps_per_iteration must be at least the number of envs");
 
   if (config.baseline == "mlp") value_ = std::make_unique<MlpValueFunction>(env.obs_dim(), config.value_hidden, Activation::kTanh);
   sampler_ = std::make_unique<Sampler>(env, *policy_, derive_seed(seed, 1),
                                        config.normalize_observations ? &obs_normalizer_ : nullptr);
-  if (algo == "ppo") ppo_ = std::make_unique<PpoLearner>(*policy_, *value_, config.ppo, derive_seed(seed, 2));
-  if (algo == "trpo") trpo_ = std::make_unique<TrpoLearner>(*policy_, config.trpo);
-  if (algo == "vpg") vpg_ = std::make_unique<VpgLearner>(*policy_, config.vpg);
-  if (algo != "ppo" && value_) value_regression_ = std::make_unique<ValueRegression>(*value_, config.value, derive_seed(seed, 3));
+  learner_ = learner(*policy_, value_.get(), derive_seed(seed, 2));
+  if (!config.learner_trains_value && value_)
+    value_regression_ = std::make_unique<ValueRegression>(*value_, config.value, derive_seed(seed, 3));
 }
 
 torch::Tensor PolicyGradientTrainer::learning_rewards(const EpisodeBatch& batch) {
@@ -98,8 +84,8 @@ PolicyGradientTrainer::Advantages PolicyGradientTrainer::estimate(const EpisodeB
 
 Metrics PolicyGradientTrainer::run_iteration() {
   const auto start = Clock::now();
-  if (config_.anneal_learning_rate && ppo_)
-    ppo_->set_learning_rate(config_.ppo.learning_rate * (1.0 - double(iteration_) / std::max<int64_t>(1, total_iterations_)));
+  if (config_.anneal_learning_rate)
+    learner_->anneal(1.0 - double(iteration_) / std::max<int64_t>(1, total_iterations_));
 
   sampler_->reset_times();
   const EpisodeBatch batch =
@@ -111,10 +97,7 @@ Metrics PolicyGradientTrainer::run_iteration() {
   const auto learn_start = Clock::now();
   const auto rewards = learning_rewards(batch);
   const Advantages a = estimate(batch, rewards);
-  Metrics learner;
-  if (ppo_) learner = ppo_->update(batch, a.advantages, a.returns);
-  if (trpo_) learner = trpo_->update(batch, a.advantages);
-  if (vpg_) learner = vpg_->update(batch, a.advantages);
+  Metrics learner = learner_->update(batch, a.advantages, a.returns);
   if (value_regression_) {
     const Metrics v = value_regression_->fit(batch.observations, a.returns, batch.masks);
     learner.insert(learner.end(), v.begin(), v.end());
@@ -164,18 +147,11 @@ void PolicyGradientTrainer::save_checkpoint(const std::string& path) const {
   write_tensors(archive, "return_normalizer", return_normalizer_.state());
   archive.write("discounted_return", discounted_return_);
   write_tensors(archive, "sampler", sampler_->state());
-  archive.write("recent_returns", deque_tensor(recent_returns_));
-  archive.write("recent_lengths", deque_tensor(recent_lengths_));
+  archive.write("recent_returns", doubles_tensor(recent_returns_));
+  archive.write("recent_lengths", doubles_tensor(recent_lengths_));
   write_env_state(archive, env_);
-  if (ppo_) {
-    write_adam_state(archive, "ppo_adam", ppo_->optimizer());
-    archive.write("ppo_generator", ppo_->generator().get_state());
-  }
-  if (vpg_) write_adam_state(archive, "vpg_adam", vpg_->optimizer());
-  if (value_regression_) {
-    write_adam_state(archive, "value_adam", value_regression_->optimizer());
-    archive.write("value_generator", value_regression_->generator().get_state());
-  }
+  learner_->save_state(archive);
+  if (value_regression_) value_regression_->save_state(archive);
   write_checkpoint(archive, path);
 }
 
@@ -189,18 +165,11 @@ void PolicyGradientTrainer::load_checkpoint(const std::string& path) {
     return_normalizer_.load_state(read_tensors(archive, "return_normalizer"));
     discounted_return_ = read_tensor(archive, "discounted_return");
     sampler_->load_state(read_tensors(archive, "sampler"));
-    recent_returns_ = tensor_deque(read_tensor(archive, "recent_returns"));
-    recent_lengths_ = tensor_deque(read_tensor(archive, "recent_lengths"));
+    recent_returns_ = tensor_doubles(read_tensor(archive, "recent_returns"));
+    recent_lengths_ = tensor_doubles(read_tensor(archive, "recent_lengths"));
     read_env_state(archive, env_);
-    if (ppo_) {
-      read_adam_state(archive, "ppo_adam", "ppo_optimizer", ppo_->optimizer());
-      ppo_->generator().set_state(read_tensor(archive, "ppo_generator"));
-    }
-    if (vpg_) read_adam_state(archive, "vpg_adam", "vpg_optimizer", vpg_->optimizer());
-    if (value_regression_) {
-      read_adam_state(archive, "value_adam", "value_optimizer", value_regression_->optimizer());
-      value_regression_->generator().set_state(read_tensor(archive, "value_generator"));
-    }
+    learner_->load_state(archive);
+    if (value_regression_) value_regression_->load_state(archive);
   });
 }
 

@@ -1,23 +1,23 @@
 // Single-task policy-gradient training: sample a batch from a VectorEnv,
-// estimate advantages, update with PPO, TRPO or VPG. One call to
+// estimate advantages, update with a Learner (PPO, TRPO or VPG). One call to
 // run_iteration() is one iteration; checkpoints hold everything needed to
 // continue bit-exactly (parameters, optimiser moments, normalisers, generator
 // states and the environments' physics).
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "agents/checkpoint.h"
+#include "agents/iterative_trainer.h"
+#include "agents/learner.h"
 #include "agents/linear_baseline.h"
 #include "agents/metrics.h"
 #include "agents/normalizer.h"
 #include "agents/policy.h"
-#include "agents/ppo.h"
 #include "agents/sampler.h"
-#include "agents/trpo_learner.h"
 #include "agents/value_function.h"
 #include "agents/vpg.h"
 #include "envs/vector_env.h"
@@ -25,7 +25,6 @@
 namespace metarl {
 
 struct TrainerConfig {
-  std::string algorithm = "ppo";       // ppo | trpo | vpg
   int64_t steps_per_iteration = 2048;  // continuing rollouts: env steps per iteration over all envs
   bool fixed_episodes = false;         // instead: one episode per env per iteration, from reset
   double gamma = 0.99;
@@ -34,30 +33,21 @@ struct TrainerConfig {
   std::vector<int64_t> value_hidden = {64, 64};
   bool normalize_observations = true;
   bool normalize_rewards = true;  // divide rewards by the running std of discounted returns
-  bool anneal_learning_rate = false;
-  PpoConfig ppo;
-  TrpoConfig trpo;
-  VpgConfig vpg;
-  ValueRegressionConfig value;  // for trpo/vpg with the mlp baseline
+  bool anneal_learning_rate = false;  // the learner's rate, linearly to 0 over the planned iterations
+  // The mlp baseline's value function is fitted by ValueRegression after each
+  // update, unless the learner trains it with the policy (PPO).
+  bool learner_trains_value = false;
+  ValueRegressionConfig value;  // the regression's settings
 };
 
-// What `metarl run` drives: one iteration at a time, resumable from a checkpoint.
-class IterativeTrainer {
- public:
-  virtual ~IterativeTrainer() = default;
-  // One iteration; the metrics include iteration, env_steps, iter_seconds and mean_return.
-  virtual Metrics run_iteration() = 0;
-  virtual int64_t iteration() const = 0;
-  virtual int64_t env_steps() const = 0;
-  virtual Policy& policy() = 0;
-  virtual void save_checkpoint(const std::string& path) const = 0;  // atomic
-  virtual void load_checkpoint(const std::string& path) = 0;
-};
+// Builds the trainer's learner for its policy and, with the mlp baseline, its
+// value function (else null); `seed` seeds the learner's own generators.
+using LearnerFactory = std::function<std::unique_ptr<Learner>(Policy& policy, MlpValueFunction* value, uint64_t seed)>;
 
 class PolicyGradientTrainer : public IterativeTrainer {
  public:
-  PolicyGradientTrainer(VectorEnv& env, std::unique_ptr<Policy> policy, const TrainerConfig& config, uint64_t seed,
-                        int64_t total_iterations);
+  PolicyGradientTrainer(VectorEnv& env, std::unique_ptr<Policy> policy, const TrainerConfig& config,
+                        const LearnerFactory& learner, uint64_t seed, int64_t total_iterations);
 
   Metrics run_iteration() override;
   int64_t iteration() const override { return iteration_; }
@@ -87,9 +77,7 @@ class PolicyGradientTrainer : public IterativeTrainer {
   std::unique_ptr<MlpValueFunction> value_;
   LinearFeatureBaseline linear_baseline_;
   std::unique_ptr<Sampler> sampler_;
-  std::unique_ptr<PpoLearner> ppo_;
-  std::unique_ptr<TrpoLearner> trpo_;
-  std::unique_ptr<VpgLearner> vpg_;
+  std::unique_ptr<Learner> learner_;
   std::unique_ptr<ValueRegression> value_regression_;
   int64_t iteration_ = 0;
   int64_t env_steps_ = 0;

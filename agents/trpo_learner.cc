@@ -4,7 +4,7 @@
 
 namespace metarl {
 
-Metrics TrpoLearner::update(const EpisodeBatch& batch, const torch::Tensor& advantages) {
+Metrics TrpoLearner::update(const EpisodeBatch& batch, const torch::Tensor& advantages, const torch::Tensor&) {
   const auto adv = normalize_advantages_ ? standardize(advantages, batch.masks) : advantages;
   const auto& masks = batch.masks;
   DiagGaussian old_dist;

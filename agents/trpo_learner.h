@@ -3,6 +3,7 @@
 // trpo_step (agents/trpo.h).
 #pragma once
 
+#include "agents/learner.h"
 #include "agents/metrics.h"
 #include "agents/policy.h"
 #include "agents/sampler.h"
@@ -10,11 +11,17 @@
 
 namespace metarl {
 
-class TrpoLearner {
+class TrpoLearner : public Learner {
  public:
   TrpoLearner(Policy& policy, const TrpoConfig& config, bool normalize_advantages = true)
       : policy_(policy), config_(config), normalize_advantages_(normalize_advantages) {}
-  Metrics update(const EpisodeBatch& batch, const torch::Tensor& advantages);
+  // returns unused: TRPO steps the policy only.
+  Metrics update(const EpisodeBatch& batch, const torch::Tensor& advantages, const torch::Tensor& returns) override;
+  // The step's size is the KL bound, which is not annealed.
+  void anneal(double) override {}
+  // Each step starts afresh from the batch: nothing to keep.
+  void save_state(torch::serialize::OutputArchive&) const override {}
+  void load_state(torch::serialize::InputArchive&) override {}
 
  private:
   Policy& policy_;

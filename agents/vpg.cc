@@ -2,6 +2,8 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "agents/checkpoint.h"
+
 namespace metarl {
 
 torch::Tensor masked_mean(const torch::Tensor& x, const torch::Tensor& mask) {
@@ -24,7 +26,20 @@ VpgLearner::VpgLearner(Policy& policy, const VpgConfig& config)
       optimizer_(std::make_unique<torch::optim::Adam>(policy.parameters(),
                                                       torch::optim::AdamOptions(config.learning_rate))) {}
 
-Metrics VpgLearner::update(const EpisodeBatch& batch, const torch::Tensor& advantages) {
+void VpgLearner::anneal(double fraction) {
+  for (auto& group : optimizer_->param_groups())
+    static_cast<torch::optim::AdamOptions&>(group.options()).lr(config_.learning_rate * fraction);
+}
+
+void VpgLearner::save_state(torch::serialize::OutputArchive& archive) const {
+  write_adam_state(archive, "vpg_adam", *optimizer_);
+}
+
+void VpgLearner::load_state(torch::serialize::InputArchive& archive) {
+  read_adam_state(archive, "vpg_adam", "vpg_optimizer", *optimizer_);
+}
+
+Metrics VpgLearner::update(const EpisodeBatch& batch, const torch::Tensor& advantages, const torch::Tensor&) {
   const auto adv = config_.normalize_advantages ? standardize(advantages, batch.masks) : advantages;
   const auto log_probs = batch_log_probs(policy_, batch, policy_.parameters());
   const auto loss = -masked_mean(log_probs * adv, batch.masks);
@@ -40,6 +55,16 @@ ValueRegression::ValueRegression(MlpValueFunction& value, const ValueRegressionC
       optimizer_(std::make_unique<torch::optim::Adam>(value.parameters(),
                                                       torch::optim::AdamOptions(config.learning_rate))),
       generator_(at::make_generator<at::CPUGeneratorImpl>(seed)) {}
+
+void ValueRegression::save_state(torch::serialize::OutputArchive& archive) const {
+  write_adam_state(archive, "value_adam", *optimizer_);
+  archive.write("value_generator", generator_.get_state());
+}
+
+void ValueRegression::load_state(torch::serialize::InputArchive& archive) {
+  read_adam_state(archive, "value_adam", "value_optimizer", *optimizer_);
+  generator_.set_state(read_tensor(archive, "value_generator"));
+}
 
 Metrics ValueRegression::fit(const torch::Tensor& observations, const torch::Tensor& returns,
                              const torch::Tensor& masks) {

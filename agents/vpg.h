@@ -7,6 +7,7 @@
 
 #include <torch/torch.h>
 
+#include "agents/learner.h"
 #include "agents/metrics.h"
 #include "agents/policy.h"
 #include "agents/sampler.h"
@@ -26,11 +27,15 @@ struct VpgConfig {
   bool normalize_advantages = true;
 };
 
-class VpgLearner {
+class VpgLearner : public Learner {
  public:
   VpgLearner(Policy& policy, const VpgConfig& config);
-  // One Adam step on -mean(log pi(a|s) A).
-  Metrics update(const EpisodeBatch& batch, const torch::Tensor& advantages);
+  // One Adam step on -mean(log pi(a|s) A) (returns unused).
+  Metrics update(const EpisodeBatch& batch, const torch::Tensor& advantages, const torch::Tensor& returns) override;
+  void anneal(double fraction) override;
+  // Adam's moments ("vpg_adam").
+  void save_state(torch::serialize::OutputArchive& archive) const override;
+  void load_state(torch::serialize::InputArchive& archive) override;
   torch::optim::Adam& optimizer() { return *optimizer_; }
 
  private:
@@ -50,6 +55,9 @@ class ValueRegression {
  public:
   ValueRegression(MlpValueFunction& value, const ValueRegressionConfig& config, uint64_t seed);
   Metrics fit(const torch::Tensor& observations, const torch::Tensor& returns, const torch::Tensor& masks);
+  // Adam's moments ("value_adam") and the minibatch generator ("value_generator").
+  void save_state(torch::serialize::OutputArchive& archive) const;
+  void load_state(torch::serialize::InputArchive& archive);
   torch::optim::Adam& optimizer() { return *optimizer_; }
   torch::Generator& generator() { return generator_; }
 

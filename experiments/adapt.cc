@@ -11,9 +11,8 @@
 #include "experiments/io.h"
 #include "experiments/run.h"
 #include "experiments/stats.h"
-#include "envs/core/trial_env.h"
-#include "meta/maml_trainer.h"
-#include "meta/rl2.h"
+#include "experiments/algorithm.h"
+#include "meta/test_time_adaptation.h"
 
 #ifndef METARL_SOURCE_DIR
 #error "METARL_SOURCE_DIR must be defined by the build"
@@ -90,39 +89,45 @@ void run_adaptation(const AdaptOptions& options) {
     const std::string label =
         run_dir.filename().string() + (one_checkpoint ? "@" + fs::path(run).stem().string() : std::string());
     Rng task_rng(derive_seed(options.seed, 0xada));
-    if (x.policy_gradient && x.family) {  // an RL² run: its trials are the chains
-      if (!chains)
-        throw std::runtime_error("adapt: " + dir + " is an RL² run (env.trial_episodes): evaluate it with --chain");
-      const int64_t per_trial = env_as<TrialEnv>(x.env->env(0), "adapt").episodes_per_trial();
-      if (per_trial != options.chain_episodes)
-        throw std::runtime_error("adapt: " + dir + " was trained on trials of " + std::to_string(per_trial) +
-                                 " episodes, not --chain " + std::to_string(options.chain_episodes));
-      x.trainer->load_checkpoint(checkpoint.string());
-      const auto tasks = x.family->sample(int(options.tasks), task_rng);
-      const auto returns = rl2_chain_returns(*x.env, x.trainer->policy(), x.policy_gradient->observation_normalizer(),
-                                             tasks, derive_seed(options.seed, 0xe5a1));
-      append_curve(label, tasks, returns, 1, x_name, summary, per_task);
-      continue;
-    }
-    if (!x.maml)
+    // What the trainer adapts by: the interfaces of meta/test_time_adaptation.h.
+    auto* on_tasks = dynamic_cast<TaskAdapter*>(x.trainer.get());
+    auto* on_chains = dynamic_cast<ChainAdapter*>(x.trainer.get());
+    AdaptableRun* adaptable = on_tasks ? static_cast<AdaptableRun*>(on_tasks) : on_chains;
+    if (!adaptable)
       throw std::runtime_error("adapt: " + dir + " is a " + x.algorithm +
-                               " run, not maml, maml_pretrain or RL² (env.trial_episodes)");
-    x.maml->load_parameters(checkpoint.string());
+                               " run, which does not adapt at test time (metarl list says which algorithms do; "
+                               "RL²: env.trial_episodes)");
+    if (chains && !on_chains)
+      throw std::runtime_error("adapt: " + dir + " is a " + x.algorithm + " run, which adapts on fresh tasks only: " +
+                               "evaluate it without --chain");
+    if (!chains && !on_tasks)
+      throw std::runtime_error("adapt: " + dir + " is an RL² run (env.trial_episodes): evaluate it with --chain");
+    adaptable->load_for_adaptation(checkpoint.string());
 
-    const auto tasks = x.maml->family().sample(int(options.tasks), task_rng);
+    const auto tasks = adaptable->family().sample(int(options.tasks), task_rng);
     // Every curve starts from the same seed: the same episodes until the
     // policies differ (before adaptation, or a chain's first episode).
     const uint64_t episode_seed = derive_seed(options.seed, 0xe5a1);
-    // 0: the trained step sizes, under the run's own label.
-    const std::vector<double> step_sizes = options.inner_lrs.empty() ? std::vector<double>{0} : options.inner_lrs;
-    using How = MamlTrainer::ChainAdaptation;
+    // 0: the trained step sizes, under the run's own label. Adaptation
+    // without steps (RL²'s recurrent state) has one curve, whatever --inner-lr says.
+    const bool by_steps = !chains || on_chains->adapts_by_steps();
+    const std::vector<double> step_sizes =
+        options.inner_lrs.empty() || !by_steps ? std::vector<double>{0} : options.inner_lrs;
+    // A refusal of the run's own (an RL² run of other trials) names the run.
+    auto evaluate = [&](const std::string& protocol, double lr) {
+      try {
+        return chains ? on_chains->chain_curve(tasks, options.chain_episodes, options.history, protocol, lr)
+                      : on_tasks->adaptation_returns(tasks, options.steps, lr);
+      } catch (const std::invalid_argument& e) {
+        throw std::runtime_error("adapt: " + dir + " " + e.what());
+      }
+    };
     for (const double lr : step_sizes) {
       const std::string curve = lr > 0 ? label + ":lr=" + number(lr) : label;
-      x.maml->reseed(episode_seed);
+      adaptable->reseed(episode_seed);
       std::vector<std::vector<double>> returns;
       try {
-        returns = chains ? x.maml->chain_returns(tasks, options.chain_episodes, options.history, How::kFromTheta, lr)
-                         : x.maml->adaptation_returns(tasks, options.steps, lr);
+        returns = evaluate("", lr);
       } catch (const AdaptationDiverged& e) {
         // A step size too large for these tasks (a swept one, or the run's
         // own off its training data): a result, not an error. No curve for
@@ -134,13 +139,11 @@ void run_adaptation(const AdaptOptions& options) {
     }
     if (!chains) continue;
     // The baselines along chains, which no step size changes.
-    std::vector<std::pair<How, std::string>> baselines = {{How::kNone, ":no_adaptation"}, {How::kTracking, ":tracking"}};
-    if (options.theta_episodes) baselines.emplace_back(How::kThetaEpisodes, ":theta_episodes");
-    for (const auto& [how, suffix] : baselines) {
-      x.maml->reseed(episode_seed);
+    for (const std::string& suffix : on_chains->chain_baselines(options.theta_episodes)) {
+      adaptable->reseed(episode_seed);
       std::vector<std::vector<double>> returns;
       try {
-        returns = x.maml->chain_returns(tasks, options.chain_episodes, options.history, how);
+        returns = evaluate(suffix, 0);
       } catch (const AdaptationDiverged& e) {
         std::cerr << "adapt: " << label + suffix << ": " << e.what() << "; no curve written for it" << std::endl;
         continue;

@@ -11,6 +11,7 @@
 #include "agents/policy.h"
 #include "agents/sampler.h"
 #include "agents/stopwatch.h"
+#include "agents/ppo.h"
 #include "agents/trainer.h"
 #include "envs/core/registry.h"
 #include "envs/mujoco/mujoco_env.h"
@@ -122,8 +123,11 @@ void bench_ppo_iteration(const BenchConfig& config, std::ostream& out) {
     torch::manual_seed(0);
     TrainerConfig trainer_config;  // defaults are the reference run's PPO settings
     trainer_config.anneal_learning_rate = true;
+    const LearnerFactory ppo = [](Policy& policy, MlpValueFunction* value, uint64_t seed) {
+      return std::make_unique<PpoLearner>(policy, *value, PpoConfig{}, seed);
+    };
     PolicyGradientTrainer trainer(venv, std::make_unique<GaussianMlpPolicy>(17, 6, MlpPolicyConfig{}),
-                                  trainer_config, 0, 100);
+                                  trainer_config, ppo, 0, 100);
     trainer.run_iteration();  // warm-up
     std::vector<Metrics> runs;
     for (int r = 0; r < std::max(3, config.repeats); ++r) runs.push_back(trainer.run_iteration());

@@ -19,6 +19,7 @@
 #include "envs/core/registry.h"
 #include "envs/core/task.h"
 #include "experiments/adapt.h"
+#include "experiments/algorithm.h"
 #include "experiments/bench.h"
 #include "experiments/config.h"
 #include "experiments/rollout.h"
@@ -41,13 +42,9 @@ void list_components(std::ostream& out) {
   }
   out << "dynamics schedules:\n";
   for (const auto* e : schedule_registry().entries()) out << "  " << e->name << "  " << e->description << "\n";
-  out << "algorithms (algorithm.name):\n"
-      << "  ppo  clipped PPO with a learned value function\n"
-      << "  trpo  TRPO (conjugate gradient, KL line search)\n"
-      << "  vpg  vanilla policy gradient\n"
-      << "  maml  MAML-RL (meta_gradient: dice | exact | lvc | no_score | first_order; outer: trpo | ppo)\n"
-      << "  maml_pretrain  the multi-task pretrained baseline of MAML\n"
-      << "methods of continual adaptation (experiments/continual):\n"
+  out << "algorithms (algorithm.name):\n";
+  for (const auto* a : algorithm_entries()) out << "  " << a->name << "  " << a->description << "\n";
+  out << "methods of continual adaptation (experiments/continual):\n"
       << "  maml with algorithm.chain_length  meta-learned adaptation from T_i to T_i+1 (learn_inner_lr: step sizes)\n"
       << "  RL2  ppo with env.trial_episodes and policy.type lstm (state kept across a chain's episodes)\n"
       << "  adapt --chain  evaluates each run adapted from theta, with no adaptation and with PPO-tracking\n";
@@ -102,10 +99,10 @@ int run(int argc, char** argv) {
                   "stop after this many iterations of this process, counted from where it starts (a run resumed "
                   "at iteration 40 with 10 stops at 50); 0 (the default): no limit");
 
-  auto* adapt = app.add_subcommand("adapt", "test-time adaptation curves of MAML and RL² runs (adapt.csv, adapt.png)");
+  auto* adapt = app.add_subcommand("adapt", "test-time adaptation curves of MAML, Reptile and RL² runs (adapt.csv, adapt.png)");
   AdaptOptions adapt_options;
   adapt->add_option("runs", adapt_options.run_dirs,
-                    "run directories (maml, maml_pretrain; RL² with --chain), or RUN/checkpoints/NAME.pt for one "
+                    "run directories (maml, maml_pretrain, reptile; RL² with --chain), or RUN/checkpoints/NAME.pt for one "
                     "checkpoint")
       ->required();
   adapt->add_option("--out", adapt_options.out_dir, "output directory (default: the first run)");

@@ -22,9 +22,9 @@
 #include "envs/core/task.h"
 #include "envs/core/trial_env.h"
 #include "envs/vector_env.h"
+#include "experiments/algorithm.h"
 #include "experiments/config.h"
 #include "experiments/io.h"
-#include "meta/maml_trainer.h"
 
 #ifndef METARL_SOURCE_DIR
 #error "METARL_SOURCE_DIR must be defined by the build"
@@ -34,19 +34,6 @@ namespace fs = std::filesystem;
 
 namespace metarl {
 namespace {
-
-struct EnvSettings {
-  std::string name;
-  Options options;
-  int64_t num_envs;
-  std::string task_family;
-  Options family_options;
-  std::string task;  // a fixed task for every env; empty: one sampled task per env
-  std::shared_ptr<const DynamicsSchedule> schedule;  // env.schedules composed; null: none
-  // > 0: every env is a TrialEnv of this many consecutive episodes of one
-  // chain (RL²), a new task from the family per trial.
-  int64_t trial_episodes = 0;
-};
 
 struct PolicySettings {
   std::string type;
@@ -119,132 +106,6 @@ PolicySettings read_policy(ExperimentConfig& cfg) {
     throw ConfigError(cfg.source() + ": policy.type '" + s.type + "' is unknown (known: gaussian_mlp, lstm)");
   }
   return s;
-}
-
-void read_trpo(ExperimentConfig& cfg, TrpoConfig& r) {
-  r.max_kl = cfg.get_double("algorithm.max_kl", r.max_kl, Bounds::positive());
-  r.cg_iterations = cfg.get_int("algorithm.cg_iterations", r.cg_iterations, Bounds::at_least(1));
-  r.cg_damping = cfg.get_double("algorithm.cg_damping", r.cg_damping, Bounds::non_negative());
-  r.backtrack_ratio = cfg.get_double("algorithm.backtrack_ratio", r.backtrack_ratio, {0.0, 1.0, true, true});
-  r.max_backtracks = cfg.get_int("algorithm.max_backtracks", r.max_backtracks, Bounds::non_negative());
-}
-
-MamlConfig read_maml(ExperimentConfig& cfg, const std::string& name) {
-  MamlConfig m;
-  m.pretrain = name == "maml_pretrain";
-  m.tasks_per_batch = cfg.get_int("algorithm.tasks_per_batch", m.tasks_per_batch, Bounds::at_least(1));
-  m.episodes_per_task = cfg.get_int("algorithm.episodes_per_task", m.episodes_per_task, Bounds::at_least(1));
-  // The pretrained baseline trains without adaptation but is adapted at test
-  // time with the same inner step, so it reads these too.
-  m.inner.steps = cfg.get_int("algorithm.inner_steps", m.inner.steps, Bounds::at_least(1));
-  m.inner.step_size = cfg.get_double("algorithm.inner_lr", m.inner.step_size, Bounds::non_negative());
-  m.inner.normalize_advantages = cfg.get_bool("algorithm.normalize_inner_advantages", m.inner.normalize_advantages);
-  try {
-    m.inner.meta_gradient = parse_meta_gradient(cfg.get_string("algorithm.meta_gradient", "exact"));
-  } catch (const std::invalid_argument& e) {
-    throw ConfigError(cfg.source() + ": algorithm.meta_gradient: " + e.what());
-  }
-  if (m.inner.meta_gradient == MetaGradient::kExact && !m.pretrain)
-    m.score_baseline = cfg.get_string("algorithm.score_baseline", m.score_baseline);
-  m.outer.normalize_advantages = cfg.get_bool("algorithm.normalize_outer_advantages", m.outer.normalize_advantages);
-  m.gamma = cfg.get_double("algorithm.gamma", m.gamma, Bounds::closed(0, 1));
-  m.chain_length = cfg.get_int("algorithm.chain_length", m.chain_length, Bounds::non_negative());
-  const std::string inner_episodes = cfg.get_string("algorithm.inner_episodes", "per_step");
-  if (inner_episodes != "per_step" && inner_episodes != "shared")
-    throw ConfigError(cfg.source() + ": algorithm.inner_episodes '" + inner_episodes +
-                      "' is unknown (known: per_step, shared)");
-  m.shared_inner_episodes = inner_episodes == "shared";
-  m.chain_pairs = cfg.get_int("algorithm.chain_pairs", m.chain_pairs, Bounds::at_least(1));
-  m.off_policy_step_sizes = cfg.get_bool("algorithm.off_policy_step_sizes", m.off_policy_step_sizes);
-  // The weights' slope within [1 − clip, 1 + clip]: a clip of 1 or more would let it reach 0.
-  m.inner.clip = cfg.get_double("algorithm.inner_clip", m.inner.clip, {0.0, 1.0, false, true});
-  m.initial_inner_kl = cfg.get_double("algorithm.initial_inner_kl", m.initial_inner_kl, Bounds::non_negative());
-  m.gae_lambda = cfg.get_double("algorithm.gae_lambda", m.gae_lambda, Bounds::closed(0, 1));
-  m.outer_optimizer = cfg.get_string("algorithm.outer", m.outer_optimizer);
-  if (m.outer_optimizer == "trpo") {
-    read_trpo(cfg, m.trpo);
-    m.metric_subsample = cfg.get_double("algorithm.metric_subsample", m.metric_subsample, {0.0, 1.0, true, false});
-    m.metric_through_adaptation =
-        cfg.get_bool("algorithm.metric_through_adaptation", m.metric_through_adaptation);
-  } else if (m.outer_optimizer == "ppo") {
-    m.ppo_learning_rate = cfg.get_double("algorithm.learning_rate", m.ppo_learning_rate, Bounds::positive());
-    m.ppo_epochs = cfg.get_int("algorithm.epochs", m.ppo_epochs, Bounds::at_least(1));
-    m.ppo_minibatches = cfg.get_int("algorithm.minibatches", m.ppo_minibatches, Bounds::at_least(1));
-    if (m.ppo_minibatches > m.tasks_per_batch)
-      cfg.invalid("algorithm.minibatches", "must be at most algorithm.tasks_per_batch (" + std::to_string(m.tasks_per_batch) + ": minibatches are of whole tasks)");
-    m.outer.clip_range = cfg.get_double("algorithm.clip_range", 0.2, Bounds::positive());
-    // Read for the pretrained baseline too (the same file trains both), but
-    // it has no inner steps to learn sizes for.
-    m.learn_step_sizes = cfg.get_bool("algorithm.learn_inner_lr", m.learn_step_sizes) && !m.pretrain;
-    m.step_size_learning_rate =
-        cfg.get_double("algorithm.step_size_learning_rate", m.step_size_learning_rate, Bounds::non_negative());
-    m.step_size_updates = cfg.get_string("algorithm.step_size_updates", m.step_size_updates);
-    if (m.step_size_updates != "minibatch" && m.step_size_updates != "iteration")
-      throw ConfigError(cfg.source() + ": algorithm.step_size_updates '" + m.step_size_updates +
-                        "' is unknown (known: minibatch, iteration)");
-    m.theta_gradient_clip = cfg.get_double("algorithm.theta_gradient_clip", m.theta_gradient_clip, Bounds::non_negative());
-    m.value_function = cfg.get_string("algorithm.value_function", m.value_function);
-    if (m.value_function == "adapted_mlp") {
-      m.value_hidden = cfg.get_int_list("algorithm.value_hidden", m.value_hidden, Bounds::at_least(1));
-      m.value_step_size = cfg.get_double("algorithm.value_inner_lr", m.value_step_size, Bounds::non_negative());
-      m.value_coef = cfg.get_double("algorithm.value_coef", m.value_coef, Bounds::non_negative());
-    }
-  } else {
-    throw ConfigError(cfg.source() + ": algorithm.outer '" + m.outer_optimizer + "' is unknown (known: trpo, ppo)");
-  }
-  return m;
-}
-
-TrainerConfig read_trainer(ExperimentConfig& cfg, const std::string& name) {
-  TrainerConfig t;
-  t.algorithm = name;
-  t.steps_per_iteration = cfg.get_int("algorithm.steps_per_iteration", t.steps_per_iteration, Bounds::at_least(1));
-  t.fixed_episodes = cfg.get_bool("algorithm.fixed_episodes", t.fixed_episodes);
-  t.gamma = cfg.get_double("algorithm.gamma", t.gamma, Bounds::closed(0, 1));
-  t.gae_lambda = cfg.get_double("algorithm.gae_lambda", t.gae_lambda, Bounds::closed(0, 1));
-  t.baseline = cfg.get_string("algorithm.baseline", t.algorithm == "ppo" ? "mlp" : "linear");
-  t.normalize_observations = cfg.get_bool("algorithm.normalize_observations", t.normalize_observations);
-  t.normalize_rewards = cfg.get_bool("algorithm.normalize_rewards", t.normalize_rewards);
-  if (t.baseline == "mlp")
-    t.value_hidden = cfg.get_int_list("algorithm.value_hidden", t.value_hidden, Bounds::at_least(1));
-  if (t.algorithm == "ppo") {
-    auto& p = t.ppo;
-    t.anneal_learning_rate = cfg.get_bool("algorithm.anneal_learning_rate", t.anneal_learning_rate);
-    p.learning_rate = cfg.get_double("algorithm.learning_rate", p.learning_rate, Bounds::positive());
-    p.epochs = cfg.get_int("algorithm.epochs", p.epochs, Bounds::at_least(1));
-    p.minibatches = cfg.get_int("algorithm.minibatches", p.minibatches, Bounds::at_least(1));
-    p.clip_range = cfg.get_double("algorithm.clip_range", p.clip_range, Bounds::positive());
-    p.value_coef = cfg.get_double("algorithm.value_coef", p.value_coef, Bounds::non_negative());
-    p.entropy_coef = cfg.get_double("algorithm.entropy_coef", p.entropy_coef, Bounds::finite());
-    p.max_grad_norm = cfg.get_double("algorithm.max_grad_norm", p.max_grad_norm, Bounds::positive());
-    p.target_kl = cfg.get_double("algorithm.target_kl", p.target_kl, Bounds::non_negative());
-    p.normalize_advantages = cfg.get_bool("algorithm.normalize_advantages", p.normalize_advantages);
-  } else if (t.algorithm == "trpo") {
-    read_trpo(cfg, t.trpo);
-  } else if (t.algorithm == "vpg") {
-    t.vpg.learning_rate = cfg.get_double("algorithm.learning_rate", t.vpg.learning_rate, Bounds::positive());
-  } else {
-    throw ConfigError(cfg.source() + ": algorithm.name '" + t.algorithm +
-                      "' is unknown (known: ppo, trpo, vpg, maml, maml_pretrain)");
-  }
-  if (t.algorithm != "ppo" && t.baseline == "mlp") {
-    t.value.learning_rate = cfg.get_double("algorithm.value_learning_rate", t.value.learning_rate, Bounds::positive());
-    t.value.epochs = cfg.get_int("algorithm.value_epochs", t.value.epochs, Bounds::at_least(1));
-    t.value.minibatches = cfg.get_int("algorithm.value_minibatches", t.value.minibatches, Bounds::at_least(1));
-  }
-  return t;
-}
-
-// The batch of a ppo/trpo/vpg iteration against the settings that cut it.
-void check_batch(const ExperimentConfig& cfg, const TrainerConfig& t, int64_t num_envs) {
-  if (t.fixed_episodes) return;  // one episode per env: the batch has at least num_envs steps
-  if (t.steps_per_iteration < num_envs)
-    cfg.invalid("algorithm.steps_per_iteration",
-                "must be at least env.num_envs (" + std::to_string(num_envs) + ": one step per env)");
-  const int64_t batch = t.steps_per_iteration / num_envs * num_envs;
-  if (t.algorithm == "ppo" && t.ppo.minibatches > batch)
-    cfg.invalid("algorithm.minibatches",
-                "must be at most the batch of " + std::to_string(batch) + " steps (algorithm.steps_per_iteration)");
 }
 
 double mlp_parameters(int64_t inputs, const std::vector<int64_t>& hidden, int64_t outputs) {
@@ -372,19 +233,12 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
   x.seed = cfg.get_int("seed", 0, Bounds::non_negative());
   x.threads = cfg.get_int("threads", 2, Bounds::at_least(1));
   x.algorithm = cfg.get_string_required("algorithm.name");
-  const bool meta = x.algorithm == "maml" || x.algorithm == "maml_pretrain";
-  TrainerConfig trainer_config;
-  MamlConfig maml_config;
-  if (meta)
-    maml_config = read_maml(cfg, x.algorithm);
-  else
-    trainer_config = read_trainer(cfg, x.algorithm);
-  const EnvSettings env_settings =
-      read_env(cfg, meta ? maml_config.tasks_per_batch * maml_config.episodes_per_task : 0);
-  if (meta && env_settings.task_family.empty())
-    throw ConfigError(cfg.source() + ": " + x.algorithm + " needs env.task_family");
-  if (meta && !env_settings.task.empty())
-    throw ConfigError(cfg.source() + ": " + x.algorithm + " samples its tasks; remove env.task");
+  // The algorithm's own file reads its keys, checks them against the env's
+  // and builds the trainer (experiments/algorithm.h).
+  const std::unique_ptr<Algorithm> algorithm = make_algorithm(x.algorithm, cfg);
+  algorithm->read(cfg);
+  const EnvSettings env_settings = read_env(cfg, algorithm->num_envs());
+  algorithm->check_env_keys(cfg, env_settings);
   const PolicySettings policy_settings = read_policy(cfg);
   x.total_env_steps = cfg.get_int("training.total_env_steps", 100000, Bounds::at_least(1));
   x.checkpoint_every = cfg.get_int("training.checkpoint_every", 10, Bounds::at_least(1));
@@ -395,14 +249,12 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
   x.task_family = env_settings.task_family;
 
   // The environments, tasks, policy and trainer.
-  if (meta && env_settings.trial_episodes > 0)
-    throw ConfigError(cfg.source() + ": env.trial_episodes (RL² trials) is for ppo, trpo and vpg runs; " +
-                      x.algorithm + " samples its own tasks");
-  if (!meta) check_batch(cfg, trainer_config, env_settings.num_envs);
+  algorithm->check(cfg, env_settings);
   set_compute_threads(int(x.threads));
   // The env's own errors (an unknown env, option or task, a bad MJCF file)
   // name the env; say which file configured it.
   std::unique_ptr<TaskFamily> family;
+  std::shared_ptr<const TaskFamily> trial_family;
   try {
     if (!env_settings.task_family.empty()) {
       family = make_task_family(env_settings.task_family, env_settings.family_options);
@@ -412,12 +264,12 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
     }
     if (env_settings.trial_episodes > 0) {
       // RL²: each env wraps its own copy of the env; the schedules act on that copy.
-      x.family = std::shared_ptr<const TaskFamily>(std::move(family));
+      trial_family = std::shared_ptr<const TaskFamily>(std::move(family));
       std::vector<std::unique_ptr<Env>> trials;
       for (int64_t i = 0; i < env_settings.num_envs; ++i) {
         auto inner = make_env(env_settings.name, env_settings.options);
         if (env_settings.schedule) inner->set_schedule(env_settings.schedule);
-        auto trial = std::make_unique<TrialEnv>(std::move(inner), int(env_settings.trial_episodes), x.family);
+        auto trial = std::make_unique<TrialEnv>(std::move(inner), int(env_settings.trial_episodes), trial_family);
         if (!env_settings.task.empty()) trial->fix_task(Task::parse(env_settings.task));
         trials.push_back(std::move(trial));
       }
@@ -430,7 +282,7 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
     VectorEnv& env = *x.env;
     env.seed(derive_seed(uint64_t(x.seed), 0xe5));
     if (family) {
-      if (meta) {
+      if (algorithm->samples_tasks()) {
         // The trainer assigns a new meta-batch of tasks every iteration.
       } else if (!env_settings.task.empty()) {
         const Task task = Task::parse(env_settings.task);
@@ -444,17 +296,15 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
     throw ConfigError(cfg.source() + ": env: " + e.what());
   }
   VectorEnv& env = *x.env;
-  const int64_t copies = meta ? maml_config.tasks_per_batch * (maml_config.inner.steps + 1) : 1;
+  const int64_t copies = algorithm->policy_copies();
   if (policy_settings.type == "lstm")
     check_network_size(cfg, "policy.lstm_hidden", lstm_parameters(env.obs_dim(), policy_settings.lstm, env.act_dim()),
                        copies);
   else
     check_network_size(cfg, "policy.hidden", mlp_parameters(env.obs_dim(), policy_settings.mlp.hidden, env.act_dim()),
                        copies);
-  if (meta ? maml_config.value_function == "adapted_mlp" : trainer_config.baseline == "mlp")
-    check_network_size(cfg, "algorithm.value_hidden",
-                       mlp_parameters(env.obs_dim(), meta ? maml_config.value_hidden : trainer_config.value_hidden, 1),
-                       copies);
+  if (const auto value = algorithm->value_network())
+    check_network_size(cfg, value->key, mlp_parameters(env.obs_dim(), value->hidden, value->outputs), copies);
   torch::manual_seed(uint64_t(x.seed));
   std::unique_ptr<Policy> policy;
   if (policy_settings.type == "lstm")
@@ -462,25 +312,8 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
   else
     policy = std::make_unique<GaussianMlpPolicy>(env.obs_dim(), env.act_dim(), policy_settings.mlp);
 
-  if (meta) {
-    std::unique_ptr<MamlTrainer> maml;
-    try {
-      maml = std::make_unique<MamlTrainer>(env, std::move(family), std::move(policy), maml_config, uint64_t(x.seed));
-    } catch (const std::invalid_argument& e) {  // a combination of algorithm keys the trainer refuses
-      throw ConfigError(cfg.source() + ": algorithm: " + e.what());
-    }
-    x.maml = maml.get();
-    x.trainer = std::move(maml);
-  } else {
-    const int64_t steps_per_iteration =
-        trainer_config.fixed_episodes ? env.num_envs() * env.env(0).max_episode_steps()  // at most
-                                      : trainer_config.steps_per_iteration / env.num_envs() * env.num_envs();
-    const int64_t planned_iterations = (x.total_env_steps + steps_per_iteration - 1) / steps_per_iteration;
-    auto trainer = std::make_unique<PolicyGradientTrainer>(env, std::move(policy), trainer_config, uint64_t(x.seed),
-                                                           planned_iterations);
-    x.policy_gradient = trainer.get();
-    x.trainer = std::move(trainer);
-  }
+  x.trainer = algorithm->build(cfg, TrainerParts{env, std::move(family), std::move(trial_family), std::move(policy),
+                                                 uint64_t(x.seed), x.total_env_steps});
   return x;
 }
 

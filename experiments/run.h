@@ -8,15 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "agents/trainer.h"
+#include "agents/iterative_trainer.h"
 #include "envs/vector_env.h"
 #include "experiments/config.h"
 
 namespace metarl {
-
-class MamlTrainer;
-class PolicyGradientTrainer;
-class TaskFamily;
 
 // A run built from its configuration: the envs and the trainer, and the
 // settings `metarl run` needs around them.
@@ -26,12 +22,10 @@ struct Experiment {
   int64_t snapshot_every_env_steps = 0;  // > 0: keep checkpoints/steps_N.pt at every multiple N
   std::string resolved_config;
   std::unique_ptr<VectorEnv> env;              // declared before the trainer, which refers to it
+  // Built by the algorithm's own file (experiments/algorithms/); test-time
+  // adaptation finds what it needs through the interfaces of
+  // meta/test_time_adaptation.h that the trainer implements.
   std::unique_ptr<IterativeTrainer> trainer;
-  MamlTrainer* maml = nullptr;                 // the trainer, when it is a MAML one
-  PolicyGradientTrainer* policy_gradient = nullptr;  // the trainer, when it is a ppo/trpo/vpg one
-  // RL² runs (env.trial_episodes): the family the trials draw their chains
-  // from, shared by the envs. (MAML trainers own theirs.)
-  std::shared_ptr<const TaskFamily> family;
 };
 
 // Reads every setting from `cfg` (rejecting unknown keys) and builds the run.

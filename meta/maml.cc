@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "agents/mlp_curvature.h"
+#include "agents/ppo.h"
 
 namespace metarl {
 namespace {
@@ -143,8 +144,7 @@ torch::Tensor clipped_task_losses(const Policy& policy, const InnerBatch& batch,
   const auto& episodes = batch.episodes;
   const auto advantages = standardize_per_task(batch.advantages, episodes.masks, tasks).detach();
   const auto ratio = acting_log_ratio(log_probs(policy, episodes, stacked, tasks), episodes).exp();
-  const auto clipped = ratio.clamp(1.0 - clip_range, 1.0 + clip_range);
-  return -task_means(torch::min(ratio * advantages, clipped * advantages), episodes.masks, tasks);
+  return -task_means(ppo_clipped_objective(ratio, advantages, clip_range), episodes.masks, tasks);
 }
 
 Params gradient_step(const std::function<torch::Tensor(const Params&)>& summed_loss, const Params& stacked,
@@ -238,9 +238,7 @@ torch::Tensor meta_loss(const Policy& policy, const Params& theta, const MetaBat
     weighted = lp * advantages;
   } else {
     const auto ratio = torch::exp(lp - valid.log_probs);
-    weighted = ratio * advantages;
-    if (outer.clip_range > 0)
-      weighted = torch::min(weighted, torch::clamp(ratio, 1.0 - outer.clip_range, 1.0 + outer.clip_range) * advantages);
+    weighted = outer.clip_range > 0 ? ppo_clipped_objective(ratio, advantages, outer.clip_range) : ratio * advantages;
   }
   torch::Tensor objective = task_means(weighted, valid.masks, tasks);  // [tasks]
   // The score term is 0 in value: only build it when a gradient will be taken.

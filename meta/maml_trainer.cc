@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "agents/checkpoint.h"
 #include "agents/gae.h"
 #include "agents/stopwatch.h"
 #include "agents/vpg.h"
@@ -606,33 +607,59 @@ Metrics MamlTrainer::run_iteration() {
   return metrics;
 }
 
-std::vector<std::vector<double>> MamlTrainer::adaptation_returns(const std::vector<Task>& tasks, int64_t steps,
-                                                               double step_size) {
-  const int64_t m = config_.tasks_per_batch, k = config_.episodes_per_task;
-  const torch::Tensor alphas = step_size > 0 ? torch::full_like(step_sizes(), step_size) : step_sizes();
+std::vector<std::vector<double>> inner_step_adaptation_returns(const InnerStepAdaptation& setup,
+                                                               const std::vector<Task>& tasks, int64_t steps,
+                                                               const torch::Tensor& alphas) {
+  const int64_t m = setup.tasks_per_batch, k = setup.episodes_per_task;
+  const int64_t horizon = setup.env.env(0).max_episode_steps();
   std::vector<std::vector<double>> out;
-  env_.pin_episode_index(-1);  // fresh tasks, unpinned (training on chains leaves the envs pinned)
+  setup.env.pin_episode_index(-1);  // fresh tasks, unpinned (training on chains leaves the envs pinned)
   for (size_t first = 0; first < tasks.size(); first += m) {
     // Fill the last chunk up with repeats; only the real tasks are reported.
     std::vector<Task> chunk;
     for (int64_t i = 0; i < m; ++i) chunk.push_back(tasks[std::min(first + i, tasks.size() - 1)]);
-    assign_tasks(chunk);
-    Params current = detached(replicate(policy_->parameters(), m));
+    for (int64_t i = 0; i < setup.env.num_envs(); ++i) setup.env.set_task(int(i), setup.family, chunk[i / k]);
+    Params current = detached(replicate(setup.policy.parameters(), m));
     std::vector<std::vector<double>> chunk_returns(m);
     for (int64_t s = 0; s <= steps; ++s) {
-      EpisodeBatch episodes = sampler_->collect_episodes_grouped(horizon_, current, m);
+      EpisodeBatch episodes = setup.sampler.collect_episodes_grouped(horizon, current, m);
       const torch::Tensor returns = task_mean_returns(episodes, m, k);
       for (int64_t i = 0; i < m; ++i) chunk_returns[i].push_back(returns[i].item<double>());
       if (s == steps) break;
-      InnerBatch ib{episodes, all_task_advantages(episodes, m, config_.gamma, config_.gae_lambda)};
+      InnerBatch ib{episodes, all_task_advantages(episodes, m, setup.gamma, setup.gae_lambda)};
       // Past the trained number of steps, keep the last trained step size.
       const torch::Tensor alpha = alphas[std::min<int64_t>(s, alphas.numel() - 1)];
       current = finite_or_throw(
-          detached(adapt_step(*policy_, current, ib, alpha, m, config_.inner.normalize_advantages, false)), s, alpha);
+          detached(adapt_step(setup.policy, current, ib, alpha, m, setup.normalize_advantages, false)), s, alpha);
     }
     for (int64_t i = 0; i < m && first + i < tasks.size(); ++i) out.push_back(chunk_returns[i]);
   }
   return out;
+}
+
+std::vector<std::vector<double>> MamlTrainer::adaptation_returns(const std::vector<Task>& tasks, int64_t steps,
+                                                               double step_size) {
+  const torch::Tensor alphas = step_size > 0 ? torch::full_like(step_sizes(), step_size) : step_sizes();
+  const InnerStepAdaptation setup{env_,          *sampler_,     *family_,     *policy_,
+                                  config_.tasks_per_batch, config_.episodes_per_task, config_.gamma,
+                                  config_.gae_lambda,      config_.inner.normalize_advantages};
+  return inner_step_adaptation_returns(setup, tasks, steps, alphas);
+}
+
+std::vector<std::string> MamlTrainer::chain_baselines(bool theta_episodes) const {
+  std::vector<std::string> out = {":no_adaptation", ":tracking"};
+  if (theta_episodes) out.push_back(":theta_episodes");
+  return out;
+}
+
+std::vector<std::vector<double>> MamlTrainer::chain_curve(const std::vector<Task>& chains, int64_t episodes,
+                                                          int64_t history, const std::string& protocol,
+                                                          double step_size) {
+  if (protocol.empty()) return chain_returns(chains, episodes, history, ChainAdaptation::kFromTheta, step_size);
+  if (protocol == ":no_adaptation") return chain_returns(chains, episodes, history, ChainAdaptation::kNone);
+  if (protocol == ":tracking") return chain_returns(chains, episodes, history, ChainAdaptation::kTracking);
+  if (protocol == ":theta_episodes") return chain_returns(chains, episodes, history, ChainAdaptation::kThetaEpisodes);
+  throw std::invalid_argument("maml: no chain protocol '" + protocol + "'");
 }
 
 void MamlTrainer::reseed(uint64_t seed) {

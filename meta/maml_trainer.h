@@ -23,6 +23,7 @@
 #include "envs/core/task.h"
 #include "meta/adapted_value.h"
 #include "meta/maml.h"
+#include "meta/test_time_adaptation.h"
 
 namespace metarl {
 
@@ -135,13 +136,28 @@ torch::Tensor all_task_advantages(const EpisodeBatch& episodes, int64_t tasks, d
 // [tasks] mean return of the episodes that ran in each task's envs (per_task envs each).
 torch::Tensor task_mean_returns(const EpisodeBatch& episodes, int64_t tasks, int64_t per_task);
 
-// Test-time adaptation produced non-finite policy parameters (a step size
-// too large for the task: a sweep can skip it and go on).
-struct AdaptationDiverged : std::runtime_error {
-  using std::runtime_error::runtime_error;
+// Test-time adaptation on fresh tasks by the plain inner step (adapt_step,
+// advantages from the linear baseline per task), the adaptation of MAML and
+// of the other meta-learners whose inner step is MAML's (Reptile): the tasks
+// run in chunks of tasks_per_batch, each task in episodes_per_task envs
+// (`env` holds tasks_per_batch × episodes_per_task), the last chunk filled up
+// with repeats that are not reported. alphas: [steps] step sizes, the last
+// one kept past them. Result: [task][step], the mean return after 0 ..
+// `steps` steps; AdaptationDiverged on non-finite parameters.
+struct InnerStepAdaptation {
+  VectorEnv& env;
+  Sampler& sampler;
+  const TaskFamily& family;
+  const Policy& policy;
+  int64_t tasks_per_batch, episodes_per_task;
+  double gamma, gae_lambda;
+  bool normalize_advantages;
 };
+std::vector<std::vector<double>> inner_step_adaptation_returns(const InnerStepAdaptation& setup,
+                                                               const std::vector<Task>& tasks, int64_t steps,
+                                                               const torch::Tensor& alphas);
 
-class MamlTrainer : public IterativeTrainer {
+class MamlTrainer : public IterativeTrainer, public TaskAdapter, public ChainAdapter {
  public:
   MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std::unique_ptr<Policy> policy,
               const MamlConfig& config, uint64_t seed);
@@ -157,9 +173,10 @@ class MamlTrainer : public IterativeTrainer {
   // test-time adaptation needs; works across checkpoint format changes of
   // the training state).
   void load_parameters(const std::string& path);
+  void load_for_adaptation(const std::string& path) override { load_parameters(path); }
 
   const MamlConfig& config() const { return config_; }
-  const TaskFamily& family() const { return *family_; }
+  const TaskFamily& family() const override { return *family_; }
   // α of each inner step, values only.
   torch::Tensor step_sizes() const { return alphas_of(step_sizes_, false); }
   // The same for steps on episodes an adapted policy acted (step_sizes()
@@ -175,7 +192,7 @@ class MamlTrainer : public IterativeTrainer {
   // step_size > 0 replaces the trained step sizes at every step (a test-time
   // sweep, e.g. for the pretrained baseline, which was not trained for any).
   std::vector<std::vector<double>> adaptation_returns(const std::vector<Task>& tasks, int64_t steps,
-                                                      double step_size = 0);
+                                                      double step_size = 0) override;
 
   // θ (and the value network) adapted by the inner steps on `episodes`
   // (`tasks` tasks side by side, acted by any policy: episodes.log_probs) as
@@ -207,9 +224,16 @@ class MamlTrainer : public IterativeTrainer {
   enum class ChainAdaptation { kNone, kFromTheta, kTracking, kThetaEpisodes };
   // Reseeds the envs and the sampler's action noise: evaluations started
   // from the same seed see the same randomness until their policies differ.
-  void reseed(uint64_t seed);
+  void reseed(uint64_t seed) override;
   std::vector<std::vector<double>> chain_returns(const std::vector<Task>& chains, int64_t episodes, int64_t history,
                                                  ChainAdaptation how, double step_size = 0);
+  // ChainAdapter: kFromTheta is its own adaptation; kNone (":no_adaptation"),
+  // kTracking (":tracking") and, asked for, kThetaEpisodes
+  // (":theta_episodes") the baselines.
+  bool adapts_by_steps() const override { return true; }
+  std::vector<std::string> chain_baselines(bool theta_episodes) const override;
+  std::vector<std::vector<double>> chain_curve(const std::vector<Task>& chains, int64_t episodes, int64_t history,
+                                               const std::string& protocol, double step_size) override;
 
  private:
   // The policy and the step sizes from a checkpoint archive.

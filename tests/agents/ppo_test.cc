@@ -99,7 +99,7 @@ TEST(VpgLearner, ImprovesThePolicyGradientObjective) {
   VpgConfig config;
   config.learning_rate = 1e-3;
   VpgLearner learner(policy, config);
-  learner.update(f.batch, f.advantages);
+  learner.update(f.batch, f.advantages, f.returns);
   EXPECT_GT(objective(), before);
 }
 

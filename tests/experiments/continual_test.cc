@@ -64,22 +64,22 @@ TEST(ContinualAdaptation, TrainingAndTestTakeTheSameInnerStepsOnTheSameEpisodes)
     auto cfg = ExperimentConfig::from_string(continual_yaml("  meta_gradient: " + estimator + "\n"), "c.yaml");
     Experiment x = build_experiment(cfg, "continual");
     x.trainer->run_iteration();  // tasks assigned, θ moved once
-    const MamlConfig& config = x.maml->config();
+    const MamlConfig& config = dynamic_cast<MamlTrainer&>(*x.trainer).config();
     EXPECT_TRUE(config.inner.off_policy);
     const int64_t tasks = config.tasks_per_batch;
-    const Params theta = x.maml->policy().parameters();
-    Sampler sampler(*x.env, x.maml->policy(), 9);
+    const Params theta = dynamic_cast<MamlTrainer&>(*x.trainer).policy().parameters();
+    Sampler sampler(*x.env, dynamic_cast<MamlTrainer&>(*x.trainer).policy(), 9);
     torch::manual_seed(3);
     // θ's own episodes (training), and episodes of policies away from θ (test time).
     for (const double noise : {0.0, 0.05}) {
       SCOPED_TRACE(noise);
       const EpisodeBatch episodes = sampler.collect_episodes_grouped(20, stacked_copy(theta, tasks, noise), tasks);
-      const Params tested = x.maml->adapt_on(episodes, tasks, /*acted_by_adapted=*/noise > 0);
+      const Params tested = dynamic_cast<MamlTrainer&>(*x.trainer).adapt_on(episodes, tasks, /*acted_by_adapted=*/noise > 0);
       MetaBatch batch;
       batch.tasks = tasks;
       const InnerBatch ib{episodes, all_task_advantages(episodes, tasks, config.gamma, config.gae_lambda)};
       batch.inner.assign(size_t(config.inner.steps), ib);
-      const Params trained = adapt(x.maml->policy(), theta, batch, config.inner, x.maml->step_sizes());
+      const Params trained = adapt(dynamic_cast<MamlTrainer&>(*x.trainer).policy(), theta, batch, config.inner, dynamic_cast<MamlTrainer&>(*x.trainer).step_sizes());
       double moved = 0;
       for (size_t i = 0; i < theta.size(); ++i) {
         EXPECT_TRUE(torch::allclose(tested[i], trained[i].detach(), 1e-5, 1e-6)) << "parameter " << i;
@@ -100,7 +100,7 @@ TEST(ContinualAdaptation, StepSizesTakeOneStepPerIterationWhenUpdatedPerIteratio
       "c.yaml");
   Experiment x = build_experiment(cfg, "continual");
   const Metrics m = x.trainer->run_iteration();
-  const torch::Tensor moved = (x.maml->step_sizes() / 0.2).log().abs();
+  const torch::Tensor moved = (dynamic_cast<MamlTrainer&>(*x.trainer).step_sizes() / 0.2).log().abs();
   for (int64_t k = 0; k < 3; ++k) EXPECT_NEAR(moved[k].item<double>(), 0.01, 1e-4) << "step " << k;
   // The per-task log-α gradients are reported, one mean and spread per step.
   int reported = 0;
@@ -124,7 +124,7 @@ TEST(ContinualAdaptation, InitialInnerKlScalesTheStepSizesToIt) {
   for (const auto& [key, value] : m)
     if (key == "inner_kl") kl = value;
   EXPECT_NEAR(kl, 0.02, 0.0006);
-  const torch::Tensor alphas = x.maml->step_sizes();
+  const torch::Tensor alphas = dynamic_cast<MamlTrainer&>(*x.trainer).step_sizes();
   EXPECT_GT(std::abs(alphas[0].item<double>() - 0.2), 1e-3);  // not as configured
   EXPECT_NEAR(alphas[1].item<double>(), alphas[0].item<double>(), 1e-9);  // one factor for all steps
 }
@@ -168,10 +168,10 @@ TEST(ContinualAdaptation, ThetaGradientClipBoundsEveryElementOfThetasGradient) {
         continual_yaml("  meta_gradient: lvc\n  learning_rate: 0.001\n  theta_gradient_clip: " + clip + "\n"), "c.yaml");
     Experiment x = build_experiment(cfg, "continual");
     std::vector<torch::Tensor> before;
-    for (const auto& p : x.maml->policy().parameters()) before.push_back(p.detach().clone());
+    for (const auto& p : dynamic_cast<MamlTrainer&>(*x.trainer).policy().parameters()) before.push_back(p.detach().clone());
     x.trainer->run_iteration();  // 5 epochs × 3 minibatches: 15 Adam steps
     double largest = 0;
-    const auto after = x.maml->policy().parameters();
+    const auto after = dynamic_cast<MamlTrainer&>(*x.trainer).policy().parameters();
     for (size_t i = 0; i < before.size(); ++i)
       largest = std::max(largest, (after[i].detach() - before[i]).abs().max().item<double>());
     return largest;

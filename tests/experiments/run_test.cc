@@ -440,9 +440,9 @@ algorithm:
 )",
                                            "vel_2_3.yaml");
   Experiment x = build_experiment(cfg, "vel_2_3");
-  ASSERT_NE(x.maml, nullptr);
+  ASSERT_NE(dynamic_cast<MamlTrainer*>(x.trainer.get()), nullptr);
   Rng rng(1);
-  for (const Task& task : x.maml->family().sample(100, rng)) {
+  for (const Task& task : dynamic_cast<MamlTrainer&>(*x.trainer).family().sample(100, rng)) {
     EXPECT_GE(task.get("velocity"), 2.0);
     EXPECT_LE(task.get("velocity"), 3.0);
   }
@@ -494,7 +494,7 @@ training:
   EXPECT_GT(positions.size(), 2u);  // positions are drawn, not fixed
   // Test-time continual adaptation walks each chain: episode e at position e.
   const std::vector<Task> chains = {Task("BugCrippledLegs", {{"leg_a", 1}, {"leg_b", 4}})};
-  const auto returns = x.maml->chain_returns(chains, 3, 2, MamlTrainer::ChainAdaptation::kFromTheta);
+  const auto returns = dynamic_cast<MamlTrainer&>(*x.trainer).chain_returns(chains, 3, 2, MamlTrainer::ChainAdaptation::kFromTheta);
   ASSERT_EQ(returns.size(), 1u);
   EXPECT_EQ(returns[0].size(), 3u);
   for (int i = 0; i < x.env->num_envs(); ++i) EXPECT_EQ(x.env->env(i).episode_index(), 2);
@@ -569,7 +569,7 @@ TEST(RunExperiment, ChainReturnsAdaptFromThetaAfterTheFirstEpisode) {
     std::vector<Task> chains;
     for (int i = 0; i < 8; ++i)  // 6 envs: two chunks, the second padded
       chains.push_back(Task("Navigation2D", {{"goal_x", 0.1 * i - 0.4}, {"goal_y", 0.3}}));
-    return x.maml->chain_returns(chains, 4, 2, how);
+    return dynamic_cast<MamlTrainer&>(*x.trainer).chain_returns(chains, 4, 2, how);
   };
   const auto fixed = run(0.5, MamlTrainer::ChainAdaptation::kNone);
   ASSERT_EQ(fixed.size(), 8u);

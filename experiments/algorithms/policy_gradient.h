@@ -1,0 +1,45 @@
+// What the single-task policy-gradient algorithms (ppo.cc, trpo.cc, vpg.cc)
+// share: the keys of the batch, the advantages and the baseline, the
+// PolicyGradientTrainer they build (with their own Learner), and RL² runs
+// (env.trial_episodes), whose trainer is evaluated along chains by `metarl adapt`.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "agents/trainer.h"
+#include "experiments/algorithm.h"
+
+namespace metarl {
+
+class PolicyGradientAlgorithm : public Algorithm {
+ public:
+  explicit PolicyGradientAlgorithm(std::string name) : name_(std::move(name)) {}
+
+  void read(ExperimentConfig& cfg) override;
+  int64_t num_envs() const override { return 0; }
+  void check_env_keys(const ExperimentConfig&, const EnvSettings&) const override {}
+  void check(const ExperimentConfig& cfg, const EnvSettings& env) const override;
+  bool samples_tasks() const override { return false; }
+  int64_t policy_copies() const override { return 1; }
+  std::optional<NetworkSize> value_network() const override;
+  std::unique_ptr<IterativeTrainer> build(const ExperimentConfig& cfg, TrainerParts parts) override;
+
+ protected:
+  // The baseline when algorithm.baseline is not given.
+  virtual std::string default_baseline() const { return "linear"; }
+  // Whether the learner trains the value function with the policy (else
+  // ValueRegression fits it, with its own keys).
+  virtual bool learner_trains_value() const { return false; }
+  // Reads the learner's own keys.
+  virtual void read_learner(ExperimentConfig& cfg) = 0;
+  // Checks the learner's settings against the batch of `batch` steps.
+  virtual void check_learner(const ExperimentConfig&, int64_t /*batch*/) const {}
+  virtual LearnerFactory learner() const = 0;
+
+  std::string name_;
+  TrainerConfig config_;
+};
+
+}  // namespace metarl
