@@ -366,6 +366,11 @@ std::vector<torch::Tensor> Sampler::state() const {
       s.push_back(policy_state_.h);
       s.push_back(policy_state_.c);
     }
+    for (const Opponent& o : opponents_)
+      if (o.actor.policy->recurrent()) {
+        s.push_back(o.state.h);
+        s.push_back(o.state.c);
+      }
   }
   return s;
 }
@@ -380,10 +385,17 @@ void Sampler::load_state(const std::vector<torch::Tensor>& s) {
   episode_starts_ = s[3].clone();
   timesteps_ = s[4].clone();
   running_returns_ = s[5].clone();
-  if (policy_.recurrent()) {
-    TORCH_CHECK(s.size() == 8, "Sampler: checkpoint lacks the recurrent state");
-    policy_state_ = {s[6].clone(), s[7].clone()};
-  }
+  size_t next = 6;
+  const auto recurrent_state = [&](const char* whose) -> PolicyState {
+    TORCH_CHECK(s.size() >= next + 2, "Sampler: checkpoint lacks the recurrent state of ", whose);
+    next += 2;
+    return {s[next - 2].clone(), s[next - 1].clone()};
+  };
+  if (policy_.recurrent()) policy_state_ = recurrent_state("the learner");
+  for (Opponent& o : opponents_)
+    if (o.actor.policy->recurrent()) o.state = recurrent_state("an opponent");
+  TORCH_CHECK(next == s.size(), "Sampler: checkpoint state has ", s.size() - next,
+              " tensors too many (were other opponents set when it was saved?)");
 }
 
 }  // namespace metarl

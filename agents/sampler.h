@@ -123,9 +123,10 @@ class Sampler {
   const SamplerTimes& times() const { return times_; }
   void reset_times() { times_ = {}; }
 
-  // Everything needed to continue sampling exactly (for checkpoints); the
-  // VectorEnv's own state and the opponents (set them again after loading)
-  // are saved separately.
+  // Everything needed to continue sampling exactly (for checkpoints),
+  // recurrent opponents' states included; the VectorEnv's own state and the
+  // opponents themselves are saved separately: set the same opponents before
+  // load_state.
   std::vector<torch::Tensor> state() const;
   void load_state(const std::vector<torch::Tensor>& state);
   // Restarts the action noise from `seed` (evaluations that compare policies

@@ -251,5 +251,41 @@ TEST(Sampler, APoolOfOpponentsActsOneBatchedCallEachAndEveryRowNeedsExactlyOneAc
   EXPECT_EQ(second.batch_rows, 2);
 }
 
+TEST(Sampler, ARecurrentOpponentsStateIsSavedSoSamplingContinuesExactly) {
+  torch::manual_seed(8);
+  GaussianMlpPolicy learner(2, 1, MlpPolicyConfig{});
+  // Small noise and a large output gain, so the opponent's moves (clipped
+  // to ±0.1) depend on its recurrent state.
+  LstmPolicyConfig config;
+  config.init_std = 0.01;
+  config.output_gain = 1.0;
+  LstmPolicy opponent(3, 2, config);
+  const auto with_opponent = [&](VectorEnv& env) {
+    auto sampler = std::make_unique<Sampler>(env, learner, 9);
+    sampler->set_opponents({Actor{&opponent, opponent.parameters(), nullptr, env.rows_of_agent(1)}});
+    return sampler;
+  };
+  VectorEnv env = two_point_masses(3);
+  auto sampler = with_opponent(env);
+  sampler->collect(3, learner.parameters());
+  const auto sampler_state = sampler->state();
+  const std::string env_state = env.save_state();
+  const EpisodeBatch expected = sampler->collect(4, learner.parameters());
+
+  VectorEnv resumed_env = two_point_masses(3);
+  auto resumed = with_opponent(resumed_env);
+  resumed_env.load_state(env_state);
+  resumed->load_state(sampler_state);
+  const EpisodeBatch b = resumed->collect(4, learner.parameters());
+  // The opponent's moves show in the learner's observations of the other point.
+  EXPECT_TRUE(torch::equal(b.next_observations, expected.next_observations));
+  EXPECT_TRUE(torch::equal(b.actions, expected.actions));
+
+  // Without the opponent its saved state has no owner.
+  VectorEnv lone_env = two_point_masses(3);
+  Sampler lone(lone_env, learner, 9);
+  EXPECT_THROW(lone.load_state(sampler_state), c10::Error);
+}
+
 }  // namespace
 }  // namespace metarl
