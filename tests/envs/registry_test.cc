@@ -14,7 +14,7 @@ namespace {
 class ConstantEnv : public Env {
  public:
   explicit ConstantEnv(const Options& o)
-      : Env("TestConstant", Box::unbounded(1), Box({1}, -1, 1), {}, o.get_int("TestConstant", "horizon", 3)) {}
+      : Env("TestConstant", Box::unbounded(1), Box({1}, -1, 1), {}, o.get_int("TestConstant", "horizon")) {}
 
  protected:
   void reset_state(Rng&, float* obs) override { obs[0] = 0.f; }
@@ -27,7 +27,8 @@ class ConstantEnv : public Env {
   void load_dynamic_state(const std::string&, size_t&) override {}
 };
 
-const Registration<Env> kRegisterConstant(env_registry(), "TestConstant", "test-only env",
+const Registration<Env> kRegisterConstant(env_registry(), "TestConstant", "test-only env", {{1, 1}},
+                                          {int_option("horizon", 3, "time limit").positive()},
                                           [](const Options& o) { return std::make_unique<ConstantEnv>(o); });
 
 TEST(Registry, ListsEveryBuiltInComponent) {
@@ -81,7 +82,7 @@ TEST(Registry, UnknownOptionsAreRejectedByName) {
 }
 
 TEST(Registry, RegisteringANameTwiceIsAnError) {
-  EXPECT_THROW(Registration<Env>(env_registry(), "TestConstant", "again",
+  EXPECT_THROW(Registration<Env>(env_registry(), "TestConstant", "again", {{1, 1}}, {},
                                  [](const Options& o) { return std::make_unique<ConstantEnv>(o); }),
                EnvError);
 }
