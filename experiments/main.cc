@@ -28,20 +28,45 @@
 namespace metarl {
 namespace {
 
+// One line per option: key = default  (type, range)  help.
+void list_options(std::ostream& out, const OptionSpecs& options) {
+  for (const auto& spec : options) {
+    out << "      " << spec.key;
+    if (!spec.default_value) {
+      out << " (required)";
+    } else {
+      const std::string& value = *spec.default_value;
+      const bool quote = value.empty() || value.find(' ') != std::string::npos;
+      out << " = " << (quote ? "\"" + value + "\"" : value);
+    }
+    out << "  (" << spec.type_name();
+    if (const std::string range = spec.range_text(); !range.empty()) out << ", " << range;
+    out << ")  " << spec.help << "\n";
+  }
+}
+
+// From the registries' metadata: nothing is built but the task families
+// (for the env each applies to).
 void list_components(std::ostream& out) {
-  out << "environments:\n";
+  out << "environments (sizes per agent with the default options):\n";
   for (const auto* e : env_registry().entries()) {
-    const auto env = e->factory({});
-    out << "  " << e->name << "  [obs " << env->obs_dim() << ", action " << env->act_dim() << "]  " << e->description
-        << "\n";
+    out << "  " << e->name << "  [";
+    for (size_t a = 0; a < e->sizes.size(); ++a)
+      out << (a ? " | " : "") << "obs " << e->sizes[a].obs << ", action " << e->sizes[a].act;
+    out << "]  " << e->description << "\n";
+    list_options(out, e->options);
   }
   out << "task families:\n";
   for (const auto* e : task_family_registry().entries()) {
-    const auto family = e->factory({});
+    const auto family = task_family_registry().create(e->name);
     out << "  " << e->name << "  [env " << family->env_name() << "]  " << e->description << "\n";
+    list_options(out, e->options);
   }
   out << "dynamics schedules:\n";
-  for (const auto* e : schedule_registry().entries()) out << "  " << e->name << "  " << e->description << "\n";
+  for (const auto* e : schedule_registry().entries()) {
+    out << "  " << e->name << "  " << e->description << "\n";
+    list_options(out, e->options);
+  }
   out << "algorithms (algorithm.name):\n";
   for (const auto* a : algorithm_entries()) out << "  " << a->name << "  " << a->description << "\n";
   out << "methods of continual adaptation (experiments/continual):\n"

@@ -18,14 +18,16 @@ namespace metarl {
 
 class ChainWalk {
  public:
-  // Options: split (train | test | all, default train), episodes (7: the
-  // chain positions the walk covers; later episodes keep the last).
+  // Options: options() (split, episodes), resolved.
   ChainWalk(const std::string& family, const Options& options) {
-    split_ = options.get_string(family, "split", "train");
-    episodes_ = options.get_int(family, "episodes", 7);
-    if (split_ != "train" && split_ != "test" && split_ != "all")
-      throw_env_error(family, ": split must be train, test or all, got '", split_, "'");
-    if (episodes_ < 1) throw_env_error(family, ": episodes must be >= 1, got ", episodes_);
+    split_ = options.get_string(family, "split");
+    episodes_ = options.get_int(family, "episodes");
+  }
+  // The options of a family's entry that the walk reads.
+  static OptionSpecs options() {
+    return {string_option("split", "train", "walks drawn: train (even), test (odd, held out) or all")
+                .one_of({"train", "test", "all"}),
+            int_option("episodes", 7, "chain positions the walk covers (later episodes keep the last)").at_least(1)};
   }
 
   // A walk of the split, for a new task.

@@ -13,13 +13,12 @@ namespace {
 
 LocomotionSpec ant_spec() { return legged_robot_spec("Ant", "ant.xml", 4); }
 
-// Goal position ~ U[-range, range]^2 (range 3): -|xy - goal|_1 + 4 - costs + 0.05.
+// Goal position ~ U[-range, range]^2: -|xy - goal|_1 + 4 - costs + 0.05.
 // xy is the torso's (root's) position.
 class AntGoal : public TaskFamily {
  public:
   explicit AntGoal(const Options& options) : TaskFamily("AntGoal", "Ant") {
-    range_ = options.get_double(name(), "range", 3.0);
-    if (range_ < 0) throw_env_error(name(), ": range must be >= 0, got ", range_);
+    range_ = options.get_double(name(), "range");
   }
   std::vector<Task> sample(int n, Rng& rng) const override {
     std::vector<Task> tasks;
@@ -44,16 +43,18 @@ class AntGoal : public TaskFamily {
   double range_;
 };
 
+// obs: 27 (qpos without root x, y; qvel) + 78 contact forces.
 const Registration<Env> kRegisterAnt(
-    env_registry(), "Ant",
-    "4-legged ant, obs 105 (27 + contact forces), action 8; falls when torso z leaves [0.2, 1]",
+    env_registry(), "Ant", "4-legged ant; falls when torso z leaves [0.2, 1]", {{105, 8}},
+    locomotion_options(ant_spec()),
     [](const Options& options) { return std::make_unique<LocomotionEnv>(ant_spec(), options); });
 
-// -|v - v_goal| + 1 - costs + 0.05, v_goal ~ U[0, 3].
+// -|v - v_goal| + 1 - costs + 0.05, v_goal ~ U[low, high].
 const Registration<TaskFamily> kRegisterVel(
-    task_family_registry(), "AntVel", "Ant at a target velocity ~ U[low=0, high=3]", [](const Options& options) {
+    task_family_registry(), "AntVel", "Ant at a target velocity ~ U[low, high]",
+    TargetVelocityFamily::options(0.0, 3.0), [](const Options& options) {
       return std::make_unique<TargetVelocityFamily>(
-          "AntVel", "Ant", options, 0.0, 3.0, [](double goal) -> LocomotionReward {
+          "AntVel", "Ant", options, [](double goal) -> LocomotionReward {
             return [goal](const LocomotionState& s) {
               return -std::abs(s.x_velocity - goal) + kAntVelBonus - rllab_legged_costs(s) + kRllabLeggedSurvive;
             };
@@ -62,14 +63,15 @@ const Registration<TaskFamily> kRegisterVel(
 
 // direction * v - costs + 0.05.
 const Registration<TaskFamily> kRegisterDir(
-    task_family_registry(), "AntDir", "Ant running forward or backward, p = 1/2", [](const Options&) {
+    task_family_registry(), "AntDir", "Ant running forward or backward, p = 1/2", {}, [](const Options&) {
       return std::make_unique<DirectionFamily>("AntDir", "Ant", [](double d) -> LocomotionReward {
         return [d](const LocomotionState& s) { return d * s.x_velocity - rllab_legged_costs(s) + kRllabLeggedSurvive; };
       });
     });
-const Registration<TaskFamily> kRegisterGoal(task_family_registry(), "AntGoal",
-                                             "Ant reaching a goal ~ U[-range, range]^2, range=3",
-                                             [](const Options& o) { return std::make_unique<AntGoal>(o); });
+const Registration<TaskFamily> kRegisterGoal(
+    task_family_registry(), "AntGoal", "Ant reaching a goal ~ U[-range, range]^2",
+    {double_option("range", 3.0, "half the side of the square of goals").at_least(0)},
+    [](const Options& o) { return std::make_unique<AntGoal>(o); });
 
 }  // namespace
 }  // namespace metarl

@@ -9,18 +9,20 @@
 namespace metarl {
 namespace {
 
-const Registration<Env> kRegisterBug(
-    env_registry(), "Bug", "6-legged bug, obs 149 (35 + contact forces), action 12; falls when torso z leaves [0.2, 1]",
-    [](const Options& options) {
-      return std::make_unique<LocomotionEnv>(legged_robot_spec("Bug", "bug.xml", 6), options);
-    });
+LocomotionSpec bug_spec() { return legged_robot_spec("Bug", "bug.xml", 6); }
+LocomotionSpec spider_spec() { return legged_robot_spec("Spider", "spider.xml", 8); }
 
+// obs: 35 (qpos without root x, y; qvel) + 114 contact forces.
+const Registration<Env> kRegisterBug(
+    env_registry(), "Bug", "6-legged bug; falls when torso z leaves [0.2, 1]", {{149, 12}},
+    locomotion_options(bug_spec()),
+    [](const Options& options) { return std::make_unique<LocomotionEnv>(bug_spec(), options); });
+
+// obs: 43 (qpos without root x, y; qvel) + 150 contact forces.
 const Registration<Env> kRegisterSpider(
-    env_registry(), "Spider",
-    "8-legged spider, obs 193 (43 + contact forces), action 16; falls when torso z leaves [0.2, 1]",
-    [](const Options& options) {
-      return std::make_unique<LocomotionEnv>(legged_robot_spec("Spider", "spider.xml", 8), options);
-    });
+    env_registry(), "Spider", "8-legged spider; falls when torso z leaves [0.2, 1]", {{193, 16}},
+    locomotion_options(spider_spec()),
+    [](const Options& options) { return std::make_unique<LocomotionEnv>(spider_spec(), options); });
 
 }  // namespace
 }  // namespace metarl

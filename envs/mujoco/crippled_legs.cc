@@ -13,9 +13,9 @@
 // earns, and PPO learned to fall (episodes of 135 steps shrank to 23;
 // docs/ENVIRONMENTS.md).
 //
-// Options: split (train | test | all, default train), held_out (pairs "a-b"
-// separated by spaces; default per robot), episodes (7: episodes from full
-// strength to `to`), to (0: the final strength factor).
+// Options (crippled_legs_options): split (train | test | all), held_out
+// (pairs "a-b" separated by spaces; default per robot), episodes (episodes
+// from full strength to `to`), to (the final strength factor).
 #include <algorithm>
 #include <memory>
 #include <sstream>
@@ -53,13 +53,10 @@ std::vector<LegPair> parse_pairs(const std::string& text, int legs, const std::s
 
 class CrippledLegPairs : public TaskFamily {
  public:
-  CrippledLegPairs(std::string name, std::string env_name, int legs, const std::string& default_held_out,
-                   const Options& options)
+  CrippledLegPairs(std::string name, std::string env_name, int legs, const Options& options)
       : TaskFamily(std::move(name), std::move(env_name)) {
-    const std::string split = options.get_string(this->name(), "split", "train");
-    if (split != "train" && split != "test" && split != "all")
-      throw_env_error(this->name(), ": split must be train, test or all, got '", split, "'");
-    const auto held_out = parse_pairs(options.get_string(this->name(), "held_out", default_held_out), legs, this->name());
+    const std::string split = options.get_string(this->name(), "split");
+    const auto held_out = parse_pairs(options.get_string(this->name(), "held_out"), legs, this->name());
     for (int a = 1; a <= legs; ++a)
       for (int b = a + 1; b <= legs; ++b) {
         const bool test = std::find(held_out.begin(), held_out.end(), LegPair{a, b}) != held_out.end();
@@ -68,8 +65,8 @@ class CrippledLegPairs : public TaskFamily {
     if (pairs_.empty()) throw_env_error(this->name(), ": the ", split, " split has no pairs");
     std::ostringstream schedule;
     schedule << "actuator=hip_{leg_a} ankle_{leg_a} hip_{leg_b} ankle_{leg_b},from=1"
-             << ",to=" << options.get_string(this->name(), "to", "0")
-             << ",episodes=" << options.get_int(this->name(), "episodes", 7);
+             << ",to=" << options.get_string(this->name(), "to")
+             << ",episodes=" << options.get_int(this->name(), "episodes");
     weakening_ = make_schedule("ActuatorGearScale", Options::parse(schedule.str()));
   }
 
@@ -100,22 +97,31 @@ class CrippledLegPairs : public TaskFamily {
   std::shared_ptr<const DynamicsSchedule> weakening_;
 };
 
+OptionSpecs crippled_legs_options(const std::string& default_held_out) {
+  return {string_option("split", "train", "pairs drawn: train (not held out), test (held out) or all")
+              .one_of({"train", "test", "all"}),
+          string_option("held_out", default_held_out, "the test split's pairs, \"a-b\" separated by spaces"),
+          int_option("episodes", 7, "episodes from full strength to `to`").at_least(1),
+          string_option("to", "0", "the final strength factor (a number or \"{key}\")")};
+}
+
 // Held-out pairs: one of each kind of pair a robot has (for the Bug's six
 // legs: neighbours 2-3, one leg apart 4-6, opposite 1-4).
 const Registration<TaskFamily> kRegisterBug(
     task_family_registry(), "BugCrippledLegs",
-    "Bug running forward, one pair of legs weakening 1 -> 0 over 7 episodes; 15 pairs, held out 1-4 2-3 4-6",
-    [](const Options& o) { return std::make_unique<CrippledLegPairs>("BugCrippledLegs", "Bug", 6, "1-4 2-3 4-6", o); });
+    "Bug running forward, one pair of legs weakening from 1 to `to` over the episodes; 15 pairs",
+    crippled_legs_options("1-4 2-3 4-6"),
+    [](const Options& o) { return std::make_unique<CrippledLegPairs>("BugCrippledLegs", "Bug", 6, o); });
 const Registration<TaskFamily> kRegisterAnt(
     task_family_registry(), "AntCrippledLegs",
-    "Ant running forward, one pair of legs weakening 1 -> 0 over 7 episodes; 6 pairs, held out 1-3",
-    [](const Options& o) { return std::make_unique<CrippledLegPairs>("AntCrippledLegs", "Ant", 4, "1-3", o); });
+    "Ant running forward, one pair of legs weakening from 1 to `to` over the episodes; 6 pairs",
+    crippled_legs_options("1-3"),
+    [](const Options& o) { return std::make_unique<CrippledLegPairs>("AntCrippledLegs", "Ant", 4, o); });
 const Registration<TaskFamily> kRegisterSpider(
     task_family_registry(), "SpiderCrippledLegs",
-    "Spider running forward, one pair of legs weakening 1 -> 0 over 7 episodes; 28 pairs, held out 1-2 3-5 2-5 4-8",
-    [](const Options& o) {
-      return std::make_unique<CrippledLegPairs>("SpiderCrippledLegs", "Spider", 8, "1-2 3-5 2-5 4-8", o);
-    });
+    "Spider running forward, one pair of legs weakening from 1 to `to` over the episodes; 28 pairs",
+    crippled_legs_options("1-2 3-5 2-5 4-8"),
+    [](const Options& o) { return std::make_unique<CrippledLegPairs>("SpiderCrippledLegs", "Spider", 8, o); });
 
 }  // namespace
 }  // namespace metarl

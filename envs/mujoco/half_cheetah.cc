@@ -25,30 +25,30 @@ LocomotionSpec half_cheetah_spec() {
 }
 
 const Registration<Env> kRegisterHalfCheetah(
-    env_registry(), "HalfCheetah", "planar cheetah, obs 17, action 6; default reward forward velocity - 0.1|a|^2",
-    [](const Options& options) { return std::make_unique<LocomotionEnv>(half_cheetah_spec(), options); });
+    env_registry(), "HalfCheetah", "planar cheetah; default reward forward velocity - 0.1|a|^2", {{17, 6}},
+    locomotion_options(half_cheetah_spec()), [](const Options& options) { return std::make_unique<LocomotionEnv>(half_cheetah_spec(), options); });
 
-// -|v - v_goal| - 0.05|a|^2, v_goal ~ U[0, 2] (ProMP and PEARL use U[0, 3]: high=3).
+// -|v - v_goal| - 0.05|a|^2, v_goal ~ U[low, high], by default U[0, 2] (ProMP
+// and PEARL use U[0, 3]: high=3).
 const Registration<TaskFamily> kRegisterVel(
-    task_family_registry(), "HalfCheetahVel", "HalfCheetah at a target velocity ~ U[low=0, high=2]",
-    [](const Options& options) {
+    task_family_registry(), "HalfCheetahVel", "HalfCheetah at a target velocity ~ U[low, high]",
+    TargetVelocityFamily::options(0.0, 2.0), [](const Options& options) {
       return std::make_unique<TargetVelocityFamily>(
-          "HalfCheetahVel", "HalfCheetah", options, 0.0, 2.0, [](double goal) -> LocomotionReward {
+          "HalfCheetahVel", "HalfCheetah", options, [](double goal) -> LocomotionReward {
             return [goal](const LocomotionState& s) {
               return -std::abs(s.x_velocity - goal) - kRllabCheetahCtrlCost * s.ctrl_sq;
             };
           });
     });
 
-// HalfCheetahVel's reward along a chain whose target drifts by ±0.3 per
-// episode within [0, 2]: continual adaptation's sanity chain on a robot.
+// HalfCheetahVel's reward along a chain whose target drifts by ±step per
+// episode within [low, high]: continual adaptation's sanity chain on a robot.
 const Registration<TaskFamily> kRegisterVelDrift(
     task_family_registry(), "HalfCheetahVelDrift",
-    "HalfCheetahVel chains whose target moves by step=0.3 (a fair coin) each episode within [low=0, high=2] "
-    "(episodes=7; split=train|test|all)",
-    [](const Options& options) {
+    "HalfCheetahVel chains whose target moves by +-step (a fair coin) each episode within [low, high]",
+    VelocityDriftFamily::options(0.0, 2.0, 0.3), [](const Options& options) {
       return std::make_unique<VelocityDriftFamily>(
-          "HalfCheetahVelDrift", "HalfCheetah", options, 0.0, 2.0,
+          "HalfCheetahVelDrift", "HalfCheetah", options,
           [](const Env& chain, std::vector<double> targets) -> LocomotionReward {
             // The env owns this reward: the pointer lives as long as the reward.
             return [env = &chain, targets = std::move(targets)](const LocomotionState& s) {
@@ -60,7 +60,7 @@ const Registration<TaskFamily> kRegisterVelDrift(
 
 // direction * v - 0.05|a|^2.
 const Registration<TaskFamily> kRegisterDir(
-    task_family_registry(), "HalfCheetahDir", "HalfCheetah running forward or backward, p = 1/2",
+    task_family_registry(), "HalfCheetahDir", "HalfCheetah running forward or backward, p = 1/2", {},
     [](const Options&) {
       return std::make_unique<DirectionFamily>("HalfCheetahDir", "HalfCheetah", [](double d) -> LocomotionReward {
         return [d](const LocomotionState& s) { return d * s.x_velocity - kRllabCheetahCtrlCost * s.ctrl_sq; };

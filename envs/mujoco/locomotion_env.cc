@@ -16,7 +16,6 @@ const std::vector<std::string> kInfoNames = {"x_velocity", "y_velocity", "x_posi
 
 MujocoSettings settings_for(const LocomotionSpec& spec, const Options& options) {
   MujocoSettings settings;
-  settings.model_path = spec.asset;
   settings.read(spec.name, options);
   return settings;
 }
@@ -43,14 +42,23 @@ LocomotionSpec legged_robot_spec(std::string name, std::string asset, int legs) 
   return spec;
 }
 
+OptionSpecs locomotion_options(const LocomotionSpec& spec) {
+  OptionSpecs options = mujoco_options(spec.asset);
+  if (spec.contact_forces)
+    options.push_back(bool_option("contact_forces_in_obs", true, "append clip(cfrc_ext, -1, 1) of every body"));
+  options.push_back(bool_option("com_in_obs", false,
+                                "append the torso subtree's centre of mass, x y z (as MAML's rllab envs)"));
+  return options;
+}
+
 LocomotionEnv::LocomotionEnv(const LocomotionSpec& spec, const Options& options)
     : MujocoEnv(spec.name, settings_for(spec, options), spec.nq, spec.nv, spec.nu, kInfoNames),
       spec_(spec),
       reward_(default_reward(spec)),
       reward_description_("forward running (Gymnasium)") {
-  if (spec.contact_forces) contact_forces_in_obs_ = options.get_bool(spec.name, "contact_forces_in_obs", true);
+  if (spec.contact_forces) contact_forces_in_obs_ = options.get_bool(spec.name, "contact_forces_in_obs");
+  com_in_obs_ = options.get_bool(spec.name, "com_in_obs");
   // Contact forces of every body but the world body, 6 values each.
-  com_in_obs_ = options.get_bool(spec.name, "com_in_obs", false);
   const int contact_size = contact_forces_in_obs_ ? 6 * (model()->nbody - 1) : 0;
   set_observation_space(Box::unbounded(spec.nq - spec.qpos_skip + spec.nv + contact_size + (com_in_obs_ ? 3 : 0)));
 }

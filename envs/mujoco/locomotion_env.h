@@ -42,6 +42,11 @@ struct LocomotionSpec {
 // termination (torso z outside [0.2, 1]).
 LocomotionSpec legged_robot_spec(std::string name, std::string asset, int legs);
 
+// The options of a locomotion env of `spec` (its registry entry's): the
+// MuJoCo settings, contact_forces_in_obs (robots with contact forces only)
+// and com_in_obs.
+OptionSpecs locomotion_options(const LocomotionSpec& spec);
+
 // What one control step did, measured after it.
 struct LocomotionState {
   double x_velocity = 0, y_velocity = 0;  // root displacement over dt
@@ -55,10 +60,7 @@ using LocomotionReward = std::function<double(const LocomotionState&)>;
 
 class LocomotionEnv : public MujocoEnv {
  public:
-  // Options: frame_skip, reset_noise_scale, max_episode_steps, model_path,
-  // contact_forces_in_obs (robots with contact forces only), com_in_obs
-  // (false: true appends the torso subtree's centre of mass, x y z, after the
-  // rest, as the original MAML code's rllab environments observed it).
+  // Options: locomotion_options(spec), resolved (the registry does that).
   LocomotionEnv(const LocomotionSpec& spec, const Options& options);
 
   const LocomotionSpec& spec() const { return spec_; }

@@ -5,11 +5,16 @@
 namespace metarl {
 
 TargetVelocityFamily::TargetVelocityFamily(std::string name, std::string env_name, const Options& options,
-                                           double default_low, double default_high, RewardFor reward_for)
+                                           RewardFor reward_for)
     : TaskFamily(std::move(name), std::move(env_name)), reward_for_(std::move(reward_for)) {
-  low_ = options.get_double(this->name(), "low", default_low);
-  high_ = options.get_double(this->name(), "high", default_high);
+  low_ = options.get_double(this->name(), "low");
+  high_ = options.get_double(this->name(), "high");
   if (low_ > high_) throw_env_error(this->name(), ": low ", low_, " exceeds high ", high_);
+}
+
+OptionSpecs TargetVelocityFamily::options(double default_low, double default_high) {
+  return {double_option("low", default_low, "lowest target velocity (<= high)"),
+          double_option("high", default_high, "highest target velocity")};
 }
 
 std::vector<Task> TargetVelocityFamily::sample(int n, Rng& rng) const {
@@ -23,14 +28,22 @@ void TargetVelocityFamily::configure(Env& env, const Task& task) const {
 }
 
 VelocityDriftFamily::VelocityDriftFamily(std::string name, std::string env_name, const Options& options,
-                                         double default_low, double default_high, RewardFor reward_for)
+                                         RewardFor reward_for)
     : TaskFamily(std::move(name), std::move(env_name)), walk_(this->name(), options), reward_for_(std::move(reward_for)) {
-  low_ = options.get_double(this->name(), "low", default_low);
-  high_ = options.get_double(this->name(), "high", default_high);
-  step_ = options.get_double(this->name(), "step", 0.3);
+  low_ = options.get_double(this->name(), "low");
+  high_ = options.get_double(this->name(), "high");
+  step_ = options.get_double(this->name(), "step");
   if (low_ > high_) throw_env_error(this->name(), ": low ", low_, " exceeds high ", high_);
   if (!(step_ >= 0 && step_ <= high_ - low_))
     throw_env_error(this->name(), ": step must lie in [0, high - low], got ", step_);
+}
+
+OptionSpecs VelocityDriftFamily::options(double default_low, double default_high, double default_step) {
+  OptionSpecs options = {double_option("low", default_low, "lowest target velocity (<= high)"),
+                         double_option("high", default_high, "highest target velocity"),
+                         double_option("step", default_step, "the target's move per episode, in [0, high - low]")};
+  for (auto& spec : ChainWalk::options()) options.push_back(spec);
+  return options;
 }
 
 std::vector<Task> VelocityDriftFamily::sample(int n, Rng& rng) const {

@@ -40,8 +40,9 @@ constexpr double kAntGoalBonus = 4.0;
 class TargetVelocityFamily : public TaskFamily {
  public:
   using RewardFor = std::function<LocomotionReward(double target_velocity)>;
-  TargetVelocityFamily(std::string name, std::string env_name, const Options& options, double default_low,
-                       double default_high, RewardFor reward_for);
+  TargetVelocityFamily(std::string name, std::string env_name, const Options& options, RewardFor reward_for);
+  // Its options, with each robot's defaults.
+  static OptionSpecs options(double default_low, double default_high);
   std::vector<Task> sample(int n, Rng& rng) const override;
 
  protected:
@@ -61,8 +62,9 @@ class TargetVelocityFamily : public TaskFamily {
 class VelocityDriftFamily : public TaskFamily {
  public:
   using RewardFor = std::function<LocomotionReward(const Env& chain, std::vector<double> targets)>;
-  VelocityDriftFamily(std::string name, std::string env_name, const Options& options, double default_low,
-                      double default_high, RewardFor reward_for);
+  VelocityDriftFamily(std::string name, std::string env_name, const Options& options, RewardFor reward_for);
+  // Its options, with each robot's defaults.
+  static OptionSpecs options(double default_low, double default_high, double default_step);
   std::vector<Task> sample(int n, Rng& rng) const override;
   // The target of each episode of the chain of `task`.
   std::vector<double> targets(const Task& task) const;

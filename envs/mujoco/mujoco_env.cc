@@ -35,12 +35,19 @@ std::string assets_dir() {
 }
 
 void MujocoSettings::read(const std::string& env_name, const Options& options) {
-  frame_skip = options.get_int(env_name, "frame_skip", frame_skip);
-  reset_noise_scale = options.get_double(env_name, "reset_noise_scale", reset_noise_scale);
-  max_episode_steps = options.get_int(env_name, "max_episode_steps", max_episode_steps);
-  model_path = options.get_string(env_name, "model_path", model_path);
-  if (frame_skip <= 0) throw_env_error(env_name, ": frame_skip must be positive, got ", frame_skip);
-  if (reset_noise_scale < 0) throw_env_error(env_name, ": reset_noise_scale must be >= 0, got ", reset_noise_scale);
+  frame_skip = options.get_int(env_name, "frame_skip");
+  reset_noise_scale = options.get_double(env_name, "reset_noise_scale");
+  max_episode_steps = options.get_int(env_name, "max_episode_steps");
+  model_path = options.get_string(env_name, "model_path");
+}
+
+OptionSpecs mujoco_options(const std::string& asset) {
+  return {
+      int_option("frame_skip", 5, "physics steps per control step").positive(),
+      double_option("reset_noise_scale", 0.1, "reset: qpos += U(-s, s), qvel += s N(0, 1)").at_least(0),
+      int_option("max_episode_steps", 1000, "time limit (truncation)").positive(),
+      string_option("model_path", asset, "MJCF file, absolute or relative to the assets directory"),
+  };
 }
 
 std::shared_ptr<const mjModel> load_reference_model(const std::string& env_name, const std::string& path) {

@@ -24,13 +24,16 @@ std::string assets_dir();
 // Where an env's model comes from and how it is stepped.
 struct MujocoSettings {
   std::string model_path;      // absolute, or relative to assets_dir()
-  int frame_skip = 5;          // physics steps per control step
-  double reset_noise_scale = 0.1;
-  int max_episode_steps = 1000;
+  int frame_skip = 0;          // physics steps per control step
+  double reset_noise_scale = 0;
+  int max_episode_steps = 0;
   // Reads frame_skip, reset_noise_scale, max_episode_steps and model_path
-  // (overriding the defaults above) from `options`.
+  // from options resolved against mujoco_options().
   void read(const std::string& env_name, const Options& options);
 };
+
+// The options MujocoSettings reads, with their defaults (the model file's is `asset`).
+OptionSpecs mujoco_options(const std::string& asset);
 
 class MujocoEnv : public Env {
  public:

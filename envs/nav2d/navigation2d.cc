@@ -13,7 +13,7 @@ namespace metarl {
 namespace {
 
 double move_per_action_unit(const Options& options) {
-  return options.get_bool("Navigation2D", "normalized_actions", false) ? Navigation2DEnv::kMaxMove : 1.0;
+  return options.get_bool("Navigation2D", "normalized_actions") ? Navigation2DEnv::kMaxMove : 1.0;
 }
 
 Box navigation_action_space(const Options& options) {
@@ -25,10 +25,10 @@ Box navigation_action_space(const Options& options) {
 
 Navigation2DEnv::Navigation2DEnv(const Options& options)
     : Env("Navigation2D", Box::unbounded(2), navigation_action_space(options), {"x", "y", "distance"},
-          options.get_int("Navigation2D", "max_episode_steps", 100)),
+          options.get_int("Navigation2D", "max_episode_steps")),
       move_per_action_unit_(move_per_action_unit(options)) {
-  goal_[0] = options.get_double(name(), "goal_x", 0.25);
-  goal_[1] = options.get_double(name(), "goal_y", 0.25);
+  goal_[0] = options.get_double(name(), "goal_x");
+  goal_[1] = options.get_double(name(), "goal_y");
 }
 
 void Navigation2DEnv::set_goal_path(std::vector<std::array<double, 2>> goals) {
@@ -78,8 +78,8 @@ namespace {
 class Navigation2DFamily : public TaskFamily {
  public:
   explicit Navigation2DFamily(const Options& options) : TaskFamily("Navigation2D", "Navigation2D") {
-    low_ = options.get_double(name(), "low", -0.5);
-    high_ = options.get_double(name(), "high", 0.5);
+    low_ = options.get_double(name(), "low");
+    high_ = options.get_double(name(), "high");
     if (low_ > high_) throw_env_error(name(), ": low ", low_, " exceeds high ", high_);
   }
   std::vector<Task> sample(int n, Rng& rng) const override {
@@ -109,11 +109,10 @@ class Navigation2DDriftFamily : public TaskFamily {
  public:
   explicit Navigation2DDriftFamily(const Options& options)
       : TaskFamily("Navigation2DDrift", "Navigation2D"), walk_(name(), options) {
-    low_ = options.get_double(name(), "low", -0.5);
-    high_ = options.get_double(name(), "high", 0.5);
-    step_ = options.get_double(name(), "step", 0.2);
+    low_ = options.get_double(name(), "low");
+    high_ = options.get_double(name(), "high");
+    step_ = options.get_double(name(), "step");
     if (low_ > high_) throw_env_error(name(), ": low ", low_, " exceeds high ", high_);
-    if (!(step_ >= 0)) throw_env_error(name(), ": step must be >= 0, got ", step_);
   }
 
   std::vector<Task> sample(int n, Rng& rng) const override {
@@ -148,17 +147,32 @@ class Navigation2DDriftFamily : public TaskFamily {
   double low_, high_, step_;
 };
 
-const Registration<Env> kRegisterEnv(env_registry(), "Navigation2D",
-                                     "point moving by clipped steps toward a goal, obs 2, action 2, horizon 100",
-                                     [](const Options& o) { return std::make_unique<Navigation2DEnv>(o); });
-const Registration<TaskFamily> kRegisterFamily(task_family_registry(), "Navigation2D",
-                                               "goals ~ U[low=-0.5, high=0.5]^2",
-                                               [](const Options& o) { return std::make_unique<Navigation2DFamily>(o); });
+OptionSpecs goal_square_options() {
+  return {double_option("low", -0.5, "lowest goal coordinate (<= high)"),
+          double_option("high", 0.5, "highest goal coordinate")};
+}
+
+OptionSpecs drift_options() {
+  OptionSpecs options = goal_square_options();
+  options.push_back(double_option("step", 0.2, "the goal's move per episode").at_least(0));
+  for (auto& spec : ChainWalk::options()) options.push_back(spec);
+  return options;
+}
+
+const Registration<Env> kRegisterEnv(
+    env_registry(), "Navigation2D", "point moving by clipped steps toward a goal", {{2, 2}},
+    {int_option("max_episode_steps", 100, "time limit (truncation)").positive(),
+     bool_option("normalized_actions", false, "actions in [-1, 1] (x 0.1) rather than [-0.1, 0.1]"),
+     double_option("goal_x", 0.25, "the goal without a task family"),
+     double_option("goal_y", 0.25, "the goal without a task family")},
+    [](const Options& o) { return std::make_unique<Navigation2DEnv>(o); });
+const Registration<TaskFamily> kRegisterFamily(
+    task_family_registry(), "Navigation2D", "goals ~ U[low, high]^2", goal_square_options(),
+    [](const Options& o) { return std::make_unique<Navigation2DFamily>(o); });
 const Registration<TaskFamily> kRegisterDrift(
     task_family_registry(), "Navigation2DDrift",
-    "chains whose goal moves by step=0.2 in a random direction each episode (episodes=7; start ~ U[low, high]^2; "
-    "split=train|test|all)",
-    [](const Options& o) { return std::make_unique<Navigation2DDriftFamily>(o); });
+    "chains whose goal starts ~ U[low, high]^2 and moves by `step` in a random direction each episode",
+    drift_options(), [](const Options& o) { return std::make_unique<Navigation2DDriftFamily>(o); });
 
 }  // namespace
 }  // namespace metarl

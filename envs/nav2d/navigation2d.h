@@ -33,8 +33,9 @@ class Navigation2DEnv : public Env {
   static constexpr double kMaxMove = 0.1;
   static constexpr double kGoalTolerance = 0.01;
 
-  // Options: max_episode_steps (100), goal_x, goal_y (0.25, 0.25: the goal
-  // when no task is applied), normalized_actions (false: actions in ±0.1).
+  // Options (resolved against its registry entry, navigation2d.cc):
+  // max_episode_steps, goal_x, goal_y (the goal when no task is applied),
+  // normalized_actions (false: actions in ±0.1).
   explicit Navigation2DEnv(const Options& options);
 
   // A fixed goal for every episode (and no goal path).

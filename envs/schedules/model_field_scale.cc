@@ -3,14 +3,15 @@
 // crippling of continual adaptation), friction that drifts, gravity, body
 // masses, joint damping. One class, one registration per field.
 //
-// Options shared by all (a factor f multiplies the reference value):
+// Options shared by all (a factor f multiplies the reference value; the
+// defaults are in field_options below):
 //   <targets>  the objects whose field is scaled: space-separated names or
 //              indices, '*' for all; "{key}" is replaced by the task's value
 //              of `key` (so a task can pick, e.g., which legs are crippled:
 //              actuator="hip_{leg_a} ankle_{leg_a}"). Gravity has no targets.
-//   from (1), to (default per field), episodes (7): across the chain,
+//   from, to (default per field), episodes: across the chain,
 //              f(e) = from + (to - from) * min(e, episodes - 1) / (episodes - 1);
-//   steps (0): when positive, f ramps from `from` to `to` over the first
+//   steps: when positive, f ramps from `from` to `to` over the first
 //              `steps` steps of every episode instead (re-applied each step).
 //   from / to may also be "{key}": the task's value.
 #include <algorithm>
@@ -35,7 +36,8 @@ struct FieldSpec {
   const char* schedule;       // registered name
   const char* target_option;  // option naming the objects ("" for gravity)
   mjtObj object;
-  double default_to;
+  const char* default_to;  // as text, as a given `to` is
+  const char* targets_help;
   const char* description;
 };
 
@@ -135,18 +137,14 @@ class ModelFieldScale : public DynamicsSchedule {
  public:
   ModelFieldScale(const FieldSpec& spec, const Options& options) : spec_(spec) {
     if (*spec.target_option) {
-      targets_ = options.get_string(spec.schedule, spec.target_option, "");
+      targets_ = options.get_string(spec.schedule, spec.target_option);
       if (targets_.empty())
         throw_env_error(spec.schedule, ": option '", spec.target_option, "' (names, indices or *) is required");
     }
-    from_ = options.get_string(spec.schedule, "from", "1");
-    std::ostringstream to;
-    to << spec.default_to;
-    to_ = options.get_string(spec.schedule, "to", to.str());
-    episodes_ = options.get_int(spec.schedule, "episodes", 7);
-    steps_ = options.get_int(spec.schedule, "steps", 0);
-    if (episodes_ < 1) throw_env_error(spec.schedule, ": episodes must be >= 1, got ", episodes_);
-    if (steps_ < 0) throw_env_error(spec.schedule, ": steps must be >= 0, got ", steps_);
+    from_ = options.get_string(spec.schedule, "from");
+    to_ = options.get_string(spec.schedule, "to");
+    episodes_ = options.get_int(spec.schedule, "episodes");
+    steps_ = options.get_int(spec.schedule, "steps");
     // Numbers without task keys are checked now, not at the first reset.
     if (from_.find('{') == std::string::npos) parse_number(from_, spec.schedule, "from");
     if (to_.find('{') == std::string::npos) parse_number(to_, spec.schedule, "to");
@@ -239,22 +237,34 @@ class ModelFieldScale : public DynamicsSchedule {
 };
 
 const FieldSpec kFields[] = {
-    {Field::kActuatorGear, "ActuatorGearScale", "actuator", mjOBJ_ACTUATOR, 0.0,
-     "motors' gear (strength) scaled: actuator=NAMES|INDICES|*, from=1, to=0, episodes=7 or steps"},
-    {Field::kGeomFriction, "FrictionScale", "geom", mjOBJ_GEOM, 1.0,
-     "geoms' friction coefficients scaled: geom=NAMES|INDICES|*, from=1, to=1, episodes=7 or steps"},
-    {Field::kGravity, "GravityScale", "", mjOBJ_UNKNOWN, 1.0,
-     "gravity scaled: from=1, to=1, episodes=7 or steps"},
-    {Field::kBodyMass, "BodyMassScale", "body", mjOBJ_BODY, 1.0,
-     "bodies' mass and inertia scaled: body=NAMES|INDICES|*, from=1, to=1, episodes=7 or steps"},
-    {Field::kJointDamping, "JointDampingScale", "joint", mjOBJ_JOINT, 1.0,
-     "joints' damping scaled: joint=NAMES|INDICES|*, from=1, to=1, episodes=7 or steps"},
+    {Field::kActuatorGear, "ActuatorGearScale", "actuator", mjOBJ_ACTUATOR, "0", "the motors scaled",
+     "motors' gear (strength) scaled from `from` to `to` across the episodes (or steps)"},
+    {Field::kGeomFriction, "FrictionScale", "geom", mjOBJ_GEOM, "1", "the geoms scaled",
+     "geoms' friction coefficients scaled from `from` to `to` across the episodes (or steps)"},
+    {Field::kGravity, "GravityScale", "", mjOBJ_UNKNOWN, "1", "",
+     "gravity scaled from `from` to `to` across the episodes (or steps)"},
+    {Field::kBodyMass, "BodyMassScale", "body", mjOBJ_BODY, "1", "the bodies scaled",
+     "bodies' mass and inertia scaled from `from` to `to` across the episodes (or steps)"},
+    {Field::kJointDamping, "JointDampingScale", "joint", mjOBJ_JOINT, "1", "the joints scaled",
+     "joints' damping scaled from `from` to `to` across the episodes (or steps)"},
 };
+
+OptionSpecs field_options(const FieldSpec& spec) {
+  OptionSpecs options;
+  if (*spec.target_option)
+    options.push_back(required_string_option(
+        spec.target_option, std::string(spec.targets_help) + ": names, indices or *; \"{key}\": the task's value"));
+  options.push_back(string_option("from", "1", "the factor at the first episode (a number or \"{key}\")"));
+  options.push_back(string_option("to", spec.default_to, "the factor from the last episode on (a number or \"{key}\")"));
+  options.push_back(int_option("episodes", 7, "episodes from `from` to `to`").at_least(1));
+  options.push_back(int_option("steps", 0, "when positive: ramp over each episode's first steps instead").at_least(0));
+  return options;
+}
 
 struct RegisterFields {
   RegisterFields() {
     for (const FieldSpec& spec : kFields)
-      schedule_registry().add({spec.schedule, spec.description, [spec](const Options& options) {
+      schedule_registry().add({spec.schedule, spec.description, field_options(spec), {}, [spec](const Options& options) {
                                  return std::unique_ptr<DynamicsSchedule>(new ModelFieldScale(spec, options));
                                }});
   }

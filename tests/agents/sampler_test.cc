@@ -191,7 +191,7 @@ TEST(Sampler, InterleavedRoundsGroupEachEnvsEpisodes) {
 
 VectorEnv two_point_masses(int envs) {
   std::vector<std::unique_ptr<Env>> list;
-  for (int i = 0; i < envs; ++i) list.push_back(std::make_unique<TwoPointMassesEnv>(Options{}));
+  for (int i = 0; i < envs; ++i) list.push_back(std::make_unique<TwoPointMassesEnv>());
   return VectorEnv(std::move(list), 2);
 }
 

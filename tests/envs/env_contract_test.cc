@@ -56,13 +56,8 @@ class EnvContract : public ::testing::TestWithParam<std::string> {
   }
   // Episodes short enough to end within a run, where the env takes a time limit.
   Options short_episodes() const {
-    const Options options{{"max_episode_steps", "15"}};
-    try {
-      make_env(GetParam(), options);
-    } catch (const EnvError&) {
-      return {};
-    }
-    return options;
+    if (!env_registry().entry(GetParam()).takes("max_episode_steps")) return {};
+    return {{"max_episode_steps", "15"}};
   }
   // `steps` random steps from `v`'s current state (reset first when `reset`).
   static VectorEnvTrace run(VectorEnv& v, RandomActions& actions, int steps, bool reset) {
@@ -76,6 +71,32 @@ class EnvContract : public ::testing::TestWithParam<std::string> {
     return trace;
   }
 };
+
+TEST_P(EnvContract, DeclaredSizesPerAgentAreTheBuiltEnvs) {
+  const auto& entry = env_registry().entry(GetParam());
+  const auto env = make_env(GetParam());
+  ASSERT_EQ(env->num_agents(), int(entry.sizes.size()));
+  for (int a = 0; a < env->num_agents(); ++a) {
+    EXPECT_EQ(env->obs_dim(a), entry.sizes[size_t(a)].obs) << "agent " << a;
+    EXPECT_EQ(env->act_dim(a), entry.sizes[size_t(a)].act) << "agent " << a;
+  }
+}
+
+TEST_P(EnvContract, EveryDeclaredDefaultResolvesAndBuilds) {
+  const auto& entry = env_registry().entry(GetParam());
+  // Each default given explicitly is accepted as a given value is; the env built from
+  // all of them is the default env.
+  Options defaults;
+  for (const auto& spec : entry.options) {
+    SCOPED_TRACE(spec.key);
+    ASSERT_TRUE(spec.default_value.has_value()) << "an env option without a default";
+    EXPECT_EQ(env_registry().resolve(GetParam(), {{spec.key, *spec.default_value}}).values(),
+              env_registry().resolve(GetParam()).values());
+    defaults.set(spec.key, *spec.default_value);
+  }
+  EXPECT_EQ(env_registry().resolve(GetParam()).values(), defaults.values());
+  EXPECT_NO_THROW(make_env(GetParam(), defaults));
+}
 
 TEST_P(EnvContract, SpacesMatchWhatItWritesAndNothingIsNaN) {
   auto v = make(2);

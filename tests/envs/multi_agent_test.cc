@@ -14,11 +14,13 @@ namespace metarl {
 namespace {
 
 // Registered here so the generic contract test covers a two-agent env.
-const Registration<Env> kRegisterTwoPointMasses(env_registry(), "TwoPointMasses", "test-only two-agent env",
-                                                [](const Options& o) { return std::make_unique<TwoPointMassesEnv>(o); });
+const Registration<Env> kRegisterTwoPointMasses(
+    env_registry(), "TwoPointMasses", "test-only two-agent env", {{2, 1}, {3, 2}},
+    TwoPointMassesEnv::option_specs(),
+    [](const Options& o) { return std::make_unique<TwoPointMassesEnv>(o); });
 
 TEST(MultiAgentEnv, RowsArePaddedToTheWidestAgentAndRewardsArePerAgent) {
-  TwoPointMassesEnv env({});
+  TwoPointMassesEnv env;
   ASSERT_EQ(env.num_agents(), 2);
   EXPECT_EQ(env.obs_dim(0), 2);
   EXPECT_EQ(env.obs_dim(1), 3);
@@ -44,7 +46,7 @@ TEST(MultiAgentEnv, RowsArePaddedToTheWidestAgentAndRewardsArePerAgent) {
 }
 
 TEST(MultiAgentEnv, ABadActionInAnyAgentsRowIsRejectedBeforeAnythingMoves) {
-  TwoPointMassesEnv env({});
+  TwoPointMassesEnv env;
   env.reset(3);
   const double x0 = env.x(0), x1 = env.x(1);
   // Padding is not an action: a NaN there is ignored.
@@ -63,7 +65,7 @@ TEST(MultiAgentEnv, ABadActionInAnyAgentsRowIsRejectedBeforeAnythingMoves) {
 
 std::unique_ptr<VectorEnv> two_point_masses(int envs, int threads) {
   std::vector<std::unique_ptr<Env>> list;
-  for (int i = 0; i < envs; ++i) list.push_back(std::make_unique<TwoPointMassesEnv>(Options{}));
+  for (int i = 0; i < envs; ++i) list.push_back(std::make_unique<TwoPointMassesEnv>());
   return std::make_unique<VectorEnv>(std::move(list), threads);
 }
 

@@ -14,7 +14,7 @@ namespace {
 class ConstantEnv : public Env {
  public:
   explicit ConstantEnv(const Options& o)
-      : Env("TestConstant", Box::unbounded(1), Box({1}, -1, 1), {}, o.get_int("TestConstant", "horizon", 3)) {}
+      : Env("TestConstant", Box::unbounded(1), Box({1}, -1, 1), {}, o.get_int("TestConstant", "horizon")) {}
 
  protected:
   void reset_state(Rng&, float* obs) override { obs[0] = 0.f; }
@@ -27,7 +27,8 @@ class ConstantEnv : public Env {
   void load_dynamic_state(const std::string&, size_t&) override {}
 };
 
-const Registration<Env> kRegisterConstant(env_registry(), "TestConstant", "test-only env",
+const Registration<Env> kRegisterConstant(env_registry(), "TestConstant", "test-only env", {{1, 1}},
+                                          {int_option("horizon", 3, "time limit").positive()},
                                           [](const Options& o) { return std::make_unique<ConstantEnv>(o); });
 
 TEST(Registry, ListsEveryBuiltInComponent) {
@@ -80,8 +81,44 @@ TEST(Registry, UnknownOptionsAreRejectedByName) {
   EXPECT_THROW(make_task_family("AntVel", Options::parse("hgh=2")), EnvError);
 }
 
+
+TEST(Registry, EntriesCarryTheirMetadata) {
+  const auto& ant = env_registry().entry("Ant");
+  ASSERT_EQ(ant.sizes.size(), 1u);
+  EXPECT_EQ(ant.sizes[0].obs, 105);
+  EXPECT_EQ(ant.sizes[0].act, 8);
+  EXPECT_TRUE(ant.takes("contact_forces_in_obs"));
+  EXPECT_FALSE(env_registry().entry("HalfCheetah").takes("contact_forces_in_obs"));
+  EXPECT_EQ(env_registry().resolve("Ant").get_int("Ant", "max_episode_steps"), 1000);
+  EXPECT_EQ(task_family_registry().resolve("AntVel").get_double("AntVel", "high"), 3.0);
+  EXPECT_EQ(task_family_registry().resolve("HalfCheetahVel").get_double("HalfCheetahVel", "high"), 2.0);
+}
+
+TEST(Registry, ADeclaredOptionNeverReadIsAnInternalError) {
+  // In a registry of its own, so that the contract test over every env does not see it.
+  Registry<Env> registry("env");
+  Registration<Env>(registry, "TestForgetful", "declares an option that it never reads", {{1, 1}},
+                    {int_option("horizon", 3, "time limit").positive(), bool_option("ignored", false, "never read")},
+                    [](const Options& o) { return std::make_unique<ConstantEnv>(o); });
+  EXPECT_NO_THROW(registry.resolve("TestForgetful", Options::parse("ignored=true")));
+  try {
+    registry.create("TestForgetful");
+    FAIL();
+  } catch (const EnvError& e) {
+    EXPECT_STREQ(e.what(), "env TestForgetful: internal error: declared option 'ignored' was never read");
+  }
+}
+
 TEST(Registry, RegisteringANameTwiceIsAnError) {
-  EXPECT_THROW(Registration<Env>(env_registry(), "TestConstant", "again",
+  EXPECT_THROW(Registration<Env>(env_registry(), "TestConstant", "again", {{1, 1}}, {},
+                                 [](const Options& o) { return std::make_unique<ConstantEnv>(o); }),
+               EnvError);
+  Registry<Env> registry("env");
+  EXPECT_THROW(Registration<Env>(registry, "NoSizes", "an env entry without sizes", {}, {},
+                                 [](const Options& o) { return std::make_unique<ConstantEnv>(o); }),
+               EnvError);
+  EXPECT_THROW(Registration<Env>(registry, "TwiceDeclared", "an option declared twice", {{1, 1}},
+                                 {int_option("horizon", 3, ""), int_option("horizon", 4, "")},
                                  [](const Options& o) { return std::make_unique<ConstantEnv>(o); }),
                EnvError);
 }

@@ -26,12 +26,17 @@ class TwoPointMassesEnv : public Env {
   static constexpr double kMaxMove = 0.1;
   static constexpr double kMeetDistance = 0.05;
 
+  // Its options (its registry entry's, multi_agent_test.cc).
+  static OptionSpecs option_specs() {
+    return {int_option("max_episode_steps", 20, "time limit (truncation)").positive()};
+  }
+  // With the default options.
+  TwoPointMassesEnv() : TwoPointMassesEnv(resolve_options("env", "TwoPointMasses", option_specs(), {})) {}
+  // `options` resolved against option_specs().
   explicit TwoPointMassesEnv(const Options& options)
       : Env("TwoPointMasses",
             {AgentSpaces{Box::unbounded(2), Box({1}, -1.0, 1.0)}, AgentSpaces{Box::unbounded(3), Box({2}, -1.0, 1.0)}},
-            {"x"}, options.get_int("TwoPointMasses", "max_episode_steps", 20)) {
-    options.reject_unused("TwoPointMasses");
-  }
+            {"x"}, options.get_int("TwoPointMasses", "max_episode_steps")) {}
 
   double x(int agent) const { return x_[agent]; }
 
