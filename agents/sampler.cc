@@ -36,7 +36,7 @@ torch::Tensor view_flags(const uint8_t* data, int64_t n) {
 }
 
 // The agent whose spaces `rows` share (throws naming `who` when rows are out
-// of range, repeated, or belong to agents of different sizes).
+// of range or belong to agents of different sizes).
 int agent_of_rows(const VectorEnv& env, const std::vector<int64_t>& rows, const std::string& who) {
   TORCH_CHECK(!rows.empty(), who, ": acts for no rows");
   const int64_t first = rows.front();
@@ -73,6 +73,11 @@ Sampler::Sampler(VectorEnv& env, const Policy& policy, uint64_t seed, RunningNor
   const Box& space = env.action_space(agent);
   action_low_ = float_tensor(space.low());
   action_high_ = float_tensor(space.high());
+  std::vector<bool> seen(size_t(env.num_rows()), false);
+  for (const int64_t row : learner_rows_) {
+    TORCH_CHECK(!seen[size_t(row)], "Sampler: the learner's row ", row, " is listed twice");
+    seen[size_t(row)] = true;
+  }
   learner_index_ = torch::tensor(learner_rows_, torch::kLong);
   learner_plays_every_row_ = int64_t(learner_rows_.size()) == env.num_rows() && obs_dim == env.obs_dim() &&
                              act_dim == env.act_dim();
@@ -237,8 +242,9 @@ EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& sta
                           bool single_episode) {
   TORCH_CHECK(steps > 0, "Sampler: steps must be positive, got ", steps);
   const int64_t rows = env_.num_rows(), n = int64_t(learner_rows_.size());
-  if (!learner_plays_every_row_ && opponents_.empty())
-    TORCH_CHECK(n == rows, "Sampler: the learner plays ", n, " of ", rows, " rows and no opponents play the others");
+  // set_opponents checked that the learner and the opponents play each row once.
+  TORCH_CHECK(n == rows || !opponents_.empty(), "Sampler: the learner plays ", n, " of ", rows,
+              " rows and no opponents play the others");
   torch::NoGradGuard no_grad;
   const OneIntraOpThread one_thread;
   const int64_t obs_dim = policy_.obs_dim(), act_dim = policy_.act_dim(), info_dim = env_.info_dim();

@@ -203,6 +203,7 @@ TEST(Sampler, ALearnerAndAnOpponentActInOneRolloutAndOnlyTheLearnersRowsAreKept)
   Sampler sampler(env, learner, 6, &normalizer);
   EXPECT_EQ(sampler.learner_rows(), (std::vector<int64_t>{0, 2, 4, 6}));
   EXPECT_THROW(sampler.collect(4, learner.parameters()), c10::Error);  // nobody plays agent 1
+  EXPECT_THROW(Sampler(env, learner, 6, nullptr, true, {0, 2, 2, 4}), c10::Error);
   sampler.set_opponents({Actor{&opponent, opponent.parameters(), nullptr, env.rows_of_agent(1)}});
 
   // Within 4 steps the points (1 ± 0.1 apart, each moving at most 0.1) cannot meet.
