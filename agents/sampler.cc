@@ -300,11 +300,13 @@ EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& sta
     times_.env_seconds += seconds_since(start);
 
     start = Clock::now();
-    const auto ended_rows = torch::clamp_max(view_flags(env_.terminated(), rows) + view_flags(env_.truncated(), rows), 1.0);
+    const auto terminated_rows = view_flags(env_.terminated(), rows);
+    const auto truncated_rows = view_flags(env_.truncated(), rows);
+    const auto ended_rows = torch::clamp_max(terminated_rows + truncated_rows, 1.0);
     const auto new_raw_rows = view_floats(env_.observations(), {rows, row_obs}).clone();
     const auto rewards_rows = view_floats(env_.rewards(), {rows});
-    const auto terminated = learner_part(view_flags(env_.terminated(), rows));
-    const auto truncated = learner_part(view_flags(env_.truncated(), rows));
+    const auto terminated = learner_part(terminated_rows);
+    const auto truncated = learner_part(truncated_rows);
     const auto ended = learner_part(ended_rows);
     const auto new_raw = learner_obs(new_raw_rows);
     const auto final_raw = learner_obs(view_floats(env_.final_observations(), {rows, row_obs}));
