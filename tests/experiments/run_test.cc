@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "envs/core/dynamics_schedule.h"
 #include "experiments/config.h"
@@ -50,7 +51,11 @@ std::string write_experiment(const std::string& name, const std::string& text) {
   const fs::path dir = fs::path(::testing::TempDir()) / "metarl_run_test";
   fs::create_directories(dir);
   const fs::path path = dir / name;
-  std::ofstream(path) << text;
+  // Tests of this binary run in parallel processes and write the same files:
+  // write aside and rename, so a reader never sees a half-written file.
+  const fs::path partial = dir / (name + "." + std::to_string(::getpid()) + ".partial");
+  std::ofstream(partial) << text;
+  fs::rename(partial, path);
   return path.string();
 }
 
