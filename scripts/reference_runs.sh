@@ -22,6 +22,7 @@
 #                                                   # loop without adaptation at its number of updates
 #   scripts/reference_runs.sh continual_bug_as_tested_dice  # the same with dice (SEED=1 ...)
 #   scripts/reference_runs.sh adapt_continual_bug_as_tested  # both seeds on the held-out leg pairs
+#   scripts/reference_runs.sh adapt_continual_bug_as_tested_dice  # the dice runs on the same chains, against lvc
 #   scripts/reference_runs.sh continual_nav2d       # the sanity chain: estimators, clip, seeds 0 1, held-out chains
 #   scripts/reference_runs.sh adapt_continual_bug   # every run's 5M snapshot on the held-out leg pairs (at_5M_RUN),
 #                                                   # at_5M_summary.txt and the figure held_out_5M.png
@@ -34,7 +35,7 @@ shift || true
 locomotion_tasks="halfcheetah_dir halfcheetah_vel ant_vel ant_dir ant_goal"
 usage() {
   echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_nav2d_port|maml_TASK|dice_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
-       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|continual_nav2d|adapt_continual_bug" >&2
+       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|adapt_continual_bug_as_tested_dice|continual_nav2d|adapt_continual_bug" >&2
   exit 2
 }
 case "$run" in
@@ -234,6 +235,29 @@ case "$run" in
     sfx=; [ "$seed" != 0 ] && sfx=_seed$seed
     "$metarl" run experiments/continual/bug_crippled_as_tested.yaml --set algorithm.meta_gradient=dice \
         --out $d/as_tested_dice$sfx --seed "$seed" "$@" ;;
+  adapt_continual_bug_as_tested_dice)
+    # Each seed's dice run at 5M env steps on the same 50 chains of the
+    # held-out leg pairs as adapt_continual_bug_as_tested (same --tasks and
+    # seed: the same chains in the same order), into
+    # as_tested_dice_held_out[_seedN]; dice minus lvc per chain (episodes 5-7,
+    # paired) and each against its own unadapted policy into
+    # as_tested_dice_held_out_summary.txt.
+    d=experiments/results/continual/bug_crippled
+    for seed in 0 1; do
+      sfx=; [ "$seed" != 0 ] && sfx=_seed$seed
+      out=$d/as_tested_dice_held_out$sfx
+      [ -f "$out/adapt_chain_tasks.csv" ] || "$metarl" adapt $d/as_tested_dice$sfx/checkpoints/steps_5000000.pt \
+          --chain 7 --history 3 --tasks 50 --family-option split=test --theta-episodes --out "$out" "$@"
+    done
+    summary=$d/as_tested_dice_held_out_summary.txt
+    for seed in 0 1; do
+      sfx=; [ "$seed" != 0 ] && sfx=_seed$seed
+      both="$d/as_tested_dice_held_out$sfx/adapt_chain_tasks.csv $d/as_tested_held_out$sfx/adapt_chain_tasks.csv"
+      /usr/bin/python3 scripts/task_stats.py $both --window 5 7
+      /usr/bin/python3 scripts/task_stats.py $both --window 5 7 --minus "as_tested$sfx@steps_5000000"
+      /usr/bin/python3 scripts/task_stats.py $both --window 5 7 --minus "as_tested_dice$sfx@steps_5000000:no_adaptation"
+    done > "$summary.tmp"
+    mv "$summary.tmp" "$summary" ;;
   adapt_continual_bug)
     # Every run's 5M-step snapshot on the same 50 chains of the held-out leg
     # pairs (seed 1000), each into at_5M_RUN (skipped when already there),
