@@ -153,14 +153,68 @@ void bench_ppo_iteration(const BenchConfig& config, std::ostream& out) {
   }
 }
 
+// The same env steps as `many` envs and as `few` envs (a pair of timings,
+// order alternating, per repeat), beside the raw loop: whether a big batch of
+// short-lived envs costs more per step than a small batch of long-lived ones.
+void bench_layout(const BenchConfig& config, std::ostream& out) {
+  using nlohmann::json;
+  const int many = config.num_envs[0], few = config.num_envs[1];
+  for (const std::string& env_name : config.envs) {
+    auto probe = make_env(env_name, config.env_options);
+    auto* mujoco = dynamic_cast<MujocoEnv*>(probe.get());
+    const ActionTable actions(std::max(4096, 2 * many), probe->act_dim(), 12345);
+    const double calib = raw_steps_per_second(mujoco->reference_model(), mujoco->frame_skip(),
+                                             mujoco->max_episode_steps(), actions, 500, 1);
+    for (int threads : config.threads) {
+      const int64_t budget = std::max<int64_t>(4 * int64_t(many), int64_t(calib * threads * config.seconds_per_loop));
+      VectorEnv venv_many(env_name, many, threads, config.env_options);
+      VectorEnv venv_few(env_name, few, threads, config.env_options);
+      std::vector<double> rate_many, rate_few, raw, ratios;
+      for (int r = 0; r < config.repeats; ++r) {
+        auto time_many = [&] { rate_many.push_back(vector_steps_per_second(venv_many, actions, budget)); };
+        auto time_few = [&] { rate_few.push_back(vector_steps_per_second(venv_few, actions, budget)); };
+        if (r % 2 == 0) {
+          time_many();
+          time_few();
+        } else {
+          time_few();
+          time_many();
+        }
+        ratios.push_back(rate_many.back() / rate_few.back());
+        raw.push_back(raw_steps_per_second(mujoco->reference_model(), mujoco->frame_skip(),
+                                           mujoco->max_episode_steps(), actions, budget, threads));
+      }
+      const auto rounded = [](double x, double scale) { return std::round(x * scale) / scale; };
+      out << json{{"bench", "layout"},
+                  {"env", env_name},
+                  {"env_options", config.env_options.to_string()},
+                  {"threads", threads},
+                  {"many_envs", many},
+                  {"few_envs", few},
+                  {"env_steps", budget},
+                  {"repeats", config.repeats},
+                  {"many_steps_per_s", rounded(median(rate_many), 1)},
+                  {"few_steps_per_s", rounded(median(rate_few), 1)},
+                  {"raw_steps_per_s", rounded(median(raw), 1)},
+                  {"ratio", rounded(median(ratios), 1000)},
+                  {"ratio_min", rounded(*std::min_element(ratios.begin(), ratios.end()), 1000)},
+                  {"ratio_max", rounded(*std::max_element(ratios.begin(), ratios.end()), 1000)}}
+                 .dump()
+          << std::endl;
+    }
+  }
+}
+
 }  // namespace
 
 void run_bench(const BenchConfig& config, std::ostream& out) {
   using nlohmann::json;
-  if (config.mode != "vector" && config.mode != "rollout" && config.mode != "ppo")
-    throw_env_error("bench: unknown mode '", config.mode, "' (known: vector, rollout, ppo)");
+  if (config.mode != "vector" && config.mode != "rollout" && config.mode != "ppo" && config.mode != "layout")
+    throw_env_error("bench: unknown mode '", config.mode, "' (known: vector, rollout, ppo, layout)");
+  if (config.mode == "layout" && (config.num_envs.size() != 2 || config.num_envs[0] < 1 || config.num_envs[1] < 1))
+    throw_env_error("bench: --mode layout takes two --num-envs, MANY FEW (e.g. 800 40)");
   for (const std::string& env_name : config.envs)  // fail before measuring anything
-    if (!dynamic_cast<MujocoEnv*>(make_env(env_name).get()))
+    if (!dynamic_cast<MujocoEnv*>(make_env(env_name, config.env_options).get()))
       throw_env_error("bench: env ", env_name, " is not a MuJoCo env (no raw loop to compare with)");
   if (config.blas_check) {
     // On one thread: two threads on a machine whose cores are busy with other
@@ -180,9 +234,10 @@ void run_bench(const BenchConfig& config, std::ostream& out) {
   }
 
   if (config.mode == "ppo") return bench_ppo_iteration(config, out);
+  if (config.mode == "layout") return bench_layout(config, out);
 
   for (const std::string& env_name : config.envs) {
-    auto probe = make_env(env_name);
+    auto probe = make_env(env_name, config.env_options);
     auto* mujoco = dynamic_cast<MujocoEnv*>(probe.get());
     const ActionTable actions(4096, probe->act_dim(), 12345);
 
@@ -192,7 +247,7 @@ void run_bench(const BenchConfig& config, std::ostream& out) {
     for (int threads : config.threads) {
       const int64_t budget = std::max<int64_t>(64 * 4, int64_t(calib * threads * config.seconds_per_loop));
       for (int n : config.num_envs) {
-        VectorEnv venv(env_name, n, threads);
+        VectorEnv venv(env_name, n, threads, config.env_options);
         const auto& vmodel = dynamic_cast<const MujocoEnv&>(venv.env(0));
         torch::manual_seed(0);
         const GaussianMlpPolicy policy(venv.obs_dim(), venv.act_dim(), MlpPolicyConfig{});  // 64x64 tanh

@@ -6,10 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "envs/core/options.h"
+
 namespace metarl {
 
 struct BenchConfig {
   std::vector<std::string> envs = {"HalfCheetah", "Ant"};
+  Options env_options;  // for every env (e.g. frame_skip=1)
   std::vector<int> threads = {1, 2};
   std::vector<int> num_envs = {1, 2, 4, 8, 16, 32, 64};
   // Wall time aimed at for one timed loop; the step budget is sized from a
@@ -22,7 +25,10 @@ struct BenchConfig {
   int repeats = 5;
   bool blas_check = true;
   // "vector": VectorEnv vs raw loop; "rollout": Sampler with a batched 64x64
-  // Gaussian MLP policy vs raw loop; "ppo": where one PPO iteration's time goes.
+  // Gaussian MLP policy vs raw loop; "ppo": where one PPO iteration's time
+  // goes; "layout": the same env steps as many envs with few steps each (the
+  // MAML trainer's batch: one env per task and episode) against few envs
+  // with many steps, pairs of the first two num_envs (default 800 and 40).
   std::string mode = "vector";
 };
 

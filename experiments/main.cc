@@ -96,7 +96,10 @@ int run(int argc, char** argv) {
   bench->add_option("--num-envs", bench_config.num_envs, "numbers of envs")->capture_default_str();
   bench->add_option("--seconds", bench_config.seconds_per_loop, "target seconds per timed loop")
       ->capture_default_str();
-  bench->add_option("--mode", bench_config.mode, "vector | rollout | ppo")->capture_default_str();
+  std::string bench_env_options;
+  bench->add_option("--env-options", bench_env_options, "options of every env, key=value,...");
+  bench->add_option("--mode", bench_config.mode, "vector | rollout | ppo | layout (--num-envs MANY FEW, default 800 40)")
+      ->capture_default_str();
   bench->add_option("--repeats", bench_config.repeats, "raw/vector timing pairs per configuration (median ratio reported)")
       ->capture_default_str();
 
@@ -161,7 +164,11 @@ int run(int argc, char** argv) {
   }
 
   if (app.got_subcommand("list")) list_components(std::cout);
-  if (app.got_subcommand("bench")) run_bench(bench_config, std::cout);
+  if (app.got_subcommand("bench")) {
+    bench_config.env_options = Options::parse(bench_env_options);
+    if (bench_config.mode == "layout" && bench->count("--num-envs") == 0) bench_config.num_envs = {800, 40};
+    run_bench(bench_config, std::cout);
+  }
   if (app.got_subcommand("run")) {
     if (!run_seed.empty()) run_options.seed = integer_flag("--seed", run_seed, 0);
     if (!run_threads.empty()) run_options.threads = integer_flag("--threads", run_threads, 1);

@@ -2,7 +2,7 @@
 // chain of tasks (and, for some, within an episode).
 //
 // A schedule maps (task, episode index, step) to physical parameters and
-// writes them into the env's own model copy. It works in two phases so that
+// sets them in the env (a MuJoCo env keeps them as edits of its model). It works in two phases so that
 // schedules compose: `restore` puts back the reference model's values of the
 // fields it touches, `modify` multiplies (or sets) the current values. The
 // env runs restore then modify at every reset, and before every step for a

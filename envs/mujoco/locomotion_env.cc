@@ -59,7 +59,7 @@ LocomotionEnv::LocomotionEnv(const LocomotionSpec& spec, const Options& options)
   if (spec.contact_forces) contact_forces_in_obs_ = options.get_bool(spec.name, "contact_forces_in_obs");
   com_in_obs_ = options.get_bool(spec.name, "com_in_obs");
   // Contact forces of every body but the world body, 6 values each.
-  const int contact_size = contact_forces_in_obs_ ? 6 * (model()->nbody - 1) : 0;
+  const int contact_size = contact_forces_in_obs_ ? 6 * (reference_model()->nbody - 1) : 0;
   set_observation_space(Box::unbounded(spec.nq - spec.qpos_skip + spec.nv + contact_size + (com_in_obs_ ? 3 : 0)));
 }
 
@@ -87,14 +87,11 @@ void LocomotionEnv::reset_state(Rng& rng, float* obs) {
 StepResult LocomotionEnv::advance(const float* action, float* obs, double* rewards, float* info) {
   const double x_before = root_x(), y_before = root_y();
   simulate(action);
+  const mjModel* m = model();
+  mjData* d = data_mut();
   // cfrc_ext is only filled by mj_rnePostConstraint; without it it reads zero.
-  if (spec_.contact_forces) mj_rnePostConstraint(model(), data_mut());
-  // mj_step leaves subtree_com at the positions before its last integration:
-  // bring it to the new state.
-  if (com_in_obs_) {
-    mj_kinematics(model(), data_mut());
-    mj_comPos(model(), data_mut());
-  }
+  if (spec_.contact_forces) mj_rnePostConstraint(m, d);
+  if (com_in_obs_) update_positions();
 
   LocomotionState& s = state_;
   s.x_position = root_x();
@@ -105,10 +102,10 @@ StepResult LocomotionEnv::advance(const float* action, float* obs, double* rewar
   for (int j = 0; j < act_dim(); ++j) s.ctrl_sq += double(action[j]) * action[j];
   s.contact_sq = spec_.contact_forces ? contact_cost_sum() : 0.0;
   s.healthy = true;
-  for (int i = 0; i < model()->nq; ++i) s.healthy = s.healthy && std::isfinite(data()->qpos[i]);
-  for (int i = 0; i < model()->nv; ++i) s.healthy = s.healthy && std::isfinite(data()->qvel[i]);
+  for (int i = 0; i < m->nq; ++i) s.healthy = s.healthy && std::isfinite(d->qpos[i]);
+  for (int i = 0; i < m->nv; ++i) s.healthy = s.healthy && std::isfinite(d->qvel[i]);
   if (spec_.terminate_when_unhealthy) {
-    const double z = data()->qpos[2];
+    const double z = d->qpos[2];
     s.healthy = s.healthy && z >= spec_.healthy_z_min && z <= spec_.healthy_z_max;
   }
 
@@ -125,7 +122,8 @@ StepResult LocomotionEnv::advance(const float* action, float* obs, double* rewar
 double LocomotionEnv::contact_cost_sum() const {
   double sum = 0.0;
   const mjtNum* f = data()->cfrc_ext + 6;  // skip the world body
-  for (int i = 0; i < 6 * (model()->nbody - 1); ++i) {
+  const int n = 6 * (reference_model()->nbody - 1);
+  for (int i = 0; i < n; ++i) {
     const double c = std::clamp<double>(f[i], -1.0, 1.0);
     sum += c * c;
   }

@@ -80,8 +80,8 @@ class LocomotionEnv : public MujocoEnv {
  private:
   void write_observation(float* obs) const;
   double contact_cost_sum() const;
-  double root_x() const { return data()->qpos[0]; }
-  double root_y() const { return spec_.root_has_y ? data()->qpos[1] : 0.0; }
+  double root_x() const { return qpos()[0]; }
+  double root_y() const { return spec_.root_has_y ? qpos()[1] : 0.0; }
 
   LocomotionSpec spec_;
   bool contact_forces_in_obs_ = false;

@@ -1,6 +1,8 @@
 #include "envs/mujoco/mujoco_env.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -70,46 +72,73 @@ std::shared_ptr<const mjModel> load_reference_model(const std::string& env_name,
   return shared;
 }
 
-MujocoEnv::MujocoEnv(const std::string& name, const MujocoSettings& settings, int expected_nq, int expected_nv,
-                     int expected_nu, std::vector<std::string> info_names)
-    : Env(name, Box(), Box({expected_nu}, -1.0, 1.0), std::move(info_names),
-          settings.max_episode_steps),
-      settings_(settings) {
-  model_path_ = settings.model_path.empty() || settings.model_path[0] == '/'
-                    ? settings.model_path
-                    : assets_dir() + "/" + settings.model_path;
-  reference_ = load_reference_model(name, model_path_);
-  const mjModel* ref = reference_.get();
-  if (ref->nq != expected_nq || ref->nv != expected_nv || ref->nu != expected_nu)
-    throw_env_error(name, ": MJCF '", model_path_, "' has nq=", ref->nq, " nv=", ref->nv, " nu=", ref->nu,
-                    ", expected nq=", expected_nq, " nv=", expected_nv, " nu=", expected_nu);
-  model_ = mj_copyModel(nullptr, ref);
-  data_ = mj_makeData(model_);
-  if (!model_ || !data_) throw_env_error(name, ": out of memory copying model '", model_path_, "'");
+mjtNum* model_array(mjModel* m, ModelArray array) {
+  switch (array) {
+    case ModelArray::kActuatorGear: return m->actuator_gear;
+    case ModelArray::kGeomFriction: return m->geom_friction;
+    case ModelArray::kGravity: return m->opt.gravity;
+    case ModelArray::kBodyMass: return m->body_mass;
+    case ModelArray::kBodyInertia: return m->body_inertia;
+    case ModelArray::kDofDamping: return m->dof_damping;
+  }
+  return nullptr;
 }
 
-MujocoEnv::~MujocoEnv() {
-  if (data_) mj_deleteData(data_);
-  if (model_) mj_deleteModel(model_);
-}
+const mjtNum* model_array(const mjModel* m, ModelArray array) { return model_array(const_cast<mjModel*>(m), array); }
 
-void MujocoEnv::simulate(const float* action) {
-  for (int j = 0; j < model_->nu; ++j) data_->ctrl[j] = action[j];
-  for (int k = 0; k < settings_.frame_skip; ++k) mj_step(model_, data_);
-}
+// One thread's physics for one model file: a model copy holding the edits of
+// the env it serves, and an mjData holding that env's state.
+struct PhysicsWorkspace {
+  explicit PhysicsWorkspace(std::shared_ptr<const mjModel> ref)
+      : reference(std::move(ref)), model(mj_copyModel(nullptr, reference.get())), data(mj_makeData(model)) {
+    if (!model || !data) throw_env_error("MuJoCo: out of memory for a thread's physics workspace");
+  }
+  ~PhysicsWorkspace() {
+    mj_deleteData(data);
+    mj_deleteModel(model);
+  }
+  PhysicsWorkspace(const PhysicsWorkspace&) = delete;
+  PhysicsWorkspace& operator=(const PhysicsWorkspace&) = delete;
 
-void MujocoEnv::set_state(const double* qpos, const double* qvel) {
-  std::copy(qpos, qpos + model_->nq, data_->qpos);
-  std::copy(qvel, qvel + model_->nv, data_->qvel);
-  mj_forward(model_, data_);
-}
+  // Makes the model the reference with `edits`.
+  void apply(const std::vector<ModelEdit>& edits) {
+    for (const ModelEdit& e : applied)
+      model_array(model, e.array)[e.index] = model_array(reference.get(), e.array)[e.index];
+    for (const ModelEdit& e : edits) model_array(model, e.array)[e.index] = e.value;
+    applied = edits;
+  }
+
+  std::shared_ptr<const mjModel> reference;
+  mjModel* model;
+  mjData* data;
+  std::vector<ModelEdit> applied;
+  // The env (and version of its edits and state) that model and data hold; 0: none.
+  uint64_t owner = 0, owner_version = 0;
+};
 
 namespace {
 
+PhysicsWorkspace& workspace_for(const std::shared_ptr<const mjModel>& reference) {
+  // Usually one model file per process: a short list beats a map, and the
+  // last one used is checked first (this runs several times per env step).
+  thread_local std::vector<std::unique_ptr<PhysicsWorkspace>> workspaces;
+  thread_local PhysicsWorkspace* last = nullptr;
+  if (last && last->reference == reference) return *last;
+  for (auto& w : workspaces)
+    if (w->reference == reference) return *(last = w.get());
+  workspaces.push_back(std::make_unique<PhysicsWorkspace>(reference));
+  return *(last = workspaces.back().get());
+}
+
+uint64_t new_env_id() {
+  static std::atomic<uint64_t> next{1};
+  return next++;
+}
+
 // The mjData arrays that mj_step reads before recomputing everything else:
 // positions, velocities, actuator activations, controls, the solver's warm
-// start and the applied forces. (The whole mjData buffer would be megabytes,
-// mostly constraint workspace.)
+// start and the applied forces. Everything else in mjData is derived from
+// them (and the model) by mj_step or mj_forward.
 template <typename Visit>
 void for_each_state_array(const mjModel* m, mjData* d, Visit visit) {
   visit(d->qpos, m->nq);
@@ -124,39 +153,148 @@ void for_each_state_array(const mjModel* m, mjData* d, Visit visit) {
   visit(d->userdata, m->nuserdata);
 }
 
+// state = {time, the state arrays} <-> data (qpos first: MujocoEnv::qpos relies on it).
+void copy_state_to_data(const std::vector<mjtNum>& state, const mjModel* m, mjData* d) {
+  const mjtNum* from = state.data();
+  d->time = *from++;
+  for_each_state_array(m, d, [&](mjtNum* array, int n) {
+    std::copy(from, from + n, array);
+    from += n;
+  });
+}
+
+void copy_data_to_state(const mjModel* m, mjData* d, std::vector<mjtNum>& state) {
+  mjtNum* to = state.data();
+  *to++ = d->time;
+  for_each_state_array(m, d, [&](const mjtNum* array, int n) { to = std::copy(array, array + n, to); });
+}
+
+size_t state_size(const mjModel* m, mjData* d) {
+  size_t size = 1;  // time
+  for_each_state_array(m, d, [&](mjtNum*, int n) { size += size_t(n); });
+  return size;
+}
+
 }  // namespace
 
+MujocoEnv::MujocoEnv(const std::string& name, const MujocoSettings& settings, int expected_nq, int expected_nv,
+                     int expected_nu, std::vector<std::string> info_names)
+    : Env(name, Box(), Box({expected_nu}, -1.0, 1.0), std::move(info_names), settings.max_episode_steps),
+      settings_(settings),
+      id_(new_env_id()) {
+  model_path_ = settings.model_path.empty() || settings.model_path[0] == '/'
+                    ? settings.model_path
+                    : assets_dir() + "/" + settings.model_path;
+  reference_ = load_reference_model(name, model_path_);
+  const mjModel* ref = reference_.get();
+  if (ref->nq != expected_nq || ref->nv != expected_nv || ref->nu != expected_nu)
+    throw_env_error(name, ": MJCF '", model_path_, "' has nq=", ref->nq, " nv=", ref->nv, " nu=", ref->nu,
+                    ", expected nq=", expected_nq, " nv=", expected_nv, " nu=", expected_nu);
+  // The state of a fresh mjData (mj_makeData resets it): what an env with
+  // its own data started from before its first reset.
+  PhysicsWorkspace& w = workspace_for(reference_);
+  w.apply(edits_);
+  state_.resize(state_size(w.model, w.data));
+  mj_resetData(w.model, w.data);
+  store_state(w);
+}
+
+MujocoEnv::~MujocoEnv() = default;
+
+PhysicsWorkspace& MujocoEnv::bind(bool derived) const {
+  PhysicsWorkspace& w = workspace_for(reference_);
+  if (w.owner == id_ && w.owner_version == version_) return w;
+  w.owner = 0;  // holds nobody's consistent physics until this is done
+  w.apply(edits_);
+  copy_state_to_data(state_, w.model, w.data);
+  if (derived) {
+    mj_forward(w.model, w.data);
+    // mj_forward also writes to the state: it renormalises the quaternions
+    // in qpos (not bit-idempotent) and replaces qacc_warmstart with the
+    // acceleration it solved for. The env's state must stay what it was.
+    copy_state_to_data(state_, w.model, w.data);
+    w.owner = id_;
+    w.owner_version = version_;
+  }
+  return w;
+}
+
+void MujocoEnv::store_state(PhysicsWorkspace& w) {
+  copy_data_to_state(w.model, w.data, state_);
+  w.owner = id_;
+  w.owner_version = ++version_;
+}
+
+const mjModel* MujocoEnv::model() const { return bind(true).model; }
+const mjData* MujocoEnv::data() const { return bind(true).data; }
+mjData* MujocoEnv::data_mut() { return bind(true).data; }
+
+mjtNum MujocoEnv::model_value(ModelArray array, int index) const {
+  for (const ModelEdit& e : edits_)
+    if (e.array == array && e.index == index) return e.value;
+  return model_array(reference_.get(), array)[index];
+}
+
+void MujocoEnv::set_model_value(ModelArray array, int index, mjtNum value) {
+  const mjtNum reference = model_array(reference_.get(), array)[index];
+  // Bitwise: a changed sign of zero is a change.
+  const bool is_reference = std::memcmp(&value, &reference, sizeof value) == 0;
+  auto it = std::find_if(edits_.begin(), edits_.end(),
+                         [&](const ModelEdit& e) { return e.array == array && e.index == index; });
+  if (it != edits_.end()) {
+    if (std::memcmp(&it->value, &value, sizeof value) == 0) return;
+    if (is_reference)
+      edits_.erase(it);
+    else
+      it->value = value;
+  } else {
+    if (is_reference) return;
+    edits_.push_back({array, index, value});
+  }
+  ++version_;
+}
+
+void MujocoEnv::simulate(const float* action) {
+  PhysicsWorkspace& w = bind(false);  // mj_step recomputes every derived quantity first
+  for (int j = 0; j < w.model->nu; ++j) w.data->ctrl[j] = action[j];
+  for (int k = 0; k < settings_.frame_skip; ++k) mj_step(w.model, w.data);
+  store_state(w);
+}
+
+void MujocoEnv::update_positions() {
+  PhysicsWorkspace& w = bind(true);
+  mj_kinematics(w.model, w.data);
+  mj_comPos(w.model, w.data);
+  store_state(w);
+}
+
+void MujocoEnv::set_state(const double* qpos, const double* qvel) {
+  PhysicsWorkspace& w = bind(false);
+  std::copy(qpos, qpos + w.model->nq, w.data->qpos);
+  std::copy(qvel, qvel + w.model->nv, w.data->qvel);
+  mj_forward(w.model, w.data);
+  store_state(w);
+}
+
 void MujocoEnv::save_dynamic_state(std::string& out) const {
-  append_bytes(out, &data_->time, sizeof data_->time);
-  for_each_state_array(model_, data_, [&](const mjtNum* array, int n) { append_bytes(out, array, n * sizeof(mjtNum)); });
+  append_bytes(out, state_.data(), state_.size() * sizeof(mjtNum));
 }
 
 void MujocoEnv::load_dynamic_state(const std::string& in, size_t& offset) {
-  const size_t start = offset;
-  auto read_state = [&] {
-    offset = start;
-    read_bytes(in, offset, &data_->time, sizeof data_->time, name());
-    for_each_state_array(model_, data_,
-                         [&](mjtNum* array, int n) { read_bytes(in, offset, array, n * sizeof(mjtNum), name()); });
-  };
-  read_state();
-  // Derived quantities (body positions, contacts), so that data() is
-  // consistent before the next step.
-  mj_forward(model_, data_);
-  // mj_forward also writes to the state: it renormalises the quaternions in
-  // qpos (not bit-idempotent) and replaces qacc_warmstart with the
-  // acceleration it solved for, where the constraint solver of the next
-  // mj_step would start. Either makes a resumed run drift from the
-  // uninterrupted one by rounding: the next step must start from the saved bytes.
-  read_state();
+  read_bytes(in, offset, state_.data(), state_.size() * sizeof(mjtNum), name());
+  ++version_;
 }
 
 void MujocoEnv::reset_physics(Rng& rng) {
-  mj_resetData(model_, data_);
+  PhysicsWorkspace& w = bind(false);  // mj_resetData overwrites the state; the edits count
+  const mjModel* m = w.model;
+  mjData* d = w.data;
+  mj_resetData(m, d);
   const double s = settings_.reset_noise_scale;
-  for (int i = 0; i < model_->nq; ++i) data_->qpos[i] = model_->qpos0[i] + rng.uniform(-s, s);
-  for (int i = 0; i < model_->nv; ++i) data_->qvel[i] = s * rng.normal();
-  mj_forward(model_, data_);
+  for (int i = 0; i < m->nq; ++i) d->qpos[i] = m->qpos0[i] + rng.uniform(-s, s);
+  for (int i = 0; i < m->nv; ++i) d->qvel[i] = s * rng.normal();
+  mj_forward(m, d);
+  store_state(w);
 }
 
 }  // namespace metarl

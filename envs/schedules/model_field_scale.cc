@@ -42,24 +42,10 @@ struct FieldSpec {
 };
 
 // One scaled number: which array of mjModel, and the index in it.
-enum class Array { kActuatorGear, kGeomFriction, kGravity, kBodyMass, kBodyInertia, kDofDamping };
 struct Slot {
-  Array array;
+  ModelArray array;
   int index;
 };
-
-mjtNum* array_of(mjModel* m, Array a) {
-  switch (a) {
-    case Array::kActuatorGear: return m->actuator_gear;
-    case Array::kGeomFriction: return m->geom_friction;
-    case Array::kGravity: return m->opt.gravity;
-    case Array::kBodyMass: return m->body_mass;
-    case Array::kBodyInertia: return m->body_inertia;
-    case Array::kDofDamping: return m->dof_damping;
-  }
-  return nullptr;
-}
-const mjtNum* array_of(const mjModel* m, Array a) { return array_of(const_cast<mjModel*>(m), a); }
 
 int count_of(const mjModel* m, mjtObj object) {
   switch (object) {
@@ -83,20 +69,20 @@ int dofs_of_joint(const mjModel* m, int joint) {
 void append_slots(const mjModel* m, Field field, int id, std::vector<Slot>& out) {
   switch (field) {
     case Field::kActuatorGear:  // only the first gear entry acts on a hinge or slide
-      out.push_back({Array::kActuatorGear, 6 * id});
+      out.push_back({ModelArray::kActuatorGear, 6 * id});
       break;
     case Field::kGeomFriction:  // sliding, torsional, rolling
-      for (int k = 0; k < 3; ++k) out.push_back({Array::kGeomFriction, 3 * id + k});
+      for (int k = 0; k < 3; ++k) out.push_back({ModelArray::kGeomFriction, 3 * id + k});
       break;
     case Field::kGravity:
-      for (int k = 0; k < 3; ++k) out.push_back({Array::kGravity, k});
+      for (int k = 0; k < 3; ++k) out.push_back({ModelArray::kGravity, k});
       break;
     case Field::kBodyMass:  // mass and inertia together: the body's density scales
-      out.push_back({Array::kBodyMass, id});
-      for (int k = 0; k < 3; ++k) out.push_back({Array::kBodyInertia, 3 * id + k});
+      out.push_back({ModelArray::kBodyMass, id});
+      for (int k = 0; k < 3; ++k) out.push_back({ModelArray::kBodyInertia, 3 * id + k});
       break;
     case Field::kJointDamping:
-      for (int k = 0; k < dofs_of_joint(m, id); ++k) out.push_back({Array::kDofDamping, m->jnt_dofadr[id] + k});
+      for (int k = 0; k < dofs_of_joint(m, id); ++k) out.push_back({ModelArray::kDofDamping, m->jnt_dofadr[id] + k});
       break;
   }
 }
@@ -170,16 +156,16 @@ class ModelFieldScale : public DynamicsSchedule {
     auto& mujoco = env_as<MujocoEnv>(env, describe());
     // Restoring needs the objects, which may depend on the task: restore
     // every object of this kind (cheap, and exact).
-    mjModel* m = mujoco.model();
     const mjModel* ref = mujoco.reference_model();
-    for (const Slot& s : all_slots(ref)) array_of(m, s.array)[s.index] = array_of(ref, s.array)[s.index];
+    for (const Slot& s : all_slots(ref))
+      mujoco.set_model_value(s.array, s.index, model_array(ref, s.array)[s.index]);
   }
 
   void modify(Env& env, const Task* task, int episode_index, int step) const override {
     auto& mujoco = env_as<MujocoEnv>(env, describe());
-    mjModel* m = mujoco.model();
     const double f = factor(task, episode_index, step);
-    for (const Slot& s : slots(mujoco, task)) array_of(m, s.array)[s.index] *= f;
+    for (const Slot& s : slots(mujoco, task))
+      mujoco.set_model_value(s.array, s.index, mujoco.model_value(s.array, s.index) * f);
   }
 
   double factor(const Task* task, int episode, int step) const {

@@ -88,7 +88,8 @@ TEST(ActuatorGearScale, LoadingAStateMidChainRedoesTheSchedulesChange) {
   size_t offset = 0;
   loaded->load_state(state, offset);
   EXPECT_EQ(loaded->episode_index(), 2);
-  EXPECT_EQ(mujoco(*loaded).model()->actuator_gear[0], mujoco(*saved).model()->actuator_gear[0]);
+  EXPECT_EQ(mujoco(*loaded).model_value(ModelArray::kActuatorGear, 0),
+            mujoco(*saved).model_value(ModelArray::kActuatorGear, 0));
   EXPECT_EQ(mujoco(*loaded).model()->actuator_gear[0], 0.5 * mujoco(*loaded).reference_model()->actuator_gear[0]);
   const std::vector<float> push(6, 1.0f);
   EXPECT_EQ(saved->step(push).observation, loaded->step(push).observation);
