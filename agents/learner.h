@@ -2,6 +2,12 @@
 // update of the policy from a batch and its advantage estimates, and the
 // state a checkpoint must hold to continue bit-exactly (optimiser moments,
 // minibatch generators). A trainer owns one and never asks which it is.
+//
+// MAML's outer step (meta/maml_trainer.h) optimises a meta-objective over
+// adapted policies, not a batch's advantages, so it is no Learner; it steps
+// through the same pieces: trpo_step (agents/trpo.h) as TrpoLearner does,
+// and AdamOptimizer (agents/adam.h) with ppo_clipped_objective as the
+// clipped surrogate as PpoLearner does.
 #pragma once
 
 #include <torch/torch.h>

@@ -16,25 +16,32 @@ torch::Tensor ppo_clipped_loss(const torch::Tensor& log_probs, const torch::Tens
   return -ppo_clipped_objective(torch::exp(log_probs - old_log_probs), advantages, clip_range).mean();
 }
 
-PpoLearner::PpoLearner(Policy& policy, MlpValueFunction& value, const PpoConfig& config, uint64_t seed)
-    : policy_(policy), value_(value), config_(config), generator_(at::make_generator<at::CPUGeneratorImpl>(seed)) {
-  TORCH_CHECK(config.epochs >= 1 && config.minibatches >= 1, "PPO: epochs and minibatches must be >= 1");
+namespace {
+
+std::vector<torch::Tensor> policy_and_value(Policy& policy, MlpValueFunction& value) {
   std::vector<torch::Tensor> all = policy.parameters();
   all.insert(all.end(), value.parameters().begin(), value.parameters().end());
-  optimizer_ = std::make_unique<torch::optim::Adam>(all, torch::optim::AdamOptions(config.learning_rate).eps(1e-5));
+  return all;
 }
 
-void PpoLearner::set_learning_rate(double lr) {
-  for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+}  // namespace
+
+PpoLearner::PpoLearner(Policy& policy, MlpValueFunction& value, const PpoConfig& config, uint64_t seed)
+    : policy_(policy),
+      value_(value),
+      config_(config),
+      optimizer_({{policy_and_value(policy, value), config.learning_rate}}, config.adam_epsilon),
+      generator_(at::make_generator<at::CPUGeneratorImpl>(seed)) {
+  TORCH_CHECK(config.epochs >= 1 && config.minibatches >= 1, "PPO: epochs and minibatches must be >= 1");
 }
 
 void PpoLearner::save_state(torch::serialize::OutputArchive& archive) const {
-  write_adam_state(archive, "ppo_adam", *optimizer_);
+  optimizer_.save_state(archive, "ppo_adam");
   archive.write("ppo_generator", generator_.get_state());
 }
 
 void PpoLearner::load_state(torch::serialize::InputArchive& archive) {
-  read_adam_state(archive, "ppo_adam", "ppo_optimizer", *optimizer_);
+  optimizer_.load_state(archive, "ppo_adam", "ppo_optimizer");
   generator_.set_state(read_tensor(archive, "ppo_generator"));
 }
 
@@ -91,14 +98,10 @@ Metrics PpoLearner::update(const EpisodeBatch& batch, const torch::Tensor& advan
       const auto entropy_mean = entropy.mean();
       const auto loss = policy_loss + config_.value_coef * value_loss - config_.entropy_coef * entropy_mean;
 
-      optimizer_->zero_grad();
-      loss.backward();
-      if (config_.max_grad_norm > 0) {
-        std::vector<torch::Tensor> all = policy_.parameters();
-        all.insert(all.end(), value_.parameters().begin(), value_.parameters().end());
-        torch::nn::utils::clip_grad_norm_(all, config_.max_grad_norm);
-      }
-      optimizer_->step();
+      optimizer_.minimize(loss, [&] {
+        if (config_.max_grad_norm > 0)
+          torch::nn::utils::clip_grad_norm_(policy_and_value(policy_, value_), config_.max_grad_norm);
+      });
 
       torch::NoGradGuard no_grad;
       const auto log_ratio = log_probs.detach() - old_log_probs;

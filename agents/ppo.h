@@ -2,10 +2,9 @@
 // function, minibatches and epochs, entropy bonus and early stop on KL.
 #pragma once
 
-#include <memory>
-
 #include <torch/torch.h>
 
+#include "agents/adam.h"
 #include "agents/learner.h"
 #include "agents/metrics.h"
 #include "agents/policy.h"
@@ -16,6 +15,7 @@ namespace metarl {
 
 struct PpoConfig {
   double learning_rate = 3e-4;
+  double adam_epsilon = 1e-5;  // OpenAI Baselines' PPO's (LibTorch's default is 1e-8)
   int64_t epochs = 10;
   int64_t minibatches = 32;
   double clip_range = 0.2;
@@ -32,19 +32,16 @@ class PpoLearner : public Learner {
 
   // One update from a batch; advantages and returns are [T, N].
   Metrics update(const EpisodeBatch& batch, const torch::Tensor& advantages, const torch::Tensor& returns) override;
-  void anneal(double fraction) override { set_learning_rate(config_.learning_rate * fraction); }
+  void anneal(double fraction) override { optimizer_.anneal(fraction); }
   // Adam's moments ("ppo_adam") and the minibatch generator ("ppo_generator").
   void save_state(torch::serialize::OutputArchive& archive) const override;
   void load_state(torch::serialize::InputArchive& archive) override;
-  void set_learning_rate(double lr);
-  torch::optim::Adam& optimizer() { return *optimizer_; }
-  torch::Generator& generator() { return generator_; }
 
  private:
   Policy& policy_;
   MlpValueFunction& value_;
   PpoConfig config_;
-  std::unique_ptr<torch::optim::Adam> optimizer_;
+  AdamOptimizer optimizer_;
   torch::Generator generator_;
 };
 

@@ -23,46 +23,37 @@ torch::Tensor standardize(const torch::Tensor& advantages, const torch::Tensor& 
 VpgLearner::VpgLearner(Policy& policy, const VpgConfig& config)
     : policy_(policy),
       config_(config),
-      optimizer_(std::make_unique<torch::optim::Adam>(policy.parameters(),
-                                                      torch::optim::AdamOptions(config.learning_rate))) {}
-
-void VpgLearner::anneal(double fraction) {
-  for (auto& group : optimizer_->param_groups())
-    static_cast<torch::optim::AdamOptions&>(group.options()).lr(config_.learning_rate * fraction);
-}
+      optimizer_({{policy.parameters(), config.learning_rate}}, config.adam_epsilon) {}
 
 void VpgLearner::save_state(torch::serialize::OutputArchive& archive) const {
-  write_adam_state(archive, "vpg_adam", *optimizer_);
+  optimizer_.save_state(archive, "vpg_adam");
 }
 
 void VpgLearner::load_state(torch::serialize::InputArchive& archive) {
-  read_adam_state(archive, "vpg_adam", "vpg_optimizer", *optimizer_);
+  optimizer_.load_state(archive, "vpg_adam", "vpg_optimizer");
 }
 
 Metrics VpgLearner::update(const EpisodeBatch& batch, const torch::Tensor& advantages, const torch::Tensor&) {
   const auto adv = config_.normalize_advantages ? standardize(advantages, batch.masks) : advantages;
   const auto log_probs = batch_log_probs(policy_, batch, policy_.parameters());
   const auto loss = -masked_mean(log_probs * adv, batch.masks);
-  optimizer_->zero_grad();
-  loss.backward();
-  optimizer_->step();
+  optimizer_.minimize(loss);
   return {{"policy_loss", loss.item<double>()}};
 }
 
 ValueRegression::ValueRegression(MlpValueFunction& value, const ValueRegressionConfig& config, uint64_t seed)
     : value_(value),
       config_(config),
-      optimizer_(std::make_unique<torch::optim::Adam>(value.parameters(),
-                                                      torch::optim::AdamOptions(config.learning_rate))),
+      optimizer_({{value.parameters(), config.learning_rate}}, config.adam_epsilon),
       generator_(at::make_generator<at::CPUGeneratorImpl>(seed)) {}
 
 void ValueRegression::save_state(torch::serialize::OutputArchive& archive) const {
-  write_adam_state(archive, "value_adam", *optimizer_);
+  optimizer_.save_state(archive, "value_adam");
   archive.write("value_generator", generator_.get_state());
 }
 
 void ValueRegression::load_state(torch::serialize::InputArchive& archive) {
-  read_adam_state(archive, "value_adam", "value_optimizer", *optimizer_);
+  optimizer_.load_state(archive, "value_adam", "value_optimizer");
   generator_.set_state(read_tensor(archive, "value_generator"));
 }
 
@@ -80,9 +71,7 @@ Metrics ValueRegression::fit(const torch::Tensor& observations, const torch::Ten
     for (int64_t start = 0; start < n; start += per_batch) {
       const auto pick = perm.narrow(0, start, std::min(per_batch, n - start));
       const auto loss = 0.5 * (value_.forward(obs.index_select(0, pick)) - targets.index_select(0, pick)).pow(2).mean();
-      optimizer_->zero_grad();
-      loss.backward();
-      optimizer_->step();
+      optimizer_.minimize(loss);
       loss_sum += loss.item<double>();
       ++updates;
     }

@@ -3,10 +3,9 @@
 // regression for an MLP value function.
 #pragma once
 
-#include <memory>
-
 #include <torch/torch.h>
 
+#include "agents/adam.h"
 #include "agents/learner.h"
 #include "agents/metrics.h"
 #include "agents/policy.h"
@@ -24,6 +23,7 @@ torch::Tensor standardize(const torch::Tensor& advantages, const torch::Tensor& 
 
 struct VpgConfig {
   double learning_rate = 1e-2;
+  double adam_epsilon = 1e-8;
   bool normalize_advantages = true;
 };
 
@@ -32,20 +32,20 @@ class VpgLearner : public Learner {
   VpgLearner(Policy& policy, const VpgConfig& config);
   // One Adam step on -mean(log pi(a|s) A) (returns unused).
   Metrics update(const EpisodeBatch& batch, const torch::Tensor& advantages, const torch::Tensor& returns) override;
-  void anneal(double fraction) override;
+  void anneal(double fraction) override { optimizer_.anneal(fraction); }
   // Adam's moments ("vpg_adam").
   void save_state(torch::serialize::OutputArchive& archive) const override;
   void load_state(torch::serialize::InputArchive& archive) override;
-  torch::optim::Adam& optimizer() { return *optimizer_; }
 
  private:
   Policy& policy_;
   VpgConfig config_;
-  std::unique_ptr<torch::optim::Adam> optimizer_;
+  AdamOptimizer optimizer_;
 };
 
 struct ValueRegressionConfig {
   double learning_rate = 1e-3;
+  double adam_epsilon = 1e-8;
   int64_t epochs = 5;
   int64_t minibatches = 8;
 };
@@ -58,13 +58,11 @@ class ValueRegression {
   // Adam's moments ("value_adam") and the minibatch generator ("value_generator").
   void save_state(torch::serialize::OutputArchive& archive) const;
   void load_state(torch::serialize::InputArchive& archive);
-  torch::optim::Adam& optimizer() { return *optimizer_; }
-  torch::Generator& generator() { return generator_; }
 
  private:
   MlpValueFunction& value_;
   ValueRegressionConfig config_;
-  std::unique_ptr<torch::optim::Adam> optimizer_;
+  AdamOptimizer optimizer_;
   torch::Generator generator_;
 };
 

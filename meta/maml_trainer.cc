@@ -164,20 +164,17 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
     const double sizes_rate = config.step_size_learning_rate > 0 ? config.step_size_learning_rate
                                                                   : config.ppo_learning_rate;
     if (config.step_size_updates == "iteration" && !sizes.empty()) {
-      step_size_optimizer_ =
-          std::make_unique<torch::optim::Adam>(sizes, torch::optim::AdamOptions(sizes_rate));
+      step_size_optimizer_ = std::make_unique<AdamOptimizer>(std::vector<AdamGroup>{{sizes, sizes_rate}},
+                                                             config.ppo_adam_epsilon);
       sizes.clear();
     }
     // One group unless the sizes have their own rate: the checkpoints of
     // runs from before step_size_learning_rate existed hold one group.
     const bool own_group = config.step_size_learning_rate > 0 && !sizes.empty();
     if (!own_group) trained.insert(trained.end(), sizes.begin(), sizes.end());
-    std::vector<torch::optim::OptimizerParamGroup> groups;
-    groups.emplace_back(trained);
-    if (own_group)
-      groups.emplace_back(sizes, std::make_unique<torch::optim::AdamOptions>(config.step_size_learning_rate));
-    ppo_optimizer_ =
-        std::make_unique<torch::optim::Adam>(std::move(groups), torch::optim::AdamOptions(config.ppo_learning_rate));
+    std::vector<AdamGroup> groups = {{trained, config.ppo_learning_rate}};
+    if (own_group) groups.push_back({sizes, config.step_size_learning_rate});
+    ppo_optimizer_ = std::make_unique<AdamOptimizer>(std::move(groups), config.ppo_adam_epsilon);
   }
 }
 
@@ -512,29 +509,28 @@ Metrics MamlTrainer::run_iteration() {
           loss = loss.defined() ? loss + pair_loss : pair_loss;
         }
         loss = loss / double(pair_count);
-        ppo_optimizer_->zero_grad();
-        loss.backward();
-        for (size_t set = 0; per_task_alphas && set < size_sets.size(); ++set) {
-          if (!task_log_alphas[set].grad().defined()) continue;
-          // The loss is the mean over the minibatch's tasks.
-          const auto g = (task_log_alphas[set].grad() * double(minibatch_tasks)).to(torch::kFloat64).contiguous();
-          for (int64_t step = 0; step < g.size(0); ++step)
-            for (int64_t task = 0; task < g.size(1); ++task)
-              task_log_alpha_gradients[set][size_t(step)].push_back(g[step][task].item<double>());
-        }
-        // Meta-gradient clipping of the step sizes (unless they move once per
-        // iteration: then their averaged gradient), and of θ (and ψ) when asked.
-        for (auto* t : {&step_sizes_, &off_policy_step_sizes_, &value_step_sizes_})
-          if (!step_size_optimizer_ && t->defined() && t->requires_grad() && t->grad().defined())
-            t->grad().clamp_(-0.1, 0.1);
-        if (const double c = config_.theta_gradient_clip; c > 0) {
-          for (auto& p : policy_->parameters())
-            if (p.grad().defined()) p.grad().clamp_(-c, c);
-          if (value_)
-            for (auto& p : value_->parameters())
+        ppo_optimizer_->minimize(loss, [&] {
+          for (size_t set = 0; per_task_alphas && set < size_sets.size(); ++set) {
+            if (!task_log_alphas[set].grad().defined()) continue;
+            // The loss is the mean over the minibatch's tasks.
+            const auto g = (task_log_alphas[set].grad() * double(minibatch_tasks)).to(torch::kFloat64).contiguous();
+            for (int64_t step = 0; step < g.size(0); ++step)
+              for (int64_t task = 0; task < g.size(1); ++task)
+                task_log_alpha_gradients[set][size_t(step)].push_back(g[step][task].item<double>());
+          }
+          // Meta-gradient clipping of the step sizes (unless they move once per
+          // iteration: then their averaged gradient), and of θ (and ψ) when asked.
+          for (auto* t : {&step_sizes_, &off_policy_step_sizes_, &value_step_sizes_})
+            if (!step_size_optimizer_ && t->defined() && t->requires_grad() && t->grad().defined())
+              t->grad().clamp_(-0.1, 0.1);
+          if (const double c = config_.theta_gradient_clip; c > 0) {
+            for (auto& p : policy_->parameters())
               if (p.grad().defined()) p.grad().clamp_(-c, c);
-        }
-        ppo_optimizer_->step();
+            if (value_)
+              for (auto& p : value_->parameters())
+                if (p.grad().defined()) p.grad().clamp_(-c, c);
+          }
+        });
         epoch_loss += loss.item<double>() * double(minibatch_tasks) / double(m);
       }
       if (e == 0) first = epoch_loss;
@@ -542,11 +538,11 @@ Metrics MamlTrainer::run_iteration() {
     }
     if (step_size_optimizer_) {
       // Their gradients accumulated over every backward pass of the outer step.
-      for (auto* t : {&step_sizes_, &off_policy_step_sizes_, &value_step_sizes_})
-        if (t->defined() && t->grad().defined())
-          t->grad().div_(double(config_.ppo_epochs * minibatches)).clamp_(-0.1, 0.1);
-      step_size_optimizer_->step();
-      step_size_optimizer_->zero_grad();
+      step_size_optimizer_->step_accumulated([&] {
+        for (auto* t : {&step_sizes_, &off_policy_step_sizes_, &value_step_sizes_})
+          if (t->defined() && t->grad().defined())
+            t->grad().div_(double(config_.ppo_epochs * minibatches)).clamp_(-0.1, 0.1);
+      });
     }
     outer_metrics = {{"outer_loss_before", first}, {"outer_loss_after", last}};
     if (value_) outer_metrics.push_back({"value_loss", value_loss});
@@ -684,11 +680,11 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
     // element by element, so one optimiser over the stacked tensors is an
     // independent one per chain.
     Params tracked;
-    std::unique_ptr<torch::optim::Adam> tracking_optimizer;
+    std::unique_ptr<AdamOptimizer> tracking_optimizer;
     if (how == ChainAdaptation::kTracking) {
       for (const auto& p : theta) tracked.push_back(p.clone().requires_grad_(true));
-      tracking_optimizer =
-          std::make_unique<torch::optim::Adam>(tracked, torch::optim::AdamOptions(config_.ppo_learning_rate));
+      tracking_optimizer = std::make_unique<AdamOptimizer>(std::vector<AdamGroup>{{tracked, config_.ppo_learning_rate}},
+                                                           config_.ppo_adam_epsilon);
     }
     std::deque<EpisodeBatch> recent;
     std::vector<std::vector<double>> chunk(static_cast<size_t>(n));
@@ -713,11 +709,8 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
       if (how == ChainAdaptation::kTracking) {
         const InnerBatch ib{group, all_task_advantages(group, n, config_.gamma, config_.gae_lambda)};
         const double clip = config_.outer.clip_range > 0 ? config_.outer.clip_range : 0.2;
-        for (int64_t epoch = 0; epoch < config_.ppo_epochs; ++epoch) {
-          tracking_optimizer->zero_grad();
-          clipped_task_losses(*policy_, ib, tracked, n, clip).sum().backward();
-          tracking_optimizer->step();
-        }
+        for (int64_t epoch = 0; epoch < config_.ppo_epochs; ++epoch)
+          tracking_optimizer->minimize(clipped_task_losses(*policy_, ib, tracked, n, clip).sum());
         current = detached(tracked);
         continue;
       }
@@ -746,8 +739,8 @@ void MamlTrainer::save_checkpoint(const std::string& path) const {
   write_tensors(archive, "sampler", sampler_->state());
   write_tensors(archive, "task_baseline", task_baseline_.state());
   write_env_state(archive, env_);
-  if (ppo_optimizer_) write_adam_state(archive, "ppo_adam", *ppo_optimizer_);
-  if (step_size_optimizer_) write_adam_state(archive, "step_size_adam", *step_size_optimizer_);
+  if (ppo_optimizer_) ppo_optimizer_->save_state(archive, "ppo_adam");
+  if (step_size_optimizer_) step_size_optimizer_->save_state(archive, "step_size_adam");
   write_checkpoint(archive, path);
 }
 
@@ -793,8 +786,8 @@ void MamlTrainer::load_checkpoint(const std::string& path) {
     sampler_->load_state(read_tensors(archive, "sampler"));
     task_baseline_.load_state(read_tensors(archive, "task_baseline"));
     read_env_state(archive, env_);
-    if (ppo_optimizer_) read_adam_state(archive, "ppo_adam", "ppo_optimizer", *ppo_optimizer_);
-    if (step_size_optimizer_) read_adam_state(archive, "step_size_adam", "step_size_adam", *step_size_optimizer_);
+    if (ppo_optimizer_) ppo_optimizer_->load_state(archive, "ppo_adam", "ppo_optimizer");
+    if (step_size_optimizer_) step_size_optimizer_->load_state(archive, "step_size_adam", "step_size_adam");
   });
 }
 

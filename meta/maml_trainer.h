@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/adam.h"
 #include "agents/linear_baseline.h"
 #include "agents/trainer.h"
 #include "agents/trpo.h"
@@ -44,6 +45,7 @@ struct MamlConfig {
   // Measured worse (docs/PERFORMANCE.md): with dice TRPO rejects its steps.
   bool metric_through_adaptation = true;
   double ppo_learning_rate = 3e-4;
+  double ppo_adam_epsilon = 1e-8;  // of the PPO outer step's Adam (and PPO-tracking's)
   int64_t ppo_epochs = 5;  // passes over the meta-batch per meta-iteration (outer.clip_range clips them)
   // Adam steps per epoch, each on a minibatch of whole tasks (a fresh random
   // partition every epoch; 1: full batch). Each minibatch is adapted and
@@ -302,8 +304,8 @@ class MamlTrainer : public IterativeTrainer, public TaskAdapter, public ChainAda
   torch::Tensor off_policy_step_sizes_;      // the same for off-policy steps (off_policy_step_sizes)
   RunningNormalizer return_stats_{1};        // discounted returns seen so far
   TaskReturnBaseline task_baseline_;
-  std::unique_ptr<torch::optim::Adam> ppo_optimizer_;
-  std::unique_ptr<torch::optim::Adam> step_size_optimizer_;  // step_size_updates "iteration" only
+  std::unique_ptr<AdamOptimizer> ppo_optimizer_;
+  std::unique_ptr<AdamOptimizer> step_size_optimizer_;  // step_size_updates "iteration" only
   int64_t iteration_ = 0;
   int64_t env_steps_ = 0;
 };
