@@ -45,8 +45,8 @@ std::string checkpoint_numeric_environment(const std::string& path);
 // --- Evaluation-only checkpoints -----------------------------------------------
 //
 // A finished run's committed checkpoints need only what evaluating them reads
-// (`metarl adapt`: the policy, its normaliser, step sizes), a tenth of the
-// file or less; the rest (optimiser moments, sampler and env state) exists to
+// (`metarl adapt`: the policy, its normaliser, step sizes), a fifth to a
+// twentieth of the file; the rest (optimiser moments, sampler and env state) exists to
 // resume training. `metarl reduce` (experiments/adapt.h) rewrites a checkpoint
 // as such a file: the records named by the trainer, copied verbatim (the
 // same bytes, so the same evaluation), the original's iteration, env steps
