@@ -4,6 +4,7 @@
 #include <cstring>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -24,6 +25,8 @@ constexpr uint32_t kVersion = 1;
 constexpr size_t kHeaderSize = sizeof kMagic + sizeof(uint32_t) + sizeof(uint64_t) + sizeof(uint32_t);
 constexpr char kZipMagic[4] = {'P', 'K', 3, 4};  // a bare LibTorch archive (checkpoints before the header)
 constexpr const char* kNumericEnvironmentKey = "numeric_environment";
+// Present only in evaluation-only checkpoints: how the file was made.
+constexpr const char* kEvaluationOnlyKey = "evaluation_only";
 
 uint32_t crc32_of(const char* data, size_t size) {
   boost::crc_32_type crc;
@@ -97,18 +100,25 @@ void load_archive(const std::string& path, torch::serialize::InputArchive& archi
   }
 }
 
-std::string adam_key(const std::string& prefix, size_t group, const std::string& what) {
-  return prefix + "/" + std::to_string(group) + "/" + what;
+// How an evaluation-only checkpoint was made; nothing for a full one.
+std::optional<std::string> evaluation_only(torch::serialize::InputArchive& archive) {
+  c10::IValue value;
+  if (!archive.try_read(kEvaluationOnlyKey, value) || !value.isString()) return std::nullopt;
+  return value.toStringRef();
 }
 
-std::string state_key(const torch::Tensor& parameter) {
-  return c10::guts::to_string(parameter.unsafeGetTensorImpl());  // LibTorch's own key
+// Lets `read` take its records; its errors name the file.
+void read_records(const std::string& path, torch::serialize::InputArchive& archive,
+                  const std::function<void(torch::serialize::InputArchive&)>& read) {
+  try {
+    read(archive);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": cannot read the checkpoint: " + first_line(e));
+  }
 }
 
-}  // namespace
-
-void write_checkpoint(torch::serialize::OutputArchive& archive, const std::string& path) {
-  archive.write(kNumericEnvironmentKey, c10::IValue(numeric_environment()));
+// Writes `archive` to `path` with the header, atomically.
+void write_archive(torch::serialize::OutputArchive& archive, const std::string& path) {
   std::string data;
   archive.save_to([&data](const void* bytes, size_t size) {
     data.append(static_cast<const char*>(bytes), size);
@@ -124,14 +134,72 @@ void write_checkpoint(torch::serialize::OutputArchive& archive, const std::strin
   write_file_atomically(path, file);
 }
 
+// Copies one record as it is (a tensor stays a tensor record, the same bytes).
+void copy_record(torch::serialize::InputArchive& in, torch::serialize::OutputArchive& out, const std::string& key) {
+  c10::IValue value;
+  in.read(key, value);
+  if (value.isTensor())
+    out.write(key, value.toTensor());
+  else
+    out.write(key, value);
+}
+
+std::string adam_key(const std::string& prefix, size_t group, const std::string& what) {
+  return prefix + "/" + std::to_string(group) + "/" + what;
+}
+
+std::string state_key(const torch::Tensor& parameter) {
+  return c10::guts::to_string(parameter.unsafeGetTensorImpl());  // LibTorch's own key
+}
+
+}  // namespace
+
+void write_checkpoint(torch::serialize::OutputArchive& archive, const std::string& path) {
+  archive.write(kNumericEnvironmentKey, c10::IValue(numeric_environment()));
+  write_archive(archive, path);
+}
+
 void read_checkpoint(const std::string& path, const std::function<void(torch::serialize::InputArchive&)>& read) {
   torch::serialize::InputArchive archive;
   load_archive(path, archive);
+  if (const auto made_by = evaluation_only(archive))
+    throw std::runtime_error(path + " is an evaluation-only checkpoint (made by " + *made_by +
+                             "); it cannot resume training");
+  read_records(path, archive, read);
+}
+
+void read_checkpoint_for_evaluation(const std::string& path,
+                                    const std::function<void(torch::serialize::InputArchive&)>& read) {
+  torch::serialize::InputArchive archive;
+  load_archive(path, archive);
+  read_records(path, archive, read);
+}
+
+void reduce_checkpoint(const std::string& path, const std::vector<std::string>& records, const std::string& made_by) {
+  torch::serialize::InputArchive in;
+  load_archive(path, in);
+  torch::serialize::OutputArchive out;
   try {
-    read(archive);
+    const std::vector<std::string> keys = in.keys();
+    auto copy_matching = [&](const std::string& record) {
+      bool found = false;
+      for (const std::string& key : keys)
+        if (key == record || key.rfind(record + "/", 0) == 0) {
+          copy_record(in, out, key);
+          found = true;
+        }
+      return found;
+    };
+    for (const std::string& record : records)
+      if (!copy_matching(record)) throw std::runtime_error("it has no record '" + record + "'");
+    // Where the run was, and what its numbers depend on: the original's.
+    for (const char* record : {"iteration", "env_steps", kNumericEnvironmentKey}) copy_matching(record);
+    // Reduced again: still made the first time.
+    out.write(kEvaluationOnlyKey, c10::IValue(evaluation_only(in).value_or(made_by)));
   } catch (const std::exception& e) {
-    throw std::runtime_error(path + ": cannot read the checkpoint: " + first_line(e));
+    throw std::runtime_error(path + ": cannot reduce the checkpoint: " + first_line(e));
   }
+  write_archive(out, path);
 }
 
 std::string checkpoint_numeric_environment(const std::string& path) {

@@ -34,12 +34,36 @@ void write_checkpoint(torch::serialize::OutputArchive& archive, const std::strin
 
 // Verifies the file at `path` and lets `read` take what it needs from the
 // archive. Any error, the file's or a missing or misshapen record, is a
-// std::runtime_error that starts with `path`.
+// std::runtime_error that starts with `path`. This is what resuming reads:
+// an evaluation-only checkpoint (below) is refused.
 void read_checkpoint(const std::string& path, const std::function<void(torch::serialize::InputArchive&)>& read);
 
 // The numeric environment `path` was written under, as lines "key: value"
 // (empty for files written before it was recorded).
 std::string checkpoint_numeric_environment(const std::string& path);
+
+// --- Evaluation-only checkpoints -----------------------------------------------
+//
+// A finished run's committed checkpoints need only what evaluating them reads
+// (`metarl adapt`: the policy, its normaliser, step sizes), a fifth to a
+// twentieth of the file; the rest (optimiser moments, sampler and env state) exists to
+// resume training. `metarl reduce` (experiments/adapt.h) rewrites a checkpoint
+// as such a file: the records named by the trainer, copied verbatim (the
+// same bytes, so the same evaluation), the original's iteration, env steps
+// and numeric environment, and a record saying how it was made. Resuming
+// (read_checkpoint) refuses it in one line naming the file; evaluation reads
+// it with read_checkpoint_for_evaluation.
+
+// Rewrites the checkpoint at `path` (atomically) with only the records named
+// in `records`: a key, or a prefix of numbered tensors (write_tensors).
+// `made_by` is kept and quoted by the refusal to resume. A record missing
+// from the file is an error naming it and the file, which is then unchanged.
+// Reducing a reduced checkpoint rewrites it unchanged.
+void reduce_checkpoint(const std::string& path, const std::vector<std::string>& records, const std::string& made_by);
+
+// read_checkpoint for evaluation: also reads evaluation-only checkpoints.
+void read_checkpoint_for_evaluation(const std::string& path,
+                                    const std::function<void(torch::serialize::InputArchive&)>& read);
 
 // --- Records -------------------------------------------------------------------
 

@@ -155,13 +155,17 @@ void PolicyGradientTrainer::save_checkpoint(const std::string& path) const {
   write_checkpoint(archive, path);
 }
 
+void PolicyGradientTrainer::read_policy_and_normalizer(torch::serialize::InputArchive& archive) {
+  copy_into(policy_->parameters(), read_tensors(archive, "policy"), "policy");
+  obs_normalizer_.load_state(read_tensors(archive, "obs_normalizer"));
+}
+
 void PolicyGradientTrainer::load_checkpoint(const std::string& path) {
   read_checkpoint(path, [&](torch::serialize::InputArchive& archive) {
     iteration_ = read_tensor(archive, "iteration").item<int64_t>();
     env_steps_ = read_tensor(archive, "env_steps").item<int64_t>();
-    copy_into(policy_->parameters(), read_tensors(archive, "policy"), "policy");
+    read_policy_and_normalizer(archive);
     if (value_) copy_into(value_->parameters(), read_tensors(archive, "value"), "value function");
-    obs_normalizer_.load_state(read_tensors(archive, "obs_normalizer"));
     return_normalizer_.load_state(read_tensors(archive, "return_normalizer"));
     discounted_return_ = read_tensor(archive, "discounted_return");
     sampler_->load_state(read_tensors(archive, "sampler"));

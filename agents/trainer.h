@@ -60,6 +60,11 @@ class PolicyGradientTrainer : public IterativeTrainer {
   void save_checkpoint(const std::string& path) const override;
   void load_checkpoint(const std::string& path) override;
 
+ protected:
+  // The records "policy" and "obs_normalizer" of a checkpoint: what acting
+  // as trained needs (RL²'s evaluation reads only these).
+  void read_policy_and_normalizer(torch::serialize::InputArchive& archive);
+
  private:
   struct Advantages {
     torch::Tensor advantages, returns, values;

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "agents/checkpoint.h"
 #include "agents/compute_threads.h"
 #include "experiments/config.h"
 #include "experiments/io.h"
@@ -48,7 +49,59 @@ void append_curve(const std::string& label, const std::vector<Task>& tasks,
   }
 }
 
+// A run directory (its latest checkpoint), or one checkpoint of a run,
+// RUN/checkpoints/NAME.pt (a snapshot, for comparisons at equal budgets).
+struct RunCheckpoint {
+  fs::path run_dir, checkpoint;
+  bool one_checkpoint = false;
+};
+
+RunCheckpoint locate_run(const std::string& command, const std::string& run) {
+  RunCheckpoint out;
+  out.one_checkpoint = fs::path(run).extension() == ".pt";
+  const fs::path normal = fs::path(run).lexically_normal();  // "runs/maml/" ends in an empty name
+  out.run_dir = out.one_checkpoint ? normal.parent_path().parent_path()
+                : normal.filename().empty() ? normal.parent_path()
+                                            : normal;
+  out.checkpoint = out.one_checkpoint ? fs::path(run) : out.run_dir / "checkpoints" / "latest.pt";
+  const fs::path config = out.run_dir / "config.yaml";
+  if (!fs::exists(config) || !fs::exists(out.checkpoint))
+    throw std::runtime_error(command + ": " + run + " is not a run directory or checkpoint (no " + config.string() +
+                             " or " + out.checkpoint.string() + ")");
+  return out;
+}
+
+// The run's trainer as adapt evaluates it: the interfaces of meta/test_time_adaptation.h.
+AdaptableRun* adaptable_run(const std::string& command, Experiment& x, const std::string& dir) {
+  auto* adaptable = dynamic_cast<AdaptableRun*>(x.trainer.get());
+  if (!adaptable)
+    throw std::runtime_error(command + ": " + dir + " is a " + x.algorithm +
+                             " run, which does not adapt at test time (metarl list says which algorithms do; "
+                             "RL²: env.trial_episodes)");
+  return adaptable;
+}
+
 }  // namespace
+
+void reduce_checkpoints(const std::vector<std::string>& runs) {
+  if (runs.empty()) throw std::runtime_error("reduce: no run directory or checkpoint given");
+  for (const std::string& run : runs) {
+    const RunCheckpoint located = locate_run("reduce", run);
+    ExperimentConfig cfg = ExperimentConfig::load((located.run_dir / "config.yaml").string());
+    Experiment x = build_experiment(cfg, located.run_dir.filename().string());
+    AdaptableRun* adaptable = adaptable_run("reduce", x, located.run_dir.string());
+    const std::string path = located.checkpoint.string();
+    const auto before = fs::file_size(located.checkpoint);
+    // Read as adapt reads it before and after: a checkpoint of another
+    // configuration is refused before it is touched, and a record the list
+    // forgot shows at once.
+    adaptable->load_for_adaptation(path);
+    reduce_checkpoint(path, adaptable->records_for_adaptation(), "metarl reduce");
+    adaptable->load_for_adaptation(path);
+    std::cerr << "reduce: " << path << ": " << before << " -> " << fs::file_size(located.checkpoint)
+              << " bytes (evaluation only)" << std::endl;
+  }
+}
 
 void run_adaptation(const AdaptOptions& options) {
   if (options.run_dirs.empty()) throw std::runtime_error("adapt: no run directory given");
@@ -68,35 +121,22 @@ void run_adaptation(const AdaptOptions& options) {
   std::string summary = std::string("policy,") + x_name + ",mean_return,ci95\n";
   std::string per_task = std::string("policy,task,") + x_name + ",return\n";
   for (const std::string& run : options.run_dirs) {
-    // A run directory (its latest checkpoint), or one checkpoint of a run,
-    // RUN/checkpoints/NAME.pt (a snapshot, for comparisons at equal budgets).
-    const bool one_checkpoint = fs::path(run).extension() == ".pt";
-    const fs::path normal = fs::path(run).lexically_normal();  // "runs/maml/" ends in an empty name
-    const fs::path run_dir = one_checkpoint ? normal.parent_path().parent_path()
-                             : normal.filename().empty() ? normal.parent_path()
-                                                         : normal;
+    const RunCheckpoint located = locate_run("adapt", run);
+    const fs::path& run_dir = located.run_dir;
+    const fs::path& checkpoint = located.checkpoint;
     const std::string dir = run_dir.string();
-    const fs::path config = run_dir / "config.yaml";
-    const fs::path checkpoint = one_checkpoint ? fs::path(run) : run_dir / "checkpoints" / "latest.pt";
-    if (!fs::exists(config) || !fs::exists(checkpoint))
-      throw std::runtime_error("adapt: " + run + " is not a run directory or checkpoint (no " + config.string() +
-                               " or " + checkpoint.string() + ")");
-    ExperimentConfig cfg = ExperimentConfig::load(config.string());
+    ExperimentConfig cfg = ExperimentConfig::load((run_dir / "config.yaml").string());
     for (const auto& option : options.family_options) cfg.set("env.family_options." + option);
     Experiment x = build_experiment(cfg, run_dir.filename().string());
     // Label: the run directory's name (e.g. maml, maml_no_score, pretrained),
     // and the checkpoint's when one was named (pretrained@steps_3000000).
     const std::string label =
-        run_dir.filename().string() + (one_checkpoint ? "@" + fs::path(run).stem().string() : std::string());
+        run_dir.filename().string() + (located.one_checkpoint ? "@" + checkpoint.stem().string() : std::string());
     Rng task_rng(derive_seed(options.seed, 0xada));
     // What the trainer adapts by: the interfaces of meta/test_time_adaptation.h.
     auto* on_tasks = dynamic_cast<TaskAdapter*>(x.trainer.get());
     auto* on_chains = dynamic_cast<ChainAdapter*>(x.trainer.get());
-    AdaptableRun* adaptable = on_tasks ? static_cast<AdaptableRun*>(on_tasks) : on_chains;
-    if (!adaptable)
-      throw std::runtime_error("adapt: " + dir + " is a " + x.algorithm +
-                               " run, which does not adapt at test time (metarl list says which algorithms do; "
-                               "RL²: env.trial_episodes)");
+    AdaptableRun* adaptable = adaptable_run("adapt", x, dir);
     if (chains && !on_chains)
       throw std::runtime_error("adapt: " + dir + " is a " + x.algorithm + " run, which adapts on fresh tasks only: " +
                                "evaluate it without --chain");

@@ -1,4 +1,5 @@
-// `metarl adapt`: test-time adaptation curves of trained MAML runs.
+// `metarl adapt`: test-time adaptation curves of trained runs; `metarl reduce`:
+// their checkpoints cut to what adapt reads.
 #pragma once
 
 #include <cstdint>
@@ -41,5 +42,13 @@ struct AdaptOptions {
 // adapt_chain.png. RL² runs (ppo with env.trial_episodes) are evaluated on
 // chains only: one trial per chain, the return of each of its episodes.
 void run_adaptation(const AdaptOptions& options);
+
+// `metarl reduce`: rewrites each checkpoint (a run directory's latest.pt, or
+// RUN/checkpoints/NAME.pt) as an evaluation-only checkpoint holding what
+// run_adaptation reads of it and nothing else (agents/checkpoint.h): the
+// same adaptation numbers, a fraction of the size, and no resuming from it.
+// For finished runs that are kept to be evaluated (experiments/results/README.md).
+// A run that adapt does not evaluate is refused, naming it.
+void reduce_checkpoints(const std::vector<std::string>& runs);
 
 }  // namespace metarl

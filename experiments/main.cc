@@ -152,6 +152,12 @@ int run(int argc, char** argv) {
                     "with --chain, of the adaptation from theta)");
   adapt->add_option("--threads", adapt_options.threads, "LibTorch/OpenBLAS threads (default: theirs)");
 
+  auto* reduce = app.add_subcommand(
+      "reduce", "rewrite finished runs' checkpoints with only what `metarl adapt` reads (evaluation-only: they "
+                "cannot resume training; experiments/results/README.md)");
+  std::vector<std::string> reduce_runs;
+  reduce->add_option("runs", reduce_runs, "run directories (their latest.pt) or RUN/checkpoints/NAME.pt")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -178,6 +184,7 @@ int run(int argc, char** argv) {
     std::cerr << "metarl: results in " << out << std::endl;
   }
   if (app.got_subcommand("adapt")) run_adaptation(adapt_options);
+  if (app.got_subcommand("reduce")) reduce_checkpoints(reduce_runs);
   if (app.got_subcommand("rollout")) {
     rollout_config.env_options = Options::parse(env_options);
     rollout_config.family_options = Options::parse(family_options);

@@ -745,7 +745,15 @@ void MamlTrainer::save_checkpoint(const std::string& path) const {
 }
 
 void MamlTrainer::load_parameters(const std::string& path) {
-  read_checkpoint(path, [&](torch::serialize::InputArchive& archive) { read_parameters(archive); });
+  read_checkpoint_for_evaluation(path, [&](torch::serialize::InputArchive& archive) { read_parameters(archive); });
+}
+
+// What read_parameters reads.
+std::vector<std::string> MamlTrainer::records_for_adaptation() const {
+  std::vector<std::string> records = {"policy", "step_sizes"};
+  if (config_.off_policy_step_sizes) records.push_back("off_policy_step_sizes");
+  if (value_) records.insert(records.end(), {"value", "value_step_sizes", "return_stats"});
+  return records;
 }
 
 void MamlTrainer::load_step_sizes(torch::Tensor& leaf, const torch::Tensor& alphas, const std::string& name) const {

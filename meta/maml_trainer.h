@@ -176,6 +176,7 @@ class MamlTrainer : public IterativeTrainer, public TaskAdapter, public ChainAda
   // the training state).
   void load_parameters(const std::string& path);
   void load_for_adaptation(const std::string& path) override { load_parameters(path); }
+  std::vector<std::string> records_for_adaptation() const override;
 
   const MamlConfig& config() const { return config_; }
   const TaskFamily& family() const override { return *family_; }

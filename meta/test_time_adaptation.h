@@ -26,8 +26,12 @@ class AdaptableRun {
   virtual ~AdaptableRun() = default;
   // The family of the run's tasks; held-out tasks or chains are drawn from it.
   virtual const TaskFamily& family() const = 0;
-  // Reads what adaptation needs from a checkpoint of the run.
+  // Reads what adaptation needs from a checkpoint of the run, full or
+  // evaluation-only (read_checkpoint_for_evaluation, agents/checkpoint.h).
   virtual void load_for_adaptation(const std::string& checkpoint) = 0;
+  // The records load_for_adaptation reads (keys, or prefixes of numbered
+  // tensors): what `metarl reduce` keeps. Kept next to it in each trainer.
+  virtual std::vector<std::string> records_for_adaptation() const = 0;
   // Reseeds the envs and the action noise: evaluations started from the same
   // seed see the same randomness until their policies differ.
   virtual void reseed(uint64_t seed) = 0;

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "agents/checkpoint.h"
 #include "envs/core/trial_env.h"
 #include "meta/rl2.h"
 #include "meta/test_time_adaptation.h"
@@ -22,7 +23,15 @@ class Rl2Trainer : public PolicyGradientTrainer, public ChainAdapter {
         family_(std::move(family)) {}
 
   const TaskFamily& family() const override { return *family_; }
-  void load_for_adaptation(const std::string& checkpoint) override { load_checkpoint(checkpoint); }
+  // Its evaluation (rl2_chain_returns) runs the policy with a frozen copy of
+  // the observation normaliser, on reset envs reseeded per evaluation: it
+  // reads nothing else of the training state.
+  void load_for_adaptation(const std::string& checkpoint) override {
+    read_checkpoint_for_evaluation(checkpoint, [&](torch::serialize::InputArchive& archive) {
+      read_policy_and_normalizer(archive);
+    });
+  }
+  std::vector<std::string> records_for_adaptation() const override { return {"policy", "obs_normalizer"}; }
   void reseed(uint64_t seed) override { evaluation_seed_ = seed; }
   bool adapts_by_steps() const override { return false; }
   std::vector<std::string> chain_baselines(bool) const override { return {}; }

@@ -151,10 +151,11 @@ class ReptileTrainer : public IterativeTrainer, public TaskAdapter {
   // α past them), from θ on fresh tasks.
   const TaskFamily& family() const override { return *family_; }
   void load_for_adaptation(const std::string& path) override {
-    read_checkpoint(path, [&](torch::serialize::InputArchive& archive) {
+    read_checkpoint_for_evaluation(path, [&](torch::serialize::InputArchive& archive) {
       copy_into(policy_->parameters(), read_tensors(archive, "policy"), "policy");
     });
   }
+  std::vector<std::string> records_for_adaptation() const override { return {"policy"}; }
   void reseed(uint64_t seed) override {
     env_.seed(seed);
     sampler_.reseed(derive_seed(seed, 1));

@@ -93,6 +93,46 @@ TEST(Checkpoint, AMissingRecordNamesTheFile) {
   EXPECT_EQ(error.find('\n'), std::string::npos) << error;
 }
 
+// An evaluation-only checkpoint keeps the named records byte for byte (a
+// key, or a prefix of numbered tensors) and where the run was; resuming
+// refuses it in one line naming the file, evaluation reads it.
+TEST(Checkpoint, ReducedToEvaluationOnly) {
+  const std::string path = (fresh_dir("reduced") / "latest.pt").string();
+  torch::serialize::OutputArchive archive;
+  archive.write("iteration", torch::tensor(int64_t(7)));
+  write_tensors(archive, "policy", {torch::randn({3, 4}), torch::randn({4})});
+  write_tensors(archive, "policy_value", {torch::randn({5})});  // "policy" does not name it
+  archive.write("env_state", torch::zeros({4096}, torch::kUInt8));
+  write_checkpoint(archive, path);
+  const std::string full = read_file(path);
+  std::vector<torch::Tensor> policy;
+  read_checkpoint(path, [&](torch::serialize::InputArchive& a) { policy = read_tensors(a, "policy"); });
+
+  // A record the file lacks: refused, naming it and the file, which stays.
+  EXPECT_EQ(error_of([&] { reduce_checkpoint(path, {"policy", "step_sizes"}, "a test"); }),
+            path + ": cannot reduce the checkpoint: it has no record 'step_sizes'");
+  EXPECT_TRUE(read_file(path) == full);
+
+  reduce_checkpoint(path, {"policy"}, "a test");
+  EXPECT_LT(read_file(path).size(), full.size() / 2);
+  EXPECT_EQ(error_of([&] { read_sample(path); }),
+            path + " is an evaluation-only checkpoint (made by a test); it cannot resume training");
+  read_checkpoint_for_evaluation(path, [&](torch::serialize::InputArchive& a) {
+    const auto kept = read_tensors(a, "policy");
+    ASSERT_EQ(kept.size(), 2u);
+    for (size_t i = 0; i < kept.size(); ++i) EXPECT_TRUE(torch::equal(kept[i], policy[i]));
+    EXPECT_EQ(read_tensor(a, "iteration").item<int64_t>(), 7);
+    torch::Tensor absent;
+    EXPECT_FALSE(a.try_read("env_state", absent));
+    EXPECT_FALSE(a.try_read("policy_value/count", absent));
+  });
+  EXPECT_EQ(checkpoint_numeric_environment(path), numeric_environment());  // the original's
+  // Reduced again: the same bytes, still "made by" the first reduction.
+  const std::string once = read_file(path);
+  reduce_checkpoint(path, {"policy"}, "another test");
+  EXPECT_TRUE(read_file(path) == once);
+}
+
 // Checkpoints written before the header (a bare LibTorch archive) still load.
 TEST(Checkpoint, ReadsArchivesWrittenBeforeTheHeader) {
   const std::string path = (fresh_dir("legacy") / "old.pt").string();
