@@ -205,6 +205,14 @@ bool plot_learning_curve(const fs::path& metrics, const fs::path& png, const std
   return true;
 }
 
+// Whether `dir` holds any checkpoint file.
+bool has_snapshots(const fs::path& dir) {
+  if (!fs::is_directory(dir)) return false;
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (entry.path().extension() == ".pt") return true;
+  return false;
+}
+
 // A resumed run continues bit-exactly only under the numeric environment its
 // checkpoint was written in: say so, once, when this one differs.
 void warn_if_numeric_environment_changed(const std::string& checkpoint) {
@@ -341,6 +349,14 @@ std::string run_experiment(const RunOptions& options) {
                                "); choose another --out or delete it");
   }
   const bool resuming = fs::exists(checkpoint);
+  // Results without latest.pt are a finished run whose training state was
+  // dropped (experiments/results keeps evaluation snapshots only): starting
+  // over would overwrite its metrics.csv. A run stopped before its first
+  // checkpoint has neither a summary nor snapshots, and restarts.
+  if (!resuming && fs::exists(out / "metrics.csv") &&
+      (fs::exists(out / "summary.json") || has_snapshots(out / "checkpoints")))
+    throw std::runtime_error(out.string() + " holds a run's results but no checkpoints/latest.pt to resume from; " +
+                             "choose another --out or delete it");
   IterativeTrainer& trainer = *x.trainer;
   if (resuming) {
     trainer.load_checkpoint(checkpoint.string());

@@ -130,6 +130,23 @@ TEST(RunExperiment, AResumedRunContinuesExactlyAsAnUninterruptedOne) {
   EXPECT_EQ(a, b);
 }
 
+TEST(RunExperiment, AFinishedRunWithoutItsTrainingCheckpointIsNotOverwritten) {
+  RunOptions options;
+  options.experiment_path = write_experiment("tiny_ppo.yaml", kTinyPpo);
+  options.out_dir = fresh_dir("finished_without_latest");
+  run_experiment(options);
+  const fs::path out(options.out_dir);
+  fs::remove(out / "checkpoints" / "latest.pt");
+  const auto metrics = csv_lines(out / "metrics.csv");
+  try {
+    run_experiment(options);
+    FAIL() << "expected a refusal";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("no checkpoints/latest.pt to resume from"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(csv_lines(out / "metrics.csv"), metrics);
+}
+
 TEST(RunExperiment, ResumingWithAnotherConfigurationIsRefused) {
   RunOptions options;
   options.experiment_path = write_experiment("tiny_ppo.yaml", kTinyPpo);
