@@ -39,8 +39,10 @@ struct ActionTable {
 // writing ctrl and calling mj_step frame_skip times per env step. It restarts
 // from the initial state every `episode_steps` steps, as the envs' time limit
 // does, so that both loops simulate the same kind of states.
-double raw_steps_per_second(const mjModel* model, int frame_skip, int episode_steps, const ActionTable& actions,
-                            int64_t env_steps, int threads) {
+double raw_steps_per_second(const MujocoStepping& stepping, const ActionTable& actions, int64_t env_steps,
+                            int threads) {
+  const mjModel* model = stepping.model.get();
+  const int frame_skip = stepping.frame_skip, episode_steps = stepping.episode_steps;
   const int64_t per_thread = env_steps / threads;
   std::vector<mjData*> datas(threads);
   for (auto& d : datas) d = mj_makeData(model);
@@ -64,6 +66,13 @@ double raw_steps_per_second(const mjModel* model, int frame_skip, int episode_st
   const double seconds = seconds_since(start);
   for (auto* d : datas) mj_deleteData(d);
   return double(per_thread * threads) / seconds;
+}
+
+// What the raw loop compared with `env_name` steps; an env without a MuJoCo model has none.
+MujocoStepping raw_loop_stepping(const std::string& env_name, const Options& options) {
+  const auto stepping = mujoco_stepping(*make_env(env_name, options));
+  if (!stepping) throw_env_error("bench: env ", env_name, " is not a MuJoCo env (no raw loop to compare with)");
+  return *stepping;
 }
 
 double vector_steps_per_second(VectorEnv& venv, const ActionTable& actions, int64_t env_steps) {
@@ -160,11 +169,9 @@ void bench_layout(const BenchConfig& config, std::ostream& out) {
   using nlohmann::json;
   const int many = config.num_envs[0], few = config.num_envs[1];
   for (const std::string& env_name : config.envs) {
-    auto probe = make_env(env_name, config.env_options);
-    auto* mujoco = dynamic_cast<MujocoEnv*>(probe.get());
-    const ActionTable actions(std::max(4096, 2 * many), probe->act_dim(), 12345);
-    const double calib = raw_steps_per_second(mujoco->reference_model(), mujoco->frame_skip(),
-                                             mujoco->max_episode_steps(), actions, 500, 1);
+    const MujocoStepping stepping = raw_loop_stepping(env_name, config.env_options);
+    const ActionTable actions(std::max(4096, 2 * many), stepping.model->nu, 12345);
+    const double calib = raw_steps_per_second(stepping, actions, 500, 1);
     for (int threads : config.threads) {
       const int64_t budget = std::max<int64_t>(4 * int64_t(many), int64_t(calib * threads * config.seconds_per_loop));
       VectorEnv venv_many(env_name, many, threads, config.env_options);
@@ -181,8 +188,7 @@ void bench_layout(const BenchConfig& config, std::ostream& out) {
           time_many();
         }
         ratios.push_back(rate_many.back() / rate_few.back());
-        raw.push_back(raw_steps_per_second(mujoco->reference_model(), mujoco->frame_skip(),
-                                           mujoco->max_episode_steps(), actions, budget, threads));
+        raw.push_back(raw_steps_per_second(stepping, actions, budget, threads));
       }
       const auto rounded = [](double x, double scale) { return std::round(x * scale) / scale; };
       out << json{{"bench", "layout"},
@@ -214,8 +220,7 @@ void run_bench(const BenchConfig& config, std::ostream& out) {
   if (config.mode == "layout" && (config.num_envs.size() != 2 || config.num_envs[0] < 1 || config.num_envs[1] < 1))
     throw_env_error("bench: --mode layout takes two --num-envs, MANY FEW (e.g. 800 40)");
   for (const std::string& env_name : config.envs)  // fail before measuring anything
-    if (!dynamic_cast<MujocoEnv*>(make_env(env_name, config.env_options).get()))
-      throw_env_error("bench: env ", env_name, " is not a MuJoCo env (no raw loop to compare with)");
+    raw_loop_stepping(env_name, config.env_options);
   if (config.blas_check) {
     // On one thread: two threads on a machine whose cores are busy with other
     // runs took 12.9 ms here (OpenMP workers waiting on each other), far past
@@ -237,26 +242,22 @@ void run_bench(const BenchConfig& config, std::ostream& out) {
   if (config.mode == "layout") return bench_layout(config, out);
 
   for (const std::string& env_name : config.envs) {
-    auto probe = make_env(env_name, config.env_options);
-    auto* mujoco = dynamic_cast<MujocoEnv*>(probe.get());
-    const ActionTable actions(4096, probe->act_dim(), 12345);
+    const MujocoStepping stepping = raw_loop_stepping(env_name, config.env_options);
+    const ActionTable actions(4096, stepping.model->nu, 12345);
 
     // Calibrate the step budget on one thread so each loop lasts about seconds_per_loop.
-    const double calib = raw_steps_per_second(mujoco->reference_model(), mujoco->frame_skip(),
-                                             mujoco->max_episode_steps(), actions, 500, 1);
+    const double calib = raw_steps_per_second(stepping, actions, 500, 1);
     for (int threads : config.threads) {
       const int64_t budget = std::max<int64_t>(64 * 4, int64_t(calib * threads * config.seconds_per_loop));
       for (int n : config.num_envs) {
         VectorEnv venv(env_name, n, threads, config.env_options);
-        const auto& vmodel = dynamic_cast<const MujocoEnv&>(venv.env(0));
         torch::manual_seed(0);
         const GaussianMlpPolicy policy(venv.obs_dim(), venv.act_dim(), MlpPolicyConfig{});  // 64x64 tanh
         const bool rollout = config.mode == "rollout";
         std::vector<double> raw, vector, ratios;
         for (int r = 0; r < config.repeats; ++r) {
           auto time_raw = [&] {
-            raw.push_back(raw_steps_per_second(vmodel.reference_model(), vmodel.frame_skip(),
-                                               vmodel.max_episode_steps(), actions, budget, threads));
+            raw.push_back(raw_steps_per_second(stepping, actions, budget, threads));
           };
           auto time_vector = [&] {
             vector.push_back(rollout ? rollout_steps_per_second(venv, policy, budget)

@@ -18,16 +18,26 @@ std::string CompositeSchedule::describe() const {
   return out.empty() ? "Composite()" : out;
 }
 
+std::string CompositeSchedule::refusal(const Env& env) const {
+  for (const auto& part : parts_)
+    if (std::string why = part->refusal(env); !why.empty()) return why;
+  return "";
+}
+
 void CompositeSchedule::restore(Env& env) const {
   for (const auto& part : parts_) part->restore(env);
 }
 
-void CompositeSchedule::modify(Env& env, const Task* task, int episode_index, int step) const {
-  for (const auto& part : parts_) part->modify(env, task, episode_index, step);
+void CompositeSchedule::modify(Env& env, const ScheduleContext& context) const {
+  for (const auto& part : parts_) part->modify(env, context);
 }
 
 bool CompositeSchedule::changes_within_episode() const {
   return std::any_of(parts_.begin(), parts_.end(), [](const auto& p) { return p->changes_within_episode(); });
+}
+
+bool CompositeSchedule::draws() const {
+  return std::any_of(parts_.begin(), parts_.end(), [](const auto& p) { return p->draws(); });
 }
 
 }  // namespace metarl

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
 
 #include "envs/core/bytes.h"
 #include "envs/core/dynamics_schedule.h"
@@ -54,20 +55,42 @@ void Env::begin_task(const Task& task) {
   episode_index_ = -1;
 }
 
-void Env::set_schedule(std::shared_ptr<const DynamicsSchedule> schedule) { schedule_ = std::move(schedule); }
+namespace {
 
-void Env::set_task_schedule(std::shared_ptr<const DynamicsSchedule> schedule) { task_schedule_ = std::move(schedule); }
+void check_accepts(const DynamicsSchedule* schedule, const Env& env) {
+  if (!schedule) return;
+  if (const std::string why = schedule->refusal(env); !why.empty()) throw_env_error(why);
+}
+
+}  // namespace
+
+void Env::set_schedule(std::shared_ptr<const DynamicsSchedule> schedule) {
+  check_accepts(schedule.get(), *this);
+  schedule_ = std::move(schedule);
+}
+
+void Env::set_task_schedule(std::shared_ptr<const DynamicsSchedule> schedule) {
+  check_accepts(schedule.get(), *this);
+  task_schedule_ = std::move(schedule);
+}
 
 void Env::apply_schedules(int step) {
+  std::optional<Rng> draws;
+  if (schedules_draw()) draws.emplace(episode_seed_);
+  const ScheduleContext context{task(), episode_index_, step, draws ? &*draws : nullptr};
   if (schedule_) schedule_->restore(*this);
   if (task_schedule_) task_schedule_->restore(*this);
-  if (schedule_) schedule_->modify(*this, task(), episode_index_, step);
-  if (task_schedule_) task_schedule_->modify(*this, task(), episode_index_, step);
+  if (schedule_) schedule_->modify(*this, context);
+  if (task_schedule_) task_schedule_->modify(*this, context);
 }
 
 bool Env::schedules_change_within_episode() const {
   return (schedule_ && schedule_->changes_within_episode()) ||
          (task_schedule_ && task_schedule_->changes_within_episode());
+}
+
+bool Env::schedules_draw() const {
+  return (schedule_ && schedule_->draws()) || (task_schedule_ && task_schedule_->draws());
 }
 
 void Env::pin_episode_index(int index) {
@@ -78,6 +101,7 @@ void Env::pin_episode_index(int index) {
 void Env::reset_into(float* obs) {
   episode_index_ = pinned_episode_index_ >= 0 ? pinned_episode_index_ : episode_index_ + 1;
   elapsed_steps_ = 0;
+  if (schedules_draw()) episode_seed_ = rng_.next_u64();
   apply_schedules(0);
   reset_state(rng_, obs);
   pad_observation_rows(obs);
@@ -111,6 +135,7 @@ void Env::save_state(std::string& out) const {
   append_bytes(out, words.data(), sizeof words);
   append_bytes(out, &episode_index_, sizeof episode_index_);
   append_bytes(out, &elapsed_steps_, sizeof elapsed_steps_);
+  if (schedules_draw()) append_bytes(out, &episode_seed_, sizeof episode_seed_);
   save_dynamic_state(out);
 }
 
@@ -120,6 +145,7 @@ void Env::load_state(const std::string& in, size_t& offset) {
   rng_.set_state(words);
   read_bytes(in, offset, &episode_index_, sizeof episode_index_, name_);
   read_bytes(in, offset, &elapsed_steps_, sizeof elapsed_steps_, name_);
+  if (schedules_draw()) read_bytes(in, offset, &episode_seed_, sizeof episode_seed_, name_);
   load_dynamic_state(in, offset);
   // The schedules' changes to the model are not part of the saved state:
   // redo them for the restored chain position (mid-episode too).

@@ -86,7 +86,8 @@ class Env {
   // task family, e.g. the crippling of the task's legs; TaskFamily::apply
   // removes the previous task's). Each is applied at the
   // start of every episode, and before every step if it changes within one;
-  // nullptr removes it.
+  // nullptr removes it. A schedule this env cannot take (one of MuJoCo model
+  // numbers on an env without a MuJoCo model) is refused here, naming both.
   void set_schedule(std::shared_ptr<const DynamicsSchedule> schedule);
   void set_task_schedule(std::shared_ptr<const DynamicsSchedule> schedule);
   const DynamicsSchedule* schedule() const { return schedule_.get(); }
@@ -118,7 +119,8 @@ class Env {
   // counters, physics) to `out`; load_state reads it back from `in` at
   // `offset` (advanced past it). The task and schedule are not saved: apply
   // them first, then load the state (which redoes the schedules' changes for
-  // the restored position in the chain).
+  // the restored position in the chain). When a schedule draws, the state
+  // also holds the episode's seed for it (and only then).
   void save_state(std::string& out) const;
   void load_state(const std::string& in, size_t& offset);
 
@@ -167,12 +169,17 @@ class Env {
   // Both schedules, restored and then modified for (task, episode, step).
   void apply_schedules(int step);
   bool schedules_change_within_episode() const;
+  bool schedules_draw() const;
 
   std::shared_ptr<const DynamicsSchedule> schedule_;
   std::shared_ptr<const DynamicsSchedule> task_schedule_;
   int episode_index_ = -1;
   int pinned_episode_index_ = -1;
   int elapsed_steps_ = 0;
+  // Seeds the generator the schedules draw from in this episode. Drawn from
+  // rng_ at each reset only when one of them draws: an env without drawing
+  // schedules draws from rng_ exactly what its reset_state and advance do.
+  uint64_t episode_seed_ = 0;
 };
 
 // Casts `env` to the concrete type a component needs, or throws naming both.

@@ -72,6 +72,13 @@ std::shared_ptr<const mjModel> load_reference_model(const std::string& env_name,
   return shared;
 }
 
+std::optional<MujocoStepping> mujoco_stepping(const Env& env) {
+  const auto* mujoco = dynamic_cast<const MujocoEnv*>(&env);
+  if (!mujoco) return std::nullopt;
+  return MujocoStepping{load_reference_model(env.name(), mujoco->model_path()), mujoco->frame_skip(),
+                        mujoco->max_episode_steps()};
+}
+
 mjtNum* model_array(mjModel* m, ModelArray array) {
   switch (array) {
     case ModelArray::kActuatorGear: return m->actuator_gear;

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -136,6 +137,16 @@ class MujocoEnv : public Env {
   uint64_t id_;
   uint64_t version_ = 0;
 };
+
+// What a bare mj_step loop needs to simulate as a MuJoCo env does (`metarl
+// bench` compares envs with one).
+struct MujocoStepping {
+  std::shared_ptr<const mjModel> model;  // the env's reference model
+  int frame_skip = 0;
+  int episode_steps = 0;  // the env's time limit
+};
+// `env`'s stepping, or nothing when it has no MuJoCo model.
+std::optional<MujocoStepping> mujoco_stepping(const Env& env);
 
 // The compiled model for `path`, loading and caching it on first use. Throws
 // an EnvError naming `env_name` and the file when it is missing or malformed.

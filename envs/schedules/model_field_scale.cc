@@ -21,10 +21,9 @@
 #include <sstream>
 #include <vector>
 
-#include "envs/core/dynamics_schedule.h"
 #include "envs/core/registry.h"
 #include "envs/core/task.h"
-#include "envs/mujoco/mujoco_env.h"
+#include "envs/mujoco/mujoco_schedule.h"
 
 namespace metarl {
 namespace {
@@ -119,7 +118,7 @@ double parse_number(const std::string& text, const std::string& who, const char*
   return value;
 }
 
-class ModelFieldScale : public DynamicsSchedule {
+class ModelFieldScale : public MujocoSchedule {
  public:
   ModelFieldScale(const FieldSpec& spec, const Options& options) : spec_(spec) {
     if (*spec.target_option) {
@@ -152,8 +151,7 @@ class ModelFieldScale : public DynamicsSchedule {
 
   bool changes_within_episode() const override { return steps_ > 0; }
 
-  void restore(Env& env) const override {
-    auto& mujoco = env_as<MujocoEnv>(env, describe());
+  void restore_model(MujocoEnv& mujoco) const override {
     // Restoring needs the objects, which may depend on the task: restore
     // every object of this kind (cheap, and exact).
     const mjModel* ref = mujoco.reference_model();
@@ -161,10 +159,9 @@ class ModelFieldScale : public DynamicsSchedule {
       mujoco.set_model_value(s.array, s.index, model_array(ref, s.array)[s.index]);
   }
 
-  void modify(Env& env, const Task* task, int episode_index, int step) const override {
-    auto& mujoco = env_as<MujocoEnv>(env, describe());
-    const double f = factor(task, episode_index, step);
-    for (const Slot& s : slots(mujoco, task))
+  void modify_model(MujocoEnv& mujoco, const ScheduleContext& context) const override {
+    const double f = factor(context.task, context.episode_index, context.step);
+    for (const Slot& s : slots(mujoco, context.task))
       mujoco.set_model_value(s.array, s.index, mujoco.model_value(s.array, s.index) * f);
   }
 

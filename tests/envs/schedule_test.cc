@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <memory>
 
 #include <gtest/gtest.h>
@@ -113,9 +114,36 @@ TEST(ActuatorGearScale, BadConfigurationIsAnError) {
   auto env = make_env("HalfCheetah");
   env->set_schedule(make_schedule("ActuatorGearScale", Options::parse("actuator=knee")));
   EXPECT_THROW(env->reset(0), EnvError);
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const EnvError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// A schedule of MuJoCo model numbers says so through its type: an env
+// without a MuJoCo model refuses it when it is set, before anything runs.
+TEST(MujocoSchedule, AnEnvWithoutAMujocoModelRefusesItWhenItIsSet) {
   auto nav = make_env("Navigation2D");
-  nav->set_schedule(make_schedule("ActuatorGearScale", Options::parse("actuator=0")));
-  EXPECT_THROW(nav->reset(0), EnvError);
+  const std::shared_ptr<const DynamicsSchedule> gear = make_schedule("ActuatorGearScale", Options::parse("actuator=0"));
+  EXPECT_EQ(error_of([&] { nav->set_schedule(gear); }),
+            "ActuatorGearScale: needs a MuJoCo env; Navigation2D is not one");
+  EXPECT_EQ(error_of([&] { nav->set_task_schedule(gear); }),
+            "ActuatorGearScale: needs a MuJoCo env; Navigation2D is not one");
+  // A composite is refused for its first part the env cannot take.
+  const auto both = std::make_shared<CompositeSchedule>(std::vector<std::shared_ptr<const DynamicsSchedule>>{
+      make_schedule("GravityScale", Options::parse("to=2")), gear});
+  EXPECT_EQ(error_of([&] { nav->set_schedule(both); }), "GravityScale: needs a MuJoCo env; Navigation2D is not one");
+  EXPECT_EQ(nav->schedule(), nullptr);
+  EXPECT_EQ(nav->task_schedule(), nullptr);
+  nav->reset(0);  // the env is as it was
+  auto cheetah = make_env("HalfCheetah");
+  cheetah->set_schedule(both);
+  EXPECT_EQ(cheetah->schedule(), both.get());
 }
 
 // Every other schedule of the family: the intended numbers, and nothing else.

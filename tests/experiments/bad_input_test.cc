@@ -117,6 +117,18 @@ TEST(BadInput, EveryBadSettingIsRefusedBeforeAnythingIsWritten) {
   }
 }
 
+// A schedule the env cannot take is refused while the experiment is built,
+// naming the file, the schedule and the env.
+TEST(BadInput, AScheduleTheEnvCannotTakeIsRefusedBeforeAnythingIsWritten) {
+  std::string text = kTinyMaml;
+  text.replace(text.find("algorithm:"), 0,
+               "  schedules:\n    weak:\n      schedule: ActuatorGearScale\n      actuator: 0\n");
+  const RunOptions options = options_for("schedule_on_navigation", text);
+  EXPECT_EQ(error_of([&] { run_experiment(options); }),
+            options.experiment_path + ": env: ActuatorGearScale: needs a MuJoCo env; Navigation2D is not one");
+  EXPECT_FALSE(fs::exists(options.out_dir));
+}
+
 // A network that cannot fit in memory is refused naming its key, not by a
 // failed allocation deep inside LibTorch.
 TEST(BadInput, ANetworkTooLargeForThisMachineNamesItsKey) {
