@@ -1,6 +1,7 @@
 #include "experiments/bench.h"
 
 #include <algorithm>
+#include <functional>
 #include <thread>
 
 #include <mujoco/mujoco.h>
@@ -114,6 +115,35 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+// Rounded so that the JSON prints 0.955, not 0.95500000000000007.
+double rounded(double x, double scale) { return std::round(x * scale) / scale; }
+
+// Two loops timed as `repeats` adjacent pairs, order alternating: the machine
+// drifts over seconds, a pair sees the same conditions.
+struct PairedTimings {
+  std::vector<double> first, second, ratios;  // rates, and first / second per pair
+
+  PairedTimings(int repeats, const std::function<double()>& time_first, const std::function<double()>& time_second) {
+    for (int r = 0; r < repeats; ++r) {
+      if (r % 2 == 0) {
+        first.push_back(time_first());
+        second.push_back(time_second());
+      } else {
+        second.push_back(time_second());
+        first.push_back(time_first());
+      }
+      ratios.push_back(first.back() / second.back());
+    }
+  }
+
+  // The median ratio and the range of the per-pair ratios.
+  void add_ratios(nlohmann::json& row) const {
+    row["ratio"] = rounded(median(ratios), 1000);
+    row["ratio_min"] = rounded(*std::min_element(ratios.begin(), ratios.end()), 1000);
+    row["ratio_max"] = rounded(*std::max_element(ratios.begin(), ratios.end()), 1000);
+  }
+};
+
 double mean_metric(const std::vector<Metrics>& runs, const std::string& name) {
   double sum = 0;
   for (const auto& m : runs)
@@ -176,37 +206,27 @@ void bench_layout(const BenchConfig& config, std::ostream& out) {
       const int64_t budget = std::max<int64_t>(4 * int64_t(many), int64_t(calib * threads * config.seconds_per_loop));
       VectorEnv venv_many(env_name, many, threads, config.env_options);
       VectorEnv venv_few(env_name, few, threads, config.env_options);
-      std::vector<double> rate_many, rate_few, raw, ratios;
-      for (int r = 0; r < config.repeats; ++r) {
-        auto time_many = [&] { rate_many.push_back(vector_steps_per_second(venv_many, actions, budget)); };
-        auto time_few = [&] { rate_few.push_back(vector_steps_per_second(venv_few, actions, budget)); };
-        if (r % 2 == 0) {
-          time_many();
-          time_few();
-        } else {
-          time_few();
-          time_many();
-        }
-        ratios.push_back(rate_many.back() / rate_few.back());
-        raw.push_back(raw_steps_per_second(stepping, actions, budget, threads));
-      }
-      const auto rounded = [](double x, double scale) { return std::round(x * scale) / scale; };
-      out << json{{"bench", "layout"},
-                  {"env", env_name},
-                  {"env_options", config.env_options.to_string()},
-                  {"threads", threads},
-                  {"many_envs", many},
-                  {"few_envs", few},
-                  {"env_steps", budget},
-                  {"repeats", config.repeats},
-                  {"many_steps_per_s", rounded(median(rate_many), 1)},
-                  {"few_steps_per_s", rounded(median(rate_few), 1)},
-                  {"raw_steps_per_s", rounded(median(raw), 1)},
-                  {"ratio", rounded(median(ratios), 1000)},
-                  {"ratio_min", rounded(*std::min_element(ratios.begin(), ratios.end()), 1000)},
-                  {"ratio_max", rounded(*std::max_element(ratios.begin(), ratios.end()), 1000)}}
-                 .dump()
-          << std::endl;
+      std::vector<double> raw;
+      const PairedTimings timings(
+          config.repeats, [&] { return vector_steps_per_second(venv_many, actions, budget); },
+          [&] {
+            // The raw loop once per pair, as a reference for both.
+            raw.push_back(raw_steps_per_second(stepping, actions, budget, threads));
+            return vector_steps_per_second(venv_few, actions, budget);
+          });
+      json row{{"bench", "layout"},
+               {"env", env_name},
+               {"env_options", config.env_options.to_string()},
+               {"threads", threads},
+               {"many_envs", many},
+               {"few_envs", few},
+               {"env_steps", budget},
+               {"repeats", config.repeats},
+               {"many_steps_per_s", rounded(median(timings.first), 1)},
+               {"few_steps_per_s", rounded(median(timings.second), 1)},
+               {"raw_steps_per_s", rounded(median(raw), 1)}};
+      timings.add_ratios(row);
+      out << row.dump() << std::endl;
     }
   }
 }
@@ -254,39 +274,23 @@ void run_bench(const BenchConfig& config, std::ostream& out) {
         torch::manual_seed(0);
         const GaussianMlpPolicy policy(venv.obs_dim(), venv.act_dim(), MlpPolicyConfig{});  // 64x64 tanh
         const bool rollout = config.mode == "rollout";
-        std::vector<double> raw, vector, ratios;
-        for (int r = 0; r < config.repeats; ++r) {
-          auto time_raw = [&] {
-            raw.push_back(raw_steps_per_second(stepping, actions, budget, threads));
-          };
-          auto time_vector = [&] {
-            vector.push_back(rollout ? rollout_steps_per_second(venv, policy, budget)
-                                     : vector_steps_per_second(venv, actions, budget));
-          };
-          if (r % 2 == 0) {
-            time_raw();
-            time_vector();
-          } else {
-            time_vector();
-            time_raw();
-          }
-          ratios.push_back(vector.back() / raw.back());
-        }
-        // Rounded so that the JSON prints 0.955, not 0.95500000000000007.
-        const auto rounded = [](double x, double scale) { return std::round(x * scale) / scale; };
-        out << json{{"bench", rollout ? "rollout_64x64_policy" : "vector_env"},
-                    {"env", env_name},
-                    {"threads", threads},
-                    {"num_envs", n},
-                    {"env_steps", budget},
-                    {"repeats", config.repeats},
-                    {rollout ? "rollout_steps_per_s" : "vector_steps_per_s", rounded(median(vector), 1)},
-                    {"raw_steps_per_s", rounded(median(raw), 1)},
-                    {"ratio", rounded(median(ratios), 1000)},
-                    {"ratio_min", rounded(*std::min_element(ratios.begin(), ratios.end()), 1000)},
-                    {"ratio_max", rounded(*std::max_element(ratios.begin(), ratios.end()), 1000)}}
-                   .dump()
-            << std::endl;
+        const PairedTimings timings(
+            config.repeats,
+            [&] {
+              return rollout ? rollout_steps_per_second(venv, policy, budget)
+                             : vector_steps_per_second(venv, actions, budget);
+            },
+            [&] { return raw_steps_per_second(stepping, actions, budget, threads); });
+        json row{{"bench", rollout ? "rollout_64x64_policy" : "vector_env"},
+                 {"env", env_name},
+                 {"threads", threads},
+                 {"num_envs", n},
+                 {"env_steps", budget},
+                 {"repeats", config.repeats},
+                 {rollout ? "rollout_steps_per_s" : "vector_steps_per_s", rounded(median(timings.first), 1)},
+                 {"raw_steps_per_s", rounded(median(timings.second), 1)}};
+        timings.add_ratios(row);
+        out << row.dump() << std::endl;
       }
     }
   }
