@@ -108,9 +108,10 @@ class MujocoEnv : public Env {
   // step would have found them in an mjData of its own.
   void update_positions();
 
-  // For computing derived quantities after a step (mj_rnePostConstraint,
-  // mj_kinematics): whatever is written here must not be physics state, which
-  // lives in the env and is only changed by simulate, reset_physics and set_state.
+  // For computing derived quantities after a step (mj_rnePostConstraint):
+  // whatever is written here must not be physics state, which lives in the
+  // env and is only changed by simulate, reset_physics, set_state and
+  // update_positions (mj_kinematics writes qpos, so it goes through the latter).
   mjData* data_mut();
 
   // Physics state: simulation time and the arrays mj_step starts from (qpos,
