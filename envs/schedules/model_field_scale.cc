@@ -1,4 +1,4 @@
-// Schedules that scale fields of a MuJoCo env's own model along a chain of
+// Schedules that scale numbers of a MuJoCo env's model (its edits) along a chain of
 // episodes (or along the steps of each episode): motors that weaken (the
 // crippling of continual adaptation), friction that drifts, gravity, body
 // masses, joint damping. One class, one registration per field.
