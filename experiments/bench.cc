@@ -195,11 +195,12 @@ void bench_ppo_iteration(const BenchConfig& config, std::ostream& out) {
 // The same env steps as `many` envs and as `few` envs (a pair of timings,
 // order alternating, per repeat), beside the raw loop: whether a big batch of
 // short-lived envs costs more per step than a small batch of long-lived ones.
-void bench_layout(const BenchConfig& config, std::ostream& out) {
+void bench_layout(const BenchConfig& config, const std::vector<MujocoStepping>& steppings, std::ostream& out) {
   using nlohmann::json;
   const int many = config.num_envs[0], few = config.num_envs[1];
-  for (const std::string& env_name : config.envs) {
-    const MujocoStepping stepping = raw_loop_stepping(env_name, config.env_options);
+  for (size_t e = 0; e < config.envs.size(); ++e) {
+    const std::string& env_name = config.envs[e];
+    const MujocoStepping& stepping = steppings[e];
     const ActionTable actions(std::max(4096, 2 * many), stepping.model->nu, 12345);
     const double calib = raw_steps_per_second(stepping, actions, 500, 1);
     for (int threads : config.threads) {
@@ -239,8 +240,8 @@ void run_bench(const BenchConfig& config, std::ostream& out) {
     throw_env_error("bench: unknown mode '", config.mode, "' (known: vector, rollout, ppo, layout)");
   if (config.mode == "layout" && (config.num_envs.size() != 2 || config.num_envs[0] < 1 || config.num_envs[1] < 1))
     throw_env_error("bench: --mode layout takes two --num-envs, MANY FEW (e.g. 800 40)");
-  for (const std::string& env_name : config.envs)  // fail before measuring anything
-    raw_loop_stepping(env_name, config.env_options);
+  std::vector<MujocoStepping> steppings;  // one per env; an env without a raw loop fails before anything is measured
+  for (const std::string& env_name : config.envs) steppings.push_back(raw_loop_stepping(env_name, config.env_options));
   if (config.blas_check) {
     // On one thread: two threads on a machine whose cores are busy with other
     // runs took 12.9 ms here (OpenMP workers waiting on each other), far past
@@ -259,10 +260,11 @@ void run_bench(const BenchConfig& config, std::ostream& out) {
   }
 
   if (config.mode == "ppo") return bench_ppo_iteration(config, out);
-  if (config.mode == "layout") return bench_layout(config, out);
+  if (config.mode == "layout") return bench_layout(config, steppings, out);
 
-  for (const std::string& env_name : config.envs) {
-    const MujocoStepping stepping = raw_loop_stepping(env_name, config.env_options);
+  for (size_t e = 0; e < config.envs.size(); ++e) {
+    const std::string& env_name = config.envs[e];
+    const MujocoStepping& stepping = steppings[e];
     const ActionTable actions(4096, stepping.model->nu, 12345);
 
     // Calibrate the step budget on one thread so each loop lasts about seconds_per_loop.
