@@ -9,6 +9,7 @@ packages=(
   libopenblas0-pthread    # without it libblas.so.3 is the slow reference BLAS (~17x slower matmul)
   libmujoco-dev libqhull-dev  # MuJoCo; its CMake config needs qhull
   libbox2d-dev libtbb-dev libeigen3-dev
+  libtinyxml2-dev         # merging robot MJCF files into sumo scenes (MuJoCo 2.2 has no model editing)
   libgtest-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   libboost-dev            # header-only Boost.Math (Student's t) and Boost.CRC (checkpoints)

@@ -52,30 +52,60 @@ OptionSpecs mujoco_options(const std::string& asset) {
   };
 }
 
+namespace {
+
+// Compiled models by where they came from (a path, or "xml:" and the text
+// of a model assembled in memory): each is parsed and compiled once.
+std::mutex model_cache_mutex;
+std::map<std::string, std::shared_ptr<const mjModel>> model_cache;
+
+std::shared_ptr<const mjModel> share_model(mjModel* model) {
+  return std::shared_ptr<const mjModel>(model, [](const mjModel* m) { mj_deleteModel(const_cast<mjModel*>(m)); });
+}
+
+[[noreturn]] void throw_load_error(const std::string& env_name, const std::string& what, const char* error) {
+  std::string message = error;
+  for (char& c : message)
+    if (c == '\n') c = ' ';  // keep the error on one line
+  throw_env_error(env_name, ": cannot load ", what, ": ", message);
+}
+
+}  // namespace
+
 std::shared_ptr<const mjModel> load_reference_model(const std::string& env_name, const std::string& path) {
-  static std::mutex mutex;
-  static std::map<std::string, std::shared_ptr<const mjModel>> cache;
-  std::lock_guard<std::mutex> lock(mutex);
-  if (auto it = cache.find(path); it != cache.end()) return it->second;
+  std::lock_guard<std::mutex> lock(model_cache_mutex);
+  if (auto it = model_cache.find(path); it != model_cache.end()) return it->second;
 
   if (!std::ifstream(path).good()) throw_env_error(env_name, ": MJCF file '", path, "' not found or unreadable");
   char error[1024] = "";
   mjModel* model = mj_loadXML(path.c_str(), nullptr, error, sizeof error);
-  if (!model) {
-    std::string message = error;
-    for (char& c : message)
-      if (c == '\n') c = ' ';  // keep the error on one line
-    throw_env_error(env_name, ": cannot load MJCF '", path, "': ", message);
-  }
-  std::shared_ptr<const mjModel> shared(model, [](const mjModel* m) { mj_deleteModel(const_cast<mjModel*>(m)); });
-  cache.emplace(path, shared);
-  return shared;
+  if (!model) throw_load_error(env_name, "MJCF '" + path + "'", error);
+  return model_cache.emplace(path, share_model(model)).first->second;
+}
+
+std::shared_ptr<const mjModel> load_reference_model_from_xml(const std::string& env_name, const std::string& xml) {
+  const std::string key = "xml:" + xml;
+  std::lock_guard<std::mutex> lock(model_cache_mutex);
+  if (auto it = model_cache.find(key); it != model_cache.end()) return it->second;
+
+  // mj_loadXML reads from a virtual file system; mjVFS is large (megabytes), so not on the stack.
+  auto vfs = std::make_unique<mjVFS>();
+  mj_defaultVFS(vfs.get());
+  const char* file = "assembled.xml";
+  if (mj_makeEmptyFileVFS(vfs.get(), file, int(xml.size())) != 0)
+    throw_env_error(env_name, ": cannot hold the assembled MJCF (", xml.size(), " bytes) in MuJoCo's VFS");
+  std::memcpy(vfs->filedata[mj_findFileVFS(vfs.get(), file)], xml.data(), xml.size());
+  char error[1024] = "";
+  mjModel* model = mj_loadXML(file, vfs.get(), error, sizeof error);
+  mj_deleteVFS(vfs.get());
+  if (!model) throw_load_error(env_name, "its assembled MJCF", error);
+  return model_cache.emplace(key, share_model(model)).first->second;
 }
 
 std::optional<MujocoStepping> mujoco_stepping(const Env& env) {
   const auto* mujoco = dynamic_cast<const MujocoEnv*>(&env);
   if (!mujoco) return std::nullopt;
-  return MujocoStepping{load_reference_model(env.name(), mujoco->model_path()), mujoco->frame_skip(),
+  return MujocoStepping{mujoco->shared_reference_model(), mujoco->frame_skip(),
                         mujoco->max_episode_steps()};
 }
 
@@ -87,6 +117,9 @@ mjtNum* model_array(mjModel* m, ModelArray array) {
     case ModelArray::kBodyMass: return m->body_mass;
     case ModelArray::kBodyInertia: return m->body_inertia;
     case ModelArray::kDofDamping: return m->dof_damping;
+    case ModelArray::kGeomSize: return m->geom_size;
+    case ModelArray::kGeomPos: return m->geom_pos;
+    case ModelArray::kGeomRbound: return m->geom_rbound;
   }
   return nullptr;
 }
@@ -184,19 +217,32 @@ size_t state_size(const mjModel* m, mjData* d) {
 
 }  // namespace
 
+namespace {
+
+std::string asset_path(const std::string& model_path) {
+  return model_path.empty() || model_path[0] == '/' ? model_path : assets_dir() + "/" + model_path;
+}
+
+}  // namespace
+
 MujocoEnv::MujocoEnv(const std::string& name, const MujocoSettings& settings, int expected_nq, int expected_nv,
                      int expected_nu, std::vector<std::string> info_names)
-    : Env(name, Box(), Box({expected_nu}, -1.0, 1.0), std::move(info_names), settings.max_episode_steps),
-      settings_(settings),
-      id_(new_env_id()) {
-  model_path_ = settings.model_path.empty() || settings.model_path[0] == '/'
-                    ? settings.model_path
-                    : assets_dir() + "/" + settings.model_path;
-  reference_ = load_reference_model(name, model_path_);
+    : MujocoEnv(name, settings, load_reference_model(name, asset_path(settings.model_path)),
+                {AgentSpaces{Box(), Box({expected_nu}, -1.0, 1.0)}}, std::move(info_names)) {
+  model_path_ = asset_path(settings.model_path);
   const mjModel* ref = reference_.get();
   if (ref->nq != expected_nq || ref->nv != expected_nv || ref->nu != expected_nu)
     throw_env_error(name, ": MJCF '", model_path_, "' has nq=", ref->nq, " nv=", ref->nv, " nu=", ref->nu,
                     ", expected nq=", expected_nq, " nv=", expected_nv, " nu=", expected_nu);
+}
+
+MujocoEnv::MujocoEnv(const std::string& name, const MujocoSettings& settings, std::shared_ptr<const mjModel> reference,
+                     std::vector<AgentSpaces> agents, std::vector<std::string> info_names)
+    : Env(name, std::move(agents), std::move(info_names), settings.max_episode_steps),
+      settings_(settings),
+      model_path_(settings.model_path),
+      reference_(std::move(reference)),
+      id_(new_env_id()) {
   // The state of a fresh mjData (mj_makeData resets it): what an env with
   // its own data started from before its first reset.
   PhysicsWorkspace& w = workspace_for(reference_);

@@ -43,7 +43,17 @@ struct MujocoSettings {
 OptionSpecs mujoco_options(const std::string& asset);
 
 // The model numbers dynamics schedules may change.
-enum class ModelArray { kActuatorGear, kGeomFriction, kGravity, kBodyMass, kBodyInertia, kDofDamping };
+enum class ModelArray {
+  kActuatorGear,
+  kGeomFriction,
+  kGravity,
+  kBodyMass,
+  kBodyInertia,
+  kDofDamping,
+  kGeomSize,
+  kGeomPos,
+  kGeomRbound,  // the bounding-sphere radius the broad phase uses: grows with the size
+};
 mjtNum* model_array(mjModel* m, ModelArray array);
 const mjtNum* model_array(const mjModel* m, ModelArray array);
 
@@ -70,9 +80,12 @@ class MujocoEnv : public Env {
   // The model as loaded from the file, shared by all envs of that file. Never
   // changes: sizes, names and ids are read here.
   const mjModel* reference_model() const { return reference_.get(); }
+  const std::shared_ptr<const mjModel>& shared_reference_model() const { return reference_; }
   int frame_skip() const { return settings_.frame_skip; }
+  double reset_noise_scale() const { return settings_.reset_noise_scale; }
   // Seconds of simulated time per control step (schedules never change the timestep).
   double dt() const { return settings_.frame_skip * reference_->opt.timestep; }
+  // The model file, or a description of a model assembled in memory.
   const std::string& model_path() const { return model_path_; }
   // The physics state's nq positions, read without touching the workspace
   // (binding it outside a step costs an mj_forward).
@@ -95,6 +108,11 @@ class MujocoEnv : public Env {
   // derived class sets the observation space once the model is known.
   MujocoEnv(const std::string& name, const MujocoSettings& settings, int expected_nq, int expected_nv,
             int expected_nu, std::vector<std::string> info_names);
+  // An env on a model compiled by the caller (a scene assembled in memory,
+  // load_reference_model_from_xml), with its agents' spaces; settings'
+  // model_path describes where the model came from.
+  MujocoEnv(const std::string& name, const MujocoSettings& settings, std::shared_ptr<const mjModel> reference,
+            std::vector<AgentSpaces> agents, std::vector<std::string> info_names);
 
   // Writes the action into ctrl and advances frame_skip physics steps.
   void simulate(const float* action);
@@ -152,5 +170,8 @@ std::optional<MujocoStepping> mujoco_stepping(const Env& env);
 // The compiled model for `path`, loading and caching it on first use. Throws
 // an EnvError naming `env_name` and the file when it is missing or malformed.
 std::shared_ptr<const mjModel> load_reference_model(const std::string& env_name, const std::string& path);
+// The same for a model's MJCF text (a scene assembled in memory, without
+// file references), cached by that text.
+std::shared_ptr<const mjModel> load_reference_model_from_xml(const std::string& env_name, const std::string& xml);
 
 }  // namespace metarl
