@@ -42,12 +42,27 @@ struct MujocoSettings {
 // The options MujocoSettings reads, with their defaults (the model file's is `asset`).
 OptionSpecs mujoco_options(const std::string& asset);
 
-// The model numbers dynamics schedules may change.
-enum class ModelArray { kActuatorGear, kGeomFriction, kGravity, kBodyMass, kBodyInertia, kDofDamping };
-mjtNum* model_array(mjModel* m, ModelArray array);
-const mjtNum* model_array(const mjModel* m, ModelArray array);
+// The model numbers dynamics schedules may change. All are mjtNum arrays
+// except kGeomSameframe (mjtByte: 0 computes a geom's frame from geom_pos and
+// geom_quat, 1 / 2 copy its body's frame / inertial frame), read and written
+// as the number 0, 1 or 2.
+enum class ModelArray {
+  kActuatorGear,
+  kGeomFriction,
+  kGravity,
+  kBodyMass,
+  kBodyInertia,
+  kDofDamping,
+  kGeomSize,       // ngeom x 3
+  kGeomPos,        // ngeom x 3, in the body's frame
+  kGeomRbound,     // ngeom: bounding-sphere radius (the broad phase's)
+  kGeomSameframe,  // ngeom
+};
+// Element `index` of one of those arrays of `m`.
+mjtNum model_number(const mjModel* m, ModelArray array, int index);
+void set_model_number(mjModel* m, ModelArray array, int index, mjtNum value);
 
-// One changed model number: model_array(m, array)[index] = value.
+// One changed model number: set_model_number(m, array, index, value).
 struct ModelEdit {
   ModelArray array;
   int index;
