@@ -214,8 +214,9 @@ class ModelFieldScale : public MujocoSchedule {
     if (!targets_.empty()) out << spec.target_option << "=" << targets_ << ", ";
     if (spec.field == Field::kGeomSize) {
       out << "dims=";
+      const char* separator = "";
       for (int k = 0; k < 3; ++k)
-        if (dims_[k]) out << k;
+        if (dims_[k]) out << separator << k, separator = " ";
       out << ", ";
     }
     out << "from=" << from_ << ", to=" << to_ << ", ";
@@ -235,28 +236,48 @@ class ModelFieldScale : public MujocoSchedule {
 
   void restore_model(MujocoEnv& mujoco) const override {
     // Restoring needs the objects, which may depend on the task: restore
-    // every object of this kind (cheap, and exact).
+    // this field's numbers of every object. Those without an edit already
+    // are the reference's, so only the env's edits of them are put back
+    // (the same result as walking every object's numbers, at the cost of
+    // the edits: a GeomSizeScale with `steps` restores before every step).
     const mjModel* ref = mujoco.reference_model();
-    for (const Slot& s : all_slots(ref))
-      mujoco.set_model_value(s.array, s.index, model_number(ref, s.array, s.index));
+    std::vector<Slot> edited;
+    for (const ModelEdit& e : mujoco.model_edits())
+      if (is_own_number(e.array, e.index)) edited.push_back({e.array, e.index});
+    for (const Slot& s : edited) mujoco.set_model_value(s.array, s.index, model_number(ref, s.array, s.index));
+  }
+
+  // Whether model_array(array)[index] is one of the numbers append_slots
+  // gives for some object of this field.
+  bool is_own_number(ModelArray array, int index) const {
+    switch (spec_.field) {
+      case Field::kActuatorGear: return array == ModelArray::kActuatorGear && index % 6 == 0;
+      case Field::kGeomFriction: return array == ModelArray::kGeomFriction;
+      case Field::kGravity: return array == ModelArray::kGravity;
+      case Field::kBodyMass: return array == ModelArray::kBodyMass || array == ModelArray::kBodyInertia;
+      case Field::kJointDamping: return array == ModelArray::kDofDamping;
+      case Field::kGeomSize:
+        return array == ModelArray::kGeomSize || array == ModelArray::kGeomPos || array == ModelArray::kGeomRbound ||
+               array == ModelArray::kGeomSameframe;
+    }
+    return false;
   }
 
   void modify_model(MujocoEnv& mujoco, const ScheduleContext& context) const override {
     const double f = factor(context.task, context.episode_index, context.step);
     if (spec_.field == Field::kGeomSize) {
       const std::vector<int> geoms = ids(mujoco, context.task);
-      if (!(f > 0)) throw_env_error(describe(), ": env ", mujoco.name(), ": the factor of a geom's size must be positive, not ", f);
+      if (!(f > 0))
+        throw_env_error(describe(), ": env ", mujoco.name(), ": the factor of a geom's size must be positive, not ", f);
       if (f != 1)
         for (int id : geoms) scale_geom(mujoco, id, f);
       return;
     }
-    if (spec_.field == Field::kGravity) {
-      for (const Slot& s : all_slots(mujoco.reference_model()))
-        mujoco.set_model_value(s.array, s.index, mujoco.model_value(s.array, s.index) * f);
-      return;
-    }
     std::vector<Slot> slots;
-    for (int id : ids(mujoco, context.task)) append_slots(mujoco.reference_model(), spec_.field, id, slots);
+    if (spec_.field == Field::kGravity)  // no targets: the one gravity vector
+      append_slots(mujoco.reference_model(), spec_.field, 0, slots);
+    else
+      for (int id : ids(mujoco, context.task)) append_slots(mujoco.reference_model(), spec_.field, id, slots);
     for (const Slot& s : slots)
       mujoco.set_model_value(s.array, s.index, mujoco.model_value(s.array, s.index) * f);
   }
@@ -272,16 +293,6 @@ class ModelFieldScale : public MujocoSchedule {
   }
 
  private:
-  std::vector<Slot> all_slots(const mjModel* m) const {
-    std::vector<Slot> out;
-    if (spec_.field == Field::kGravity) {
-      append_slots(m, spec_.field, 0, out);
-      return out;
-    }
-    for (int id = 0; id < count_of(m, spec_.object); ++id) append_slots(m, spec_.field, id, out);
-    return out;
-  }
-
   // The objects the targets select, each once, in id order.
   std::vector<int> ids(const MujocoEnv& env, const Task* task) const {
     const mjModel* m = env.reference_model();

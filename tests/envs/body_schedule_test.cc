@@ -130,7 +130,7 @@ TEST(GlobTargets, PickOneAgentsObjectsByPrefix) {
   auto other = make_env("Ant", Options::parse("model_path=" + prefixed_ant_model()));
   other->set_schedule(make_schedule("GeomSizeScale", Options::parse("geom=ant1/torso_geom,to=1.2")));
   EXPECT_EQ(error_of([&] { other->reset(0); }),
-            "GeomSizeScale(geom=ant1/torso_geom, dims=012, from=1, to=1.2, episodes=7): env Ant has no geom "
+            "GeomSizeScale(geom=ant1/torso_geom, dims=0 1 2, from=1, to=1.2, episodes=7): env Ant has no geom "
             "'ant1/torso_geom' (it has " +
                 std::to_string(ref->ngeom) + ")");
 }
@@ -160,7 +160,14 @@ TEST(GlobTargets, TaskKeysWorkInsidePatterns) {
   std::set<int> geoms;
   for (int k : edited(m, ModelArray::kGeomSize)) geoms.insert(k / 3);
   EXPECT_EQ(geoms, ids_of(ref, mjOBJ_GEOM, {"aux_2_geom", "leg_2_geom", "ankle_2_geom"}));
-  for (int g : geoms) EXPECT_EQ(m.model_value(ModelArray::kGeomSize, 3 * g), 1.25 * ref->geom_size[3 * g]);
+  for (int g : geoms) {
+    EXPECT_EQ(m.model_value(ModelArray::kGeomSize, 3 * g), 1.25 * ref->geom_size[3 * g]);
+    EXPECT_EQ(m.model_value(ModelArray::kGeomSize, 3 * g + 1), ref->geom_size[3 * g + 1]);
+    // dims=0 is the radius: the capsule, on its axis through the body's
+    // origin, is only fattened (its position stays, up to rounding).
+    for (int k = 0; k < 3; ++k) EXPECT_NEAR(m.model_value(ModelArray::kGeomPos, 3 * g + k), ref->geom_pos[3 * g + k], 1e-15);
+    EXPECT_EQ(m.model_value(ModelArray::kGeomRbound, g), 1.25 * ref->geom_size[3 * g] + ref->geom_size[3 * g + 1]);
+  }
 }
 
 struct Capsule {
@@ -376,7 +383,7 @@ TEST(GeomSizeScale, DescribesItselfAndRefusesBadOptions) {
   EXPECT_EQ(make_schedule("GeomSizeScale", Options::parse("geom=ankle_*_geom,dims=1,to=1.5"))->describe(),
             "GeomSizeScale(geom=ankle_*_geom, dims=1, from=1, to=1.5, episodes=7)");
   EXPECT_EQ(make_schedule("GeomSizeScale", Options::parse("geom=torso_geom,steps=4"))->describe(),
-            "GeomSizeScale(geom=torso_geom, dims=012, from=1, to=1, steps=4)");
+            "GeomSizeScale(geom=torso_geom, dims=0 1 2, from=1, to=1, steps=4)");
   EXPECT_THROW(make_schedule("GeomSizeScale"), EnvError);  // geom is required
   EXPECT_THROW(make_schedule("GeomSizeScale", Options::parse("geom=*,dims=3")), EnvError);
   EXPECT_THROW(make_schedule("GeomSizeScale", Options::parse("geom=*,dims=")), EnvError);
@@ -384,7 +391,7 @@ TEST(GeomSizeScale, DescribesItselfAndRefusesBadOptions) {
   auto env = make_env("Ant");
   env->set_schedule(make_schedule("GeomSizeScale", Options::parse("geom=torso_geom,from=0,to=0")));
   EXPECT_EQ(error_of([&] { env->reset(0); }),
-            "GeomSizeScale(geom=torso_geom, dims=012, from=0, to=0, episodes=7): env Ant: the factor of a geom's "
+            "GeomSizeScale(geom=torso_geom, dims=0 1 2, from=0, to=0, episodes=7): env Ant: the factor of a geom's "
             "size must be positive, not 0");
 }
 
