@@ -247,7 +247,7 @@ class ModelFieldScale : public MujocoSchedule {
     for (const Slot& s : edited) mujoco.set_model_value(s.array, s.index, model_number(ref, s.array, s.index));
   }
 
-  // Whether model_array(array)[index] is one of the numbers append_slots
+  // Whether number `index` of `array` is one of the numbers append_slots
   // gives for some object of this field.
   bool is_own_number(ModelArray array, int index) const {
     switch (spec_.field) {
