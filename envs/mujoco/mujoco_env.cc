@@ -109,7 +109,9 @@ std::optional<MujocoStepping> mujoco_stepping(const Env& env) {
                         mujoco->max_episode_steps()};
 }
 
-mjtNum* model_array(mjModel* m, ModelArray array) {
+namespace {
+
+mjtNum* number_array(mjModel* m, ModelArray array) {
   switch (array) {
     case ModelArray::kActuatorGear: return m->actuator_gear;
     case ModelArray::kGeomFriction: return m->geom_friction;
@@ -120,11 +122,24 @@ mjtNum* model_array(mjModel* m, ModelArray array) {
     case ModelArray::kGeomSize: return m->geom_size;
     case ModelArray::kGeomPos: return m->geom_pos;
     case ModelArray::kGeomRbound: return m->geom_rbound;
+    case ModelArray::kGeomSameframe: return nullptr;  // bytes
   }
   return nullptr;
 }
 
-const mjtNum* model_array(const mjModel* m, ModelArray array) { return model_array(const_cast<mjModel*>(m), array); }
+}  // namespace
+
+mjtNum model_number(const mjModel* m, ModelArray array, int index) {
+  if (array == ModelArray::kGeomSameframe) return m->geom_sameframe[index];
+  return number_array(const_cast<mjModel*>(m), array)[index];
+}
+
+void set_model_number(mjModel* m, ModelArray array, int index, mjtNum value) {
+  if (array == ModelArray::kGeomSameframe)
+    m->geom_sameframe[index] = static_cast<mjtByte>(value);
+  else
+    number_array(m, array)[index] = value;
+}
 
 // One thread's physics for one model file: a model copy holding the edits of
 // the env it serves, and an mjData holding that env's state.
@@ -143,8 +158,8 @@ struct PhysicsWorkspace {
   // Makes the model the reference with `edits`.
   void apply(const std::vector<ModelEdit>& edits) {
     for (const ModelEdit& e : applied)
-      model_array(model, e.array)[e.index] = model_array(reference.get(), e.array)[e.index];
-    for (const ModelEdit& e : edits) model_array(model, e.array)[e.index] = e.value;
+      set_model_number(model, e.array, e.index, model_number(reference.get(), e.array, e.index));
+    for (const ModelEdit& e : edits) set_model_number(model, e.array, e.index, e.value);
     applied = edits;
   }
 
@@ -285,11 +300,11 @@ mjData* MujocoEnv::data_mut() { return bind(true).data; }
 mjtNum MujocoEnv::model_value(ModelArray array, int index) const {
   for (const ModelEdit& e : edits_)
     if (e.array == array && e.index == index) return e.value;
-  return model_array(reference_.get(), array)[index];
+  return model_number(reference_.get(), array, index);
 }
 
 void MujocoEnv::set_model_value(ModelArray array, int index, mjtNum value) {
-  const mjtNum reference = model_array(reference_.get(), array)[index];
+  const mjtNum reference = model_number(reference_.get(), array, index);
   // Bitwise: a changed sign of zero is a change.
   const bool is_reference = std::memcmp(&value, &reference, sizeof value) == 0;
   auto it = std::find_if(edits_.begin(), edits_.end(),

@@ -42,7 +42,10 @@ struct MujocoSettings {
 // The options MujocoSettings reads, with their defaults (the model file's is `asset`).
 OptionSpecs mujoco_options(const std::string& asset);
 
-// The model numbers dynamics schedules may change.
+// The model numbers dynamics schedules may change. All are mjtNum arrays
+// except kGeomSameframe (mjtByte: 0 computes a geom's frame from geom_pos and
+// geom_quat, 1 / 2 copy its body's frame / inertial frame), read and written
+// as the number 0, 1 or 2.
 enum class ModelArray {
   kActuatorGear,
   kGeomFriction,
@@ -50,14 +53,16 @@ enum class ModelArray {
   kBodyMass,
   kBodyInertia,
   kDofDamping,
-  kGeomSize,
-  kGeomPos,
-  kGeomRbound,  // the bounding-sphere radius the broad phase uses: grows with the size
+  kGeomSize,       // ngeom x 3
+  kGeomPos,        // ngeom x 3, in the body's frame
+  kGeomRbound,     // ngeom: bounding-sphere radius (the broad phase's)
+  kGeomSameframe,  // ngeom
 };
-mjtNum* model_array(mjModel* m, ModelArray array);
-const mjtNum* model_array(const mjModel* m, ModelArray array);
+// Element `index` of one of those arrays of `m`.
+mjtNum model_number(const mjModel* m, ModelArray array, int index);
+void set_model_number(mjModel* m, ModelArray array, int index, mjtNum value);
 
-// One changed model number: model_array(m, array)[index] = value.
+// One changed model number: set_model_number(m, array, index, value).
 struct ModelEdit {
   ModelArray array;
   int index;

@@ -1,13 +1,19 @@
 // Schedules that scale numbers of a MuJoCo env's model (its edits) along a chain of
 // episodes (or along the steps of each episode): motors that weaken (the
 // crippling of continual adaptation), friction that drifts, gravity, body
-// masses, joint damping. One class, one registration per field.
+// masses, joint damping, geom sizes (a body's shape: leg length, torso size).
+// One class, one registration per field.
 //
 // Options shared by all (a factor f multiplies the reference value; the
 // defaults are in field_options below):
-//   <targets>  the objects whose field is scaled: space-separated names or
-//              indices, '*' for all; "{key}" is replaced by the task's value
-//              of `key` (so a task can pick, e.g., which legs are crippled:
+//   <targets>  the objects whose field is scaled: space-separated names,
+//              indices or glob patterns over names (fnmatch(3) without flags:
+//              '*' also matches '/', so "ant1/*" is every object of agent
+//              ant1 and "*/ankle_*_geom" every agent's ankles); a lone '*' is
+//              every object, named or not. A name, index or pattern that
+//              selects nothing is an error naming the schedule, the env and
+//              the target. "{key}" is replaced by the task's value of `key`
+//              first (so a task can pick, e.g., which legs are crippled:
 //              actuator="hip_{leg_a} ankle_{leg_a}"). Gravity has no targets.
 //   from, to (default per field), episodes: across the chain,
 //              f(e) = from + (to - from) * min(e, episodes - 1) / (episodes - 1);
@@ -17,6 +23,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <fnmatch.h>
 #include <memory>
 #include <sstream>
 #include <vector>
@@ -28,7 +35,7 @@
 namespace metarl {
 namespace {
 
-enum class Field { kActuatorGear, kGeomFriction, kGravity, kBodyMass, kJointDamping };
+enum class Field { kActuatorGear, kGeomFriction, kGravity, kBodyMass, kJointDamping, kGeomSize };
 
 struct FieldSpec {
   Field field;
@@ -83,6 +90,65 @@ void append_slots(const mjModel* m, Field field, int id, std::vector<Slot>& out)
     case Field::kJointDamping:
       for (int k = 0; k < dofs_of_joint(m, id); ++k) out.push_back({ModelArray::kDofDamping, m->jnt_dofadr[id] + k});
       break;
+    case Field::kGeomSize:  // what GeomSizeScale writes (restored together; scaled by scale_geom)
+      for (int k = 0; k < 3; ++k) out.push_back({ModelArray::kGeomSize, 3 * id + k});
+      for (int k = 0; k < 3; ++k) out.push_back({ModelArray::kGeomPos, 3 * id + k});
+      out.push_back({ModelArray::kGeomRbound, id});
+      out.push_back({ModelArray::kGeomSameframe, id});
+      break;
+  }
+}
+
+bool is_pattern(const std::string& target) { return target.find_first_of("*?[") != std::string::npos; }
+
+// MuJoCo 2.2.2's bounding-sphere radius of a primitive geom of these sizes,
+// as its compiler computes it (mjCGeom::GetRBound). The broad phase (body
+// AABBs in mj_broadphase) and the mid phase (the sphere and plane filters of
+// mj_collideGeoms) read only geom_rbound + geom_margin around geom_xpos:
+// 2.2.2 keeps no body-level or per-geom box derived from sizes, so a geom
+// whose rbound is recomputed here collides exactly as one compiled at this
+// size. Recomputing (rather than scaling rbound by the largest factor) keeps
+// the bound as tight as MuJoCo's: a capsule whose length doubles gets
+// radius + 2 * half-length, not 2 * (radius + half-length).
+mjtNum primitive_rbound(int type, const mjtNum* size) {
+  switch (type) {
+    case mjGEOM_SPHERE: return size[0];
+    case mjGEOM_CAPSULE: return size[0] + size[1];
+    case mjGEOM_CYLINDER: return std::sqrt(size[0] * size[0] + size[1] * size[1]);
+    case mjGEOM_ELLIPSOID: return std::max(std::max(size[0], size[1]), size[2]);
+    case mjGEOM_BOX: return std::sqrt(size[0] * size[0] + size[1] * size[1] + size[2] * size[2]);
+    default: return 0;  // a plane: 0, MuJoCo's "unbounded"
+  }
+}
+
+// Which of a geom's own axes (x, y, z of its frame) size entry `dim` spans:
+// a sphere's radius all three, a capsule's or cylinder's radius x and y and
+// its half-length z, a box's or ellipsoid's entry k axis k, a plane's half
+// sizes x and y (its third entry is the grid spacing of its drawing).
+void axes_of_size(int type, int dim, bool axes[3]) {
+  axes[0] = axes[1] = axes[2] = false;
+  switch (type) {
+    case mjGEOM_SPHERE:
+      if (dim == 0) axes[0] = axes[1] = axes[2] = true;
+      break;
+    case mjGEOM_CAPSULE:
+    case mjGEOM_CYLINDER:
+      if (dim == 0) axes[0] = axes[1] = true;
+      if (dim == 1) axes[2] = true;
+      break;
+    case mjGEOM_PLANE:
+      if (dim < 2) axes[dim] = true;
+      break;
+    default:  // box, ellipsoid
+      axes[dim] = true;
+  }
+}
+
+const char* geom_type_name(int type) {
+  switch (type) {
+    case mjGEOM_MESH: return "mesh";
+    case mjGEOM_HFIELD: return "height field";
+    default: return "geom";
   }
 }
 
@@ -130,12 +196,29 @@ class ModelFieldScale : public MujocoSchedule {
     to_ = options.get_string(spec.schedule, "to");
     episodes_ = options.get_int(spec.schedule, "episodes");
     steps_ = options.get_int(spec.schedule, "steps");
+    if (spec.field == Field::kGeomSize) {
+      const std::string dims = options.get_string(spec.schedule, "dims");
+      for (char c : dims) {
+        if (c == ' ') continue;
+        if (c < '0' || c > '2')
+          throw_env_error(spec.schedule, ": dims '", dims, "' must list size entries 0, 1 or 2 (e.g. \"1\" or \"0 1 2\")");
+        dims_[c - '0'] = true;
+      }
+      if (!dims_[0] && !dims_[1] && !dims_[2]) throw_env_error(spec.schedule, ": dims is empty");
+    }
     // Numbers without task keys are checked now, not at the first reset.
     if (from_.find('{') == std::string::npos) parse_number(from_, spec.schedule, "from");
     if (to_.find('{') == std::string::npos) parse_number(to_, spec.schedule, "to");
     std::ostringstream out;
     out << spec.schedule << "(";
     if (!targets_.empty()) out << spec.target_option << "=" << targets_ << ", ";
+    if (spec.field == Field::kGeomSize) {
+      out << "dims=";
+      const char* separator = "";
+      for (int k = 0; k < 3; ++k)
+        if (dims_[k]) out << separator << k, separator = " ";
+      out << ", ";
+    }
     out << "from=" << from_ << ", to=" << to_ << ", ";
     if (steps_ > 0)
       out << "steps=" << steps_;
@@ -153,15 +236,49 @@ class ModelFieldScale : public MujocoSchedule {
 
   void restore_model(MujocoEnv& mujoco) const override {
     // Restoring needs the objects, which may depend on the task: restore
-    // every object of this kind (cheap, and exact).
+    // this field's numbers of every object. Those without an edit already
+    // are the reference's, so only the env's edits of them are put back
+    // (the same result as walking every object's numbers, at the cost of
+    // the edits: a GeomSizeScale with `steps` restores before every step).
     const mjModel* ref = mujoco.reference_model();
-    for (const Slot& s : all_slots(ref))
-      mujoco.set_model_value(s.array, s.index, model_array(ref, s.array)[s.index]);
+    std::vector<Slot> edited;
+    for (const ModelEdit& e : mujoco.model_edits())
+      if (is_own_number(e.array, e.index)) edited.push_back({e.array, e.index});
+    for (const Slot& s : edited) mujoco.set_model_value(s.array, s.index, model_number(ref, s.array, s.index));
+  }
+
+  // Whether number `index` of `array` is one of the numbers append_slots
+  // gives for some object of this field.
+  bool is_own_number(ModelArray array, int index) const {
+    switch (spec_.field) {
+      case Field::kActuatorGear: return array == ModelArray::kActuatorGear && index % 6 == 0;
+      case Field::kGeomFriction: return array == ModelArray::kGeomFriction;
+      case Field::kGravity: return array == ModelArray::kGravity;
+      case Field::kBodyMass: return array == ModelArray::kBodyMass || array == ModelArray::kBodyInertia;
+      case Field::kJointDamping: return array == ModelArray::kDofDamping;
+      case Field::kGeomSize:
+        return array == ModelArray::kGeomSize || array == ModelArray::kGeomPos || array == ModelArray::kGeomRbound ||
+               array == ModelArray::kGeomSameframe;
+    }
+    return false;
   }
 
   void modify_model(MujocoEnv& mujoco, const ScheduleContext& context) const override {
     const double f = factor(context.task, context.episode_index, context.step);
-    for (const Slot& s : slots(mujoco, context.task))
+    if (spec_.field == Field::kGeomSize) {
+      const std::vector<int> geoms = ids(mujoco, context.task);
+      if (!(f > 0))
+        throw_env_error(describe(), ": env ", mujoco.name(), ": the factor of a geom's size must be positive, not ", f);
+      if (f != 1)
+        for (int id : geoms) scale_geom(mujoco, id, f);
+      return;
+    }
+    std::vector<Slot> slots;
+    if (spec_.field == Field::kGravity)  // no targets: the one gravity vector
+      append_slots(mujoco.reference_model(), spec_.field, 0, slots);
+    else
+      for (int id : ids(mujoco, context.task)) append_slots(mujoco.reference_model(), spec_.field, id, slots);
+    for (const Slot& s : slots)
       mujoco.set_model_value(s.array, s.index, mujoco.model_value(s.array, s.index) * f);
   }
 
@@ -176,26 +293,27 @@ class ModelFieldScale : public MujocoSchedule {
   }
 
  private:
-  std::vector<Slot> all_slots(const mjModel* m) const {
-    std::vector<Slot> out;
-    if (spec_.field == Field::kGravity) {
-      append_slots(m, spec_.field, 0, out);
-      return out;
-    }
-    for (int id = 0; id < count_of(m, spec_.object); ++id) append_slots(m, spec_.field, id, out);
-    return out;
-  }
-
-  std::vector<Slot> slots(const MujocoEnv& env, const Task* task) const {
+  // The objects the targets select, each once, in id order.
+  std::vector<int> ids(const MujocoEnv& env, const Task* task) const {
     const mjModel* m = env.reference_model();
-    if (spec_.field == Field::kGravity) return all_slots(m);
-    std::vector<int> ids;
+    std::vector<int> out;
     std::istringstream names(substitute(targets_, task, describe()));
     std::string target;
     const int count = count_of(m, spec_.object);
     while (names >> target) {
       if (target == "*") {
-        for (int id = 0; id < count; ++id) ids.push_back(id);
+        for (int id = 0; id < count; ++id) out.push_back(id);
+        continue;
+      }
+      if (is_pattern(target)) {
+        const size_t before = out.size();
+        for (int id = 0; id < count; ++id) {
+          const char* name = mj_id2name(m, spec_.object, id);
+          if (name && fnmatch(target.c_str(), name, 0) == 0) out.push_back(id);
+        }
+        if (out.size() == before)
+          throw_env_error(describe(), ": env ", env.name(), " has no ", spec_.target_option, " matching '", target,
+                          "' (it has ", count, ")");
         continue;
       }
       char* end = nullptr;
@@ -204,18 +322,83 @@ class ModelFieldScale : public MujocoSchedule {
       if (id < 0 || id >= count)
         throw_env_error(describe(), ": env ", env.name(), " has no ", spec_.target_option, " '", target, "' (it has ",
                         count, ")");
-      ids.push_back(id);
+      out.push_back(id);
     }
     // An object named twice is scaled once.
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    std::vector<Slot> out;
-    for (int id : ids) append_slots(m, spec_.field, id, out);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    if (spec_.field == Field::kGeomSize)
+      for (int id : out) check_scalable(env, id);
     return out;
+  }
+
+  // Sizes of meshes and height fields do not scale their shapes, and the
+  // ellipsoid fluid model's coefficients are computed from the sizes by the
+  // compiler: such a geom is refused rather than half changed.
+  void check_scalable(const MujocoEnv& env, int id) const {
+    const mjModel* m = env.reference_model();
+    const char* name = mj_id2name(m, mjOBJ_GEOM, id);
+    const std::string geom = name ? "'" + std::string(name) + "'" : "number " + std::to_string(id);
+    const int type = m->geom_type[id];
+    if (type == mjGEOM_MESH || type == mjGEOM_HFIELD)
+      throw_env_error(describe(), ": env ", env.name(), ": geom ", geom, " is a ", geom_type_name(type),
+                      ", whose shape its size does not scale");
+    if (m->geom_fluid[mjNFLUID * id] > 0)
+      throw_env_error(describe(), ": env ", env.name(), ": geom ", geom,
+                      " has the ellipsoid fluid model, whose coefficients its size does not scale");
+  }
+
+  // Scales geom `id` by f about its body's origin along the geom's own axes
+  // that the chosen size entries span: p -> R S R^T p for every point p of
+  // the geom in its body's frame (R: the geom's orientation, S: f on those
+  // axes, 1 on the others). So the chosen sizes are multiplied by f and the
+  // geom's position becomes R S R^T geom_pos: a capsule drawn from its
+  // body's origin (pos along its axis) whose half-length is scaled keeps
+  // that end there and grows outward; a sphere at the origin just grows.
+  // Neither mass nor inertia changes (BodyMassScale changes those).
+  void scale_geom(MujocoEnv& env, int id, double f) const {
+    const mjModel* ref = env.reference_model();
+    const int type = ref->geom_type[id];
+    bool scaled[3] = {false, false, false};
+    for (int dim = 0; dim < 3; ++dim) {
+      if (!dims_[dim]) continue;
+      const int k = 3 * id + dim;
+      env.set_model_value(ModelArray::kGeomSize, k, env.model_value(ModelArray::kGeomSize, k) * f);
+      bool axes[3];
+      axes_of_size(type, dim, axes);
+      for (int a = 0; a < 3; ++a) scaled[a] = scaled[a] || axes[a];
+    }
+    mjtNum pos[3];
+    for (int a = 0; a < 3; ++a) pos[a] = env.model_value(ModelArray::kGeomPos, 3 * id + a);
+    if (scaled[0] && scaled[1] && scaled[2]) {
+      for (int a = 0; a < 3; ++a) pos[a] *= f;  // S = f I: exact
+    } else if (scaled[0] || scaled[1] || scaled[2]) {
+      mjtNum rot[9], local[3];  // rot: the geom's axes as columns (geom_quat is never edited)
+      mju_quat2Mat(rot, ref->geom_quat + 4 * id);
+      mju_mulMatTVec(local, rot, pos, 3, 3);
+      for (int a = 0; a < 3; ++a)
+        if (scaled[a]) local[a] *= f;
+      mju_mulMatVec(pos, rot, local, 3, 3);
+    }
+    bool moved = false;
+    for (int a = 0; a < 3; ++a) {
+      env.set_model_value(ModelArray::kGeomPos, 3 * id + a, pos[a]);
+      moved = moved || pos[a] != ref->geom_pos[3 * id + a];
+    }
+    // geom_sameframe 2 copies the body's inertial frame (the compiler's
+    // shortcut when the geom sat there) and 1 the body's frame: a moved geom
+    // computes its frame from geom_pos and geom_quat instead.
+    env.set_model_value(ModelArray::kGeomSameframe, id, moved ? 0 : ref->geom_sameframe[id]);
+    mjtNum size[3];
+    for (int k = 0; k < 3; ++k) size[k] = env.model_value(ModelArray::kGeomSize, 3 * id + k);
+    // From the sizes as they now are (another GeomSizeScale may have scaled
+    // other entries before this one): exact for any composition.
+    env.set_model_value(ModelArray::kGeomRbound, id, primitive_rbound(type, size));
   }
 
   FieldSpec spec_;
   std::string targets_, from_, to_, description_;
+  bool dims_[3] = {false, false, false};  // GeomSizeScale: the size entries scaled
   int episodes_, steps_;
 };
 
@@ -230,13 +413,21 @@ const FieldSpec kFields[] = {
      "bodies' mass and inertia scaled from `from` to `to` across the episodes (or steps)"},
     {Field::kJointDamping, "JointDampingScale", "joint", mjOBJ_JOINT, "1", "the joints scaled",
      "joints' damping scaled from `from` to `to` across the episodes (or steps)"},
+    {Field::kGeomSize, "GeomSizeScale", "geom", mjOBJ_GEOM, "1", "the geoms scaled",
+     "geoms' size entries `dims` (e.g. a capsule's half-length: leg length; a sphere's radius: torso size) and "
+     "position scaled about their body's origin from `from` to `to` across the episodes (or steps); collision "
+     "bounds follow, mass and inertia do not (BodyMassScale changes those)"},
 };
 
 OptionSpecs field_options(const FieldSpec& spec) {
   OptionSpecs options;
   if (*spec.target_option)
     options.push_back(required_string_option(
-        spec.target_option, std::string(spec.targets_help) + ": names, indices or *; \"{key}\": the task's value"));
+        spec.target_option,
+        std::string(spec.targets_help) + ": names, indices, globs (ant1/*) or *; \"{key}\": the task's value"));
+  if (spec.field == Field::kGeomSize)
+    options.push_back(string_option("dims", "0 1 2",
+                                    "the size entries scaled (digits 0-2, e.g. \"1\": a capsule's half-length only)"));
   options.push_back(string_option("from", "1", "the factor at the first episode (a number or \"{key}\")"));
   options.push_back(string_option("to", spec.default_to, "the factor from the last episode on (a number or \"{key}\")"));
   options.push_back(int_option("episodes", 7, "episodes from `from` to `to`").at_least(1));

@@ -163,6 +163,8 @@ void SumoEnv::place(int k, double x, double y, double z, double yaw) {
 }
 
 StepResult SumoEnv::advance(const float* actions, float* obs, double* rewards, float* info) {
+  // A schedule of geom sizes restores every size edit, the ring's included.
+  if (spec_.arena == SumoArena::kRing) set_ring_radius(ring_radius_);
   for (int k = 0; k < 2; ++k)
     std::copy_n(actions + size_t(k) * act_row_size(), seats_[size_t(k)].nu, ctrl_.data() + seats_[size_t(k)].actuator_begin);
   simulate(ctrl_.data());
