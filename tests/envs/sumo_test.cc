@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "envs/core/dynamics_schedule.h"
 #include "envs/core/match.h"
 #include "envs/core/registry.h"
 #include "envs/sumo/sumo_env.h"
@@ -286,6 +287,29 @@ TEST(Sumo, BadOptionsAreRefusedNamingTheEnv) {
   } catch (const EnvError& e) {
     EXPECT_NE(std::string(e.what()).find("SumoAnt: ring_radius_min"), std::string::npos) << e.what();
   }
+}
+
+}  // namespace
+}  // namespace metarl
+
+namespace metarl {
+namespace {
+
+TEST(Sumo, ABodyScheduleChangesOneAgentOnly) {
+  auto env = make_sumo("SumoAnt");
+  env->set_schedule(make_schedule("BodyMassScale", {{"body", "ant1/*"}, {"from", "2"}, {"to", "2"}}));
+  env->reset(0);
+  const mjModel* ref = env->reference_model();
+  const mjModel* m = env->model();
+  for (int b = env->seat(0).body_begin; b < env->seat(0).body_begin + env->seat(0).nbody; ++b)
+    EXPECT_EQ(m->body_mass[b], ref->body_mass[b]);
+  for (int b = env->seat(1).body_begin; b < env->seat(1).body_begin + env->seat(1).nbody; ++b)
+    EXPECT_EQ(m->body_mass[b], 2 * ref->body_mass[b]);
+  // Another env of the same scene keeps the calibrated masses.
+  auto other = make_sumo("SumoAnt");
+  other->reset(0);
+  const int torso1 = env->seat(1).torso_body;
+  EXPECT_EQ(other->model()->body_mass[torso1], ref->body_mass[torso1]);
 }
 
 }  // namespace
