@@ -39,7 +39,8 @@ struct ActionTable {
 // The raw loop: `threads` threads, each with one mjData on the shared model,
 // writing ctrl and calling mj_step frame_skip times per env step. It restarts
 // from the initial state every `episode_steps` steps, as the envs' time limit
-// does, so that both loops simulate the same kind of states.
+// does, and when the env's own end rule says so (a sumo match), so that both
+// loops simulate the same kind of states.
 double raw_steps_per_second(const MujocoStepping& stepping, const ActionTable& actions, int64_t env_steps,
                             int threads) {
   const mjModel* model = stepping.model.get();
@@ -52,14 +53,17 @@ double raw_steps_per_second(const MujocoStepping& stepping, const ActionTable& a
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       mjData* d = datas[t];
+      int64_t episode_step = 0;
       for (int64_t s = 0; s < per_thread; ++s) {
-        if (s % episode_steps == 0) {
+        if (episode_step == 0) {
           mj_resetData(model, d);
           mj_forward(model, d);
         }
         const float* a = actions.rows_at(s * threads + t, 1);
         for (int j = 0; j < model->nu; ++j) d->ctrl[j] = a[j];
         for (int k = 0; k < frame_skip; ++k) mj_step(model, d);
+        const bool ended = stepping.episode_ended && stepping.episode_ended(d);
+        episode_step = ended || episode_step + 1 == episode_steps ? 0 : episode_step + 1;
       }
     });
   }

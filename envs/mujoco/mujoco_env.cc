@@ -105,8 +105,8 @@ std::shared_ptr<const mjModel> load_reference_model_from_xml(const std::string& 
 std::optional<MujocoStepping> mujoco_stepping(const Env& env) {
   const auto* mujoco = dynamic_cast<const MujocoEnv*>(&env);
   if (!mujoco) return std::nullopt;
-  return MujocoStepping{mujoco->shared_reference_model(), mujoco->frame_skip(),
-                        mujoco->max_episode_steps()};
+  return MujocoStepping{mujoco->shared_reference_model(), mujoco->frame_skip(), mujoco->max_episode_steps(),
+                        mujoco->physics_episode_end()};
 }
 
 namespace {

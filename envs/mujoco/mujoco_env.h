@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -103,6 +104,11 @@ class MujocoEnv : public Env {
   void set_model_value(ModelArray array, int index, mjtNum value);
   const std::vector<ModelEdit>& model_edits() const { return edits_; }
 
+  // The rule ending this env's episodes before its time limit, as a
+  // function of the physics alone (MujocoStepping::episode_ended); empty
+  // when the raw loop should ignore it.
+  virtual std::function<bool(const mjData*)> physics_episode_end() const { return {}; }
+
   // Puts the physics in a given state (nq positions, nv velocities) and
   // recomputes derived quantities. For tests and scripted starts; the next
   // step's velocity is measured from this state.
@@ -168,6 +174,10 @@ struct MujocoStepping {
   std::shared_ptr<const mjModel> model;  // the env's reference model
   int frame_skip = 0;
   int episode_steps = 0;  // the env's time limit
+  // For envs whose episodes end on a rule the raw loop should follow too
+  // (a sumo match ends when a robot is out, and restarts from a drop): true
+  // when the state in `data` ends the episode. Empty: only the time limit.
+  std::function<bool(const mjData*)> episode_ended;
 };
 // `env`'s stepping, or nothing when it has no MuJoCo model.
 std::optional<MujocoStepping> mujoco_stepping(const Env& env);

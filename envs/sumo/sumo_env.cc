@@ -54,6 +54,14 @@ std::vector<std::string> sumo_info_names() {
 }
 enum SumoInfo { kInfoCtrl = kNumMatchInfo, kInfoPush, kInfoMove, kInfoTorsoX, kInfoTorsoY, kInfoTorsoZ };
 
+// Why a robot whose torso is at `xyz` loses (kNone: it does not).
+LossReason sumo_loss(SumoArena arena, double ring_radius, const double* xyz) {
+  if (xyz[2] < SumoEnv::kFallZ) return LossReason::kFell;
+  const bool out = arena == SumoArena::kRing ? std::hypot(xyz[0], xyz[1]) >= ring_radius
+                                             : std::max(std::abs(xyz[0]), std::abs(xyz[1])) >= SumoEnv::kTatamiOut;
+  return out ? LossReason::kPushedOut : LossReason::kNone;
+}
+
 // The quaternion (w, x, y, z) of a turn by `yaw` about +z.
 void yaw_quaternion(double yaw, double* q) {
   q[0] = std::cos(yaw / 2);
@@ -121,11 +129,19 @@ void SumoEnv::set_ring_radius(double radius) {
 }
 
 LossReason SumoEnv::loss_reason(int k) const {
-  const double x = torso(k, 0), y = torso(k, 1), z = torso(k, 2);
-  if (z < kFallZ) return LossReason::kFell;
-  const bool out = spec_.arena == SumoArena::kRing ? std::hypot(x, y) >= ring_radius_
-                                                   : std::max(std::abs(x), std::abs(y)) >= kTatamiOut;
-  return out ? LossReason::kPushedOut : LossReason::kNone;
+  return sumo_loss(spec_.arena, ring_radius_, qpos() + seats_[size_t(k)].qpos_begin);
+}
+
+std::function<bool(const mjData*)> SumoEnv::physics_episode_end() const {
+  // The rules by value (the env may be gone when the raw loop runs), the
+  // ring at its largest radius (the raw loop never shrinks it).
+  const SumoArena arena = spec_.arena;
+  const double radius = ring_radius_max_;
+  const int roots[2] = {seats_[0].qpos_begin, seats_[1].qpos_begin};
+  return [arena, radius, roots](const mjData* d) {
+    return sumo_loss(arena, radius, d->qpos + roots[0]) != LossReason::kNone ||
+           sumo_loss(arena, radius, d->qpos + roots[1]) != LossReason::kNone;
+  };
 }
 
 void SumoEnv::reset_state(Rng& rng, float* obs) {

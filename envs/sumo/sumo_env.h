@@ -54,6 +54,9 @@ class SumoEnv : public MujocoEnv, public MatchEnv {
   // Why seat k loses in the current state (kNone: it does not).
   LossReason loss_reason(int k) const;
 
+  // A robot out or fallen, read from raw physics (the bench's raw loop).
+  std::function<bool(const mjData*)> physics_episode_end() const override;
+
   // Puts seat k's torso at (x, y, z) with heading `yaw`, keeping every other
   // coordinate, at rest (tests and scripted starts).
   void place(int k, double x, double y, double z, double yaw);
