@@ -103,9 +103,21 @@ double matmul_microseconds() {
   return seconds_since(start) * 1e6 / reps;
 }
 
+// A sampler's rollout: the policy plays agent 0 of every env and, in envs
+// with several agents, one more policy of the same shape plays each other
+// agent (two actors in a match, as self-play samples).
 double rollout_steps_per_second(VectorEnv& venv, const Policy& policy, int64_t env_steps) {
   venv.seed(1);
   Sampler sampler(venv, policy, 1);
+  std::vector<std::unique_ptr<GaussianMlpPolicy>> opponent_policies;
+  std::vector<Actor> opponents;
+  for (int agent = 1; agent < venv.num_agents(); ++agent) {
+    opponent_policies.push_back(std::make_unique<GaussianMlpPolicy>(
+        venv.env(0).obs_dim(agent), venv.env(0).act_dim(agent), MlpPolicyConfig{}));
+    opponents.push_back(Actor{opponent_policies.back().get(), opponent_policies.back()->parameters(), nullptr,
+                              venv.rows_of_agent(agent)});
+  }
+  if (!opponents.empty()) sampler.set_opponents(std::move(opponents));
   const int64_t steps = std::max<int64_t>(1, env_steps / venv.num_envs());
   sampler.collect(1, policy.parameters());  // resets the envs outside the timed region
   const auto start = Clock::now();
@@ -278,7 +290,7 @@ void run_bench(const BenchConfig& config, std::ostream& out) {
       for (int n : config.num_envs) {
         VectorEnv venv(env_name, n, threads, config.env_options);
         torch::manual_seed(0);
-        const GaussianMlpPolicy policy(venv.obs_dim(), venv.act_dim(), MlpPolicyConfig{});  // 64x64 tanh
+        const GaussianMlpPolicy policy(venv.env(0).obs_dim(0), venv.env(0).act_dim(0), MlpPolicyConfig{});  // 64x64 tanh
         const bool rollout = config.mode == "rollout";
         const PairedTimings timings(
             config.repeats,
@@ -287,7 +299,7 @@ void run_bench(const BenchConfig& config, std::ostream& out) {
                              : vector_steps_per_second(venv, actions, budget);
             },
             [&] { return raw_steps_per_second(stepping, actions, budget, threads); });
-        json row{{"bench", rollout ? "rollout_64x64_policy" : "vector_env"},
+        json row{{"bench", !rollout ? "vector_env" : venv.num_agents() > 1 ? "rollout_64x64_policy_per_agent" : "rollout_64x64_policy"},
                  {"env", env_name},
                  {"threads", threads},
                  {"num_envs", n},
