@@ -314,3 +314,38 @@ TEST(Sumo, ABodyScheduleChangesOneAgentOnly) {
 
 }  // namespace
 }  // namespace metarl
+
+namespace metarl {
+namespace {
+
+TEST(Sumo, ARingMatchSavedMidEpisodeContinuesBitExactlyWithItsRadius) {
+  const Options ring{{"arena", "ring"}, {"robot1", "bug"}};
+  auto env = make_sumo("SumoAnt", ring);
+  env->reset(11);
+  Rng rng(4);
+  auto random_actions = [&](const Env& e) {
+    std::vector<float> a = zero_actions(e);
+    for (float& x : a) x = float(rng.uniform(-1, 1));
+    return a;
+  };
+  for (int s = 0; s < 7; ++s) env->step(random_actions(*env));
+  std::string saved;
+  env->save_state(saved);
+
+  auto fresh = make_sumo("SumoAnt", ring);
+  size_t offset = 0;
+  fresh->load_state(saved, offset);
+  EXPECT_EQ(offset, saved.size());
+  EXPECT_EQ(fresh->ring_radius(), env->ring_radius());
+  for (int s = 0; s < 20; ++s) {
+    const std::vector<float> a = random_actions(*env);
+    const Transition x = env->step(a), y = fresh->step(a);
+    ASSERT_EQ(x.observation, y.observation) << s;
+    ASSERT_EQ(x.rewards, y.rewards) << s;
+    ASSERT_EQ(x.terminated, y.terminated) << s;
+    if (x.terminated) break;
+  }
+}
+
+}  // namespace
+}  // namespace metarl
