@@ -1,5 +1,6 @@
 #include "experiments/stats.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -26,6 +27,18 @@ MeanWithInterval mean_with_ci95(const std::vector<double>& sample) {
   for (const double x : sample) squares += (x - mean) * (x - mean);
   const double standard_error = std::sqrt(squares / (n - 1)) / std::sqrt(double(n));
   return {mean, students_t_quantile_95(int64_t(n) - 1) * standard_error};
+}
+
+RateWithInterval wilson_interval_95(int64_t successes, int64_t trials) {
+  if (trials < 1 || successes < 0 || successes > trials)
+    throw std::invalid_argument("wilson_interval_95: " + std::to_string(successes) + " successes in " +
+                                std::to_string(trials) + " trials");
+  const double z = 1.959963984540054;  // the normal's 0.975 quantile
+  const double n = double(trials), p = double(successes) / n;
+  const double scale = 1 + z * z / n;
+  const double centre = (p + z * z / (2 * n)) / scale;
+  const double half = z / scale * std::sqrt(p * (1 - p) / n + z * z / (4 * n * n));
+  return {p, std::max(0.0, centre - half), std::min(1.0, centre + half)};
 }
 
 }  // namespace metarl

@@ -26,4 +26,14 @@ struct MeanWithInterval {
 // sample has fewer than 2 values (no spread to estimate).
 MeanWithInterval mean_with_ci95(const std::vector<double>& sample);
 
+// A rate (win rate, success rate) with its 95% Wilson score interval: unlike
+// p ± 1.96·√(p(1 − p)/n) it stays inside [0, 1] and is not empty at 0 or n
+// successes, which is where win rates against weak opponents sit.
+struct RateWithInterval {
+  double rate = 0;
+  double low = 0, high = 0;
+};
+// std::invalid_argument unless 0 <= successes <= trials and trials >= 1.
+RateWithInterval wilson_interval_95(int64_t successes, int64_t trials);
+
 }  // namespace metarl

@@ -44,5 +44,21 @@ TEST(MeanWithCi95, NeedsTwoValuesAndSaysHowManyItGot) {
   EXPECT_THROW(mean_with_ci95({}), std::invalid_argument);
 }
 
+TEST(WilsonInterval, MatchesTheTextbookValues) {
+  // Wilson (1927) score interval, as e.g. statsmodels' proportion_confint(method="wilson").
+  const RateWithInterval a = wilson_interval_95(45, 100);
+  EXPECT_DOUBLE_EQ(a.rate, 0.45);
+  EXPECT_NEAR(a.low, 0.356145, 1e-6);
+  EXPECT_NEAR(a.high, 0.547554, 1e-6);
+  const RateWithInterval none = wilson_interval_95(0, 10);
+  EXPECT_EQ(none.low, 0.0);
+  EXPECT_NEAR(none.high, 0.277533, 1e-6);
+  const RateWithInterval most = wilson_interval_95(95, 100);
+  EXPECT_NEAR(most.low, 0.888250, 1e-6);
+  EXPECT_NEAR(most.high, 0.978456, 1e-6);
+  EXPECT_THROW(wilson_interval_95(3, 2), std::invalid_argument);
+  EXPECT_THROW(wilson_interval_95(0, 0), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace metarl
