@@ -17,8 +17,10 @@ constexpr float kArmHalfLength = 0.2f, kArmHalfWidth = 0.05f, kArmDensity = 10;
 // Arms are mounted on the torso's rim at ±50° from the heading and swing ±60° about it.
 constexpr float kArmMountAngle = float(50 * M_PI / 180), kArmRange = float(60 * M_PI / 180);
 
-// The ground: Coulomb friction mu·m·g on every body, plus damping, which
-// caps a driven torso's speed at about 3 m/s. Contact friction between agents.
+// The ground: Coulomb friction mu·m·g on each torso, plus damping on every
+// body, which caps a driven torso's speed at about 3 m/s. The arms are held
+// above the ground: they do not rub on it (a friction joint each would also
+// double the cost of a step). Contact friction between agents.
 constexpr float kGroundFriction = 0.5f, kGravity = 9.81f;
 constexpr float kLinearDamping = 3, kAngularDamping = 3;
 constexpr float kContactFriction = 0.5f;
@@ -123,7 +125,6 @@ void Sumo2DWorld::add_agent(int agent, const Sumo2DAgentStart& start) {
     arm_fixture.friction = kContactFriction;
     arm_fixture.filter.groupIndex = group;
     arm->CreateFixture(&arm_fixture);
-    rub_on_ground(world_, ground_, arm, kArmHalfLength / 2);  // a rod's mean distance from its centre
 
     b2RevoluteJointDef joint;
     joint.bodyA = torso;
@@ -191,8 +192,8 @@ Sumo2DRing read_ring(const Options& options) {
   // The registry bounds each value; only their combination is checked here.
   const bool range_given = ring.radius_min > 0 || ring.radius_max > 0;
   if (range_given && !(ring.radius_min >= kMinRingRadius && ring.radius_min <= ring.radius_max))
-    throw_env_error("Sumo2D: a ring radius range needs ", kMinRingRadius, " <= ring_radius_min <= ring_radius_max, got [",
-                    ring.radius_min, ", ", ring.radius_max, "]");
+    throw_env_error("Sumo2D: a ring radius range needs ", kMinRingRadius,
+                    " <= ring_radius_min <= ring_radius_max, got [", ring.radius_min, ", ", ring.radius_max, "]");
   return ring;
 }
 

@@ -5,10 +5,10 @@
 // The world (gravity 0, seen from above): a round platform of radius R (the
 // ring, centred at the origin) and two agents. An agent is a round torso with
 // two arms on motorised revolute joints at its front-left and front-right;
-// it moves by a thruster along its heading and a turning torque. Every body
+// it moves by a thruster along its heading and a turning torque. Each torso
 // rubs on the ground (a b2FrictionJoint to a static ground body, Coulomb
-// friction mu·m·g) and is damped, so bodies stop when not driven and a
-// passive agent resists being shoved. Actions per agent, each in [-1, 1]:
+// friction mu·m·g) and every body is damped, so bodies stop when not driven
+// and a passive agent resists being shoved. Actions per agent, each in [-1, 1]:
 // thrust, turn, left arm, right arm.
 //
 // Rules (envs/core/match.h): an agent loses when its torso centre leaves the
