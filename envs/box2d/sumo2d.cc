@@ -362,7 +362,7 @@ const Registration<Env> kRegisterSumo2D(
     env_registry(), "Sumo2D", "top-down 2D sumo match in Box2D: two round agents with arms and thrusters on a ring",
     {{Sumo2DEnv::kObsSize, Sumo2DWorld::kActions}, {Sumo2DEnv::kObsSize, Sumo2DWorld::kActions}},
     {int_option("max_episode_steps", 500, "time limit; time up is a draw").positive(),
-     double_option("ring_radius", 3, "the platform's radius").within(kMinRingRadius, kMaxRingRadius),
+     double_option("ring_radius", 3, "the platform's radius (unless ring_radius_max draws one per episode)").within(kMinRingRadius, kMaxRingRadius),
      double_option("ring_radius_min", 0, "with ring_radius_max: each episode's radius ~ U(min, max) (0: fixed)")
          .within(0, kMaxRingRadius),
      double_option("ring_radius_max", 0, "see ring_radius_min (0: every episode has ring_radius)")

@@ -102,6 +102,33 @@ TEST(Sumo2D, AnAgentLeavingTheRingOnItsOwnFell) {
               -2000, 1e-3);
 }
 
+// Agent 1 starts touching agent 0 from behind and backs off; agent 0 waits
+// `wait` steps, then drives out of the ring. What it was called.
+std::string how_agent_0_left_after_a_touch(int wait) {
+  auto env = make_sumo();
+  env->reset(12);
+  const double r = env->start().ring_radius;
+  env->place(0, r - 0.7, 0, 0);   // 0.7 m from the edge, facing it
+  env->place(1, r - 1.29, 0, 0);  // torsos overlapping by 1 cm
+  Transition t = env->step(actions(kIdle, kIdle));
+  EXPECT_EQ(info_of(*env, t, 0, "touching"), 1);
+  for (int s = 0; s < 5; ++s) t = env->step(actions(kIdle, {-1, 0, 0, 0}));
+  EXPECT_EQ(info_of(*env, t, 0, "touching"), 0);
+  for (int s = 0; s < wait; ++s) t = env->step(actions(kIdle, kIdle));
+  const int steps_before = env->elapsed_steps();
+  t = play_until_over(*env, actions(kFullThrust, kIdle));
+  EXPECT_LE(env->elapsed_steps() - steps_before, 13) << "drove out slower than assumed";
+  EXPECT_EQ(info_of(*env, t, 0, "lost"), 1);
+  return info_of(*env, t, 0, "pushed_out") == 1 ? "pushed_out" : info_of(*env, t, 0, "fell") == 1 ? "fell" : "?";
+}
+
+TEST(Sumo2D, ATouchCountsForOneSecond) {
+  // Touched at most 5 + 0 + 13 steps before leaving (< 20): pushed out.
+  EXPECT_EQ(how_agent_0_left_after_a_touch(0), "pushed_out");
+  // Touched more than 20 steps before: it left on its own.
+  EXPECT_EQ(how_agent_0_left_after_a_touch(25), "fell");
+}
+
 TEST(Sumo2D, BothOutAtOnceIsADraw) {
   auto env = make_sumo();
   env->reset(3);
