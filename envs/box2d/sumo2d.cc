@@ -233,6 +233,11 @@ void Sumo2DEnv::place(int agent, double x, double y, double angle) {
   build_world();
 }
 
+const Sumo2DWorld& Sumo2DEnv::world() const {
+  if (!world_) throw_env_error(name(), ": no world before reset()");
+  return *world_;
+}
+
 std::vector<float> Sumo2DEnv::observe() const {
   if (!world_) throw_env_error(name(), ": observe() called before reset()");
   std::vector<float> obs(2 * size_t(obs_row_size()));

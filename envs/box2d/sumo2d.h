@@ -119,7 +119,8 @@ class Sumo2DEnv : public Env, public MatchEnv {
   void place(int agent, double x, double y, double angle);
   // Every agent's current observation (rows as reset_into writes them).
   std::vector<float> observe() const;
-  const Sumo2DWorld& world() const { return *world_; }
+  // The current episode's world (after a reset).
+  const Sumo2DWorld& world() const;
 
  protected:
   void reset_state(Rng& rng, float* obs) override;
