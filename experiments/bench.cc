@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <thread>
 
 #include <mujoco/mujoco.h>
@@ -14,6 +16,7 @@
 #include "agents/stopwatch.h"
 #include "agents/ppo.h"
 #include "agents/trainer.h"
+#include "envs/box2d/sumo2d.h"
 #include "envs/core/registry.h"
 #include "envs/mujoco/mujoco_env.h"
 #include "envs/vector_env.h"
@@ -23,61 +26,118 @@ namespace {
 
 // A fixed table of random actions shared by both loops, so that action
 // generation is outside the timed region and both loops see the same inputs.
+// A row is one env's actions for one step (every agent's, as the env's rows).
 struct ActionTable {
-  ActionTable(int rows, int act_dim, uint64_t seed) : rows(rows), act_dim(act_dim), values(size_t(rows) * act_dim) {
+  ActionTable(int rows, int row_floats, uint64_t seed)
+      : rows(rows), row_floats(row_floats), values(size_t(rows) * row_floats) {
     Rng rng(seed);
     for (float& v : values) v = static_cast<float>(rng.uniform(-1.0, 1.0));
   }
   // `count` consecutive rows starting near row `index`, contiguous in memory.
   const float* rows_at(int64_t index, int count) const {
-    return &values[size_t(index % (rows - count + 1)) * act_dim];
+    return &values[size_t(index % (rows - count + 1)) * row_floats];
   }
-  int rows, act_dim;
+  int rows, row_floats;
   std::vector<float> values;
 };
 
-// The raw loop: `threads` threads, each with one mjData on the shared model,
-// writing ctrl and calling mj_step frame_skip times per env step. It restarts
-// from the initial state every `episode_steps` steps, as the envs' time limit
-// does, and when the env's own end rule says so (a sumo match), so that both
-// loops simulate the same kind of states.
-double raw_steps_per_second(const MujocoStepping& stepping, const ActionTable& actions, int64_t env_steps,
-                            int threads) {
-  const mjModel* model = stepping.model.get();
-  const int frame_skip = stepping.frame_skip, episode_steps = stepping.episode_steps;
+// One thread's bare simulation of an env: its simulator stepped with the
+// env's actions, without the Env machinery (action checks, observations,
+// rewards, auto-reset, checkpoints). What `metarl bench` compares an env with.
+class RawSimulation {
+ public:
+  virtual ~RawSimulation() = default;
+  // Back to an episode's initial state.
+  virtual void restart() = 0;
+  // One env step with one env's actions (every agent's row).
+  virtual void step(const float* actions) = 0;
+  // Whether the env's own end rule ends the episode here (a sumo match
+  // restarts when a robot is out); the time limit is the loop's.
+  virtual bool episode_ended() const { return false; }
+};
+
+// The raw loop of an env: how to make its bare simulation, one per thread.
+struct RawStepping {
+  int action_floats = 0;  // floats of one env step's actions: agents x action row
+  int episode_steps = 0;  // the loop restarts this often, as the env's time limit does
+  std::function<std::unique_ptr<RawSimulation>()> make;
+};
+
+// MuJoCo: one mjData on the env's reference model, writing ctrl and calling
+// mj_step frame_skip times per env step; restarts with mj_resetData.
+class MujocoRawSimulation : public RawSimulation {
+ public:
+  explicit MujocoRawSimulation(MujocoStepping stepping)
+      : stepping_(std::move(stepping)), model_(stepping_.model.get()), data_(mj_makeData(model_)) {}
+  ~MujocoRawSimulation() override { mj_deleteData(data_); }
+  void restart() override {
+    mj_resetData(model_, data_);
+    mj_forward(model_, data_);
+  }
+  void step(const float* actions) override {
+    for (int j = 0; j < model_->nu; ++j) data_->ctrl[j] = actions[j];
+    for (int k = 0; k < stepping_.frame_skip; ++k) mj_step(model_, data_);
+  }
+  bool episode_ended() const override { return stepping_.episode_ended && stepping_.episode_ended(data_); }
+
+ private:
+  MujocoStepping stepping_;
+  const mjModel* model_;
+  mjData* data_;
+};
+
+// Box2D (Sumo2D): the env's world (Sumo2DWorld), built afresh from a start
+// drawn as the env draws it at each restart, stepped with both agents' actions.
+class Sumo2DRawSimulation : public RawSimulation {
+ public:
+  explicit Sumo2DRawSimulation(Sumo2DStepping stepping) : stepping_(stepping) {}
+  void restart() override { world_.emplace(draw_sumo2d_start(stepping_.ring, rng_)); }
+  void step(const float* actions) override { world_->step(actions, Sumo2DWorld::kActions); }
+
+ private:
+  Sumo2DStepping stepping_;
+  Rng rng_{1};
+  std::optional<Sumo2DWorld> world_;
+};
+
+// The raw loop compared with `env_name`; an env of another simulator has none.
+RawStepping raw_loop_stepping(const std::string& env_name, const Options& options) {
+  const auto env = make_env(env_name, options);
+  if (const auto mujoco = mujoco_stepping(*env))
+    return {mujoco->model->nu, mujoco->episode_steps,
+            [mujoco] { return std::make_unique<MujocoRawSimulation>(*mujoco); }};
+  if (const auto sumo = sumo2d_stepping(*env))
+    return {2 * Sumo2DWorld::kActions, sumo->episode_steps,
+            [sumo] { return std::make_unique<Sumo2DRawSimulation>(*sumo); }};
+  throw_env_error("bench: env ", env_name, " has no raw loop to compare with (MuJoCo envs and Sumo2D have)");
+}
+
+// The raw loop: `threads` threads, each with its own bare simulation, taking
+// the same actions as the vector loop. It restarts every `episode_steps`
+// steps, as the envs' time limit does, and when the env's own end rule says
+// so, so that both loops simulate the same kind of states.
+double raw_steps_per_second(const RawStepping& stepping, const ActionTable& actions, int64_t env_steps, int threads) {
+  const int episode_steps = stepping.episode_steps;
   const int64_t per_thread = env_steps / threads;
-  std::vector<mjData*> datas(threads);
-  for (auto& d : datas) d = mj_makeData(model);
+  std::vector<std::unique_ptr<RawSimulation>> simulations(threads);
+  for (auto& simulation : simulations) simulation = stepping.make();
   const auto start = Clock::now();
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
-      mjData* d = datas[t];
+      RawSimulation& simulation = *simulations[t];
       int64_t episode_step = 0;
       for (int64_t s = 0; s < per_thread; ++s) {
-        if (episode_step == 0) {
-          mj_resetData(model, d);
-          mj_forward(model, d);
-        }
-        const float* a = actions.rows_at(s * threads + t, 1);
-        for (int j = 0; j < model->nu; ++j) d->ctrl[j] = a[j];
-        for (int k = 0; k < frame_skip; ++k) mj_step(model, d);
-        const bool ended = stepping.episode_ended && stepping.episode_ended(d);
-        episode_step = ended || episode_step + 1 == episode_steps ? 0 : episode_step + 1;
+        if (episode_step == 0) simulation.restart();
+        simulation.step(actions.rows_at(s * threads + t, 1));
+        episode_step = simulation.episode_ended() || episode_step + 1 == episode_steps ? 0 : episode_step + 1;
       }
     });
   }
   for (auto& w : workers) w.join();
   const double seconds = seconds_since(start);
-  for (auto* d : datas) mj_deleteData(d);
+  simulations.clear();
   return double(per_thread * threads) / seconds;
-}
-
-// What the raw loop compared with `env_name` steps; an env without a MuJoCo model has none.
-MujocoStepping raw_loop_stepping(const std::string& env_name, const Options& options) {
-  const auto stepping = mujoco_stepping(*make_env(env_name, options));
-  if (!stepping) throw_env_error("bench: env ", env_name, " is not a MuJoCo env (no raw loop to compare with)");
-  return *stepping;
 }
 
 double vector_steps_per_second(VectorEnv& venv, const ActionTable& actions, int64_t env_steps) {
@@ -211,13 +271,13 @@ void bench_ppo_iteration(const BenchConfig& config, std::ostream& out) {
 // The same env steps as `many` envs and as `few` envs (a pair of timings,
 // order alternating, per repeat), beside the raw loop: whether a big batch of
 // short-lived envs costs more per step than a small batch of long-lived ones.
-void bench_layout(const BenchConfig& config, const std::vector<MujocoStepping>& steppings, std::ostream& out) {
+void bench_layout(const BenchConfig& config, const std::vector<RawStepping>& steppings, std::ostream& out) {
   using nlohmann::json;
   const int many = config.num_envs[0], few = config.num_envs[1];
   for (size_t e = 0; e < config.envs.size(); ++e) {
     const std::string& env_name = config.envs[e];
-    const MujocoStepping& stepping = steppings[e];
-    const ActionTable actions(std::max(4096, 2 * many), stepping.model->nu, 12345);
+    const RawStepping& stepping = steppings[e];
+    const ActionTable actions(std::max(4096, 2 * many), stepping.action_floats, 12345);
     const double calib = raw_steps_per_second(stepping, actions, 500, 1);
     for (int threads : config.threads) {
       const int64_t budget = std::max<int64_t>(4 * int64_t(many), int64_t(calib * threads * config.seconds_per_loop));
@@ -256,7 +316,7 @@ void run_bench(const BenchConfig& config, std::ostream& out) {
     throw_env_error("bench: unknown mode '", config.mode, "' (known: vector, rollout, ppo, layout)");
   if (config.mode == "layout" && (config.num_envs.size() != 2 || config.num_envs[0] < 1 || config.num_envs[1] < 1))
     throw_env_error("bench: --mode layout takes two --num-envs, MANY FEW (e.g. 800 40)");
-  std::vector<MujocoStepping> steppings;  // one per env; an env without a raw loop fails before anything is measured
+  std::vector<RawStepping> steppings;  // one per env; an env without a raw loop fails before anything is measured
   for (const std::string& env_name : config.envs) steppings.push_back(raw_loop_stepping(env_name, config.env_options));
   if (config.blas_check) {
     // On one thread: two threads on a machine whose cores are busy with other
@@ -280,8 +340,8 @@ void run_bench(const BenchConfig& config, std::ostream& out) {
 
   for (size_t e = 0; e < config.envs.size(); ++e) {
     const std::string& env_name = config.envs[e];
-    const MujocoStepping& stepping = steppings[e];
-    const ActionTable actions(4096, stepping.model->nu, 12345);
+    const RawStepping& stepping = steppings[e];
+    const ActionTable actions(4096, stepping.action_floats, 12345);
 
     // Calibrate the step budget on one thread so each loop lasts about seconds_per_loop.
     const double calib = raw_steps_per_second(stepping, actions, 500, 1);

@@ -1,5 +1,6 @@
-// `metarl bench`: VectorEnv throughput against the raw MuJoCo step loop on
-// the same model, measured in the same run, printed as one JSON object per line.
+// `metarl bench`: VectorEnv throughput against the raw step loop of the env's
+// simulator (MuJoCo's mj_step on the same model; Box2D's Step on the same
+// Sumo2D world), measured in the same run, printed as one JSON object per line.
 #pragma once
 
 #include <ostream>

@@ -89,7 +89,7 @@ int run(int argc, char** argv) {
 
   app.add_subcommand("list", "list registered environments, task families and schedules");
 
-  auto* bench = app.add_subcommand("bench", "VectorEnv throughput vs the raw MuJoCo loop (JSON lines)");
+  auto* bench = app.add_subcommand("bench", "VectorEnv throughput vs the raw simulator loop (JSON lines)");
   BenchConfig bench_config;
   bench->add_option("--env", bench_config.envs, "environments to measure")->capture_default_str();
   bench->add_option("--threads", bench_config.threads, "thread counts")->capture_default_str();
