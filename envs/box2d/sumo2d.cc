@@ -269,6 +269,7 @@ void Sumo2DEnv::write_observation(int agent, float* obs) const {
                        to_other.x, to_other.y, other_heading.c, other_heading.s, other_velocity.x, other_velocity.y,
                        ring_radius, ring_radius - p.Length(), ring_radius - po.Length()};
   static_assert(sizeof own / sizeof own[0] == kObsSize);
+  static_assert(kObsOpponentX == 11 && kObsOpponentY == 12, "to_other's place in `own`");
   std::copy(std::begin(own), std::end(own), obs);
 }
 

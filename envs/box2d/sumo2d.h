@@ -98,6 +98,9 @@ class Sumo2DWorld {
 class Sumo2DEnv : public Env, public MatchEnv {
  public:
   static constexpr int kObsSize = 20;
+  // Where the opponent's torso is in an agent's observation: its position
+  // in the agent's frame (x forward, y to the left).
+  static constexpr int kObsOpponentX = 11, kObsOpponentY = 12;
   // Steps within which a touch makes leaving the ring `pushed_out` (1 s).
   static constexpr int kTouchMemorySteps = 20;
   // RoboSumo's shaping coefficients.
