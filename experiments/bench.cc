@@ -91,12 +91,21 @@ class MujocoRawSimulation : public RawSimulation {
 class Sumo2DRawSimulation : public RawSimulation {
  public:
   explicit Sumo2DRawSimulation(Sumo2DStepping stepping) : stepping_(stepping) {}
-  void restart() override { world_.emplace(draw_sumo2d_start(stepping_.ring, rng_)); }
+  void restart() override {
+    const Sumo2DStart start = draw_sumo2d_start(stepping_.ring, rng_);
+    ring_radius_ = start.ring_radius;
+    world_.emplace(start);
+  }
   void step(const float* actions) override { world_->step(actions, Sumo2DWorld::kActions); }
+  bool episode_ended() const override {  // a torso out of the ring, as the env's rule
+    return double(world_->torso(0).GetPosition().Length()) > ring_radius_ ||
+           double(world_->torso(1).GetPosition().Length()) > ring_radius_;
+  }
 
  private:
   Sumo2DStepping stepping_;
   Rng rng_{1};
+  double ring_radius_ = 0;
   std::optional<Sumo2DWorld> world_;
 };
 
