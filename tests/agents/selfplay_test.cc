@@ -1,0 +1,310 @@
+// Self-play's pieces: the opponent pool (draws, pruning, checkpoint), the
+// dense-weight schedule, match outcomes from infos, seats, and the trainer
+// itself on the test match env (tests/support/line_sumo.h).
+#include "agents/selfplay_trainer.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "agents/checkpoint.h"
+#include "agents/ppo.h"
+#include "tests/support/line_sumo.h"
+#include "tests/support/two_point_masses.h"
+
+namespace metarl {
+namespace {
+
+Params constant_params(float value) { return {torch::full({2, 3}, value), torch::full({3}, value)}; }
+
+// A pool of versions 0..newest, version k's params all k.
+OpponentPool pool_up_to(int64_t newest, double delta, uint64_t seed = 5) {
+  OpponentPool pool(delta, seed);
+  for (int64_t k = 0; k <= newest; ++k) pool.add(constant_params(float(k)), nullptr);
+  return pool;
+}
+
+// Pearson's chi-square of `counts` (by version) against uniform over [low, high].
+double chi_square_uniform(const std::map<int64_t, int64_t>& counts, int64_t low, int64_t high, int64_t draws) {
+  const double expected = double(draws) / double(high - low + 1);
+  double chi = 0;
+  for (int64_t k = low; k <= high; ++k) {
+    const auto it = counts.find(k);
+    const double observed = it == counts.end() ? 0 : double(it->second);
+    chi += (observed - expected) * (observed - expected) / expected;
+  }
+  return chi;
+}
+
+TEST(OpponentPool, DrawsUniformlyFromTheVersionsInDeltaVToV) {
+  constexpr int64_t kDraws = 60000;
+  OpponentPool pool = pool_up_to(10, 0.5);
+  EXPECT_EQ(pool.newest(), 10);
+  EXPECT_EQ(pool.oldest_drawable(), 5);
+  std::map<int64_t, int64_t> counts;
+  for (const int64_t v : pool.draw(kDraws)) ++counts[v];
+  EXPECT_EQ(counts.begin()->first, 5) << "a version below δ·v was drawn";
+  EXPECT_EQ(counts.rbegin()->first, 10);
+  EXPECT_EQ(counts.size(), 6u);
+  // 5 degrees of freedom: P(chi² > 20.5) = 0.001.
+  EXPECT_LT(chi_square_uniform(counts, 5, 10, kDraws), 20.5);
+  for (const auto& [version, count] : counts) EXPECT_NEAR(double(count) / kDraws, 1.0 / 6, 0.01) << version;
+}
+
+TEST(OpponentPool, DeltaOneIsTheNewestAndDeltaZeroAnyVersion) {
+  OpponentPool latest = pool_up_to(7, 1.0);
+  for (const int64_t v : latest.draw(1000)) ASSERT_EQ(v, 7);
+  EXPECT_EQ(latest.size(), 1);
+
+  constexpr int64_t kDraws = 40000;
+  OpponentPool all = pool_up_to(7, 0.0);
+  EXPECT_EQ(all.size(), 8);
+  std::map<int64_t, int64_t> counts;
+  for (const int64_t v : all.draw(kDraws)) ++counts[v];
+  EXPECT_EQ(counts.size(), 8u);
+  EXPECT_LT(chi_square_uniform(counts, 0, 7, kDraws), 24.3);  // 7 dof, p = 0.001
+}
+
+TEST(OpponentPool, TheLowEndIsTheCeilingOfDeltaVAndUndrawableVersionsAreDropped) {
+  // 0.3 · 10 is 3.0000000000000004 in doubles: still 3.
+  EXPECT_EQ(pool_up_to(10, 0.3).oldest_drawable(), 3);
+  EXPECT_EQ(pool_up_to(9, 0.5).oldest_drawable(), 5);  // [4.5, 9]
+  OpponentPool pool = pool_up_to(9, 0.5);
+  EXPECT_EQ(pool.size(), 5);
+  EXPECT_THROW(pool.version(4), std::out_of_range);
+  EXPECT_TRUE(torch::equal(pool.version(6).params[0], torch::full({2, 3}, 6.f)));
+  OpponentPool empty(0.5, 1);
+  EXPECT_THROW(empty.draw(), std::logic_error);
+  EXPECT_THROW(OpponentPool(1.5, 1), std::invalid_argument);
+}
+
+TEST(OpponentPool, SnapshotsAreCopiesTheLearnerCannotChange) {
+  Params learner = {torch::zeros({3}, torch::requires_grad())};
+  RunningNormalizer normalizer(3);
+  normalizer.update(torch::ones({4, 3}));
+  OpponentPool pool(0.0, 1);
+  pool.add(learner, &normalizer);
+  {
+    torch::NoGradGuard no_grad;
+    learner[0].add_(1.0);
+  }
+  normalizer.update(torch::full({4, 3}, 5.0));
+  const auto& v = pool.version(0);
+  EXPECT_TRUE(torch::equal(v.params[0], torch::zeros({3})));
+  EXPECT_FALSE(v.params[0].requires_grad());
+  ASSERT_TRUE(v.normalizer);
+  EXPECT_TRUE(torch::allclose(v.normalizer->mean(), torch::ones({3}, torch::kFloat64)));
+  EXPECT_EQ(v.normalizer->count(), 4);
+}
+
+TEST(OpponentPool, ACheckpointRoundTripKeepsVersionsNormalisersAndTheDraws) {
+  OpponentPool pool(0.5, 9);
+  RunningNormalizer normalizer(2);
+  for (int k = 0; k < 6; ++k) {
+    normalizer.update(torch::full({3, 2}, double(k)));
+    pool.add(constant_params(float(k)), k % 2 ? &normalizer : nullptr);
+  }
+  pool.draw(17);  // somewhere in the generator's stream
+  const std::string path = (std::filesystem::path(::testing::TempDir()) / "opponent_pool_test.pt").string();
+  torch::serialize::OutputArchive out;
+  pool.save(out, "pool");
+  write_checkpoint(out, path);
+
+  OpponentPool loaded(0.5, 12345);  // another seed: the generator must come from the file
+  read_checkpoint(path, [&](torch::serialize::InputArchive& in) { loaded.load(in, "pool"); });
+  ASSERT_EQ(loaded.size(), pool.size());
+  EXPECT_EQ(loaded.newest(), 5);
+  for (int64_t k = pool.oldest_drawable(); k <= pool.newest(); ++k) {
+    const auto& a = pool.version(k);
+    const auto& b = loaded.version(k);
+    ASSERT_EQ(a.params.size(), b.params.size());
+    for (size_t i = 0; i < a.params.size(); ++i) EXPECT_TRUE(torch::equal(a.params[i], b.params[i]));
+    ASSERT_EQ(bool(a.normalizer), bool(b.normalizer)) << "version " << k;
+    if (a.normalizer) {
+      EXPECT_TRUE(torch::equal(a.normalizer->mean(), b.normalizer->mean()));
+      EXPECT_TRUE(torch::equal(a.normalizer->var(), b.normalizer->var()));
+      EXPECT_EQ(a.normalizer->count(), b.normalizer->count());
+    }
+  }
+  EXPECT_EQ(loaded.draw(200), pool.draw(200));
+  std::filesystem::remove(path);
+}
+
+TEST(DenseWeight, FallsLinearlyOverTheAnnealFractionThenStaysZero) {
+  EXPECT_DOUBLE_EQ(dense_weight_at(0, 1000, 0.5), 1.0);
+  EXPECT_DOUBLE_EQ(dense_weight_at(250, 1000, 0.5), 0.5);
+  EXPECT_DOUBLE_EQ(dense_weight_at(500, 1000, 0.5), 0.0);
+  EXPECT_DOUBLE_EQ(dense_weight_at(1000, 1000, 0.5), 0.0);
+  EXPECT_DOUBLE_EQ(dense_weight_at(1500, 1000, 0.5), 0.0);  // a run extended past its first budget
+  EXPECT_DOUBLE_EQ(dense_weight_at(500, 1000, 1.0), 0.5);
+  EXPECT_DOUBLE_EQ(dense_weight_at(1000, 1000, 1.0), 0.0);
+  // 0: never annealed.
+  EXPECT_DOUBLE_EQ(dense_weight_at(0, 1000, 0.0), 1.0);
+  EXPECT_DOUBLE_EQ(dense_weight_at(1000, 1000, 0.0), 1.0);
+}
+
+// A batch of T steps and N envs with match infos; episodes end where `ends` says.
+EpisodeBatch match_batch(int64_t steps, int64_t envs) {
+  EpisodeBatch b;
+  b.info_names = LineSumoEnv::info_names_of();
+  b.infos = torch::zeros({steps, envs, int64_t(b.info_names.size())});
+  b.masks = torch::ones({steps, envs});
+  b.episode_end = torch::zeros({steps, envs});
+  return b;
+}
+
+void end_episode(EpisodeBatch& b, int64_t t, int64_t j, int term) {
+  b.episode_end.index_put_({t, j}, 1.0);
+  b.infos.index_put_({t, j, term}, 1.0);
+}
+
+TEST(MatchOutcomes, CountsTheLearnersEndedEpisodesByTheirInfoTerms) {
+  EpisodeBatch b = match_batch(4, 3);
+  end_episode(b, 1, 0, kInfoWon);
+  end_episode(b, 3, 0, kInfoLost);
+  end_episode(b, 2, 1, kInfoWon);
+  end_episode(b, 3, 2, kInfoDrew);
+  // Not counted: a flag on a step where no episode ended, and an ended episode on a masked step.
+  b.infos.index_put_({0, 2, kInfoWon}, 1.0);
+  end_episode(b, 3, 1, kInfoLost);
+  b.masks.index_put_({3, 1}, 0.0);
+  const MatchOutcomes o = match_outcomes(b);
+  EXPECT_EQ(o.episodes, 4);
+  EXPECT_EQ(o.won, 2);
+  EXPECT_EQ(o.lost, 1);
+  EXPECT_EQ(o.drew, 1);
+  EXPECT_DOUBLE_EQ(o.rate(o.won), 0.5);
+  EXPECT_DOUBLE_EQ(o.rate(o.lost), 0.25);
+  EXPECT_TRUE(std::isnan(match_outcomes(match_batch(2, 2)).rate(0)));
+  EpisodeBatch not_a_match = match_batch(2, 2);
+  not_a_match.info_names = {"x"};
+  EXPECT_THROW(match_outcomes(not_a_match), c10::Error);
+}
+
+std::unique_ptr<VectorEnv> line_sumo(int envs, int max_steps = 30) {
+  std::vector<std::unique_ptr<Env>> list;
+  for (int i = 0; i < envs; ++i)
+    list.push_back(std::make_unique<LineSumoEnv>(
+        resolve_options("env", "LineSumo", LineSumoEnv::option_specs(),
+                        Options::parse("max_episode_steps=" + std::to_string(max_steps)))));
+  return std::make_unique<VectorEnv>(std::move(list), 1);
+}
+
+TEST(SelfplaySeats, SameKindAgentsAlternateSeatsEnvByEnv) {
+  auto env = line_sumo(5);
+  const SelfplaySeats seats = selfplay_seats(*env);
+  EXPECT_TRUE(seats.same_kind);
+  // Env j's rows are 2j (agent 0) and 2j + 1 (agent 1); the learner is agent j % 2.
+  EXPECT_EQ(seats.learner_rows, (std::vector<int64_t>{0, 3, 4, 7, 8}));
+  EXPECT_EQ(seats.opponent_rows, (std::vector<int64_t>{1, 2, 5, 6, 9}));
+}
+
+TEST(SelfplaySeats, AnEnvThatIsNoMatchIsRefusedByName) {
+  std::vector<std::unique_ptr<Env>> list;
+  list.push_back(std::make_unique<TwoPointMassesEnv>());
+  VectorEnv env(std::move(list), 1);
+  try {
+    selfplay_seats(env);
+    FAIL() << "a non-match env was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("TwoPointMasses is not one"), std::string::npos) << e.what();
+  }
+}
+
+TEST(RandomPolicy, ActsAroundTheBoxCentreWithTheUniformsSpread) {
+  const Box box({2}, std::vector<double>{-1, 0}, std::vector<double>{1, 4});
+  auto policy = random_policy(3, box);
+  PolicyState state;
+  const DiagGaussian d = policy->step(torch::randn({5, 3}), torch::ones({5}), state, policy->parameters());
+  EXPECT_TRUE(torch::allclose(d.mean, torch::tensor({0.f, 2.f}).expand({5, 2})));
+  EXPECT_TRUE(torch::allclose(d.log_std.exp().reshape({-1}).narrow(0, 0, 2),
+                              torch::tensor({1 / std::sqrt(3.f), 2 / std::sqrt(3.f)})));
+  EXPECT_THROW(random_policy(3, Box::unbounded(2)), std::invalid_argument);
+}
+
+TEST(ConcatenateInTime, StacksRoundsAfterEachOtherAndKeepsTheirEpisodes) {
+  EpisodeBatch a = match_batch(2, 3), b = match_batch(3, 3);
+  a.rewards = torch::ones({2, 3});
+  b.rewards = torch::full({3, 3}, 2.0);
+  a.episode_returns = {1.0};
+  a.episode_lengths = {2};
+  a.episode_envs = {1};
+  b.episode_returns = {6.0, 4.0};
+  b.episode_lengths = {3, 2};
+  b.episode_envs = {0, 2};
+  const EpisodeBatch c = concatenate_in_time({a, b});
+  EXPECT_EQ(c.horizon(), 5);
+  EXPECT_EQ(c.num_envs(), 3);
+  EXPECT_TRUE(torch::equal(c.rewards.narrow(0, 2, 3), b.rewards));
+  EXPECT_FALSE(c.observations.defined());
+  EXPECT_EQ(c.episode_envs, (std::vector<int64_t>{1, 0, 2}));
+  EXPECT_EQ(c.episode_returns, (std::vector<double>{1.0, 6.0, 4.0}));
+}
+
+TrainerConfig small_batch() {
+  TrainerConfig config;
+  config.steps_per_iteration = 40;
+  return config;
+}
+
+LearnerFactory small_ppo() {
+  PpoConfig ppo;
+  ppo.epochs = 2;
+  ppo.minibatches = 2;
+  return [ppo](Policy& policy, MlpValueFunction* value, uint64_t seed) -> std::unique_ptr<Learner> {
+    return std::make_unique<PpoLearner>(policy, *value, ppo, seed);
+  };
+}
+
+TEST(SelfplayTrainer, PlaysRoundsOfWholeEpisodesAndSnapshotsEveryIteration) {
+  torch::manual_seed(0);
+  auto env = line_sumo(4, 12);
+  env->seed(1);
+  SelfplayConfig selfplay;
+  selfplay.opponent_delta = 0.0;
+  selfplay.total_env_steps = 400;
+  selfplay.dense_anneal_fraction = 0.5;
+  SelfplayTrainer trainer(*env, std::make_unique<LstmPolicy>(3, 1, LstmPolicyConfig{}), small_batch(), small_ppo(),
+                          7, 10, selfplay);
+  EXPECT_EQ(trainer.pool().size(), 1);
+  const auto value = [](const Metrics& m, const std::string& name) {
+    for (const auto& [key, v] : m)
+      if (key == name) return v;
+    ADD_FAILURE() << "no metric " << name;
+    return std::nan("");
+  };
+  const Metrics first = trainer.run_iteration();
+  EXPECT_EQ(value(first, "dense_weight"), 1.0);
+  EXPECT_EQ(value(first, "pool_size"), 1);
+  EXPECT_EQ(value(first, "opponent_version"), 0);
+  EXPECT_GE(value(first, "rounds"), 1);
+  EXPECT_GE(trainer.env_steps(), 40);
+  // Every env played whole episodes: each round ends each env's episode once.
+  EXPECT_EQ(value(first, "episodes"), 4 * value(first, "rounds"));
+  EXPECT_DOUBLE_EQ(value(first, "win_rate") + value(first, "loss_rate") + value(first, "draw_rate"), 1.0);
+  EXPECT_EQ(trainer.pool().size(), 2);
+  const int64_t steps = trainer.env_steps();
+  const Metrics second = trainer.run_iteration();
+  EXPECT_DOUBLE_EQ(value(second, "dense_weight"), dense_weight_at(steps, 400, 0.5));
+  EXPECT_LT(value(second, "dense_weight"), 1.0);
+  EXPECT_EQ(value(second, "pool_size"), 2);
+  for (int i = 0; i < 4; ++i) EXPECT_DOUBLE_EQ(dynamic_cast<LineSumoEnv&>(env->env(i)).dense_weight(),
+                                               value(second, "dense_weight"));
+}
+
+TEST(SelfplayTrainer, APoolNeedsAgentsOfOneKind) {
+  // TwoPointMasses is no match env: refused first, by name.
+  std::vector<std::unique_ptr<Env>> list;
+  list.push_back(std::make_unique<TwoPointMassesEnv>());
+  VectorEnv env(std::move(list), 1);
+  SelfplayConfig selfplay;
+  EXPECT_THROW(SelfplayTrainer(env, std::make_unique<GaussianMlpPolicy>(2, 1, MlpPolicyConfig{}), small_batch(),
+                               small_ppo(), 1, 1, selfplay),
+               std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace metarl
