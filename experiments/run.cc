@@ -304,21 +304,22 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
     throw ConfigError(cfg.source() + ": env: " + e.what());
   }
   VectorEnv& env = *x.env;
+  // The policy is agent 0's (the learner's seat; in envs with agents of
+  // different sizes the rows are wider than its observation and action).
+  const int obs_dim = env.observation_space(0).size(), act_dim = env.action_space(0).size();
   const int64_t copies = algorithm->policy_copies();
   if (policy_settings.type == "lstm")
-    check_network_size(cfg, "policy.lstm_hidden", lstm_parameters(env.obs_dim(), policy_settings.lstm, env.act_dim()),
-                       copies);
+    check_network_size(cfg, "policy.lstm_hidden", lstm_parameters(obs_dim, policy_settings.lstm, act_dim), copies);
   else
-    check_network_size(cfg, "policy.hidden", mlp_parameters(env.obs_dim(), policy_settings.mlp.hidden, env.act_dim()),
-                       copies);
+    check_network_size(cfg, "policy.hidden", mlp_parameters(obs_dim, policy_settings.mlp.hidden, act_dim), copies);
   if (const auto value = algorithm->value_network())
-    check_network_size(cfg, value->key, mlp_parameters(env.obs_dim(), value->hidden, value->outputs), copies);
+    check_network_size(cfg, value->key, mlp_parameters(obs_dim, value->hidden, value->outputs), copies);
   torch::manual_seed(uint64_t(x.seed));
   std::unique_ptr<Policy> policy;
   if (policy_settings.type == "lstm")
-    policy = std::make_unique<LstmPolicy>(env.obs_dim(), env.act_dim(), policy_settings.lstm);
+    policy = std::make_unique<LstmPolicy>(obs_dim, act_dim, policy_settings.lstm);
   else
-    policy = std::make_unique<GaussianMlpPolicy>(env.obs_dim(), env.act_dim(), policy_settings.mlp);
+    policy = std::make_unique<GaussianMlpPolicy>(obs_dim, act_dim, policy_settings.mlp);
 
   x.trainer = algorithm->build(cfg, TrainerParts{env, std::move(family), std::move(trial_family), std::move(policy),
                                                  uint64_t(x.seed), x.total_env_steps});
@@ -431,8 +432,14 @@ std::string run_experiment(const RunOptions& options) {
   const bool has_metrics = fs::exists(out / "metrics.csv");
   if (has_metrics && csv_header(out / "metrics.csv").find("return_before_adaptation") != std::string::npos)
     curves.push_back("return_before_adaptation");
-  const bool plotted =
+  bool plotted =
       has_metrics && plot_learning_curve(out / "metrics.csv", out / "plots" / "learning_curve.png", name, curves);
+  // Match runs (selfplay_ppo) also show how the learner's matches end, and the dense-reward weight.
+  const bool match_run = has_metrics && csv_header(out / "metrics.csv").find("win_rate") != std::string::npos;
+  if (match_run)
+    plotted = plot_learning_curve(out / "metrics.csv", out / "plots" / "match_outcomes.png", name + ": outcomes",
+                                  {"win_rate", "loss_rate", "draw_rate", "dense_weight"}) &&
+              plotted;
   nlohmann::json summary = {{"experiment", name},
                             {"config", fs::path(options.experiment_path).string()},
                             {"env", x.env_name},
@@ -455,8 +462,9 @@ std::string run_experiment(const RunOptions& options) {
   summary["final_mean_return"] = std::isfinite(final_return) ? nlohmann::json(final_return) : nlohmann::json();
   write_json_atomically((out / "summary.json").string(), summary);
   if (has_metrics && !plotted)
-    throw std::runtime_error(name + ": trained and checkpointed, but plots/learning_curve.png could not be drawn "
-                                    "(the plotting script's message is above)");
+    throw std::runtime_error(name + ": trained and checkpointed, but plots/learning_curve.png" +
+                             (match_run ? std::string(" or plots/match_outcomes.png") : std::string()) +
+                             " could not be drawn (the plotting script's message is above)");
   return out.string();
 }
 
