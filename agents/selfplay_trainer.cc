@@ -86,48 +86,48 @@ std::unique_ptr<Policy> random_policy(int obs_dim, const Box& action) {
   return policy;
 }
 
+std::vector<Actor> opponent_actors(const OpponentPool& pool, const Policy& policy, const std::vector<int64_t>& versions,
+                                   const std::vector<int64_t>& opponent_rows) {
+  TORCH_CHECK(versions.size() == opponent_rows.size(), "opponent_actors: ", versions.size(), " versions for ",
+              opponent_rows.size(), " rows");
+  std::map<int64_t, std::vector<int64_t>> rows_by_version;  // ordered: the same actors for the same draws
+  for (size_t j = 0; j < versions.size(); ++j) rows_by_version[versions[j]].push_back(opponent_rows[j]);
+  std::vector<Actor> actors;
+  for (auto& [number, rows] : rows_by_version) {
+    const OpponentPool::Version& v = pool.version(number);
+    // The learner's policy object with the version's parameters; a recurrent
+    // one keeps its own state per actor in the Sampler.
+    actors.push_back(Actor{&policy, v.params, v.normalizer.get(), std::move(rows)});
+  }
+  return actors;
+}
+
 SelfplayTrainer::SelfplayTrainer(VectorEnv& env, std::unique_ptr<Policy> policy, const TrainerConfig& config,
                                  const LearnerFactory& learner, uint64_t seed, int64_t total_iterations,
-                                 const SelfplayConfig& selfplay)
+                                 const SelfplayConfig& selfplay, FixedOpponent fixed)
     : PolicyGradientTrainer(env, std::move(policy), config, learner, seed, total_iterations,
                             selfplay_seats(env).learner_rows),
       selfplay_(selfplay),
       seats_(selfplay_seats(env)),
-      pool_(selfplay.opponent_delta, derive_seed(seed, 0x5e1f)) {
+      pool_(selfplay.opponent_delta, derive_seed(seed, 0x5e1f)),
+      fixed_(std::move(fixed)) {
   for (int i = 0; i < env.num_envs(); ++i) match_envs_.push_back(dynamic_cast<MatchEnv*>(&env.env(i)));
   if (selfplay.snapshot_every < 1) throw std::invalid_argument("snapshot_every must be at least 1");
-  if (selfplay.opponent == "pool") {
-    if (!seats_.same_kind)
-      throw std::invalid_argument("the agents of " + env.env(0).name() +
-                                  " differ (observation or action space): a pool of the learner's versions cannot "
-                                  "play agent 1; use the random opponent");
-    pool_.add(this->policy().parameters(), observation_normalizer());  // version 0: the initial policy
-  } else if (selfplay.opponent == "random") {
-    const int opponent_agent = int(env.row_agents()[size_t(seats_.opponent_rows.front())]);
-    fixed_opponent_ = random_policy(env.observation_space(opponent_agent).size(), env.action_space(opponent_agent));
-  } else {
-    throw std::invalid_argument("unknown opponent '" + selfplay.opponent + "' (known: pool, random)");
-  }
+  if (fixed_.policy) return;  // no pool
+  if (!seats_.same_kind)
+    throw std::invalid_argument("the agents of " + env.env(0).name() +
+                                " differ (observation or action space): a pool of the learner's versions cannot "
+                                "play agent 1; give it a fixed opponent");
+  pool_.add(this->policy().parameters(), observation_normalizer());  // version 0: the initial policy
 }
 
 std::vector<Actor> SelfplayTrainer::draw_opponents() {
-  if (fixed_opponent_)
-    return {Actor{fixed_opponent_.get(), fixed_opponent_->parameters(), nullptr, seats_.opponent_rows}};
-  std::map<int64_t, std::vector<int64_t>> rows_by_version;  // ordered: the same actors for the same draws
-  for (size_t j = 0; j < seats_.opponent_rows.size(); ++j) {
-    const int64_t version = pool_.draw();
-    rows_by_version[version].push_back(seats_.opponent_rows[j]);
-    opponent_version_sum_ += double(version);
-    ++opponent_draws_;
-  }
-  std::vector<Actor> actors;
-  for (auto& [number, rows] : rows_by_version) {
-    const OpponentPool::Version& v = pool_.version(number);
-    // The learner's policy object with the version's parameters; a recurrent
-    // one keeps its own state per actor in the Sampler.
-    actors.push_back(Actor{&policy(), v.params, v.normalizer.get(), std::move(rows)});
-  }
-  return actors;
+  if (fixed_.policy)
+    return {Actor{fixed_.policy.get(), fixed_.policy->parameters(), fixed_.normalizer.get(), seats_.opponent_rows}};
+  const std::vector<int64_t> versions = pool_.draw(int64_t(seats_.opponent_rows.size()));
+  for (const int64_t v : versions) opponent_version_sum_ += double(v);
+  opponent_draws_ += int64_t(versions.size());
+  return opponent_actors(pool_, policy(), versions, seats_.opponent_rows);
 }
 
 EpisodeBatch SelfplayTrainer::collect_batch() {
@@ -168,7 +168,7 @@ Metrics SelfplayTrainer::batch_metrics(const EpisodeBatch& batch) const {
 
 Metrics SelfplayTrainer::run_iteration() {
   Metrics m = PolicyGradientTrainer::run_iteration();
-  if (!fixed_opponent_ && iteration() % selfplay_.snapshot_every == 0)
+  if (!fixed_.policy && iteration() % selfplay_.snapshot_every == 0)
     pool_.add(policy().parameters(), observation_normalizer());
   return m;
 }

@@ -33,15 +33,20 @@
 namespace metarl {
 
 struct SelfplayConfig {
-  // Opponents: "pool" (past versions) or "random" (a fixed policy of
-  // actions spread over the action box, random_policy below).
-  std::string opponent = "pool";
   double opponent_delta = 0.5;  // versions in [δ·v, v]; 1: the newest only
   int64_t snapshot_every = 1;   // iterations between versions
   // The dense weight falls linearly from 1 to 0 over this fraction of
   // total_env_steps, then stays 0; 0 never anneals (weight 1 throughout).
   double dense_anneal_fraction = 0.5;
   int64_t total_env_steps = 0;
+};
+
+// An opponent that is not the learner's pool: a fixed policy for agent 1's
+// spaces (random_policy below, or one loaded from another run) and its
+// observation normaliser (null: it sees raw observations). Read-only.
+struct FixedOpponent {
+  std::unique_ptr<Policy> policy;  // null: the pool plays
+  std::unique_ptr<RunningNormalizer> normalizer;
 };
 
 // The dense-reward weight after `env_steps` of `total_env_steps`.
@@ -71,13 +76,20 @@ MatchOutcomes match_outcomes(const EpisodeBatch& batch);
 // interface as it is. Throws for an unbounded box.
 std::unique_ptr<Policy> random_policy(int obs_dim, const Box& action);
 
+// One Actor per distinct version in `versions` (versions[j] plays
+// opponent_rows[j]), in increasing version order, each acting with `policy`
+// and that version's parameters and normaliser.
+std::vector<Actor> opponent_actors(const OpponentPool& pool, const Policy& policy, const std::vector<int64_t>& versions,
+                                   const std::vector<int64_t>& opponent_rows);
+
 class SelfplayTrainer : public PolicyGradientTrainer {
  public:
   // `config` is PPO's batch and advantages settings (fixed_episodes is
-  // ignored: self-play always collects rounds of whole episodes).
+  // ignored: self-play always collects rounds of whole episodes). Without a
+  // `fixed` opponent the pool plays, which needs agents of one kind.
   SelfplayTrainer(VectorEnv& env, std::unique_ptr<Policy> policy, const TrainerConfig& config,
                   const LearnerFactory& learner, uint64_t seed, int64_t total_iterations,
-                  const SelfplayConfig& selfplay);
+                  const SelfplayConfig& selfplay, FixedOpponent fixed = {});
 
   Metrics run_iteration() override;
   const OpponentPool& pool() const { return pool_; }
@@ -90,14 +102,15 @@ class SelfplayTrainer : public PolicyGradientTrainer {
   void load_extra(torch::serialize::InputArchive& archive) override;
 
  private:
-  // The opponents of one round: a version drawn for each env, envs grouped by version.
+  // The opponents of one round: a version drawn for each env, envs grouped
+  // by version (opponent_actors), or the fixed opponent in every env.
   std::vector<Actor> draw_opponents();
 
   SelfplayConfig selfplay_;
   SelfplaySeats seats_;
   std::vector<MatchEnv*> match_envs_;
   OpponentPool pool_;
-  std::unique_ptr<Policy> fixed_opponent_;  // opponent "random"
+  FixedOpponent fixed_;
   // This iteration's, for its metrics.
   double dense_weight_ = 1;
   int64_t rounds_ = 0;

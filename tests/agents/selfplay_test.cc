@@ -184,12 +184,13 @@ TEST(MatchOutcomes, CountsTheLearnersEndedEpisodesByTheirInfoTerms) {
   EXPECT_THROW(match_outcomes(not_a_match), c10::Error);
 }
 
-std::unique_ptr<VectorEnv> line_sumo(int envs, int max_steps = 30) {
+std::unique_ptr<VectorEnv> line_sumo(int envs, int max_steps = 30, bool mismatched = false) {
   std::vector<std::unique_ptr<Env>> list;
+  const std::string options = "max_episode_steps=" + std::to_string(max_steps) +
+                              (mismatched ? ",mismatched_agents=true" : "");
   for (int i = 0; i < envs; ++i)
     list.push_back(std::make_unique<LineSumoEnv>(
-        resolve_options("env", "LineSumo", LineSumoEnv::option_specs(),
-                        Options::parse("max_episode_steps=" + std::to_string(max_steps)))));
+        resolve_options("env", "LineSumo", LineSumoEnv::option_specs(), Options::parse(options))));
   return std::make_unique<VectorEnv>(std::move(list), 1);
 }
 
@@ -295,15 +296,57 @@ TEST(SelfplayTrainer, PlaysRoundsOfWholeEpisodesAndSnapshotsEveryIteration) {
                                                value(second, "dense_weight"));
 }
 
-TEST(SelfplayTrainer, APoolNeedsAgentsOfOneKind) {
-  // TwoPointMasses is no match env: refused first, by name.
+TEST(SelfplayTrainer, ANonMatchEnvIsRefused) {
   std::vector<std::unique_ptr<Env>> list;
   list.push_back(std::make_unique<TwoPointMassesEnv>());
   VectorEnv env(std::move(list), 1);
-  SelfplayConfig selfplay;
   EXPECT_THROW(SelfplayTrainer(env, std::make_unique<GaussianMlpPolicy>(2, 1, MlpPolicyConfig{}), small_batch(),
-                               small_ppo(), 1, 1, selfplay),
+                               small_ppo(), 1, 1, SelfplayConfig{}),
                std::invalid_argument);
+}
+
+TEST(SelfplayTrainer, AgentsOfDifferentKindsNeedAFixedOpponentAndTheLearnerIsAgentZero) {
+  torch::manual_seed(0);
+  auto env = line_sumo(4, 12, /*mismatched=*/true);
+  const SelfplaySeats seats = selfplay_seats(*env);
+  EXPECT_FALSE(seats.same_kind);
+  EXPECT_EQ(seats.learner_rows, (std::vector<int64_t>{0, 2, 4, 6}));
+  EXPECT_EQ(seats.opponent_rows, (std::vector<int64_t>{1, 3, 5, 7}));
+  try {
+    SelfplayTrainer(*env, std::make_unique<GaussianMlpPolicy>(3, 1, MlpPolicyConfig{}), small_batch(), small_ppo(), 1,
+                    1, SelfplayConfig{});
+    FAIL() << "a pool was built for agents of different kinds";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("LineSumo differ"), std::string::npos) << e.what();
+  }
+  FixedOpponent random;
+  random.policy = random_policy(env->observation_space(1).size(), env->action_space(1));
+  SelfplayTrainer trainer(*env, std::make_unique<GaussianMlpPolicy>(3, 1, MlpPolicyConfig{}), small_batch(),
+                          small_ppo(), 1, 1, SelfplayConfig{}, std::move(random));
+  const Metrics m = trainer.run_iteration();
+  EXPECT_TRUE(trainer.pool().empty());
+  for (const auto& [key, v] : m) {
+    if (key == "pool_size") EXPECT_EQ(v, 0);
+  }
+}
+
+TEST(OpponentActors, GroupsTheEnvsByDrawnVersionWithThatVersionsParamsAndNormaliser) {
+  OpponentPool pool(0.0, 3);
+  RunningNormalizer normalizer(3);
+  for (int k = 0; k < 6; ++k) pool.add(constant_params(float(k)), &normalizer);
+  const GaussianMlpPolicy policy(3, 1, MlpPolicyConfig{});
+  const auto actors = opponent_actors(pool, policy, {5, 3, 5, 1}, {1, 2, 5, 6});
+  ASSERT_EQ(actors.size(), 3u);
+  EXPECT_EQ(actors[0].rows, (std::vector<int64_t>{6}));
+  EXPECT_EQ(actors[1].rows, (std::vector<int64_t>{2}));
+  EXPECT_EQ(actors[2].rows, (std::vector<int64_t>{1, 5}));
+  for (size_t a = 0; a < 3; ++a) {
+    const int64_t version = a == 0 ? 1 : a == 1 ? 3 : 5;
+    EXPECT_EQ(actors[a].policy, &policy);
+    EXPECT_TRUE(torch::equal(actors[a].params[0], torch::full({2, 3}, float(version))));
+    EXPECT_EQ(actors[a].normalizer, pool.version(version).normalizer.get());
+    EXPECT_NE(actors[a].normalizer, &normalizer);
+  }
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 // up (max_episode_steps), is a draw.
 // Shaping (weighted by the dense weight): reward_centre = 0.1 · (the
 // opponent's |x| − own |x|) per step.
+// Option mismatched_agents: agent 1 becomes another kind — one more
+// observation entry (a constant 1) and a second, ignored action entry.
 #pragma once
 
 #include <algorithm>
@@ -32,7 +34,8 @@ class LineSumoEnv : public Env, public MatchEnv {
   static constexpr double kEdge = 1.0;
 
   static OptionSpecs option_specs() {
-    return {int_option("max_episode_steps", 30, "time limit (a draw)").positive()};
+    return {int_option("max_episode_steps", 30, "time limit (a draw)").positive(),
+            bool_option("mismatched_agents", false, "agent 1 of another kind (obs 4, action 2)")};
   }
   static std::vector<std::string> info_names_of() {
     std::vector<std::string> names = match_info_names();
@@ -41,9 +44,9 @@ class LineSumoEnv : public Env, public MatchEnv {
   }
   LineSumoEnv() : LineSumoEnv(resolve_options("env", "LineSumo", option_specs(), {})) {}
   explicit LineSumoEnv(const Options& options)
-      : Env("LineSumo",
-            {AgentSpaces{Box::unbounded(3), Box({1}, -1.0, 1.0)}, AgentSpaces{Box::unbounded(3), Box({1}, -1.0, 1.0)}},
-            info_names_of(), options.get_int("LineSumo", "max_episode_steps")) {}
+      : Env("LineSumo", agents(options.get_bool("LineSumo", "mismatched_agents")), info_names_of(),
+            options.get_int("LineSumo", "max_episode_steps")),
+        mismatched_(options.get_bool("LineSumo", "mismatched_agents")) {}
 
   void set_dense_weight(double weight) override { dense_weight_ = weight; }
   double dense_weight() const override { return dense_weight_; }
@@ -94,6 +97,12 @@ class LineSumoEnv : public Env, public MatchEnv {
   }
 
  private:
+  static std::vector<AgentSpaces> agents(bool mismatched) {
+    const int extra = mismatched ? 1 : 0;
+    return {AgentSpaces{Box::unbounded(3), Box({1}, -1.0, 1.0)},
+            AgentSpaces{Box::unbounded(3 + extra), Box({1 + extra}, -1.0, 1.0)}};
+  }
+
   void write_observations(float* obs, int steps) const {
     const float elapsed = float(steps) / float(max_episode_steps());
     float* row0 = obs;
@@ -104,10 +113,12 @@ class LineSumoEnv : public Env, public MatchEnv {
     row1[0] = float(-x_[1]);
     row1[1] = float(-x_[0]);
     row1[2] = elapsed;
+    if (mismatched_) row1[3] = 1.f;
   }
 
   double x_[2] = {0.0, 0.0};
   double dense_weight_ = 1.0;
+  bool mismatched_ = false;
 };
 
 }  // namespace metarl
