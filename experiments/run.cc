@@ -35,12 +35,6 @@ namespace fs = std::filesystem;
 namespace metarl {
 namespace {
 
-struct PolicySettings {
-  std::string type;
-  MlpPolicyConfig mlp;
-  LstmPolicyConfig lstm;
-};
-
 Options to_options(const std::map<std::string, std::string>& values) {
   Options options;
   for (const auto& [key, value] : values) options.set(key, value);
@@ -79,32 +73,6 @@ EnvSettings read_env(ExperimentConfig& cfg, int64_t fixed_num_envs) {
     throw ConfigError(cfg.source() + ": env.trial_episodes needs env.task_family (the chains of the trials)");
   if (!s.task.empty() && s.task_family.empty())
     throw ConfigError(cfg.source() + ": env.task needs env.task_family");
-  return s;
-}
-
-PolicySettings read_policy(ExperimentConfig& cfg) {
-  PolicySettings s;
-  s.type = cfg.get_string("policy.type", "gaussian_mlp");
-  const double init_std = cfg.get_double("policy.init_std", 1.0, Bounds::positive());
-  const double output_gain = cfg.get_double("policy.output_gain", 0.01, Bounds::non_negative());
-  if (s.type == "gaussian_mlp") {
-    s.mlp.hidden = cfg.get_int_list("policy.hidden", {64, 64}, Bounds::at_least(1));
-    try {
-      s.mlp.activation = parse_activation(cfg.get_string("policy.activation", "tanh"));
-    } catch (const std::invalid_argument& e) {
-      throw ConfigError(cfg.source() + ": policy.activation: " + e.what());
-    }
-    s.mlp.init_std = init_std;
-    s.mlp.output_gain = output_gain;
-  } else if (s.type == "lstm") {
-    s.lstm.embedding = cfg.get_int("policy.embedding", 64, Bounds::at_least(1));
-    s.lstm.hidden = cfg.get_int("policy.lstm_hidden", 64, Bounds::at_least(1));
-    s.lstm.bptt = cfg.get_int("policy.bptt", 10, Bounds::at_least(1));
-    s.lstm.init_std = init_std;
-    s.lstm.output_gain = output_gain;
-  } else {
-    throw ConfigError(cfg.source() + ": policy.type '" + s.type + "' is unknown (known: gaussian_mlp, lstm)");
-  }
   return s;
 }
 
@@ -235,6 +203,37 @@ void warn_if_numeric_environment_changed(const std::string& checkpoint) {
 
 }  // namespace
 
+PolicySettings read_policy(ExperimentConfig& cfg) {
+  PolicySettings s;
+  s.type = cfg.get_string("policy.type", "gaussian_mlp");
+  const double init_std = cfg.get_double("policy.init_std", 1.0, Bounds::positive());
+  const double output_gain = cfg.get_double("policy.output_gain", 0.01, Bounds::non_negative());
+  if (s.type == "gaussian_mlp") {
+    s.mlp.hidden = cfg.get_int_list("policy.hidden", {64, 64}, Bounds::at_least(1));
+    try {
+      s.mlp.activation = parse_activation(cfg.get_string("policy.activation", "tanh"));
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(cfg.source() + ": policy.activation: " + e.what());
+    }
+    s.mlp.init_std = init_std;
+    s.mlp.output_gain = output_gain;
+  } else if (s.type == "lstm") {
+    s.lstm.embedding = cfg.get_int("policy.embedding", 64, Bounds::at_least(1));
+    s.lstm.hidden = cfg.get_int("policy.lstm_hidden", 64, Bounds::at_least(1));
+    s.lstm.bptt = cfg.get_int("policy.bptt", 10, Bounds::at_least(1));
+    s.lstm.init_std = init_std;
+    s.lstm.output_gain = output_gain;
+  } else {
+    throw ConfigError(cfg.source() + ": policy.type '" + s.type + "' is unknown (known: gaussian_mlp, lstm)");
+  }
+  return s;
+}
+
+std::unique_ptr<Policy> make_policy(const PolicySettings& settings, int obs_dim, int act_dim) {
+  if (settings.type == "lstm") return std::make_unique<LstmPolicy>(obs_dim, act_dim, settings.lstm);
+  return std::make_unique<GaussianMlpPolicy>(obs_dim, act_dim, settings.mlp);
+}
+
 Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_name) {
   Experiment x;
   x.name = cfg.get_string("name", default_name);
@@ -315,11 +314,7 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
   if (const auto value = algorithm->value_network())
     check_network_size(cfg, value->key, mlp_parameters(obs_dim, value->hidden, value->outputs), copies);
   torch::manual_seed(uint64_t(x.seed));
-  std::unique_ptr<Policy> policy;
-  if (policy_settings.type == "lstm")
-    policy = std::make_unique<LstmPolicy>(obs_dim, act_dim, policy_settings.lstm);
-  else
-    policy = std::make_unique<GaussianMlpPolicy>(obs_dim, act_dim, policy_settings.mlp);
+  std::unique_ptr<Policy> policy = make_policy(policy_settings, obs_dim, act_dim);
 
   x.trainer = algorithm->build(cfg, TrainerParts{env, std::move(family), std::move(trial_family), std::move(policy),
                                                  uint64_t(x.seed), x.total_env_steps});

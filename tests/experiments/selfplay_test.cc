@@ -123,6 +123,55 @@ TEST(Selfplay, ARandomOpponentNeedsNoPool) {
   fs::remove_all(dir);
 }
 
+TEST(Selfplay, AgentsOfDifferentKindsPlayAgentZeroAgainstAFixedOpponent) {
+  const fs::path dir = test_dir("mismatched");
+  RunOptions run;
+  run.experiment_path = write_file_in(dir, experiment(kMlp));
+  run.out_dir = (dir / "out").string();
+  run.max_iterations = 1;
+  run.overrides = {"env.options.mismatched_agents=true", "algorithm.opponent=random"};
+  run_experiment(run);  // the learner's policy is agent 0's (3 -> 1) in rows 4 wide
+  EXPECT_EQ(metrics_column(run.out_dir, "pool_size"), (std::vector<double>{0}));
+  fs::remove_all(dir);
+}
+
+TEST(Selfplay, AnOpponentLoadedFromAnotherRunsCheckpointResumesExactly) {
+  const fs::path dir = test_dir("checkpoint_opponent");
+  RunOptions first;
+  first.experiment_path = write_file_in(dir, experiment(kLstm));
+  first.out_dir = (dir / "first").string();
+  first.max_iterations = 1;
+  run_experiment(first);
+  const std::string checkpoint = first.out_dir + "/checkpoints/latest.pt";
+
+  RunOptions straight = first;
+  straight.overrides = {"algorithm.opponent.checkpoint=" + checkpoint, "seed=9"};
+  straight.out_dir = (dir / "straight").string();
+  straight.max_iterations = 2;
+  run_experiment(straight);
+  RunOptions split = straight;
+  split.out_dir = (dir / "split").string();
+  split.max_iterations = 1;
+  run_experiment(split);
+  run_experiment(split);
+  EXPECT_EQ(deterministic_rows(split.out_dir), deterministic_rows(straight.out_dir));
+  EXPECT_EQ(metrics_column(straight.out_dir, "pool_size"), (std::vector<double>{0, 0}));
+
+  // The other kind of agent cannot take that policy: a one-line error with both sizes.
+  RunOptions wrong = straight;
+  wrong.out_dir = (dir / "wrong").string();
+  wrong.overrides.push_back("env.options.mismatched_agents=true");
+  try {
+    run_experiment(wrong);
+    FAIL() << "a policy of another size was accepted as the opponent";
+  } catch (const ConfigError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("observation 4 and action 2"), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  }
+  fs::remove_all(dir);
+}
+
 std::string error_of(const std::string& text, const std::vector<std::string>& overrides = {}) {
   const fs::path dir = test_dir("errors");
   RunOptions run;
@@ -150,6 +199,11 @@ TEST(Selfplay, BadSettingsAreOneLineErrorsNamingTheKeyOrTheEnv) {
             std::string::npos);
   const std::string not_a_match = error_of(experiment(kMlp), {"env.name=TwoPointMasses"});
   EXPECT_NE(not_a_match.find("TwoPointMasses is not one"), std::string::npos) << not_a_match;
+  const std::string kinds = error_of(experiment(kMlp), {"env.options.mismatched_agents=true"});
+  EXPECT_NE(kinds.find("LineSumo differ"), std::string::npos) << kinds;
+  EXPECT_NE(error_of(experiment(kMlp), {"algorithm.opponent.checkpoint=/nonexistent/checkpoints/latest.pt"})
+                .find("/nonexistent/checkpoints/latest.pt does not exist"),
+            std::string::npos);
   const std::string one_agent = error_of(experiment(kMlp), {"env.name=HalfCheetah"});
   EXPECT_NE(one_agent.find("HalfCheetah has 1 agent"), std::string::npos) << one_agent;
 }
