@@ -326,8 +326,103 @@ TEST(SelfplayTrainer, AgentsOfDifferentKindsNeedAFixedOpponentAndTheLearnerIsAge
   const Metrics m = trainer.run_iteration();
   EXPECT_TRUE(trainer.pool().empty());
   for (const auto& [key, v] : m) {
-    if (key == "pool_size") EXPECT_EQ(v, 0);
+    if (key == "pool_size") {
+      EXPECT_EQ(v, 0);
+    }
   }
+}
+
+// Sanity: against the random opponent, pushing forward wins; PPO finds it.
+TEST(SelfplayTrainer, LearnsToPushARandomOpponentOut) {
+  torch::manual_seed(0);
+  auto env = line_sumo(8, 60);  // a steady push wins in about 30 steps
+  env->seed(2);
+  TrainerConfig config;
+  config.steps_per_iteration = 480;
+  PpoConfig ppo;
+  ppo.learning_rate = 3e-3;
+  ppo.epochs = 4;
+  ppo.minibatches = 4;
+  const LearnerFactory learner = [ppo](Policy& policy, MlpValueFunction* value, uint64_t seed) {
+    return std::unique_ptr<Learner>(std::make_unique<PpoLearner>(policy, *value, ppo, seed));
+  };
+  FixedOpponent random;
+  random.policy = random_policy(3, env->action_space(1));
+  SelfplayConfig selfplay;
+  selfplay.total_env_steps = 20000;
+  MlpPolicyConfig mlp;
+  mlp.hidden = {16};
+  SelfplayTrainer trainer(*env, std::make_unique<GaussianMlpPolicy>(3, 1, mlp), config, learner, 3, 40, selfplay,
+                          std::move(random));
+  const auto win_rate = [](const Metrics& m) {
+    for (const auto& [key, v] : m)
+      if (key == "win_rate") return v;
+    return std::nan("");
+  };
+  const double first = win_rate(trainer.run_iteration());
+  double last = 0;
+  for (int i = 0; i < 24; ++i) last = win_rate(trainer.run_iteration());
+  EXPECT_GT(last, 0.8) << "won " << first << " at first";
+  EXPECT_GT(last, first + 0.3);
+}
+
+// Sanity of self-play itself: trained only against its own versions (with
+// the shaping kept: annealed away, the draws of two equal pushers carry no
+// signal in this toy game and the pushing drifts), the learner ends up
+// beating the random opponent. Not every seed gets there in 25 iterations
+// (6 of these 8 did, winning every evaluation match; the other two stayed
+// near their initial rate), so the claim is about most seeds.
+double selfplay_win_rate_against_random(int seed, double& before) {
+  torch::manual_seed(uint64_t(seed));
+  auto env = line_sumo(8, 60);
+  env->seed(uint64_t(4 + seed));
+  TrainerConfig config;
+  config.steps_per_iteration = 480;
+  PpoConfig ppo;
+  ppo.learning_rate = 3e-3;
+  ppo.epochs = 4;
+  ppo.minibatches = 4;
+  const LearnerFactory learner = [ppo](Policy& policy, MlpValueFunction* value, uint64_t seed) {
+    return std::unique_ptr<Learner>(std::make_unique<PpoLearner>(policy, *value, ppo, seed));
+  };
+  SelfplayConfig selfplay;
+  selfplay.total_env_steps = 30000;
+  selfplay.dense_anneal_fraction = 0;
+  MlpPolicyConfig mlp;
+  mlp.hidden = {16};
+  SelfplayTrainer trainer(*env, std::make_unique<GaussianMlpPolicy>(3, 1, mlp), config, learner, uint64_t(5 + seed),
+                          60, selfplay);
+  // The learner's win rate against the random opponent over 4 rounds of 8
+  // episodes, acting with its current parameters and a frozen normaliser.
+  auto evaluate = [&] {
+    auto random = random_policy(3, env->action_space(1));
+    Sampler sampler(*env, trainer.policy(), 99, const_cast<RunningNormalizer*>(trainer.observation_normalizer()),
+                    /*update_normalizer=*/false, trainer.seats().learner_rows);
+    sampler.set_opponents({Actor{random.get(), random->parameters(), nullptr, trainer.seats().opponent_rows}});
+    int64_t won = 0, episodes = 0;
+    for (int round = 0; round < 4; ++round) {
+      const MatchOutcomes o = match_outcomes(sampler.collect_episodes(60, trainer.policy().parameters()));
+      won += o.won;
+      episodes += o.episodes;
+    }
+    return double(won) / double(episodes);
+  };
+  before = evaluate();
+  for (int i = 0; i < 25; ++i) trainer.run_iteration();
+  EXPECT_EQ(trainer.pool().newest(), 25);
+  return evaluate();
+}
+
+TEST(SelfplayTrainer, SelfplayAloneLearnsToBeatTheRandomOpponentForMostSeeds) {
+  int learned = 0;
+  for (int seed = 0; seed < 8; ++seed) {
+    double before = 0;
+    const double after = selfplay_win_rate_against_random(seed, before);
+    std::cerr << "seed " << seed << ": win rate against random " << before << " -> " << after << "\n";
+    EXPECT_LT(before, 0.4);
+    learned += after >= 0.8;
+  }
+  EXPECT_GE(learned, 5);
 }
 
 TEST(OpponentActors, GroupsTheEnvsByDrawnVersionWithThatVersionsParamsAndNormaliser) {
