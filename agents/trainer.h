@@ -69,7 +69,7 @@ class PolicyGradientTrainer : public IterativeTrainer {
   // as trained needs (RL²'s evaluation reads only these).
   void read_policy_and_normalizer(torch::serialize::InputArchive& archive);
 
-  // Hooks for trainers built on this one (self-play, agents/selfplay_trainer.h),
+  // Hooks for trainers built on this one (self-play, meta/selfplay_trainer.h),
   // so that they change what they must and inherit the rest (advantages,
   // reward scaling, the learner, the checkpoint's records):
   //  * the iteration's batch, by default collect() or collect_episodes() per

@@ -11,13 +11,13 @@
 //   dense_anneal_fraction  in [0, 1], default 0.5: the dense weight falls from 1 to 0 over this
 //                          fraction of training.total_env_steps; 0: never annealed (weight 1)
 // The batch is rounds of one whole episode per env until at least
-// steps_per_iteration steps (agents/selfplay_trainer.h says why);
+// steps_per_iteration steps (meta/selfplay_trainer.h says why);
 // fixed_episodes does not apply.
 #include <filesystem>
 #include <stdexcept>
 
 #include "agents/checkpoint.h"
-#include "agents/selfplay_trainer.h"
+#include "meta/selfplay_trainer.h"
 #include "experiments/algorithms/ppo.h"
 #include "experiments/run.h"
 

@@ -1,7 +1,7 @@
 // Self-play's pieces: the opponent pool (draws, pruning, checkpoint), the
 // dense-weight schedule, match outcomes from infos, seats, and the trainer
 // itself on the test match env (tests/support/line_sumo.h).
-#include "agents/selfplay_trainer.h"
+#include "meta/selfplay_trainer.h"
 
 #include <gtest/gtest.h>
 
@@ -224,25 +224,6 @@ TEST(RandomPolicy, ActsAroundTheBoxCentreWithTheUniformsSpread) {
   EXPECT_TRUE(torch::allclose(d.log_std.exp().reshape({-1}).narrow(0, 0, 2),
                               torch::tensor({1 / std::sqrt(3.f), 2 / std::sqrt(3.f)})));
   EXPECT_THROW(random_policy(3, Box::unbounded(2)), std::invalid_argument);
-}
-
-TEST(ConcatenateInTime, StacksRoundsAfterEachOtherAndKeepsTheirEpisodes) {
-  EpisodeBatch a = match_batch(2, 3), b = match_batch(3, 3);
-  a.rewards = torch::ones({2, 3});
-  b.rewards = torch::full({3, 3}, 2.0);
-  a.episode_returns = {1.0};
-  a.episode_lengths = {2};
-  a.episode_envs = {1};
-  b.episode_returns = {6.0, 4.0};
-  b.episode_lengths = {3, 2};
-  b.episode_envs = {0, 2};
-  const EpisodeBatch c = concatenate_in_time({a, b});
-  EXPECT_EQ(c.horizon(), 5);
-  EXPECT_EQ(c.num_envs(), 3);
-  EXPECT_TRUE(torch::equal(c.rewards.narrow(0, 2, 3), b.rewards));
-  EXPECT_FALSE(c.observations.defined());
-  EXPECT_EQ(c.episode_envs, (std::vector<int64_t>{1, 0, 2}));
-  EXPECT_EQ(c.episode_returns, (std::vector<double>{1.0, 6.0, 4.0}));
 }
 
 TrainerConfig small_batch() {

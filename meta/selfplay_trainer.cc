@@ -1,4 +1,4 @@
-#include "agents/selfplay_trainer.h"
+#include "meta/selfplay_trainer.h"
 
 #include <algorithm>
 #include <cmath>

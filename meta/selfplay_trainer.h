@@ -1,6 +1,6 @@
 // Self-play (Bansal et al. 2018, /work/shared/ANCHORS.md §3): PPO for the
 // learner in a two-agent match env (envs/core/match.h) against opponents
-// drawn per episode from its own past versions (agents/opponent_pool.h),
+// drawn per episode from its own past versions (meta/opponent_pool.h),
 // with the env's dense shaping reward annealed from weight 1 to 0.
 //
 // Per episode, by rounds: an iteration's batch is rounds of one whole
@@ -18,7 +18,13 @@
 // learner plays agent 0 in the even envs and agent 1 in the odd ones — one
 // shared policy learns both sides — and the opponent the other seat. When
 // they differ the learner is agent 0 and agent 1 is a fixed opponent
-// (`random`: no pool).
+// (FixedOpponent: random_policy, or another run's policy; no pool). A fixed
+// opponent may also play agents of one kind.
+//
+// Recurrent layout: rounds are stacked in time, so an LSTM's PPO minibatches
+// (whole env columns) are at most num_envs; rounds side by side would vary
+// the number of columns, which PolicyGradientTrainer's per-column reward
+// scaling state does not allow.
 #pragma once
 
 #include <cstdint>
@@ -26,9 +32,9 @@
 #include <string>
 #include <vector>
 
-#include "agents/opponent_pool.h"
 #include "agents/trainer.h"
 #include "envs/core/match.h"
+#include "meta/opponent_pool.h"
 
 namespace metarl {
 

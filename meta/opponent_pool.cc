@@ -1,4 +1,4 @@
-#include "agents/opponent_pool.h"
+#include "meta/opponent_pool.h"
 
 #include <algorithm>
 #include <cmath>
