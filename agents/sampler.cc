@@ -238,6 +238,31 @@ EpisodeBatch interleave_envs(const std::vector<EpisodeBatch>& batches) {
   return out;
 }
 
+EpisodeBatch concatenate_in_time(const std::vector<EpisodeBatch>& batches) {
+  TORCH_CHECK(!batches.empty(), "concatenate_in_time: no batches");
+  const auto& first = batches.front();
+  if (batches.size() == 1) return first;
+  for (const auto& b : batches)
+    TORCH_CHECK(b.num_envs() == first.num_envs(), "concatenate_in_time: a batch of ", b.num_envs(),
+                " envs among batches of ", first.num_envs());
+  EpisodeBatch out;
+  const auto to = out.step_tensors();
+  for (size_t f = 0; f < to.size(); ++f) {
+    if (!first.step_tensors()[f]->defined()) continue;
+    std::vector<torch::Tensor> parts;
+    for (const auto& b : batches) parts.push_back(*b.step_tensors()[f]);
+    *to[f] = torch::cat(parts, 0);
+  }
+  out.info_names = first.info_names;
+  out.initial_state = first.initial_state;
+  for (const auto& b : batches) {
+    out.episode_returns.insert(out.episode_returns.end(), b.episode_returns.begin(), b.episode_returns.end());
+    out.episode_lengths.insert(out.episode_lengths.end(), b.episode_lengths.begin(), b.episode_lengths.end());
+    out.episode_envs.insert(out.episode_envs.end(), b.episode_envs.begin(), b.episode_envs.end());
+  }
+  return out;
+}
+
 EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& stacked, int64_t groups,
                           bool single_episode) {
   TORCH_CHECK(steps > 0, "Sampler: steps must be positive, got ", steps);

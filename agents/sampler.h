@@ -79,6 +79,14 @@ struct EpisodeBatch {
 // learners expect (e.g. the last few episodes of each chain at test time).
 EpisodeBatch interleave_envs(const std::vector<EpisodeBatch>& batches);
 
+// Batches of the same envs one after the other in time: step t of
+// batches[1] is step T0 + t of the result (T0 the first's horizon). For
+// rounds of fixed episodes (collect_episodes), each starting from reset:
+// every round's first step is an episode start, so recurrent policies reset
+// there, and the masked steps after an env's episode keep the rounds apart.
+// The initial state is the first batch's; episodes keep their env columns.
+EpisodeBatch concatenate_in_time(const std::vector<EpisodeBatch>& batches);
+
 // A policy with its parameters acting for `rows` of a VectorEnv. The rows
 // must belong to agents of one size; `normalizer` may be null.
 struct Actor {

@@ -24,12 +24,13 @@ double mean_of(const std::deque<double>& values) {
 
 PolicyGradientTrainer::PolicyGradientTrainer(VectorEnv& env, std::unique_ptr<Policy> policy,
                                              const TrainerConfig& config, const LearnerFactory& learner,
-                                             uint64_t seed, int64_t total_iterations)
+                                             uint64_t seed, int64_t total_iterations,
+                                             std::vector<int64_t> learner_rows)
     : env_(env),
       policy_(std::move(policy)),
       config_(config),
       total_iterations_(total_iterations),
-      obs_normalizer_(env.obs_dim()),
+      obs_normalizer_(policy_->obs_dim()),
       return_normalizer_(1, /*clip=*/1e9),
       discounted_return_(torch::zeros({env.num_envs()}, torch::kFloat64)) {
   if (config.baseline != "mlp" && config.baseline != "linear")
@@ -37,9 +38,10 @@ PolicyGradientTrainer::PolicyGradientTrainer(VectorEnv& env, std::unique_ptr<Pol
   if (!config.fixed_episodes && config.steps_per_iteration < env.num_envs())
     throw std::invalid_argument("steps_per_iteration must be at least the number of envs");
 
-  if (config.baseline == "mlp") value_ = std::make_unique<MlpValueFunction>(env.obs_dim(), config.value_hidden, Activation::kTanh);
+  if (config.baseline == "mlp") value_ = std::make_unique<MlpValueFunction>(policy_->obs_dim(), config.value_hidden, Activation::kTanh);
   sampler_ = std::make_unique<Sampler>(env, *policy_, derive_seed(seed, 1),
-                                       config.normalize_observations ? &obs_normalizer_ : nullptr);
+                                       config.normalize_observations ? &obs_normalizer_ : nullptr,
+                                       /*update_normalizer=*/true, std::move(learner_rows));
   learner_ = learner(*policy_, value_.get(), derive_seed(seed, 2));
   if (!config.learner_trains_value && value_)
     value_regression_ = std::make_unique<ValueRegression>(*value_, config.value, derive_seed(seed, 3));
@@ -82,16 +84,19 @@ PolicyGradientTrainer::Advantages PolicyGradientTrainer::estimate(const EpisodeB
   return a;
 }
 
+EpisodeBatch PolicyGradientTrainer::collect_batch() {
+  return config_.fixed_episodes
+             ? sampler_->collect_episodes(env_.env(0).max_episode_steps(), policy_->parameters())
+             : sampler_->collect(config_.steps_per_iteration / env_.num_envs(), policy_->parameters());
+}
+
 Metrics PolicyGradientTrainer::run_iteration() {
   const auto start = Clock::now();
   if (config_.anneal_learning_rate)
     learner_->anneal(1.0 - double(iteration_) / std::max<int64_t>(1, total_iterations_));
 
   sampler_->reset_times();
-  const EpisodeBatch batch =
-      config_.fixed_episodes
-          ? sampler_->collect_episodes(env_.env(0).max_episode_steps(), policy_->parameters())
-          : sampler_->collect(config_.steps_per_iteration / env_.num_envs(), policy_->parameters());
+  const EpisodeBatch batch = collect_batch();
   const double sample_seconds = seconds_since(start);
 
   const auto learn_start = Clock::now();
@@ -133,6 +138,8 @@ Metrics PolicyGradientTrainer::run_iteration() {
                {"policy_seconds", times.policy_seconds},
                {"learn_seconds", learn_seconds},
                {"action_std", torch::exp(policy_->parameters().back()).mean().item<double>()}};
+  const Metrics own = batch_metrics(batch);
+  m.insert(m.end(), own.begin(), own.end());
   m.insert(m.end(), learner.begin(), learner.end());
   return m;
 }
@@ -152,6 +159,7 @@ void PolicyGradientTrainer::save_checkpoint(const std::string& path) const {
   write_env_state(archive, env_);
   learner_->save_state(archive);
   if (value_regression_) value_regression_->save_state(archive);
+  save_extra(archive);
   write_checkpoint(archive, path);
 }
 
@@ -174,6 +182,7 @@ void PolicyGradientTrainer::load_checkpoint(const std::string& path) {
     read_env_state(archive, env_);
     learner_->load_state(archive);
     if (value_regression_) value_regression_->load_state(archive);
+    load_extra(archive);
   });
 }
 

@@ -46,8 +46,12 @@ using LearnerFactory = std::function<std::unique_ptr<Learner>(Policy& policy, Ml
 
 class PolicyGradientTrainer : public IterativeTrainer {
  public:
+  // `learner_rows`: the rows of `env` the policy plays (Sampler's; empty:
+  // agent 0 of every env). The policy, its normaliser and the value function
+  // are sized for the learner's agent, whose rows may be narrower than env's.
   PolicyGradientTrainer(VectorEnv& env, std::unique_ptr<Policy> policy, const TrainerConfig& config,
-                        const LearnerFactory& learner, uint64_t seed, int64_t total_iterations);
+                        const LearnerFactory& learner, uint64_t seed, int64_t total_iterations,
+                        std::vector<int64_t> learner_rows = {});
 
   Metrics run_iteration() override;
   int64_t iteration() const override { return iteration_; }
@@ -64,6 +68,21 @@ class PolicyGradientTrainer : public IterativeTrainer {
   // The records "policy" and "obs_normalizer" of a checkpoint: what acting
   // as trained needs (RL²'s evaluation reads only these).
   void read_policy_and_normalizer(torch::serialize::InputArchive& archive);
+
+  // Hooks for trainers built on this one (self-play, meta/selfplay_trainer.h),
+  // so that they change what they must and inherit the rest (advantages,
+  // reward scaling, the learner, the checkpoint's records):
+  //  * the iteration's batch, by default collect() or collect_episodes() per
+  //    TrainerConfig::fixed_episodes;
+  virtual EpisodeBatch collect_batch();
+  //  * metrics of the batch, after the standard ones and before the learner's;
+  virtual Metrics batch_metrics(const EpisodeBatch&) const { return {}; }
+  //  * records of their own in the checkpoint (under keys of their own).
+  virtual void save_extra(torch::serialize::OutputArchive&) const {}
+  virtual void load_extra(torch::serialize::InputArchive&) {}
+  Sampler& sampler() { return *sampler_; }
+  VectorEnv& env() { return env_; }
+  const TrainerConfig& config() const { return config_; }
 
  private:
   struct Advantages {

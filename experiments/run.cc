@@ -35,12 +35,6 @@ namespace fs = std::filesystem;
 namespace metarl {
 namespace {
 
-struct PolicySettings {
-  std::string type;
-  MlpPolicyConfig mlp;
-  LstmPolicyConfig lstm;
-};
-
 Options to_options(const std::map<std::string, std::string>& values) {
   Options options;
   for (const auto& [key, value] : values) options.set(key, value);
@@ -79,32 +73,6 @@ EnvSettings read_env(ExperimentConfig& cfg, int64_t fixed_num_envs) {
     throw ConfigError(cfg.source() + ": env.trial_episodes needs env.task_family (the chains of the trials)");
   if (!s.task.empty() && s.task_family.empty())
     throw ConfigError(cfg.source() + ": env.task needs env.task_family");
-  return s;
-}
-
-PolicySettings read_policy(ExperimentConfig& cfg) {
-  PolicySettings s;
-  s.type = cfg.get_string("policy.type", "gaussian_mlp");
-  const double init_std = cfg.get_double("policy.init_std", 1.0, Bounds::positive());
-  const double output_gain = cfg.get_double("policy.output_gain", 0.01, Bounds::non_negative());
-  if (s.type == "gaussian_mlp") {
-    s.mlp.hidden = cfg.get_int_list("policy.hidden", {64, 64}, Bounds::at_least(1));
-    try {
-      s.mlp.activation = parse_activation(cfg.get_string("policy.activation", "tanh"));
-    } catch (const std::invalid_argument& e) {
-      throw ConfigError(cfg.source() + ": policy.activation: " + e.what());
-    }
-    s.mlp.init_std = init_std;
-    s.mlp.output_gain = output_gain;
-  } else if (s.type == "lstm") {
-    s.lstm.embedding = cfg.get_int("policy.embedding", 64, Bounds::at_least(1));
-    s.lstm.hidden = cfg.get_int("policy.lstm_hidden", 64, Bounds::at_least(1));
-    s.lstm.bptt = cfg.get_int("policy.bptt", 10, Bounds::at_least(1));
-    s.lstm.init_std = init_std;
-    s.lstm.output_gain = output_gain;
-  } else {
-    throw ConfigError(cfg.source() + ": policy.type '" + s.type + "' is unknown (known: gaussian_mlp, lstm)");
-  }
   return s;
 }
 
@@ -235,6 +203,37 @@ void warn_if_numeric_environment_changed(const std::string& checkpoint) {
 
 }  // namespace
 
+PolicySettings read_policy(ExperimentConfig& cfg) {
+  PolicySettings s;
+  s.type = cfg.get_string("policy.type", "gaussian_mlp");
+  const double init_std = cfg.get_double("policy.init_std", 1.0, Bounds::positive());
+  const double output_gain = cfg.get_double("policy.output_gain", 0.01, Bounds::non_negative());
+  if (s.type == "gaussian_mlp") {
+    s.mlp.hidden = cfg.get_int_list("policy.hidden", {64, 64}, Bounds::at_least(1));
+    try {
+      s.mlp.activation = parse_activation(cfg.get_string("policy.activation", "tanh"));
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(cfg.source() + ": policy.activation: " + e.what());
+    }
+    s.mlp.init_std = init_std;
+    s.mlp.output_gain = output_gain;
+  } else if (s.type == "lstm") {
+    s.lstm.embedding = cfg.get_int("policy.embedding", 64, Bounds::at_least(1));
+    s.lstm.hidden = cfg.get_int("policy.lstm_hidden", 64, Bounds::at_least(1));
+    s.lstm.bptt = cfg.get_int("policy.bptt", 10, Bounds::at_least(1));
+    s.lstm.init_std = init_std;
+    s.lstm.output_gain = output_gain;
+  } else {
+    throw ConfigError(cfg.source() + ": policy.type '" + s.type + "' is unknown (known: gaussian_mlp, lstm)");
+  }
+  return s;
+}
+
+std::unique_ptr<Policy> make_policy(const PolicySettings& settings, int obs_dim, int act_dim) {
+  if (settings.type == "lstm") return std::make_unique<LstmPolicy>(obs_dim, act_dim, settings.lstm);
+  return std::make_unique<GaussianMlpPolicy>(obs_dim, act_dim, settings.mlp);
+}
+
 Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_name) {
   Experiment x;
   x.name = cfg.get_string("name", default_name);
@@ -304,21 +303,18 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
     throw ConfigError(cfg.source() + ": env: " + e.what());
   }
   VectorEnv& env = *x.env;
+  // The policy is agent 0's (the learner's seat; in envs with agents of
+  // different sizes the rows are wider than its observation and action).
+  const int obs_dim = env.observation_space(0).size(), act_dim = env.action_space(0).size();
   const int64_t copies = algorithm->policy_copies();
   if (policy_settings.type == "lstm")
-    check_network_size(cfg, "policy.lstm_hidden", lstm_parameters(env.obs_dim(), policy_settings.lstm, env.act_dim()),
-                       copies);
+    check_network_size(cfg, "policy.lstm_hidden", lstm_parameters(obs_dim, policy_settings.lstm, act_dim), copies);
   else
-    check_network_size(cfg, "policy.hidden", mlp_parameters(env.obs_dim(), policy_settings.mlp.hidden, env.act_dim()),
-                       copies);
+    check_network_size(cfg, "policy.hidden", mlp_parameters(obs_dim, policy_settings.mlp.hidden, act_dim), copies);
   if (const auto value = algorithm->value_network())
-    check_network_size(cfg, value->key, mlp_parameters(env.obs_dim(), value->hidden, value->outputs), copies);
+    check_network_size(cfg, value->key, mlp_parameters(obs_dim, value->hidden, value->outputs), copies);
   torch::manual_seed(uint64_t(x.seed));
-  std::unique_ptr<Policy> policy;
-  if (policy_settings.type == "lstm")
-    policy = std::make_unique<LstmPolicy>(env.obs_dim(), env.act_dim(), policy_settings.lstm);
-  else
-    policy = std::make_unique<GaussianMlpPolicy>(env.obs_dim(), env.act_dim(), policy_settings.mlp);
+  std::unique_ptr<Policy> policy = make_policy(policy_settings, obs_dim, act_dim);
 
   x.trainer = algorithm->build(cfg, TrainerParts{env, std::move(family), std::move(trial_family), std::move(policy),
                                                  uint64_t(x.seed), x.total_env_steps});
@@ -431,8 +427,14 @@ std::string run_experiment(const RunOptions& options) {
   const bool has_metrics = fs::exists(out / "metrics.csv");
   if (has_metrics && csv_header(out / "metrics.csv").find("return_before_adaptation") != std::string::npos)
     curves.push_back("return_before_adaptation");
-  const bool plotted =
+  bool plotted =
       has_metrics && plot_learning_curve(out / "metrics.csv", out / "plots" / "learning_curve.png", name, curves);
+  // Match runs (selfplay_ppo) also show how the learner's matches end, and the dense-reward weight.
+  const bool match_run = has_metrics && csv_header(out / "metrics.csv").find("win_rate") != std::string::npos;
+  if (match_run)
+    plotted = plot_learning_curve(out / "metrics.csv", out / "plots" / "match_outcomes.png", name + ": outcomes",
+                                  {"win_rate", "loss_rate", "draw_rate", "dense_weight"}) &&
+              plotted;
   nlohmann::json summary = {{"experiment", name},
                             {"config", fs::path(options.experiment_path).string()},
                             {"env", x.env_name},
@@ -455,8 +457,9 @@ std::string run_experiment(const RunOptions& options) {
   summary["final_mean_return"] = std::isfinite(final_return) ? nlohmann::json(final_return) : nlohmann::json();
   write_json_atomically((out / "summary.json").string(), summary);
   if (has_metrics && !plotted)
-    throw std::runtime_error(name + ": trained and checkpointed, but plots/learning_curve.png could not be drawn "
-                                    "(the plotting script's message is above)");
+    throw std::runtime_error(name + ": trained and checkpointed, but plots/learning_curve.png" +
+                             (match_run ? std::string(" or plots/match_outcomes.png") : std::string()) +
+                             " could not be drawn (the plotting script's message is above)");
   return out.string();
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "agents/iterative_trainer.h"
+#include "agents/policy.h"
 #include "envs/vector_env.h"
 #include "experiments/config.h"
 
@@ -27,6 +28,17 @@ struct Experiment {
   // meta/test_time_adaptation.h that the trainer implements.
   std::unique_ptr<IterativeTrainer> trainer;
 };
+
+// The policy section of an experiment (policy.type gaussian_mlp or lstm and
+// their keys), as read from `cfg`, and the policy it describes (initialised
+// from torch's global generator).
+struct PolicySettings {
+  std::string type;
+  MlpPolicyConfig mlp;
+  LstmPolicyConfig lstm;
+};
+PolicySettings read_policy(ExperimentConfig& cfg);
+std::unique_ptr<Policy> make_policy(const PolicySettings& settings, int obs_dim, int act_dim);
 
 // Reads every setting from `cfg` (rejecting unknown keys) and builds the run.
 Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_name);

@@ -288,5 +288,29 @@ TEST(Sampler, ARecurrentOpponentsStateIsSavedSoSamplingContinuesExactly) {
   EXPECT_THROW(lone.load_state(sampler_state), c10::Error);
 }
 
+TEST(ConcatenateInTime, StacksRoundsAfterEachOtherAndKeepsTheirEpisodes) {
+  EpisodeBatch a, b;
+  a.rewards = torch::ones({2, 3});
+  a.masks = torch::ones({2, 3});
+  b.rewards = torch::full({3, 3}, 2.0);
+  b.masks = torch::ones({3, 3});
+  a.episode_returns = {1.0};
+  a.episode_lengths = {2};
+  a.episode_envs = {1};
+  b.episode_returns = {6.0, 4.0};
+  b.episode_lengths = {3, 2};
+  b.episode_envs = {0, 2};
+  const EpisodeBatch c = concatenate_in_time({a, b});
+  EXPECT_EQ(c.horizon(), 5);
+  EXPECT_EQ(c.num_envs(), 3);
+  EXPECT_TRUE(torch::equal(c.rewards.narrow(0, 2, 3), b.rewards));
+  EXPECT_FALSE(c.observations.defined());  // undefined in every batch: left undefined
+  EXPECT_EQ(c.episode_envs, (std::vector<int64_t>{1, 0, 2}));
+  EXPECT_EQ(c.episode_returns, (std::vector<double>{1.0, 6.0, 4.0}));
+  EpisodeBatch narrower;
+  narrower.rewards = torch::ones({1, 2});
+  EXPECT_THROW(concatenate_in_time({a, narrower}), c10::Error);
+}
+
 }  // namespace
 }  // namespace metarl

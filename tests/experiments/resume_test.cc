@@ -73,7 +73,7 @@ std::vector<std::string> tiny_budget(const ResumeCase& c) {
     // One and a half episodes (RL²: trials) per env: iterations end mid-episode.
     const int64_t trial_episodes = std::max<int64_t>(1, cfg.get_int("env.trial_episodes", 0));
     sets.push_back("algorithm.steps_per_iteration=" + std::to_string(2 * trial_episodes * kEpisodeSteps * 3 / 2));
-    if (algorithm == "ppo") sets.push_back("algorithm.minibatches=2");
+    if (algorithm == "ppo" || algorithm == "selfplay_ppo") sets.push_back("algorithm.minibatches=2");
   }
   return sets;
 }

@@ -1,0 +1,182 @@
+#include "meta/selfplay_trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <stdexcept>
+
+namespace metarl {
+
+double dense_weight_at(int64_t env_steps, int64_t total_env_steps, double anneal_fraction) {
+  if (anneal_fraction <= 0 || total_env_steps <= 0) return 1.0;  // never annealed
+  const double progress = double(env_steps) / (anneal_fraction * double(total_env_steps));
+  return std::clamp(1.0 - progress, 0.0, 1.0);
+}
+
+namespace {
+
+bool same_box(const Box& a, const Box& b) { return a.size() == b.size() && a.low() == b.low() && a.high() == b.high(); }
+
+}  // namespace
+
+SelfplaySeats selfplay_seats(const VectorEnv& env) {
+  const Env& first = env.env(0);
+  if (env.num_agents() != 2)
+    throw std::invalid_argument("self-play needs a two-agent match env; " + first.name() + " has " +
+                                std::to_string(env.num_agents()) + " agent(s)");
+  for (int i = 0; i < env.num_envs(); ++i)
+    if (!dynamic_cast<const MatchEnv*>(&env.env(i)))
+      throw std::invalid_argument("self-play needs a match env (envs/core/match.h: outcome rules and a dense "
+                                  "weight); " + env.env(i).name() + " is not one");
+  const auto& names = env.info_names();
+  const auto& match = match_info_names();
+  if (names.size() < match.size() || !std::equal(match.begin(), match.end(), names.begin()))
+    throw std::invalid_argument("self-play: " + first.name() + "'s info terms do not start with the match terms (" +
+                                match.front() + ", " + match[1] + ", ...)");
+  SelfplaySeats seats;
+  seats.same_kind = same_box(env.observation_space(0), env.observation_space(1)) &&
+                    same_box(env.action_space(0), env.action_space(1));
+  for (int64_t j = 0; j < env.num_envs(); ++j) {
+    const int64_t learner = seats.same_kind ? j % 2 : 0;
+    seats.learner_rows.push_back(2 * j + learner);
+    seats.opponent_rows.push_back(2 * j + 1 - learner);
+  }
+  return seats;
+}
+
+double MatchOutcomes::rate(int64_t count) const {
+  return episodes > 0 ? double(count) / double(episodes) : std::numeric_limits<double>::quiet_NaN();
+}
+
+MatchOutcomes match_outcomes(const EpisodeBatch& batch) {
+  const auto& names = batch.info_names;
+  const auto& match = match_info_names();
+  TORCH_CHECK(names.size() >= match.size() && std::equal(match.begin(), match.end(), names.begin()),
+              "match_outcomes: the batch's info terms are not a match env's");
+  const auto ended = (batch.masks > 0).logical_and(batch.episode_end > 0);  // [T, N]
+  const auto count = [&](int term) {
+    return int64_t(batch.infos.select(2, term).gt(0.5).logical_and(ended).sum().item<int64_t>());
+  };
+  MatchOutcomes o;
+  o.episodes = int64_t(ended.sum().item<int64_t>());
+  o.won = count(kInfoWon);
+  o.lost = count(kInfoLost);
+  o.drew = count(kInfoDrew);
+  return o;
+}
+
+std::unique_ptr<Policy> random_policy(int obs_dim, const Box& action) {
+  MlpPolicyConfig config;
+  config.hidden = {};  // one linear layer: W = 0, b = the centres
+  auto policy = std::make_unique<GaussianMlpPolicy>(obs_dim, action.size(), config);
+  std::vector<double> centre, log_std;
+  for (int k = 0; k < action.size(); ++k) {
+    const double low = action.low()[size_t(k)], high = action.high()[size_t(k)];
+    if (!std::isfinite(low) || !std::isfinite(high))
+      throw std::invalid_argument("a random opponent needs a bounded action space, not " + action.to_string());
+    centre.push_back((low + high) / 2);
+    log_std.push_back(std::log(std::max((high - low) / 2 / std::sqrt(3.0), 1e-6)));
+  }
+  torch::NoGradGuard no_grad;
+  Params& p = policy->parameters();
+  p[0].zero_();
+  p[1].copy_(torch::tensor(centre, torch::kFloat64).to(torch::kFloat32));
+  p[2].copy_(torch::tensor(log_std, torch::kFloat64).to(torch::kFloat32));
+  return policy;
+}
+
+std::vector<Actor> opponent_actors(const OpponentPool& pool, const Policy& policy, const std::vector<int64_t>& versions,
+                                   const std::vector<int64_t>& opponent_rows) {
+  TORCH_CHECK(versions.size() == opponent_rows.size(), "opponent_actors: ", versions.size(), " versions for ",
+              opponent_rows.size(), " rows");
+  std::map<int64_t, std::vector<int64_t>> rows_by_version;  // ordered: the same actors for the same draws
+  for (size_t j = 0; j < versions.size(); ++j) rows_by_version[versions[j]].push_back(opponent_rows[j]);
+  std::vector<Actor> actors;
+  for (auto& [number, rows] : rows_by_version) {
+    const OpponentPool::Version& v = pool.version(number);
+    // The learner's policy object with the version's parameters; a recurrent
+    // one keeps its own state per actor in the Sampler.
+    actors.push_back(Actor{&policy, v.params, v.normalizer.get(), std::move(rows)});
+  }
+  return actors;
+}
+
+SelfplayTrainer::SelfplayTrainer(VectorEnv& env, std::unique_ptr<Policy> policy, const TrainerConfig& config,
+                                 const LearnerFactory& learner, uint64_t seed, int64_t total_iterations,
+                                 const SelfplayConfig& selfplay, FixedOpponent fixed)
+    : PolicyGradientTrainer(env, std::move(policy), config, learner, seed, total_iterations,
+                            selfplay_seats(env).learner_rows),
+      selfplay_(selfplay),
+      seats_(selfplay_seats(env)),
+      pool_(selfplay.opponent_delta, derive_seed(seed, 0x5e1f)),
+      fixed_(std::move(fixed)) {
+  for (int i = 0; i < env.num_envs(); ++i) match_envs_.push_back(dynamic_cast<MatchEnv*>(&env.env(i)));
+  if (selfplay.snapshot_every < 1) throw std::invalid_argument("snapshot_every must be at least 1");
+  if (fixed_.policy) return;  // no pool
+  if (!seats_.same_kind)
+    throw std::invalid_argument("the agents of " + env.env(0).name() +
+                                " differ (observation or action space): a pool of the learner's versions cannot "
+                                "play agent 1; give it a fixed opponent");
+  pool_.add(this->policy().parameters(), observation_normalizer());  // version 0: the initial policy
+}
+
+std::vector<Actor> SelfplayTrainer::draw_opponents() {
+  if (fixed_.policy)
+    return {Actor{fixed_.policy.get(), fixed_.policy->parameters(), fixed_.normalizer.get(), seats_.opponent_rows}};
+  const std::vector<int64_t> versions = pool_.draw(int64_t(seats_.opponent_rows.size()));
+  for (const int64_t v : versions) opponent_version_sum_ += double(v);
+  opponent_draws_ += int64_t(versions.size());
+  return opponent_actors(pool_, policy(), versions, seats_.opponent_rows);
+}
+
+EpisodeBatch SelfplayTrainer::collect_batch() {
+  dense_weight_ = dense_weight_at(env_steps(), selfplay_.total_env_steps, selfplay_.dense_anneal_fraction);
+  for (MatchEnv* env : match_envs_) env->set_dense_weight(dense_weight_);
+  pool_size_ = pool_.size();
+  opponent_version_sum_ = 0;
+  opponent_draws_ = 0;
+  std::vector<EpisodeBatch> rounds;
+  int64_t steps = 0;
+  const int64_t horizon = env().env(0).max_episode_steps();
+  do {
+    sampler().set_opponents(draw_opponents());
+    EpisodeBatch round = sampler().collect_episodes(horizon, policy().parameters());
+    // The masked steps after an env's episode hold its next, unfinished one:
+    // zero their rewards, so that the running discounted return that scales
+    // rewards (PolicyGradientTrainer::learning_rewards) starts the next
+    // round's episodes from 0 rather than from that remnant.
+    round.rewards = round.rewards * round.masks;
+    steps += round.env_steps();
+    rounds.push_back(std::move(round));
+  } while (steps < config().steps_per_iteration);
+  rounds_ = int64_t(rounds.size());
+  return concatenate_in_time(rounds);
+}
+
+Metrics SelfplayTrainer::batch_metrics(const EpisodeBatch& batch) const {
+  const MatchOutcomes o = match_outcomes(batch);
+  return {{"win_rate", o.rate(o.won)},
+          {"loss_rate", o.rate(o.lost)},
+          {"draw_rate", o.rate(o.drew)},
+          {"dense_weight", dense_weight_},
+          {"pool_size", double(pool_size_)},
+          {"opponent_version", opponent_draws_ > 0 ? opponent_version_sum_ / double(opponent_draws_)
+                                                   : std::numeric_limits<double>::quiet_NaN()},
+          {"rounds", double(rounds_)}};
+}
+
+Metrics SelfplayTrainer::run_iteration() {
+  Metrics m = PolicyGradientTrainer::run_iteration();
+  if (!fixed_.policy && iteration() % selfplay_.snapshot_every == 0)
+    pool_.add(policy().parameters(), observation_normalizer());
+  return m;
+}
+
+void SelfplayTrainer::save_extra(torch::serialize::OutputArchive& archive) const {
+  pool_.save(archive, "selfplay_pool");
+}
+
+void SelfplayTrainer::load_extra(torch::serialize::InputArchive& archive) { pool_.load(archive, "selfplay_pool"); }
+
+}  // namespace metarl

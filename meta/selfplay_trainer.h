@@ -1,0 +1,128 @@
+// Self-play (Bansal et al. 2018, /work/shared/ANCHORS.md §3): PPO for the
+// learner in a two-agent match env (envs/core/match.h) against opponents
+// drawn per episode from its own past versions (meta/opponent_pool.h),
+// with the env's dense shaping reward annealed from weight 1 to 0.
+//
+// Per episode, by rounds: an iteration's batch is rounds of one whole
+// episode per env (Sampler::collect_episodes, from reset), until at least
+// TrainerConfig::steps_per_iteration learner steps are collected. Before
+// each round every env gets a freshly drawn opponent version, and the envs
+// are grouped by version into one Actor each (one batched call per version
+// per step). So each episode has its own draw without teaching the Sampler
+// to swap actors mid-rollout, no opponent is ever mid-episode at an
+// iteration's end (the checkpoint holds no opponent state), and recurrent
+// opponents start each episode from their initial state. The price: an env
+// whose episode ended early idles (masked) until the round's last ends.
+//
+// Seats: when both agents have the same spaces (the same robot kind) the
+// learner plays agent 0 in the even envs and agent 1 in the odd ones — one
+// shared policy learns both sides — and the opponent the other seat. When
+// they differ the learner is agent 0 and agent 1 is a fixed opponent
+// (FixedOpponent: random_policy, or another run's policy; no pool). A fixed
+// opponent may also play agents of one kind.
+//
+// Recurrent layout: rounds are stacked in time, so an LSTM's PPO minibatches
+// (whole env columns) are at most num_envs; rounds side by side would vary
+// the number of columns, which PolicyGradientTrainer's per-column reward
+// scaling state does not allow.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agents/trainer.h"
+#include "envs/core/match.h"
+#include "meta/opponent_pool.h"
+
+namespace metarl {
+
+struct SelfplayConfig {
+  double opponent_delta = 0.5;  // versions in [δ·v, v]; 1: the newest only
+  int64_t snapshot_every = 1;   // iterations between versions
+  // The dense weight falls linearly from 1 to 0 over this fraction of
+  // total_env_steps, then stays 0; 0 never anneals (weight 1 throughout).
+  double dense_anneal_fraction = 0.5;
+  int64_t total_env_steps = 0;
+};
+
+// An opponent that is not the learner's pool: a fixed policy for agent 1's
+// spaces (random_policy below, or one loaded from another run) and its
+// observation normaliser (null: it sees raw observations). Read-only.
+struct FixedOpponent {
+  std::unique_ptr<Policy> policy;  // null: the pool plays
+  std::unique_ptr<RunningNormalizer> normalizer;
+};
+
+// The dense-reward weight after `env_steps` of `total_env_steps`.
+double dense_weight_at(int64_t env_steps, int64_t total_env_steps, double anneal_fraction);
+
+// Who plays which row, for each env j (both vectors indexed by env).
+struct SelfplaySeats {
+  bool same_kind = false;  // both agents have the same spaces: the learner alternates seats
+  std::vector<int64_t> learner_rows, opponent_rows;
+};
+// Throws std::invalid_argument naming the env unless every env is a
+// two-agent MatchEnv whose info rows start with match_info_names().
+SelfplaySeats selfplay_seats(const VectorEnv& env);
+
+// The learner's results over the episodes that ended in `batch` (masked
+// steps where episode_end is 1), read from its match info terms.
+struct MatchOutcomes {
+  int64_t episodes = 0, won = 0, lost = 0, drew = 0;
+  double rate(int64_t count) const;  // count / episodes, NaN without episodes
+};
+MatchOutcomes match_outcomes(const EpisodeBatch& batch);
+
+// A fixed policy for an agent with `action` space: means at the box's
+// centres, standard deviations those of the uniform distribution over it
+// (half-width / √3), independent of the observation; the Sampler clips its
+// samples to the box. A Gaussian, not uniform: it fits the Actor/Policy
+// interface as it is. Throws for an unbounded box.
+std::unique_ptr<Policy> random_policy(int obs_dim, const Box& action);
+
+// One Actor per distinct version in `versions` (versions[j] plays
+// opponent_rows[j]), in increasing version order, each acting with `policy`
+// and that version's parameters and normaliser.
+std::vector<Actor> opponent_actors(const OpponentPool& pool, const Policy& policy, const std::vector<int64_t>& versions,
+                                   const std::vector<int64_t>& opponent_rows);
+
+class SelfplayTrainer : public PolicyGradientTrainer {
+ public:
+  // `config` is PPO's batch and advantages settings (fixed_episodes is
+  // ignored: self-play always collects rounds of whole episodes). Without a
+  // `fixed` opponent the pool plays, which needs agents of one kind.
+  SelfplayTrainer(VectorEnv& env, std::unique_ptr<Policy> policy, const TrainerConfig& config,
+                  const LearnerFactory& learner, uint64_t seed, int64_t total_iterations,
+                  const SelfplayConfig& selfplay, FixedOpponent fixed = {});
+
+  Metrics run_iteration() override;
+  const OpponentPool& pool() const { return pool_; }
+  const SelfplaySeats& seats() const { return seats_; }
+
+ protected:
+  EpisodeBatch collect_batch() override;
+  Metrics batch_metrics(const EpisodeBatch& batch) const override;
+  void save_extra(torch::serialize::OutputArchive& archive) const override;
+  void load_extra(torch::serialize::InputArchive& archive) override;
+
+ private:
+  // The opponents of one round: a version drawn for each env, envs grouped
+  // by version (opponent_actors), or the fixed opponent in every env.
+  std::vector<Actor> draw_opponents();
+
+  SelfplayConfig selfplay_;
+  SelfplaySeats seats_;
+  std::vector<MatchEnv*> match_envs_;
+  OpponentPool pool_;
+  FixedOpponent fixed_;
+  // This iteration's, for its metrics.
+  double dense_weight_ = 1;
+  int64_t rounds_ = 0;
+  int64_t pool_size_ = 0;
+  double opponent_version_sum_ = 0;
+  int64_t opponent_draws_ = 0;
+};
+
+}  // namespace metarl

@@ -1,0 +1,218 @@
+// selfplay_ppo end to end on the test match env (tests/support/line_sumo.h,
+// registered here): its metrics and plots, an exact resume, its keys' errors.
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "envs/core/registry.h"
+#include "experiments/algorithm.h"
+#include "experiments/config.h"
+#include "experiments/io.h"
+#include "experiments/run.h"
+#include "tests/experiments/run_outputs.h"
+#include "tests/support/line_sumo.h"
+#include "tests/support/two_point_masses.h"
+
+namespace fs = std::filesystem;
+
+namespace metarl {
+namespace {
+
+const Registration<Env> kRegisterLineSumo(env_registry(), "LineSumo", "test-only match env: two points on a line",
+                                          {{3, 1}, {3, 1}}, LineSumoEnv::option_specs(),
+                                          [](const Options& o) { return std::make_unique<LineSumoEnv>(o); });
+const Registration<Env> kRegisterTwoPointMasses(env_registry(), "TwoPointMasses", "test-only two-agent env",
+                                                {{2, 1}, {3, 2}}, TwoPointMassesEnv::option_specs(),
+                                                [](const Options& o) { return std::make_unique<TwoPointMassesEnv>(o); });
+
+std::string experiment(const std::string& policy) {
+  return R"(name: line_sumo_selfplay
+seed: 4
+threads: 1
+env:
+  name: LineSumo
+  num_envs: 4
+  options:
+    max_episode_steps: 12
+algorithm:
+  name: selfplay_ppo
+  steps_per_iteration: 60
+  epochs: 2
+  minibatches: 2
+  opponent_delta: 0.5
+  dense_anneal_fraction: 0.5
+policy:
+)" + policy + R"(
+training:
+  total_env_steps: 1000
+)";
+}
+
+const char* kMlp = "  type: gaussian_mlp\n  hidden: [16]";
+const char* kLstm = "  type: lstm\n  embedding: 8\n  lstm_hidden: 8\n  bptt: 4";
+
+fs::path test_dir(const std::string& name) {
+  const fs::path dir = fs::path(::testing::TempDir()) / ("metarl_selfplay_test_" + std::to_string(::getpid())) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string write_file_in(const fs::path& dir, const std::string& text) {
+  const fs::path path = dir / "experiment.yaml";
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+class SelfplayRun : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SelfplayRun, TwoIterationsResumeBitExactlyAndReportOutcomes) {
+  const fs::path dir = test_dir(GetParam() == kMlp ? "mlp" : "lstm");
+  RunOptions straight;
+  straight.experiment_path = write_file_in(dir, experiment(GetParam()));
+  straight.out_dir = (dir / "straight").string();
+  straight.max_iterations = 2;
+  run_experiment(straight);
+
+  RunOptions split = straight;
+  split.out_dir = (dir / "split").string();
+  split.max_iterations = 1;
+  run_experiment(split);
+  run_experiment(split);  // resumes after iteration 1
+  const auto rows = deterministic_rows(straight.out_dir);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(deterministic_rows(split.out_dir), rows);
+  EXPECT_TRUE(read_file(split.out_dir + "/checkpoints/latest.pt") == read_file(straight.out_dir + "/checkpoints/latest.pt"))
+      << "the final checkpoints differ";
+
+  const auto win = metrics_column(straight.out_dir, "win_rate");
+  const auto loss = metrics_column(straight.out_dir, "loss_rate");
+  const auto draw = metrics_column(straight.out_dir, "draw_rate");
+  for (size_t i = 0; i < 2; ++i) EXPECT_NEAR(win[i] + loss[i] + draw[i], 1.0, 1e-12);
+  const auto weight = metrics_column(straight.out_dir, "dense_weight");
+  const auto steps = metrics_column(straight.out_dir, "env_steps");
+  EXPECT_EQ(weight[0], 1.0);
+  EXPECT_DOUBLE_EQ(weight[1], 1.0 - steps[0] / 500.0);  // over the first half of 1000 steps
+  // δ = 0.5: version 0 alone, then [0.5, 1] holds version 1 alone.
+  EXPECT_EQ(metrics_column(straight.out_dir, "pool_size"), (std::vector<double>{1, 1}));
+  EXPECT_EQ(metrics_column(straight.out_dir, "opponent_version"), (std::vector<double>{0, 1}));
+  EXPECT_GE(steps[0], 60);
+  EXPECT_TRUE(fs::exists(fs::path(straight.out_dir) / "plots" / "match_outcomes.png"));
+  fs::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Policies, SelfplayRun, ::testing::Values(std::string(kMlp), std::string(kLstm)),
+                         [](const auto& info) { return std::string(info.param == kMlp ? "Mlp" : "Lstm"); });
+
+TEST(Selfplay, ARandomOpponentNeedsNoPool) {
+  const fs::path dir = test_dir("random");
+  RunOptions run;
+  run.experiment_path = write_file_in(dir, experiment(kMlp));
+  run.out_dir = (dir / "out").string();
+  run.max_iterations = 2;
+  run.overrides = {"algorithm.opponent=random", "algorithm.dense_anneal_fraction=0"};
+  run_experiment(run);
+  EXPECT_EQ(metrics_column(run.out_dir, "pool_size"), (std::vector<double>{0, 0}));
+  EXPECT_TRUE(std::isnan(metrics_column(run.out_dir, "opponent_version")[0]));
+  EXPECT_EQ(metrics_column(run.out_dir, "dense_weight"), (std::vector<double>{1, 1}));  // 0: never annealed
+  fs::remove_all(dir);
+}
+
+TEST(Selfplay, AgentsOfDifferentKindsPlayAgentZeroAgainstAFixedOpponent) {
+  const fs::path dir = test_dir("mismatched");
+  RunOptions run;
+  run.experiment_path = write_file_in(dir, experiment(kMlp));
+  run.out_dir = (dir / "out").string();
+  run.max_iterations = 1;
+  run.overrides = {"env.options.mismatched_agents=true", "algorithm.opponent=random"};
+  run_experiment(run);  // the learner's policy is agent 0's (3 -> 1) in rows 4 wide
+  EXPECT_EQ(metrics_column(run.out_dir, "pool_size"), (std::vector<double>{0}));
+  fs::remove_all(dir);
+}
+
+TEST(Selfplay, AnOpponentLoadedFromAnotherRunsCheckpointResumesExactly) {
+  const fs::path dir = test_dir("checkpoint_opponent");
+  RunOptions first;
+  first.experiment_path = write_file_in(dir, experiment(kLstm));
+  first.out_dir = (dir / "first").string();
+  first.max_iterations = 1;
+  run_experiment(first);
+  const std::string checkpoint = first.out_dir + "/checkpoints/latest.pt";
+
+  RunOptions straight = first;
+  straight.overrides = {"algorithm.opponent.checkpoint=" + checkpoint, "seed=9"};
+  straight.out_dir = (dir / "straight").string();
+  straight.max_iterations = 2;
+  run_experiment(straight);
+  RunOptions split = straight;
+  split.out_dir = (dir / "split").string();
+  split.max_iterations = 1;
+  run_experiment(split);
+  run_experiment(split);
+  EXPECT_EQ(deterministic_rows(split.out_dir), deterministic_rows(straight.out_dir));
+  EXPECT_EQ(metrics_column(straight.out_dir, "pool_size"), (std::vector<double>{0, 0}));
+
+  // The other kind of agent cannot take that policy: a one-line error with both sizes.
+  RunOptions wrong = straight;
+  wrong.out_dir = (dir / "wrong").string();
+  wrong.overrides.push_back("env.options.mismatched_agents=true");
+  try {
+    run_experiment(wrong);
+    FAIL() << "a policy of another size was accepted as the opponent";
+  } catch (const ConfigError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("observation 4 and action 2"), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  }
+  fs::remove_all(dir);
+}
+
+std::string error_of(const std::string& text, const std::vector<std::string>& overrides = {}) {
+  const fs::path dir = test_dir("errors");
+  RunOptions run;
+  run.experiment_path = write_file_in(dir, text);
+  run.out_dir = (dir / "out").string();
+  run.overrides = overrides;
+  run.max_iterations = 1;
+  try {
+    run_experiment(run);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "no ConfigError";
+}
+
+TEST(Selfplay, BadSettingsAreOneLineErrorsNamingTheKeyOrTheEnv) {
+  EXPECT_NE(error_of(experiment(kMlp), {"algorithm.opponent_delta=1.5"}).find("algorithm.opponent_delta"),
+            std::string::npos);
+  EXPECT_NE(error_of(experiment(kMlp), {"algorithm.dense_anneal_fraction=-0.1"}).find("algorithm.dense_anneal_fraction"),
+            std::string::npos);
+  EXPECT_NE(error_of(experiment(kMlp), {"algorithm.snapshot_every=0"}).find("algorithm.snapshot_every"),
+            std::string::npos);
+  EXPECT_NE(error_of(experiment(kMlp), {"algorithm.opponent=latest"}).find("algorithm.opponent"), std::string::npos);
+  EXPECT_NE(error_of(experiment(kMlp), {"algorithm.fixed_episodes=true"}).find("algorithm.fixed_episodes"),
+            std::string::npos);
+  const std::string not_a_match = error_of(experiment(kMlp), {"env.name=TwoPointMasses"});
+  EXPECT_NE(not_a_match.find("TwoPointMasses is not one"), std::string::npos) << not_a_match;
+  const std::string kinds = error_of(experiment(kMlp), {"env.options.mismatched_agents=true"});
+  EXPECT_NE(kinds.find("LineSumo differ"), std::string::npos) << kinds;
+  EXPECT_NE(error_of(experiment(kMlp), {"algorithm.opponent.checkpoint=/nonexistent/checkpoints/latest.pt"})
+                .find("/nonexistent/checkpoints/latest.pt does not exist"),
+            std::string::npos);
+  const std::string one_agent = error_of(experiment(kMlp), {"env.name=HalfCheetah"});
+  EXPECT_NE(one_agent.find("HalfCheetah has 1 agent"), std::string::npos) << one_agent;
+}
+
+TEST(Selfplay, IsListedWithTheOtherAlgorithms) {
+  bool found = false;
+  for (const auto* entry : algorithm_entries()) found |= entry->name == "selfplay_ppo";
+  EXPECT_TRUE(found);
+}
+
+}  // namespace
+}  // namespace metarl
