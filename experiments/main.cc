@@ -22,6 +22,7 @@
 #include "experiments/algorithm.h"
 #include "experiments/bench.h"
 #include "experiments/config.h"
+#include "experiments/match.h"
 #include "experiments/rollout.h"
 #include "experiments/run.h"
 
@@ -158,6 +159,21 @@ int run(int argc, char** argv) {
   std::vector<std::string> reduce_runs;
   reduce->add_option("runs", reduce_runs, "run directories (their latest.pt) or RUN/checkpoints/NAME.pt")->required();
 
+  auto* match = app.add_subcommand(
+      "match", "two players play whole matches in a match env; A's win, loss and draw rates with 95% intervals (JSON)");
+  MatchOptions match_options;
+  match->add_option("a", match_options.player_a, "player A: a run directory, RUN/checkpoints/NAME.pt, random or scripted")
+      ->required();
+  match->add_option("b", match_options.player_b, "player B: the same kinds")->required();
+  match->add_option("--env", match_options.env, "match env (default: the env of the first player that is a run)");
+  match->add_option("--env-options", match_options.env_options, "env options on top of the run's, key=value,...");
+  match->add_option("--episodes", match_options.episodes, "matches (rounded up to whole rounds of --envs)")
+      ->capture_default_str();
+  match->add_option("--envs", match_options.num_envs, "matches played at once")->capture_default_str();
+  match->add_option("--threads", match_options.threads, "env worker threads")->capture_default_str();
+  match->add_option("--seed", match_options.seed, "seed of the starts and the players' action noise")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -185,6 +201,7 @@ int run(int argc, char** argv) {
   }
   if (app.got_subcommand("adapt")) run_adaptation(adapt_options);
   if (app.got_subcommand("reduce")) reduce_checkpoints(reduce_runs);
+  if (app.got_subcommand("match")) run_match(match_options, std::cout);
   if (app.got_subcommand("rollout")) {
     rollout_config.env_options = Options::parse(env_options);
     rollout_config.family_options = Options::parse(family_options);

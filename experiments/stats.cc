@@ -38,7 +38,8 @@ RateWithInterval wilson_interval_95(int64_t successes, int64_t trials) {
   const double scale = 1 + z * z / n;
   const double centre = (p + z * z / (2 * n)) / scale;
   const double half = z / scale * std::sqrt(p * (1 - p) / n + z * z / (4 * n * n));
-  return {p, std::max(0.0, centre - half), std::min(1.0, centre + half)};
+  // At 0 or n successes the bound is exactly 0 or 1 (rounding leaves ~1e-18).
+  return {p, successes == 0 ? 0.0 : centre - half, successes == trials ? 1.0 : centre + half};
 }
 
 }  // namespace metarl

@@ -3,6 +3,7 @@
 //   opponent               who plays the other seat:
 //                            pool (default): the learner's past versions (agents of one kind only);
 //                            random: a fixed policy spread over the action box (random_policy);
+//                            scripted: the env's scripted baseline (Sumo2D: push toward the opponent);
 //                            {checkpoint: PATH}: the policy and normaliser of another metarl run's
 //                              checkpoint (PATH = RUN/checkpoints/latest.pt; its RUN/config.yaml says
 //                              the policy's architecture), for agent 1's spaces
@@ -13,10 +14,7 @@
 // The batch is rounds of one whole episode per env until at least
 // steps_per_iteration steps (meta/selfplay_trainer.h says why);
 // fixed_episodes does not apply.
-#include <filesystem>
-#include <stdexcept>
-
-#include "agents/checkpoint.h"
+#include "experiments/players.h"
 #include "meta/selfplay_trainer.h"
 #include "experiments/algorithms/ppo.h"
 #include "experiments/run.h"
@@ -24,30 +22,12 @@
 namespace metarl {
 namespace {
 
-// The policy (and normaliser, when that run normalised observations) saved
-// in another run's checkpoint, for an agent with these spaces. A resumed
-// self-play run reloads it from the file: the file must not change between.
-FixedOpponent load_opponent(const std::string& checkpoint, int obs_dim, const Box& action) {
-  namespace fs = std::filesystem;
-  const fs::path config = fs::path(checkpoint).parent_path().parent_path() / "config.yaml";
-  if (!fs::exists(checkpoint)) throw std::invalid_argument(checkpoint + " does not exist");
-  if (!fs::exists(config))
-    throw std::invalid_argument(checkpoint + " is not in a metarl run's checkpoints/ (no " + config.string() + ")");
-  ExperimentConfig other = ExperimentConfig::load(config.string());
-  const PolicySettings settings = read_policy(other);
-  const bool normalizes = other.get_bool("algorithm.normalize_observations", true);
+// A fixed opponent: a built-in player or another run's policy (experiments/players.h).
+FixedOpponent load_opponent(const std::string& spec, const VectorEnv& env) {
+  Player player = load_player(spec, env.observation_space(1).size(), env.action_space(1), env.env(0).name());
   FixedOpponent opponent;
-  opponent.policy = make_policy(settings, obs_dim, action.size());
-  if (normalizes) opponent.normalizer = std::make_unique<RunningNormalizer>(obs_dim);
-  try {
-    read_checkpoint_for_evaluation(checkpoint, [&](torch::serialize::InputArchive& archive) {
-      copy_into(opponent.policy->parameters(), read_tensors(archive, "policy"), "its policy");
-      if (normalizes) opponent.normalizer->load_state(read_tensors(archive, "obs_normalizer"));
-    });
-  } catch (const std::exception& e) {
-    throw std::invalid_argument(std::string(e.what()) + " (the opponent's agent has observation " +
-                                std::to_string(obs_dim) + " and action " + std::to_string(action.size()) + ")");
-  }
+  opponent.policy = std::move(player.policy);
+  opponent.normalizer = std::move(player.normalizer);
   return opponent;
 }
 
@@ -66,8 +46,8 @@ class SelfplayPpoAlgorithm : public PpoAlgorithm {
       opponent_checkpoint_ = cfg.get_string_required("algorithm.opponent.checkpoint");
     } else {
       opponent_ = cfg.get_string("algorithm.opponent", "pool");
-      if (opponent_ != "pool" && opponent_ != "random")
-        cfg.invalid("algorithm.opponent", "must be pool, random or {checkpoint: PATH}");
+      if (opponent_ != "pool" && opponent_ != "random" && opponent_ != "scripted")
+        cfg.invalid("algorithm.opponent", "must be pool, random, scripted or {checkpoint: PATH}");
     }
     SelfplayConfig& s = selfplay_;
     s.opponent_delta = cfg.get_double("algorithm.opponent_delta", s.opponent_delta, Bounds::closed(0, 1));
@@ -89,9 +69,7 @@ class SelfplayPpoAlgorithm : public PpoAlgorithm {
     try {
       selfplay_seats(env);  // a two-agent match env, before anything reads agent 1
       FixedOpponent fixed;
-      if (opponent_ == "random") fixed.policy = random_policy(env.observation_space(1).size(), env.action_space(1));
-      if (opponent_ == "checkpoint")
-        fixed = load_opponent(opponent_checkpoint_, env.observation_space(1).size(), env.action_space(1));
+      if (opponent_ != "pool") fixed = load_opponent(opponent_ == "checkpoint" ? opponent_checkpoint_ : opponent_, env);
       return std::make_unique<SelfplayTrainer>(env, std::move(parts.policy), config_, learner(), parts.seed,
                                                planned_iterations, s, std::move(fixed));
     } catch (const std::invalid_argument& e) {
@@ -101,7 +79,7 @@ class SelfplayPpoAlgorithm : public PpoAlgorithm {
 
  private:
   SelfplayConfig selfplay_;
-  std::string opponent_;             // pool | random | checkpoint
+  std::string opponent_;             // pool | random | scripted | checkpoint
   std::string opponent_checkpoint_;  // opponent checkpoint: its path
 };
 

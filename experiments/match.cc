@@ -1,0 +1,105 @@
+#include "experiments/match.h"
+
+#include <filesystem>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "agents/sampler.h"
+#include "envs/core/match.h"
+#include "envs/vector_env.h"
+#include "experiments/config.h"
+#include "experiments/players.h"
+#include "experiments/stats.h"
+#include "meta/selfplay_trainer.h"
+
+namespace fs = std::filesystem;
+
+namespace metarl {
+namespace {
+
+// The env a player's run trained in: its config's env.name and env.options.
+void env_of_run(const std::string& spec, std::string& name, Options& options) {
+  const fs::path path(spec);
+  const fs::path run = path.extension() == ".pt" ? path.parent_path().parent_path() : path;
+  const fs::path config = run / "config.yaml";
+  if (!fs::exists(config)) throw std::invalid_argument("match: player " + spec + " is not a metarl run (no " +
+                                                       config.string() + ")");
+  ExperimentConfig cfg = ExperimentConfig::load(config.string());
+  name = cfg.get_string_required("env.name");
+  for (const auto& [key, value] : cfg.get_string_map("env.options")) options.set(key, value);
+}
+
+// Counts over the ended episodes of A's rows in `batch`.
+struct Tally {
+  int64_t episodes = 0, won = 0, lost = 0, drew = 0, lost_fell = 0, lost_pushed_out = 0, time_up = 0;
+
+  void add(const EpisodeBatch& batch) {
+    const auto ended = (batch.masks > 0).logical_and(batch.episode_end > 0);
+    const auto flag = [&](int term) { return batch.infos.select(2, term).gt(0.5).logical_and(ended); };
+    const auto count = [](const torch::Tensor& t) { return int64_t(t.sum().item<int64_t>()); };
+    episodes += count(ended);
+    won += count(flag(kInfoWon));
+    lost += count(flag(kInfoLost));
+    drew += count(flag(kInfoDrew));
+    lost_fell += count(flag(kInfoLost).logical_and(flag(kInfoFell)));
+    lost_pushed_out += count(flag(kInfoLost).logical_and(flag(kInfoPushedOut)));
+    time_up += count(flag(kInfoTimeUp));
+  }
+};
+
+nlohmann::json rate(int64_t count, int64_t episodes) {
+  const RateWithInterval r = wilson_interval_95(count, episodes);
+  return {{"rate", r.rate}, {"ci95", {r.low, r.high}}};
+}
+
+}  // namespace
+
+void run_match(const MatchOptions& options, std::ostream& out) {
+  if (options.episodes < 1) throw std::invalid_argument("match: --episodes must be at least 1");
+  if (options.num_envs < 1) throw std::invalid_argument("match: --envs must be at least 1");
+  if (options.threads < 1) throw std::invalid_argument("match: --threads must be at least 1");
+  std::string env_name = options.env;
+  Options env_options;
+  if (env_name.empty()) {
+    for (const std::string& spec : {options.player_a, options.player_b})
+      if (is_run_player(spec)) {
+        env_of_run(spec, env_name, env_options);
+        break;
+      }
+    if (env_name.empty()) throw std::invalid_argument("match: neither player is a run: name the env with --env");
+  }
+  for (const auto& [key, value] : Options::parse(options.env_options).values()) env_options.set(key, value);
+
+  VectorEnv env(env_name, options.num_envs, options.threads, env_options);
+  env.seed(options.seed);
+  const SelfplaySeats seats = selfplay_seats(env);  // a two-agent match env, or a one-line error naming it
+  const int b_agent = seats.same_kind ? 0 : 1;      // whose spaces B's policy has
+  Player a = load_player(options.player_a, env.observation_space(0).size(), env.action_space(0), env_name);
+  Player b = load_player(options.player_b, env.observation_space(b_agent).size(), env.action_space(b_agent), env_name);
+
+  Sampler sampler(env, *a.policy, options.seed, a.normalizer.get(), /*update_normalizer=*/false, seats.learner_rows);
+  std::vector<Actor> opponents;
+  opponents.push_back(Actor{b.policy.get(), b.policy->parameters(), b.normalizer.get(), seats.opponent_rows});
+  sampler.set_opponents(std::move(opponents));
+  Tally tally;
+  const int64_t horizon = env.env(0).max_episode_steps();
+  while (tally.episodes < options.episodes) tally.add(sampler.collect_episodes(horizon, a.policy->parameters()));
+
+  nlohmann::json row{{"a", options.player_a},
+                     {"b", options.player_b},
+                     {"env", env_name},
+                     {"env_options", env_options.to_string()},
+                     {"seats", seats.same_kind ? "alternating" : "a is agent 0"},
+                     {"seed", options.seed},
+                     {"episodes", tally.episodes},
+                     {"a_won", rate(tally.won, tally.episodes)},
+                     {"a_lost", rate(tally.lost, tally.episodes)},
+                     {"drew", rate(tally.drew, tally.episodes)},
+                     {"a_lost_fell", tally.lost_fell},
+                     {"a_lost_pushed_out", tally.lost_pushed_out},
+                     {"time_up", tally.time_up}};
+  out << row.dump() << std::endl;
+}
+
+}  // namespace metarl

@@ -1,0 +1,30 @@
+// `metarl match A B`: two players (experiments/players.h: a run, one of its
+// checkpoints, random or scripted) play whole matches in a two-agent match
+// env, and A's results are reported with 95% Wilson intervals (one JSON line).
+//
+// Seats: when both agents are of one kind, A plays agent 0 in the even envs
+// and agent 1 in the odd ones (as self-play trains), so neither seat's
+// advantage favours a player; otherwise A plays agent 0 and B agent 1.
+// Actions are sampled from the players' policies, as in training.
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+
+namespace metarl {
+
+struct MatchOptions {
+  std::string player_a, player_b;
+  // The env; empty: the env (name and options) of the first player that is a run.
+  std::string env;
+  std::string env_options;  // key=value,...: set on top of the run's
+  int64_t episodes = 200;   // rounded up to whole rounds of num_envs matches
+  int num_envs = 16;
+  int threads = 2;
+  uint64_t seed = 0;
+};
+
+void run_match(const MatchOptions& options, std::ostream& out);
+
+}  // namespace metarl

@@ -1,0 +1,64 @@
+#include "experiments/players.h"
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "agents/checkpoint.h"
+#include "agents/scripted_policy.h"
+#include "envs/box2d/sumo2d.h"
+#include "experiments/config.h"
+#include "experiments/run.h"
+#include "meta/selfplay_trainer.h"
+
+namespace fs = std::filesystem;
+
+namespace metarl {
+namespace {
+
+// RUN -> RUN/checkpoints/latest.pt; RUN/checkpoints/NAME.pt as it is.
+fs::path checkpoint_of(const std::string& spec) {
+  const fs::path path(spec);
+  return path.extension() == ".pt" ? path : path / "checkpoints" / "latest.pt";
+}
+
+Player load_run_player(const std::string& spec, int obs_dim, const Box& action) {
+  const fs::path checkpoint = checkpoint_of(spec);
+  const fs::path config = checkpoint.parent_path().parent_path() / "config.yaml";
+  if (!fs::exists(checkpoint)) throw std::invalid_argument("player " + spec + ": " + checkpoint.string() + " does not exist");
+  if (!fs::exists(config))
+    throw std::invalid_argument("player " + spec + ": not in a metarl run (no " + config.string() + ")");
+  ExperimentConfig cfg = ExperimentConfig::load(config.string());
+  const PolicySettings settings = read_policy(cfg);
+  const bool normalizes = cfg.get_bool("algorithm.normalize_observations", true);
+  Player player;
+  player.label = spec;
+  player.policy = make_policy(settings, obs_dim, action.size());
+  if (normalizes) player.normalizer = std::make_unique<RunningNormalizer>(obs_dim);
+  try {
+    read_checkpoint_for_evaluation(checkpoint.string(), [&](torch::serialize::InputArchive& archive) {
+      copy_into(player.policy->parameters(), read_tensors(archive, "policy"), "its policy");
+      if (normalizes) player.normalizer->load_state(read_tensors(archive, "obs_normalizer"));
+    });
+  } catch (const std::exception& e) {
+    throw std::invalid_argument("player " + spec + ": " + e.what() + " (the agent it plays has observation " +
+                                std::to_string(obs_dim) + " and action " + std::to_string(action.size()) + ")");
+  }
+  return player;
+}
+
+}  // namespace
+
+bool is_run_player(const std::string& spec) { return spec != "random" && spec != "scripted"; }
+
+Player load_player(const std::string& spec, int obs_dim, const Box& action, const std::string& env_name) {
+  if (spec == "random") return {spec, random_policy(obs_dim, action), nullptr};
+  if (spec == "scripted") {
+    if (env_name != "Sumo2D")
+      throw std::invalid_argument("player scripted: only Sumo2D has a scripted player (push toward the opponent), not " +
+                                  env_name);
+    return {spec, std::make_unique<PushTowardOpponentPolicy>(), nullptr};
+  }
+  return load_run_player(spec, obs_dim, action);
+}
+
+}  // namespace metarl

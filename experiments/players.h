@@ -1,0 +1,35 @@
+// Players of a match that are not the learner being trained: a policy with
+// its observation normaliser, read-only. `metarl match` pits two of them
+// against each other; self-play (`algorithm.opponent`) trains against one.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "agents/normalizer.h"
+#include "agents/policy.h"
+#include "envs/core/space.h"
+
+namespace metarl {
+
+struct Player {
+  std::string label;  // as given: "random", "scripted", the run or checkpoint path
+  std::unique_ptr<Policy> policy;
+  std::unique_ptr<RunningNormalizer> normalizer;  // null: it sees raw observations
+};
+
+// The player `spec` names, for an agent with `obs_dim` observations and
+// `action` space in env `env_name`:
+//   random          a fixed policy spread over the action box (random_policy)
+//   scripted        the env's scripted baseline (Sumo2D: PushTowardOpponentPolicy)
+//   RUN             a metarl run directory: its checkpoints/latest.pt
+//   RUN/checkpoints/NAME.pt   one checkpoint of a run (a snapshot)
+// The policy's architecture and whether it normalises come from the run's
+// config.yaml. Throws std::invalid_argument naming what is wrong (no such
+// run, no scripted player for the env, sizes that do not fit the agent).
+Player load_player(const std::string& spec, int obs_dim, const Box& action, const std::string& env_name);
+
+// Whether `spec` names a run (or one of its checkpoints) rather than a built-in player.
+bool is_run_player(const std::string& spec);
+
+}  // namespace metarl
