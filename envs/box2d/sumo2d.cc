@@ -267,7 +267,8 @@ void Sumo2DEnv::write_observation(int agent, float* obs) const {
                        world_->arm_joint(agent, 0).GetJointAngle(), world_->arm_joint(agent, 1).GetJointAngle(),
                        world_->arm_joint(agent, 0).GetJointSpeed(), world_->arm_joint(agent, 1).GetJointSpeed(),
                        to_other.x, to_other.y, other_heading.c, other_heading.s, other_velocity.x, other_velocity.y,
-                       ring_radius, ring_radius - p.Length(), ring_radius - po.Length()};
+                       ring_radius, ring_radius - p.Length(), ring_radius - po.Length(),
+                       float(steps_since_reset_) / float(max_episode_steps())};
   static_assert(sizeof own / sizeof own[0] == kObsSize);
   static_assert(kObsOpponentX == 11 && kObsOpponentY == 12, "to_other's place in `own`");
   std::copy(std::begin(own), std::end(own), obs);

@@ -97,14 +97,17 @@ class Sumo2DWorld {
 
 class Sumo2DEnv : public Env, public MatchEnv {
  public:
-  static constexpr int kObsSize = 20;
+  // The last entry is the elapsed fraction of the time limit: a draw at the
+  // limit costs 1000, and a value function that cannot see the clock cannot
+  // predict it (Pardo et al. 2018, "Time Limits in Reinforcement Learning").
+  static constexpr int kObsSize = 21;
   // Where the opponent's torso is in an agent's observation: its position
   // in the agent's frame (x forward, y to the left).
   static constexpr int kObsOpponentX = 11, kObsOpponentY = 12;
   // Steps within which a touch makes leaving the ring `pushed_out` (1 s).
   static constexpr int kTouchMemorySteps = 20;
   // RoboSumo's shaping coefficients.
-  static constexpr double kCtrlCost = 0.1, kPushCost = 10, kMoveReward = 0.1;
+  static constexpr double kCtrlCost = 0.1, kPushCost = 10, kMoveReward = 1.0;
 
   // Options (resolved against its registry entry, sumo2d.cc):
   // max_episode_steps, ring_radius, ring_radius_min, ring_radius_max, dense_weight.

@@ -36,11 +36,11 @@ MujocoSettings read_settings(const std::string& name, const Options& options, co
   return settings;
 }
 
-std::vector<AgentSpaces> agent_spaces(const std::string& name, const SumoSceneSpec& spec) {
+std::vector<AgentSpaces> agent_spaces(const std::string& name, const SumoSceneSpec& spec, bool observe_time) {
   std::vector<AgentSpaces> agents;
   for (const std::string& kind : spec.robots) {
     const SumoRobot& robot = sumo_robot(kind, name);
-    agents.push_back({Box::unbounded(SumoEnv::observation_size(robot.legs, spec.arena)),
+    agents.push_back({Box::unbounded(SumoEnv::observation_size(robot.legs, spec.arena, observe_time)),
                       Box({2 * robot.legs}, -1.0, 1.0)});
   }
   return agents;
@@ -80,22 +80,25 @@ OptionSpecs SumoEnv::option_specs(const std::string& robot) {
       double_option("ring_radius_min", 2.5, "ring: smallest radius drawn").positive(),
       double_option("ring_radius_max", 4.5, "ring: largest radius drawn").positive(),
       double_option("dense_weight", 1.0, "weight of the shaping terms (a trainer anneals it)").within(0, 1),
+      bool_option("observe_time", false, "append the elapsed fraction of the time limit to each observation"),
       int_option("frame_skip", 5, "physics steps per control step").positive(),
       double_option("reset_noise_scale", 0.1, "start: qpos += U(-s, s), qvel += s N(0, 1)").at_least(0),
       int_option("max_episode_steps", 500, "time limit: a draw").positive(),
   };
 }
 
-int SumoEnv::observation_size(int legs, SumoArena arena) {
+int SumoEnv::observation_size(int legs, SumoArena arena, bool observe_time) {
   const int nq = 7 + 2 * legs, nv = 6 + 2 * legs, nbody = 1 + 3 * legs;
-  return nq + nv + 6 * nbody + 7 + 6 + (arena == SumoArena::kRing ? 3 : 0);
+  return nq + nv + 6 * nbody + 7 + 6 + (arena == SumoArena::kRing ? 3 : 0) + (observe_time ? 1 : 0);
 }
 
 SumoEnv::SumoEnv(const std::string& name, const Options& options)
     : MujocoEnv(name, read_settings(name, options, read_scene(name, options)),
                 load_reference_model_from_xml(name, sumo_scene_xml(read_scene(name, options), name)),
-                agent_spaces(name, read_scene(name, options)), sumo_info_names()),
-      spec_(read_scene(name, options)) {
+                agent_spaces(name, read_scene(name, options), options.get_bool(name, "observe_time")),
+                sumo_info_names()),
+      spec_(read_scene(name, options)),
+      observe_time_(options.get_bool(name, "observe_time")) {
   const mjModel* m = reference_model();
   seats_ = sumo_seats(m, spec_, name);
   for (int k = 0; k < 2; ++k) {
@@ -166,7 +169,7 @@ void SumoEnv::reset_state(Rng& rng, float* obs) {
     for (int i = 0; i < 4; ++i) q[i] /= norm;
   }
   set_state(qpos.data(), qvel.data());
-  observe(obs);
+  observe(obs, 0);
 }
 
 void SumoEnv::place(int k, double x, double y, double z, double yaw) {
@@ -184,7 +187,7 @@ StepResult SumoEnv::advance(const float* actions, float* obs, double* rewards, f
   for (int k = 0; k < 2; ++k)
     std::copy_n(actions + size_t(k) * act_row_size(), seats_[size_t(k)].nu, ctrl_.data() + seats_[size_t(k)].actuator_begin);
   simulate(ctrl_.data());
-  observe(obs);
+  observe(obs, elapsed_steps() + 1);  // the base counts this step after advance
 
   const LossReason losses[2] = {loss_reason(0), loss_reason(1)};
   const bool time_up = elapsed_steps() + 1 >= max_episode_steps();
@@ -220,13 +223,13 @@ StepResult SumoEnv::advance(const float* actions, float* obs, double* rewards, f
   return StepResult{match.over(), false};
 }
 
-void SumoEnv::observe(float* obs) {
+void SumoEnv::observe(float* obs, int steps) {
   mjData* d = data_mut();
   mj_rnePostConstraint(model(), d);
-  for (int k = 0; k < 2; ++k) write_observation(k, d, obs + size_t(k) * obs_row_size());
+  for (int k = 0; k < 2; ++k) write_observation(k, d, steps, obs + size_t(k) * obs_row_size());
 }
 
-void SumoEnv::write_observation(int k, const mjData* d, float* out) const {
+void SumoEnv::write_observation(int k, const mjData* d, int steps, float* out) const {
   const SumoSeat& self = seats_[size_t(k)];
   const SumoSeat& other = seats_[size_t(1 - k)];
   auto force = [&](int body, int i) {
@@ -243,6 +246,7 @@ void SumoEnv::write_observation(int k, const mjData* d, float* out) const {
     *out++ = float(ring_radius_ - std::hypot(torso(k, 0), torso(k, 1)));
     *out++ = float(ring_radius_ - std::hypot(torso(1 - k, 0), torso(1 - k, 1)));
   }
+  if (observe_time_) *out++ = float(steps) / float(max_episode_steps());
 }
 
 void SumoEnv::save_dynamic_state(std::string& out) const {

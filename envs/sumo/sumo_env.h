@@ -39,8 +39,8 @@ class SumoEnv : public MujocoEnv, public MatchEnv {
 
   // The options of a sumo env whose seats default to `robot`.
   static OptionSpecs option_specs(const std::string& robot);
-  // Observation size of a robot with `legs` legs (the ring adds 3).
-  static int observation_size(int legs, SumoArena arena);
+  // Observation size of a robot with `legs` legs (the ring adds 3, the clock 1).
+  static int observation_size(int legs, SumoArena arena, bool observe_time = false);
 
   SumoEnv(const std::string& name, const Options& options);
 
@@ -68,9 +68,10 @@ class SumoEnv : public MujocoEnv, public MatchEnv {
   void load_dynamic_state(const std::string& in, size_t& offset) override;
 
  private:
-  // Fills cfrc_ext for the current state and writes both observations.
-  void observe(float* obs);
-  void write_observation(int k, const mjData* d, float* obs) const;
+  // Fills cfrc_ext for the current state and writes both observations;
+  // `steps` into the episode.
+  void observe(float* obs, int steps);
+  void write_observation(int k, const mjData* d, int steps, float* obs) const;
   void set_ring_radius(double radius);
   double torso(int k, int axis) const { return qpos()[seats_[size_t(k)].qpos_begin + axis]; }
 
@@ -79,6 +80,7 @@ class SumoEnv : public MujocoEnv, public MatchEnv {
   double ring_radius_min_ = 0, ring_radius_max_ = 0;
   double ring_radius_ = 0;
   double dense_weight_ = 1;
+  bool observe_time_ = false;
   std::vector<float> ctrl_;  // both seats' actions, in actuator order
   int platform_geom_ = -1;
 };

@@ -54,7 +54,7 @@ TEST(Sumo2D, IsAMatchEnvWithTwoAgentsOfTheSameSizes) {
   ASSERT_NE(dynamic_cast<MatchEnv*>(env.get()), nullptr);
   ASSERT_EQ(env->num_agents(), 2);
   for (int a = 0; a < 2; ++a) {
-    EXPECT_EQ(env->obs_dim(a), 20);
+    EXPECT_EQ(env->obs_dim(a), 21);
     EXPECT_EQ(env->act_dim(a), 4);
     EXPECT_EQ(env->action_space(a).low()[0], -1.0);
     EXPECT_EQ(env->action_space(a).high()[3], 1.0);

@@ -49,6 +49,13 @@ TEST(Sumo, ObservationSizesAreThePapersPerRobot) {
   EXPECT_EQ(mixed->obs_dim(1), 208);
   EXPECT_EQ(mixed->act_dim(1), 16);
   EXPECT_EQ(make_sumo("SumoAnt", {{"arena", "ring"}})->obs_dim(0), 123);
+  // The clock: the elapsed fraction of the time limit, last.
+  auto timed = make_sumo("SumoAnt", {{"observe_time", "true"}, {"max_episode_steps", "4"}});
+  ASSERT_EQ(timed->obs_dim(0), 121);
+  EXPECT_EQ(timed->reset(0)[120], 0.0f);
+  const Transition t = timed->step(zero_actions(*timed));
+  EXPECT_EQ(t.observation[120], 0.25f);
+  EXPECT_EQ(t.observation[121 + 120], 0.25f);
 }
 
 TEST(Sumo, ScenesAreDeterministicWithPrefixedNames) {
