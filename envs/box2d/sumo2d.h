@@ -113,7 +113,7 @@ class Sumo2DEnv : public Env, public MatchEnv {
   // max_episode_steps, ring_radius, ring_radius_min, ring_radius_max, dense_weight.
   explicit Sumo2DEnv(const Options& options);
 
-  void set_dense_weight(double weight) override { dense_weight_ = weight; }
+  void set_dense_weight(double weight) override { dense_weight_ = checked_dense_weight(name(), weight); }
   double dense_weight() const override { return dense_weight_; }
 
   const Sumo2DRing& ring() const { return ring_; }

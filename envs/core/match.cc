@@ -1,5 +1,7 @@
 #include "envs/core/match.h"
 
+#include "envs/core/error.h"
+
 namespace metarl {
 
 MatchStep decide_match(const LossReason losses[2], bool time_up) {
@@ -41,6 +43,11 @@ void write_match_info(float* info, MatchResult result, LossReason loss, bool tim
   info[kInfoTimeUp] = result != MatchResult::kUndecided && time_up;
   info[kInfoDenseWeight] = float(dense_weight);
   info[kInfoRewardOutcome] = float(reward_outcome);
+}
+
+double checked_dense_weight(const std::string& env_name, double weight) {
+  if (!(weight >= 0 && weight <= 1)) throw_env_error(env_name, ": dense weight must be in [0, 1], got ", weight);
+  return weight;
 }
 
 }  // namespace metarl

@@ -60,6 +60,9 @@ enum MatchInfo { kInfoWon = 0, kInfoLost, kInfoDrew, kInfoFell, kInfoPushedOut, 
 void write_match_info(float* info, MatchResult result, LossReason loss, bool time_up, double dense_weight,
                       double reward_outcome);
 
+// `weight` if it is a dense weight (in [0, 1]), else an EnvError naming `env_name`.
+double checked_dense_weight(const std::string& env_name, double weight);
+
 // The interface of a match env a trainer uses (through dynamic_cast).
 class MatchEnv {
  public:

@@ -121,8 +121,7 @@ SumoEnv::SumoEnv(const std::string& name, const Options& options)
 }
 
 void SumoEnv::set_dense_weight(double weight) {
-  if (!(weight >= 0 && weight <= 1)) throw_env_error(name(), ": dense weight must be in [0, 1], got ", weight);
-  dense_weight_ = weight;
+  dense_weight_ = checked_dense_weight(name(), weight);
 }
 
 void SumoEnv::set_ring_radius(double radius) {

@@ -8,22 +8,10 @@
 #include <vector>
 
 #include "envs/core/registry.h"
+#include "tests/support/info_terms.h"
 
 namespace metarl {
 namespace {
-
-// The index of `name` among the env's info names.
-int info_index(const Env& env, const std::string& name) {
-  const auto& names = env.info_names();
-  for (size_t i = 0; i < names.size(); ++i)
-    if (names[i] == name) return int(i);
-  ADD_FAILURE() << "no info term " << name;
-  return 0;
-}
-
-float info_of(const Env& env, const Transition& t, int agent, const std::string& name) {
-  return t.info[size_t(agent) * env.info_names().size() + size_t(info_index(env, name))];
-}
 
 std::unique_ptr<Sumo2DEnv> make_sumo(const Options& options = {}) {
   auto env = make_env("Sumo2D", options);

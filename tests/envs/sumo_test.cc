@@ -11,6 +11,7 @@
 #include "envs/core/dynamics_schedule.h"
 #include "envs/core/match.h"
 #include "envs/core/registry.h"
+#include "tests/support/info_terms.h"
 #include "envs/sumo/sumo_env.h"
 
 namespace metarl {
@@ -22,18 +23,6 @@ std::unique_ptr<SumoEnv> make_sumo(const std::string& name, const Options& optio
   EXPECT_NE(sumo, nullptr);
   env.release();
   return std::unique_ptr<SumoEnv>(sumo);
-}
-
-int info_index(const Env& env, const std::string& name) {
-  const auto& names = env.info_names();
-  for (size_t i = 0; i < names.size(); ++i)
-    if (names[i] == name) return int(i);
-  ADD_FAILURE() << "no info term " << name;
-  return 0;
-}
-
-float info_of(const Env& env, const Transition& t, int agent, const std::string& name) {
-  return t.info[size_t(agent) * env.info_names().size() + size_t(info_index(env, name))];
 }
 
 std::vector<float> zero_actions(const Env& env) { return std::vector<float>(size_t(2 * env.act_row_size()), 0.0f); }
