@@ -5,7 +5,10 @@
 #     checkpoints/, plots/learning_curve.png. Re-running resumes/finishes it;
 #  2. `metarl bench`: VectorEnv and rollout throughput against the raw MuJoCo
 #     loop on the same model, in the same run (out/main/*.jsonl, bench.png);
-#  3. a random-policy rollout report on each MAML task family (out/main/rollouts.jsonl).
+#  3. a random-policy rollout report on each MAML task family (out/main/rollouts.jsonl);
+#  4. matches: the MuJoCo sumo and Sumo2D against their raw loops, a short
+#     Sumo2D self-play run (out/sumo2d_quick/, plots/match_outcomes.png) and
+#     its matches against a random and a scripted player (out/main/matches.jsonl).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,4 +45,15 @@ run_rollout --env Ant --family AntVel --env-options max_episode_steps=200
 run_rollout --env Ant --family AntDir --env-options max_episode_steps=200
 run_rollout --env Ant --family AntGoal --env-options max_episode_steps=200
 mv "$out/rollouts.jsonl.tmp" "$out/rollouts.jsonl"
-echo "learning curve: out/quickstart/plots/learning_curve.png; benchmarks: $out/"
+
+echo "== 4. matches: sumo benches, a short Sumo2D self-play run, its matches =="
+"$metarl" bench --env SumoAnt Sumo2D --threads 2 --num-envs 16 > "$out/sumo_bench.jsonl.tmp"
+mv "$out/sumo_bench.jsonl.tmp" "$out/sumo_bench.jsonl"
+/usr/bin/python3 scripts/bench_table.py "$out/sumo_bench.jsonl"
+"$metarl" run experiments/sumo/sumo2d.yaml --out out/sumo2d_quick --set training.total_env_steps=300000
+: > "$out/matches.jsonl.tmp"
+for opponent in random scripted; do
+  "$metarl" match out/sumo2d_quick "$opponent" --episodes 64 | tee -a "$out/matches.jsonl.tmp"
+done
+mv "$out/matches.jsonl.tmp" "$out/matches.jsonl"
+echo "learning curve: out/quickstart/plots/learning_curve.png; self-play: out/sumo2d_quick/plots/; benchmarks: $out/"
