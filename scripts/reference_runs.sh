@@ -26,6 +26,12 @@
 #   scripts/reference_runs.sh continual_nav2d       # the sanity chain: estimators, clip, seeds 0 1, held-out chains
 #   scripts/reference_runs.sh adapt_continual_bug   # every run's 5M snapshot on the held-out leg pairs (at_5M_RUN),
 #                                                   # at_5M_summary.txt and the figure held_out_5M.png
+#   scripts/reference_runs.sh sumo2d                # self-play on Sumo2D (SEED=1 ...), then its matches against
+#                                                   # random and scripted players at every snapshot (matches.jsonl)
+#   scripts/reference_runs.sh sumo_ROBOT            # ROBOT = ant | bug | spider: self-play RoboSumo (SEED=1 ...)
+#   scripts/reference_runs.sh sumo_snapshots        # the Ant run's latest against its own snapshots
+#   scripts/reference_runs.sh sumo_calibration      # the three equally trained robots play each other
+#                                                   # (both seat orders, 200 matches a pair): calibration.jsonl
 # Extra arguments go to `metarl run` (for example --threads 1 to run two at once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +41,7 @@ shift || true
 locomotion_tasks="halfcheetah_dir halfcheetah_vel ant_vel ant_dir ant_goal"
 usage() {
   echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_nav2d_port|maml_TASK|dice_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
-       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|adapt_continual_bug_as_tested_dice|continual_nav2d|adapt_continual_bug" >&2
+       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|adapt_continual_bug_as_tested_dice|continual_nav2d|adapt_continual_bug|sumo2d|sumo_ROBOT (ROBOT: ant bug spider)|sumo_snapshots|sumo_calibration" >&2
   exit 2
 }
 case "$run" in
@@ -287,5 +293,37 @@ case "$run" in
     /usr/bin/python3 scripts/plot_adapt.py "$d/at_5M_rl2_lstm/adapt_chain.csv" "$d/held_out_5M.png" "${csvs[@]}" \
         "${policies[@]}" --policy rl2_lstm@steps_5000000 \
         --title "crippled Bug, held-out leg pairs, 5M env steps" ;;
+  sumo2d)
+    seed=${SEED:-0}
+    d=experiments/results/sumo/sumo2d/seed$seed
+    "$metarl" run experiments/sumo/sumo2d.yaml --seed "$seed" --out "$d" "$@"
+    : > "$d/matches.jsonl.tmp"
+    for player in "$d"/checkpoints/steps_*.pt "$d"; do
+      for opponent in random scripted; do
+        "$metarl" match "$player" "$opponent" --episodes 200 --seed 1 >> "$d/matches.jsonl.tmp"
+      done
+    done
+    mv "$d/matches.jsonl.tmp" "$d/matches.jsonl" ;;
+  sumo_ant|sumo_bug|sumo_spider)
+    robot=${run#sumo_}
+    seed=${SEED:-0}
+    "$metarl" run "experiments/sumo/$robot.yaml" --seed "$seed" --out "experiments/results/sumo/$robot/seed$seed" "$@" ;;
+  sumo_snapshots)
+    d=experiments/results/sumo/ant/seed0
+    : > "$d/snapshots.jsonl.tmp"
+    for snapshot in "$d"/checkpoints/steps_*.pt; do
+      "$metarl" match "$d" "$snapshot" --episodes 200 --seed 1 >> "$d/snapshots.jsonl.tmp"
+    done
+    mv "$d/snapshots.jsonl.tmp" "$d/snapshots.jsonl" ;;
+  sumo_calibration)
+    # Seat 0 is the first robot of the pair, as in the paper's table.
+    d=experiments/results/sumo
+    : > "$d/calibration.jsonl.tmp"
+    for pair in "ant bug" "ant spider" "bug spider" "bug ant" "spider ant" "spider bug"; do
+      set -- $pair
+      "$metarl" match "$d/$1/seed0" "$d/$2/seed0" --env SumoAnt --env-options "robot0=$1,robot1=$2,observe_time=true" \
+          --episodes 200 --seed 1 >> "$d/calibration.jsonl.tmp"
+    done
+    mv "$d/calibration.jsonl.tmp" "$d/calibration.jsonl" ;;
   *) usage ;;
 esac
