@@ -36,7 +36,8 @@ class SelfplayPpoAlgorithm : public PpoAlgorithm {
   using PpoAlgorithm::PpoAlgorithm;
 
   void read(ExperimentConfig& cfg) override {
-    if (cfg.has("algorithm.fixed_episodes"))
+    // A run's resolved config.yaml says fixed_episodes: false; only true is refused.
+    if (cfg.has("algorithm.fixed_episodes") && cfg.get_bool("algorithm.fixed_episodes", false))
       cfg.invalid("algorithm.fixed_episodes",
                   "does not apply to selfplay_ppo (it always collects rounds of whole episodes, one per env, until "
                   "algorithm.steps_per_iteration steps)");
