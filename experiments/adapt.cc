@@ -10,9 +10,11 @@
 #include "agents/compute_threads.h"
 #include "experiments/config.h"
 #include "experiments/io.h"
+#include "experiments/players.h"
 #include "experiments/run.h"
 #include "experiments/stats.h"
 #include "experiments/algorithm.h"
+#include "meta/selfplay_trainer.h"
 #include "meta/test_time_adaptation.h"
 
 #ifndef METARL_SOURCE_DIR
@@ -89,15 +91,27 @@ void reduce_checkpoints(const std::vector<std::string>& runs) {
     const RunCheckpoint located = locate_run("reduce", run);
     ExperimentConfig cfg = ExperimentConfig::load((located.run_dir / "config.yaml").string());
     Experiment x = build_experiment(cfg, located.run_dir.filename().string());
-    AdaptableRun* adaptable = adaptable_run("reduce", x, located.run_dir.string());
     const std::string path = located.checkpoint.string();
     const auto before = fs::file_size(located.checkpoint);
-    // Read as adapt reads it before and after: a checkpoint of another
-    // configuration is refused before it is touched, and a record the list
-    // forgot shows at once.
-    adaptable->load_for_adaptation(path);
-    reduce_checkpoint(path, adaptable->records_for_adaptation(), "metarl reduce");
-    adaptable->load_for_adaptation(path);
+    if (dynamic_cast<SelfplayTrainer*>(x.trainer.get())) {
+      // A self-play run is evaluated as a match player: keep what
+      // load_player reads, read it as `metarl match` does before and after.
+      const VectorEnv& env = *x.env;
+      const auto read_as_player = [&] {
+        (void)load_player(path, env.observation_space(0).size(), env.action_space(0), env.env(0).name());
+      };
+      read_as_player();
+      reduce_checkpoint(path, player_records(), "metarl reduce");
+      read_as_player();
+    } else {
+      AdaptableRun* adaptable = adaptable_run("reduce", x, located.run_dir.string());
+      // Read as adapt reads it before and after: a checkpoint of another
+      // configuration is refused before it is touched, and a record the list
+      // forgot shows at once.
+      adaptable->load_for_adaptation(path);
+      reduce_checkpoint(path, adaptable->records_for_adaptation(), "metarl reduce");
+      adaptable->load_for_adaptation(path);
+    }
     std::cerr << "reduce: " << path << ": " << before << " -> " << fs::file_size(located.checkpoint)
               << " bytes (evaluation only)" << std::endl;
   }

@@ -36,8 +36,8 @@ Player load_run_player(const std::string& spec, int obs_dim, const Box& action) 
   if (normalizes) player.normalizer = std::make_unique<RunningNormalizer>(obs_dim);
   try {
     read_checkpoint_for_evaluation(checkpoint.string(), [&](torch::serialize::InputArchive& archive) {
-      copy_into(player.policy->parameters(), read_tensors(archive, "policy"), "its policy");
-      if (normalizes) player.normalizer->load_state(read_tensors(archive, "obs_normalizer"));
+      copy_into(player.policy->parameters(), read_tensors(archive, player_records()[0]), "its policy");
+      if (normalizes) player.normalizer->load_state(read_tensors(archive, player_records()[1]));
     });
   } catch (const std::exception& e) {
     throw std::invalid_argument("player " + spec + ": " + e.what() + " (the agent it plays has observation " +
@@ -47,6 +47,8 @@ Player load_run_player(const std::string& spec, int obs_dim, const Box& action) 
 }
 
 }  // namespace
+
+std::vector<std::string> player_records() { return {"policy", "obs_normalizer"}; }
 
 bool is_run_player(const std::string& spec) { return spec != "random" && spec != "scripted"; }
 

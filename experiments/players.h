@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "agents/normalizer.h"
 #include "agents/policy.h"
@@ -28,6 +29,10 @@ struct Player {
 // config.yaml. Throws std::invalid_argument naming what is wrong (no such
 // run, no scripted player for the env, sizes that do not fit the agent).
 Player load_player(const std::string& spec, int obs_dim, const Box& action, const std::string& env_name);
+
+// The checkpoint records load_player reads from a run: what `metarl reduce`
+// keeps of a self-play run's checkpoints.
+std::vector<std::string> player_records();
 
 // Whether `spec` names a run (or one of its checkpoints) rather than a built-in player.
 bool is_run_player(const std::string& spec);
