@@ -1,6 +1,7 @@
 #include "envs/sumo/sumo_env.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <memory>
 
@@ -264,23 +265,23 @@ void SumoEnv::load_dynamic_state(const std::string& in, size_t& offset) {
 
 namespace {
 
-std::vector<AgentSizes> same_robot_sizes(int legs) {
-  const AgentSizes one{SumoEnv::observation_size(legs, SumoArena::kTatami), 2 * legs};
-  return {one, one};
-}
-
-const Registration<Env> kRegisterSumoAnt(
-    env_registry(), "SumoAnt", "RoboSumo: Ant vs Ant on the tatami (robot0, robot1, arena: any match)",
-    same_robot_sizes(4), SumoEnv::option_specs("ant"),
-    [](const Options& options) { return std::make_unique<SumoEnv>("SumoAnt", options); });
-const Registration<Env> kRegisterSumoBug(
-    env_registry(), "SumoBug", "RoboSumo: Bug vs Bug on the tatami (robot0, robot1, arena: any match)",
-    same_robot_sizes(6), SumoEnv::option_specs("bug"),
-    [](const Options& options) { return std::make_unique<SumoEnv>("SumoBug", options); });
-const Registration<Env> kRegisterSumoSpider(
-    env_registry(), "SumoSpider", "RoboSumo: Spider vs Spider on the tatami (robot0, robot1, arena: any match)",
-    same_robot_sizes(8), SumoEnv::option_specs("spider"),
-    [](const Options& options) { return std::make_unique<SumoEnv>("SumoSpider", options); });
+// SumoAnt, SumoBug, SumoSpider: two robots of one kind by default (robot0
+// and robot1 seat any pair).
+struct RegisterSumoEnvs {
+  RegisterSumoEnvs() {
+    for (const SumoRobot& robot : sumo_robots()) {
+      std::string title = robot.kind;
+      title[0] = char(std::toupper(title[0]));
+      const std::string name = "Sumo" + title;
+      const AgentSizes sizes{SumoEnv::observation_size(robot.legs, SumoArena::kTatami), 2 * robot.legs};
+      env_registry().add({name,
+                          "RoboSumo: " + title + " vs " + title + " on the tatami (robot0, robot1, arena: any match)",
+                          SumoEnv::option_specs(robot.kind),
+                          {sizes, sizes},
+                          [name](const Options& options) { return std::make_unique<SumoEnv>(name, options); }});
+    }
+  }
+} const kRegisterSumoEnvs;
 
 }  // namespace
 }  // namespace metarl
