@@ -3,13 +3,20 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <sstream>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include "experiments/adapt.h"
+#include "experiments/run.h"
 
 namespace metarl {
 namespace {
+
+namespace fs = std::filesystem;
 
 nlohmann::json play(const std::string& a, const std::string& b, const std::string& env, int64_t episodes) {
   MatchOptions options;
@@ -55,6 +62,31 @@ TEST(Match, BadPlayersAndEnvsAreOneLineErrorsNamingThem) {
   }
   EXPECT_THROW(play("random", "random", "HalfCheetah", 8), std::invalid_argument);
   EXPECT_THROW(play("random", "random", "", 8), std::invalid_argument);  // no run to take the env from
+}
+
+// A tiny self-play run of experiments/sumo/sumo2d.yaml.
+fs::path selfplay_run() {
+  const fs::path dir = fs::path(::testing::TempDir()) / ("metarl_match_test_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  RunOptions run;
+  run.experiment_path = std::string(METARL_SOURCE_DIR) + "/experiments/sumo/sumo2d.yaml";
+  run.out_dir = (dir / "run").string();
+  run.overrides = {"env.num_envs=2", "env.options.max_episode_steps=12", "algorithm.steps_per_iteration=24",
+                   "algorithm.minibatches=2", "training.total_env_steps=48"};
+  run.threads = 1;
+  run_experiment(run);
+  return dir / "run";
+}
+
+TEST(Match, ARunPlaysAsItsCheckpointSaysBeforeAndAfterReduce) {
+  const fs::path run = selfplay_run();
+  const auto full = play(run.string(), "random", "", 8);  // the env comes from the run
+  EXPECT_EQ(full["env"], "Sumo2D");
+  EXPECT_EQ(full["env_options"], "max_episode_steps=12");
+  const auto before = fs::file_size(run / "checkpoints" / "latest.pt");
+  reduce_checkpoints({run.string()});  // also reads the run's own config.yaml back
+  EXPECT_LT(fs::file_size(run / "checkpoints" / "latest.pt"), before);
+  EXPECT_EQ(play(run.string(), "random", "", 8), full);
 }
 
 }  // namespace
