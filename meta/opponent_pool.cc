@@ -57,6 +57,13 @@ std::vector<int64_t> OpponentPool::draw(int64_t count) {
   return out;
 }
 
+std::vector<int64_t> OpponentPool::draw_with_fixed(int64_t count, double fixed_fraction) {
+  if (fixed_fraction <= 0) return draw(count);
+  std::vector<int64_t> out;
+  for (int64_t i = 0; i < count; ++i) out.push_back(rng_.uniform(0, 1) < fixed_fraction ? kFixedPlayer : draw());
+  return out;
+}
+
 namespace {
 
 torch::Tensor rng_tensor(const Rng& rng) {

@@ -56,6 +56,11 @@ class OpponentPool {
   // One version number uniformly from [oldest_drawable(), newest()].
   int64_t draw();
   std::vector<int64_t> draw(int64_t count);
+  // `count` draws, each of which is, with probability `fixed_fraction`,
+  // kFixedPlayer (a player kept beside the pool, such as a random one)
+  // rather than a version. With fixed_fraction 0 it draws exactly as draw(count).
+  static constexpr int64_t kFixedPlayer = -1;
+  std::vector<int64_t> draw_with_fixed(int64_t count, double fixed_fraction);
 
   // Every version and the generator, under `prefix` ("pool/...").
   void save(torch::serialize::OutputArchive& archive, const std::string& prefix) const;

@@ -119,15 +119,30 @@ SelfplayTrainer::SelfplayTrainer(VectorEnv& env, std::unique_ptr<Policy> policy,
                                 " differ (observation or action space): a pool of the learner's versions cannot "
                                 "play agent 1; give it a fixed opponent");
   pool_.add(this->policy().parameters(), observation_normalizer());  // version 0: the initial policy
+  if (selfplay.random_opponent_fraction > 0)
+    random_player_ = random_policy(env.observation_space(0).size(), env.action_space(0));
 }
 
 std::vector<Actor> SelfplayTrainer::draw_opponents() {
   if (fixed_.policy)
     return {Actor{fixed_.policy.get(), fixed_.policy->parameters(), fixed_.normalizer.get(), seats_.opponent_rows}};
-  const std::vector<int64_t> versions = pool_.draw(int64_t(seats_.opponent_rows.size()));
-  for (const int64_t v : versions) opponent_version_sum_ += double(v);
-  opponent_draws_ += int64_t(versions.size());
-  return opponent_actors(pool_, policy(), versions, seats_.opponent_rows);
+  const std::vector<int64_t> draws =
+      pool_.draw_with_fixed(int64_t(seats_.opponent_rows.size()), selfplay_.random_opponent_fraction);
+  std::vector<int64_t> versions, version_rows, random_rows;
+  for (size_t j = 0; j < draws.size(); ++j) {
+    if (draws[j] == OpponentPool::kFixedPlayer) {
+      random_rows.push_back(seats_.opponent_rows[j]);
+      continue;
+    }
+    versions.push_back(draws[j]);
+    version_rows.push_back(seats_.opponent_rows[j]);
+    opponent_version_sum_ += double(draws[j]);
+    ++opponent_draws_;
+  }
+  std::vector<Actor> actors = opponent_actors(pool_, policy(), versions, version_rows);
+  if (!random_rows.empty())
+    actors.push_back(Actor{random_player_.get(), random_player_->parameters(), nullptr, std::move(random_rows)});
+  return actors;
 }
 
 EpisodeBatch SelfplayTrainer::collect_batch() {

@@ -45,6 +45,11 @@ struct SelfplayConfig {
   // total_env_steps, then stays 0; 0 never anneals (weight 1 throughout).
   double dense_anneal_fraction = 0.5;
   int64_t total_env_steps = 0;
+  // The probability that an episode's opponent is a random player
+  // (random_policy) rather than a version from the pool. Versions only come
+  // at the learner, so a pure self-play learner never has to chase a player
+  // that does not (docs/RESULTS.md, issue 21); 0 is pure self-play.
+  double random_opponent_fraction = 0;
 };
 
 // An opponent that is not the learner's pool: a fixed policy for agent 1's
@@ -117,6 +122,7 @@ class SelfplayTrainer : public PolicyGradientTrainer {
   std::vector<MatchEnv*> match_envs_;
   OpponentPool pool_;
   FixedOpponent fixed_;
+  std::unique_ptr<Policy> random_player_;  // beside the pool (random_opponent_fraction > 0)
   // This iteration's, for its metrics.
   double dense_weight_ = 1;
   int64_t rounds_ = 0;

@@ -11,6 +11,8 @@
 //   snapshot_every         iterations between versions, default 1
 //   dense_anneal_fraction  in [0, 1], default 0.5: the dense weight falls from 1 to 0 over this
 //                          fraction of training.total_env_steps; 0: never annealed (weight 1)
+//   random_opponent_fraction  in [0, 1], default 0: the probability that an episode's opponent
+//                          is a random player instead of a pool version (opponent: pool only)
 // The batch is rounds of one whole episode per env until at least
 // steps_per_iteration steps (meta/selfplay_trainer.h says why);
 // fixed_episodes does not apply.
@@ -55,6 +57,10 @@ class SelfplayPpoAlgorithm : public PpoAlgorithm {
     s.snapshot_every = cfg.get_int("algorithm.snapshot_every", s.snapshot_every, Bounds::at_least(1));
     s.dense_anneal_fraction =
         cfg.get_double("algorithm.dense_anneal_fraction", s.dense_anneal_fraction, Bounds::closed(0, 1));
+    s.random_opponent_fraction =
+        cfg.get_double("algorithm.random_opponent_fraction", s.random_opponent_fraction, Bounds::closed(0, 1));
+    if (s.random_opponent_fraction > 0 && opponent_ != "pool")
+      cfg.invalid("algorithm.random_opponent_fraction", "applies only to opponent: pool");
   }
 
   void check_env_keys(const ExperimentConfig& cfg, const EnvSettings& env) const override {
