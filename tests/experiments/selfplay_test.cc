@@ -106,6 +106,25 @@ TEST_P(SelfplayRun, TwoIterationsResumeBitExactlyAndReportOutcomes) {
   fs::remove_all(dir);
 }
 
+TEST(Selfplay, RandomOpponentsMixedIntoThePoolResumeBitExactly) {
+  const fs::path dir = test_dir("mixed");
+  std::string text = experiment(kMlp);
+  text.replace(text.find("  dense_anneal_fraction: 0.5"), 0, "  random_opponent_fraction: 0.5\n");
+  RunOptions straight;
+  straight.experiment_path = write_file_in(dir, text);
+  straight.out_dir = (dir / "straight").string();
+  straight.max_iterations = 2;
+  run_experiment(straight);
+  RunOptions split = straight;
+  split.out_dir = (dir / "split").string();
+  split.max_iterations = 1;
+  run_experiment(split);
+  run_experiment(split);
+  EXPECT_EQ(deterministic_rows(split.out_dir), deterministic_rows(straight.out_dir));
+  EXPECT_TRUE(read_file(split.out_dir + "/checkpoints/latest.pt") == read_file(straight.out_dir + "/checkpoints/latest.pt"));
+  fs::remove_all(dir);
+}
+
 INSTANTIATE_TEST_SUITE_P(Policies, SelfplayRun, ::testing::Values(std::string(kMlp), std::string(kLstm)),
                          [](const auto& info) { return std::string(info.param == kMlp ? "Mlp" : "Lstm"); });
 
