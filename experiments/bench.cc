@@ -97,9 +97,8 @@ class Sumo2DRawSimulation : public RawSimulation {
     world_.emplace(start);
   }
   void step(const float* actions) override { world_->step(actions, Sumo2DWorld::kActions); }
-  bool episode_ended() const override {  // a torso out of the ring, as the env's rule
-    return double(world_->torso(0).GetPosition().Length()) > ring_radius_ ||
-           double(world_->torso(1).GetPosition().Length()) > ring_radius_;
+  bool episode_ended() const override {  // the env's rule
+    return world_->out_of_ring(0, ring_radius_) || world_->out_of_ring(1, ring_radius_);
   }
 
  private:

@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/sampler.h"
-#include "envs/core/match.h"
 #include "envs/vector_env.h"
 #include "experiments/config.h"
 #include "experiments/players.h"
@@ -29,24 +28,6 @@ void env_of_run(const std::string& spec, std::string& name, Options& options) {
   name = cfg.get_string_required("env.name");
   for (const auto& [key, value] : cfg.get_string_map("env.options")) options.set(key, value);
 }
-
-// Counts over the ended episodes of A's rows in `batch`.
-struct Tally {
-  int64_t episodes = 0, won = 0, lost = 0, drew = 0, lost_fell = 0, lost_pushed_out = 0, time_up = 0;
-
-  void add(const EpisodeBatch& batch) {
-    const auto ended = (batch.masks > 0).logical_and(batch.episode_end > 0);
-    const auto flag = [&](int term) { return batch.infos.select(2, term).gt(0.5).logical_and(ended); };
-    const auto count = [](const torch::Tensor& t) { return int64_t(t.sum().item<int64_t>()); };
-    episodes += count(ended);
-    won += count(flag(kInfoWon));
-    lost += count(flag(kInfoLost));
-    drew += count(flag(kInfoDrew));
-    lost_fell += count(flag(kInfoLost).logical_and(flag(kInfoFell)));
-    lost_pushed_out += count(flag(kInfoLost).logical_and(flag(kInfoPushedOut)));
-    time_up += count(flag(kInfoTimeUp));
-  }
-};
 
 nlohmann::json rate(int64_t count, int64_t episodes) {
   const RateWithInterval r = wilson_interval_95(count, episodes);
@@ -82,9 +63,10 @@ void run_match(const MatchOptions& options, std::ostream& out) {
   std::vector<Actor> opponents;
   opponents.push_back(Actor{b.policy.get(), b.policy->parameters(), b.normalizer.get(), seats.opponent_rows});
   sampler.set_opponents(std::move(opponents));
-  Tally tally;
+  MatchOutcomes tally;  // A's
   const int64_t horizon = env.env(0).max_episode_steps();
-  while (tally.episodes < options.episodes) tally.add(sampler.collect_episodes(horizon, a.policy->parameters()));
+  while (tally.episodes < options.episodes)
+    tally += match_outcomes(sampler.collect_episodes(horizon, a.policy->parameters()));
 
   nlohmann::json row{{"a", options.player_a},
                      {"b", options.player_b},

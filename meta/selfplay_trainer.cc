@@ -55,15 +55,29 @@ MatchOutcomes match_outcomes(const EpisodeBatch& batch) {
   TORCH_CHECK(names.size() >= match.size() && std::equal(match.begin(), match.end(), names.begin()),
               "match_outcomes: the batch's info terms are not a match env's");
   const auto ended = (batch.masks > 0).logical_and(batch.episode_end > 0);  // [T, N]
-  const auto count = [&](int term) {
-    return int64_t(batch.infos.select(2, term).gt(0.5).logical_and(ended).sum().item<int64_t>());
-  };
+  const auto flag = [&](int term) { return batch.infos.select(2, term).gt(0.5).logical_and(ended); };
+  const auto count = [](const torch::Tensor& flags) { return int64_t(flags.sum().item<int64_t>()); };
   MatchOutcomes o;
-  o.episodes = int64_t(ended.sum().item<int64_t>());
-  o.won = count(kInfoWon);
-  o.lost = count(kInfoLost);
-  o.drew = count(kInfoDrew);
+  o.episodes = count(ended);
+  o.won = count(flag(kInfoWon));
+  o.lost = count(flag(kInfoLost));
+  o.drew = count(flag(kInfoDrew));
+  // Both out at once is a draw with each agent's reason set: count the lost ones only.
+  o.lost_fell = count(flag(kInfoLost).logical_and(flag(kInfoFell)));
+  o.lost_pushed_out = count(flag(kInfoLost).logical_and(flag(kInfoPushedOut)));
+  o.time_up = count(flag(kInfoTimeUp));
   return o;
+}
+
+MatchOutcomes& MatchOutcomes::operator+=(const MatchOutcomes& other) {
+  episodes += other.episodes;
+  won += other.won;
+  lost += other.lost;
+  drew += other.drew;
+  lost_fell += other.lost_fell;
+  lost_pushed_out += other.lost_pushed_out;
+  time_up += other.time_up;
+  return *this;
 }
 
 std::unique_ptr<Policy> random_policy(int obs_dim, const Box& action) {

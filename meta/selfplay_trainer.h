@@ -76,7 +76,10 @@ SelfplaySeats selfplay_seats(const VectorEnv& env);
 // steps where episode_end is 1), read from its match info terms.
 struct MatchOutcomes {
   int64_t episodes = 0, won = 0, lost = 0, drew = 0;
+  int64_t lost_fell = 0, lost_pushed_out = 0;  // how the lost ones were lost
+  int64_t time_up = 0;                          // ended by the time limit
   double rate(int64_t count) const;  // count / episodes, NaN without episodes
+  MatchOutcomes& operator+=(const MatchOutcomes& other);
 };
 MatchOutcomes match_outcomes(const EpisodeBatch& batch);
 

@@ -283,7 +283,7 @@ StepResult Sumo2DEnv::advance(const float* actions, float* obs, double* rewards,
   for (int a = 0; a < 2; ++a) {
     position[a] = world_->torso(a).GetPosition();
     velocity[a] = world_->torso(a).GetLinearVelocity();
-    const bool out = double(position[a].Length()) > ring_radius;
+    const bool out = world_->out_of_ring(a, ring_radius);
     losses[a] = !out ? LossReason::kNone : touched_recently ? LossReason::kPushedOut : LossReason::kFell;
   }
   const bool time_up = elapsed_steps() + 1 >= max_episode_steps();  // the base counts this step after advance

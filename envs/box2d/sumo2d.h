@@ -84,6 +84,10 @@ class Sumo2DWorld {
   bool step(const float* actions, int row_stride);
 
   const b2Body& torso(int agent) const { return *torso_[agent]; }
+  // The rule that ends a match: `agent`'s torso centre is off a platform of `ring_radius`.
+  bool out_of_ring(int agent, double ring_radius) const {
+    return double(torso_[agent]->GetPosition().Length()) > ring_radius;
+  }
   const b2RevoluteJoint& arm_joint(int agent, int side) const { return *arm_joints_[agent][side]; }
 
  private:
