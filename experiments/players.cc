@@ -46,6 +46,23 @@ Player load_run_player(const std::string& spec, int obs_dim, const Box& action) 
   return player;
 }
 
+// Keeps torch's global generator as it was: building a policy draws its
+// initial weights from it, and a player's are then overwritten, so without
+// this loading an opponent would change how the learner built after it is
+// initialised (a run with a random player mixed in would start from another
+// value function than the same run without).
+class GlobalGeneratorKept {
+ public:
+  GlobalGeneratorKept() : generator_(at::detail::getDefaultCPUGenerator()), state_(generator_.get_state()) {}
+  ~GlobalGeneratorKept() { generator_.set_state(state_); }
+  GlobalGeneratorKept(const GlobalGeneratorKept&) = delete;
+  GlobalGeneratorKept& operator=(const GlobalGeneratorKept&) = delete;
+
+ private:
+  at::Generator generator_;
+  torch::Tensor state_;
+};
+
 }  // namespace
 
 std::vector<std::string> player_records() { return {"policy", "obs_normalizer"}; }
@@ -53,6 +70,7 @@ std::vector<std::string> player_records() { return {"policy", "obs_normalizer"};
 bool is_run_player(const std::string& spec) { return spec != "random" && spec != "scripted"; }
 
 Player load_player(const std::string& spec, int obs_dim, const Box& action, const std::string& env_name) {
+  const GlobalGeneratorKept kept;
   if (spec == "random") return {spec, random_policy(obs_dim, action), nullptr};
   if (spec == "scripted") {
     if (env_name != "Sumo2D")

@@ -57,10 +57,15 @@ std::vector<int64_t> OpponentPool::draw(int64_t count) {
   return out;
 }
 
-std::vector<int64_t> OpponentPool::draw_with_fixed(int64_t count, double fixed_fraction) {
-  if (fixed_fraction <= 0) return draw(count);
+std::vector<int64_t> OpponentPool::draw_mixed(int64_t count, const std::vector<double>& fixed_probabilities) {
+  if (fixed_probabilities.empty()) return draw(count);
   std::vector<int64_t> out;
-  for (int64_t i = 0; i < count; ++i) out.push_back(rng_.uniform(0, 1) < fixed_fraction ? kFixedPlayer : draw());
+  for (int64_t i = 0; i < count; ++i) {
+    double u = rng_.uniform(0, 1);
+    size_t k = 0;  // the fixed player u falls on; fixed_probabilities.size(): none, a version plays
+    while (k < fixed_probabilities.size() && u >= fixed_probabilities[k]) u -= fixed_probabilities[k++];
+    out.push_back(k < fixed_probabilities.size() ? fixed_player(int64_t(k)) : draw());
+  }
   return out;
 }
 

@@ -56,11 +56,15 @@ class OpponentPool {
   // One version number uniformly from [oldest_drawable(), newest()].
   int64_t draw();
   std::vector<int64_t> draw(int64_t count);
-  // `count` draws, each of which is, with probability `fixed_fraction`,
-  // kFixedPlayer (a player kept beside the pool, such as a random one)
-  // rather than a version. With fixed_fraction 0 it draws exactly as draw(count).
-  static constexpr int64_t kFixedPlayer = -1;
-  std::vector<int64_t> draw_with_fixed(int64_t count, double fixed_fraction);
+  // `count` draws, each of which is, with probability fixed_probabilities[k],
+  // fixed_player(k) (the k-th of the players kept beside the pool, such as
+  // a random one) rather than a version; the probabilities sum to at most 1.
+  // Each draw takes one uniform number for the choice (none without fixed
+  // players: then it draws exactly as draw(count)).
+  static constexpr int64_t fixed_player(int64_t k) { return -1 - k; }
+  static constexpr bool is_fixed_player(int64_t draw) { return draw < 0; }
+  static constexpr int64_t fixed_player_index(int64_t draw) { return -1 - draw; }
+  std::vector<int64_t> draw_mixed(int64_t count, const std::vector<double>& fixed_probabilities);
 
   // Every version and the generator, under `prefix` ("pool/...").
   void save(torch::serialize::OutputArchive& archive, const std::string& prefix) const;

@@ -118,34 +118,44 @@ std::vector<Actor> opponent_actors(const OpponentPool& pool, const Policy& polic
 
 SelfplayTrainer::SelfplayTrainer(VectorEnv& env, std::unique_ptr<Policy> policy, const TrainerConfig& config,
                                  const LearnerFactory& learner, uint64_t seed, int64_t total_iterations,
-                                 const SelfplayConfig& selfplay, FixedOpponent fixed)
+                                 const SelfplayConfig& selfplay, FixedOpponent fixed,
+                                 std::vector<MixedOpponent> mixed)
     : PolicyGradientTrainer(env, std::move(policy), config, learner, seed, total_iterations,
                             selfplay_seats(env).learner_rows),
       selfplay_(selfplay),
       seats_(selfplay_seats(env)),
       pool_(selfplay.opponent_delta, derive_seed(seed, 0x5e1f)),
-      fixed_(std::move(fixed)) {
+      fixed_(std::move(fixed)),
+      mixed_(std::move(mixed)) {
   for (int i = 0; i < env.num_envs(); ++i) match_envs_.push_back(dynamic_cast<MatchEnv*>(&env.env(i)));
   if (selfplay.snapshot_every < 1) throw std::invalid_argument("snapshot_every must be at least 1");
+  double mixed_total = 0;
+  for (const MixedOpponent& m : mixed_) {
+    if (!m.player.policy || !(m.probability > 0 && m.probability <= 1))
+      throw std::invalid_argument("a mixed opponent needs a policy and a probability in (0, 1]");
+    mixed_probabilities_.push_back(m.probability);
+    mixed_total += m.probability;
+  }
+  if (mixed_total > 1 + 1e-9) throw std::invalid_argument("the mixed opponents' probabilities sum to more than 1");
+  if (fixed_.policy && !mixed_.empty())
+    throw std::invalid_argument("mixed opponents join the pool's draws: they need the pool as the opponent");
   if (fixed_.policy) return;  // no pool
   if (!seats_.same_kind)
     throw std::invalid_argument("the agents of " + env.env(0).name() +
                                 " differ (observation or action space): a pool of the learner's versions cannot "
                                 "play agent 1; give it a fixed opponent");
   pool_.add(this->policy().parameters(), observation_normalizer());  // version 0: the initial policy
-  if (selfplay.random_opponent_fraction > 0)
-    random_player_ = random_policy(env.observation_space(0).size(), env.action_space(0));
 }
 
 std::vector<Actor> SelfplayTrainer::draw_opponents() {
   if (fixed_.policy)
     return {Actor{fixed_.policy.get(), fixed_.policy->parameters(), fixed_.normalizer.get(), seats_.opponent_rows}};
-  const std::vector<int64_t> draws =
-      pool_.draw_with_fixed(int64_t(seats_.opponent_rows.size()), selfplay_.random_opponent_fraction);
-  std::vector<int64_t> versions, version_rows, random_rows;
+  const std::vector<int64_t> draws = pool_.draw_mixed(int64_t(seats_.opponent_rows.size()), mixed_probabilities_);
+  std::vector<int64_t> versions, version_rows;
+  std::vector<std::vector<int64_t>> mixed_rows(mixed_.size());
   for (size_t j = 0; j < draws.size(); ++j) {
-    if (draws[j] == OpponentPool::kFixedPlayer) {
-      random_rows.push_back(seats_.opponent_rows[j]);
+    if (OpponentPool::is_fixed_player(draws[j])) {
+      mixed_rows[size_t(OpponentPool::fixed_player_index(draws[j]))].push_back(seats_.opponent_rows[j]);
       continue;
     }
     versions.push_back(draws[j]);
@@ -154,8 +164,11 @@ std::vector<Actor> SelfplayTrainer::draw_opponents() {
     ++opponent_draws_;
   }
   std::vector<Actor> actors = opponent_actors(pool_, policy(), versions, version_rows);
-  if (!random_rows.empty())
-    actors.push_back(Actor{random_player_.get(), random_player_->parameters(), nullptr, std::move(random_rows)});
+  for (size_t k = 0; k < mixed_.size(); ++k) {
+    if (mixed_rows[k].empty()) continue;
+    const FixedOpponent& m = mixed_[k].player;
+    actors.push_back(Actor{m.policy.get(), m.policy->parameters(), m.normalizer.get(), std::move(mixed_rows[k])});
+  }
   return actors;
 }
 

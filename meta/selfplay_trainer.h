@@ -45,11 +45,6 @@ struct SelfplayConfig {
   // total_env_steps, then stays 0; 0 never anneals (weight 1 throughout).
   double dense_anneal_fraction = 0.5;
   int64_t total_env_steps = 0;
-  // The probability that an episode's opponent is a random player
-  // (random_policy) rather than a version from the pool. Versions only come
-  // at the learner, so a pure self-play learner never has to chase a player
-  // that does not (docs/RESULTS.md, issue 21); 0 is pure self-play.
-  double random_opponent_fraction = 0;
 };
 
 // An opponent that is not the learner's pool: a fixed policy for agent 1's
@@ -58,6 +53,16 @@ struct SelfplayConfig {
 struct FixedOpponent {
   std::unique_ptr<Policy> policy;  // null: the pool plays
   std::unique_ptr<RunningNormalizer> normalizer;
+};
+
+// A fixed player mixed into the pool's draws: each episode's opponent is
+// this player with `probability`, else a version (or another mixed player).
+// Versions only come at the learner, so a pure self-play learner never has
+// to chase a player that does not, nor dodge one that charges blindly
+// (docs/RESULTS.md, issue 21); no mixed players is pure self-play.
+struct MixedOpponent {
+  FixedOpponent player;
+  double probability = 0;
 };
 
 // The dense-reward weight after `env_steps` of `total_env_steps`.
@@ -100,10 +105,12 @@ class SelfplayTrainer : public PolicyGradientTrainer {
  public:
   // `config` is PPO's batch and advantages settings (fixed_episodes is
   // ignored: self-play always collects rounds of whole episodes). Without a
-  // `fixed` opponent the pool plays, which needs agents of one kind.
+  // `fixed` opponent the pool plays, which needs agents of one kind, with
+  // the `mixed` players beside it (their probabilities sum to at most 1).
   SelfplayTrainer(VectorEnv& env, std::unique_ptr<Policy> policy, const TrainerConfig& config,
                   const LearnerFactory& learner, uint64_t seed, int64_t total_iterations,
-                  const SelfplayConfig& selfplay, FixedOpponent fixed = {});
+                  const SelfplayConfig& selfplay, FixedOpponent fixed = {},
+                  std::vector<MixedOpponent> mixed = {});
 
   Metrics run_iteration() override;
   const OpponentPool& pool() const { return pool_; }
@@ -116,8 +123,9 @@ class SelfplayTrainer : public PolicyGradientTrainer {
   void load_extra(torch::serialize::InputArchive& archive) override;
 
  private:
-  // The opponents of one round: a version drawn for each env, envs grouped
-  // by version (opponent_actors), or the fixed opponent in every env.
+  // The opponents of one round: a version or a mixed player drawn for each
+  // env, envs grouped by version (opponent_actors) and by mixed player; or
+  // the fixed opponent in every env.
   std::vector<Actor> draw_opponents();
 
   SelfplayConfig selfplay_;
@@ -125,7 +133,8 @@ class SelfplayTrainer : public PolicyGradientTrainer {
   std::vector<MatchEnv*> match_envs_;
   OpponentPool pool_;
   FixedOpponent fixed_;
-  std::unique_ptr<Policy> random_player_;  // beside the pool (random_opponent_fraction > 0)
+  std::vector<MixedOpponent> mixed_;
+  std::vector<double> mixed_probabilities_;  // mixed_'s, for OpponentPool::draw_mixed
   // This iteration's, for its metrics.
   double dense_weight_ = 1;
   int64_t rounds_ = 0;

@@ -11,11 +11,18 @@
 //   snapshot_every         iterations between versions, default 1
 //   dense_anneal_fraction  in [0, 1], default 0.5: the dense weight falls from 1 to 0 over this
 //                          fraction of training.total_env_steps; 0: never annealed (weight 1)
-//   random_opponent_fraction  in [0, 1], default 0: the probability that an episode's opponent
-//                          is a random player instead of a pool version (opponent: pool only)
+//   mixed_opponents        a map from player (random or scripted, as `opponent` names them) to
+//                          the probability in (0, 1] that an episode's opponent is that player
+//                          instead of a pool version (opponent: pool only; the probabilities sum
+//                          to at most 1); default none: pure self-play
 // The batch is rounds of one whole episode per env until at least
 // steps_per_iteration steps (meta/selfplay_trainer.h says why);
 // fixed_episodes does not apply.
+#include <cstdlib>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "experiments/players.h"
 #include "meta/selfplay_trainer.h"
 #include "experiments/algorithms/ppo.h"
@@ -57,10 +64,19 @@ class SelfplayPpoAlgorithm : public PpoAlgorithm {
     s.snapshot_every = cfg.get_int("algorithm.snapshot_every", s.snapshot_every, Bounds::at_least(1));
     s.dense_anneal_fraction =
         cfg.get_double("algorithm.dense_anneal_fraction", s.dense_anneal_fraction, Bounds::closed(0, 1));
-    s.random_opponent_fraction =
-        cfg.get_double("algorithm.random_opponent_fraction", s.random_opponent_fraction, Bounds::closed(0, 1));
-    if (s.random_opponent_fraction > 0 && opponent_ != "pool")
-      cfg.invalid("algorithm.random_opponent_fraction", "applies only to opponent: pool");
+    mixed_.clear();
+    double mixed_total = 0;
+    for (const auto& [player, probability] : cfg.get_string_map("algorithm.mixed_opponents")) {
+      const std::string key = "algorithm.mixed_opponents." + player;
+      if (player != "random" && player != "scripted") cfg.invalid(key, "names no player: the mix takes random or scripted");
+      char* end = nullptr;
+      const double p = std::strtod(probability.c_str(), &end);
+      if (probability.empty() || *end != '\0' || !(p > 0 && p <= 1)) cfg.invalid(key, "must be a probability in (0, 1]");
+      mixed_.emplace_back(player, p);
+      mixed_total += p;
+    }
+    if (!mixed_.empty() && opponent_ != "pool") cfg.invalid("algorithm.mixed_opponents", "applies only to opponent: pool");
+    if (mixed_total > 1 + 1e-9) cfg.invalid("algorithm.mixed_opponents", "must have probabilities summing to at most 1");
   }
 
   void check_env_keys(const ExperimentConfig& cfg, const EnvSettings& env) const override {
@@ -77,8 +93,10 @@ class SelfplayPpoAlgorithm : public PpoAlgorithm {
       selfplay_seats(env);  // a two-agent match env, before anything reads agent 1
       FixedOpponent fixed;
       if (opponent_ != "pool") fixed = load_opponent(opponent_ == "checkpoint" ? opponent_checkpoint_ : opponent_, env);
+      std::vector<MixedOpponent> mixed;
+      for (const auto& [player, probability] : mixed_) mixed.push_back({load_opponent(player, env), probability});
       return std::make_unique<SelfplayTrainer>(env, std::move(parts.policy), config_, learner(), parts.seed,
-                                               planned_iterations, s, std::move(fixed));
+                                               planned_iterations, s, std::move(fixed), std::move(mixed));
     } catch (const std::invalid_argument& e) {
       throw ConfigError(cfg.source() + ": selfplay_ppo: " + e.what());
     }
@@ -88,6 +106,7 @@ class SelfplayPpoAlgorithm : public PpoAlgorithm {
   SelfplayConfig selfplay_;
   std::string opponent_;             // pool | random | scripted | checkpoint
   std::string opponent_checkpoint_;  // opponent checkpoint: its path
+  std::vector<std::pair<std::string, double>> mixed_;  // mixed_opponents: (player, probability), in key order
 };
 
 const AlgorithmRegistration kRegisterSelfplayPpo(

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "experiments/adapt.h"
+#include "experiments/players.h"
 #include "experiments/run.h"
 
 namespace metarl {
@@ -45,6 +46,15 @@ TEST(Match, TheScriptedSumo2DPlayerBeatsRandomFromBothSeatsAndTheRatesAddUp) {
   EXPECT_GE(reverse["a_lost"]["rate"].get<double>(), 14.0 / 16);
   EXPECT_EQ(reverse["a_lost_pushed_out"].get<int64_t>() + reverse["a_lost_fell"].get<int64_t>(),
             int64_t(std::llround(reverse["a_lost"]["rate"].get<double>() * 16)));
+}
+
+TEST(Match, LoadingAPlayerLeavesTorchsGlobalGeneratorAsItWas) {
+  // Else a run that loads an opponent would initialise its learner differently.
+  torch::manual_seed(5);
+  const torch::Tensor expected = torch::rand({4});
+  torch::manual_seed(5);
+  const Player random = load_player("random", 21, Box({4}, -1, 1), "Sumo2D");
+  EXPECT_TRUE(torch::equal(torch::rand({4}), expected));
 }
 
 TEST(Match, BadPlayersAndEnvsAreOneLineErrorsNamingThem) {

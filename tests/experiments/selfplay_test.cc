@@ -106,10 +106,12 @@ TEST_P(SelfplayRun, TwoIterationsResumeBitExactlyAndReportOutcomes) {
   fs::remove_all(dir);
 }
 
-TEST(Selfplay, RandomOpponentsMixedIntoThePoolResumeBitExactly) {
+TEST(Selfplay, FixedPlayersMixedIntoThePoolResumeBitExactly) {
+  // Sumo2D, which has a scripted player as well as the random one.
   const fs::path dir = test_dir("mixed");
   std::string text = experiment(kMlp);
-  text.replace(text.find("  dense_anneal_fraction: 0.5"), 0, "  random_opponent_fraction: 0.5\n");
+  text.replace(text.find("LineSumo"), 8, "Sumo2D");
+  text.replace(text.find("  dense_anneal_fraction: 0.5"), 0, "  mixed_opponents: {random: 0.3, scripted: 0.4}\n");
   RunOptions straight;
   straight.experiment_path = write_file_in(dir, text);
   straight.out_dir = (dir / "straight").string();
@@ -223,6 +225,18 @@ TEST(Selfplay, BadSettingsAreOneLineErrorsNamingTheKeyOrTheEnv) {
   EXPECT_NE(error_of(experiment(kMlp), {"algorithm.opponent.checkpoint=/nonexistent/checkpoints/latest.pt"})
                 .find("/nonexistent/checkpoints/latest.pt does not exist"),
             std::string::npos);
+  EXPECT_NE(error_of(experiment(kMlp), {"algorithm.mixed_opponents.random=1.5"}).find("algorithm.mixed_opponents.random"),
+            std::string::npos);
+  EXPECT_NE(error_of(experiment(kMlp), {"algorithm.mixed_opponents.random=often"}).find("got often"),
+            std::string::npos);
+  EXPECT_NE(error_of(experiment(kMlp), {"algorithm.mixed_opponents.champion=0.1"}).find("names no player"),
+            std::string::npos);
+  const std::string sum = error_of(experiment(kMlp), {"algorithm.mixed_opponents={random: 0.7, scripted: 0.6}"});
+  EXPECT_NE(sum.find("'algorithm.mixed_opponents' must have probabilities summing to at most 1"), std::string::npos)
+      << sum;
+  const std::string beside_fixed =
+      error_of(experiment(kMlp), {"algorithm.opponent=random", "algorithm.mixed_opponents.random=0.5"});
+  EXPECT_NE(beside_fixed.find("applies only to opponent: pool"), std::string::npos) << beside_fixed;
   const std::string one_agent = error_of(experiment(kMlp), {"env.name=HalfCheetah"});
   EXPECT_NE(one_agent.find("HalfCheetah has 1 agent"), std::string::npos) << one_agent;
 }
