@@ -17,18 +17,21 @@ constexpr float kArmHalfLength = 0.2f, kArmHalfWidth = 0.05f, kArmDensity = 10;
 // Arms are mounted on the torso's rim at ±50° from the heading and swing ±60° about it.
 constexpr float kArmMountAngle = float(50 * M_PI / 180), kArmRange = float(60 * M_PI / 180);
 
-// The ground: Coulomb friction mu·m·g on each torso, plus damping on every
-// body, which caps a driven torso's speed at about 3 m/s. The arms are held
+// The ground: Coulomb friction mu·m·g on each torso (5.5 N), plus damping on
+// every body, which caps a driven torso's speed at about 3 m/s. The arms are held
 // above the ground: they do not rub on it (a friction joint each would also
 // double the cost of a step). Contact friction between agents.
-constexpr float kGroundFriction = 0.5f, kGravity = 9.81f;
+constexpr float kGroundFriction = 0.2f, kGravity = 9.81f;
 constexpr float kLinearDamping = 3, kAngularDamping = 3;
 constexpr float kContactFriction = 0.5f;
 
-// The actuators. 40 N of thrust beats a torso's ground friction (14 N) alone
-// and shoves a passive opponent (28 N for both); two agents thrusting at each
-// other stall. Arms are torque-driven as BipedalWalker's joints are: motor
-// speed kArmSpeed·sign(a), torque limit kArmTorque·|a|.
+// The actuators. 40 N of thrust shoves a passive opponent (11 N of friction
+// for both torsos); two agents thrusting at each other stall, and holding a
+// full push takes 29 N, three quarters of an agent's thrust. With mu 0.5
+// (14 N a torso) a third of it held, and self-play learned to hold its
+// ground rather than to push (docs/RESULTS.md, issue 21). Arms are
+// torque-driven as BipedalWalker's joints are: motor speed
+// kArmSpeed·sign(a), torque limit kArmTorque·|a|.
 constexpr float kThrust = 40, kTurnTorque = 6;
 constexpr float kArmTorque = 4, kArmSpeed = 6;
 
