@@ -430,10 +430,20 @@ std::string run_experiment(const RunOptions& options) {
   bool plotted =
       has_metrics && plot_learning_curve(out / "metrics.csv", out / "plots" / "learning_curve.png", name, curves);
   // Match runs (selfplay_ppo) also show how the learner's matches end, and the dense-reward weight.
-  const bool match_run = has_metrics && csv_header(out / "metrics.csv").find("win_rate") != std::string::npos;
+  const std::string header = has_metrics ? csv_header(out / "metrics.csv") : std::string();
+  const bool match_run = header.find("win_rate") != std::string::npos;
   if (match_run)
     plotted = plot_learning_curve(out / "metrics.csv", out / "plots" / "match_outcomes.png", name + ": outcomes",
                                   {"win_rate", "loss_rate", "draw_rate", "dense_weight"}) &&
+              plotted;
+  // Self-play with fixed players mixed in: the win rate against each kind of opponent.
+  std::vector<std::string> win_rates_by_opponent;
+  std::istringstream columns(header);
+  for (std::string column; std::getline(columns, column, ',');)
+    if (column.rfind("win_rate_vs_", 0) == 0) win_rates_by_opponent.push_back(column);
+  if (!win_rates_by_opponent.empty())
+    plotted = plot_learning_curve(out / "metrics.csv", out / "plots" / "win_rates_by_opponent.png",
+                                  name + ": win rate by opponent", win_rates_by_opponent) &&
               plotted;
   nlohmann::json summary = {{"experiment", name},
                             {"config", fs::path(options.experiment_path).string()},

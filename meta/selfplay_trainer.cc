@@ -50,11 +50,18 @@ double MatchOutcomes::rate(int64_t count) const {
 }
 
 MatchOutcomes match_outcomes(const EpisodeBatch& batch) {
+  return match_outcomes(batch, torch::ones({batch.masks.size(1)}, torch::kBool));
+}
+
+MatchOutcomes match_outcomes(const EpisodeBatch& batch, const torch::Tensor& envs) {
+  TORCH_CHECK(envs.dim() == 1 && envs.size(0) == batch.masks.size(1), "match_outcomes: a selection of ",
+              envs.numel(), " envs for a batch of ", batch.masks.size(1));
   const auto& names = batch.info_names;
   const auto& match = match_info_names();
   TORCH_CHECK(names.size() >= match.size() && std::equal(match.begin(), match.end(), names.begin()),
               "match_outcomes: the batch's info terms are not a match env's");
-  const auto ended = (batch.masks > 0).logical_and(batch.episode_end > 0);  // [T, N]
+  const auto ended =  // [T, N]
+      (batch.masks > 0).logical_and(batch.episode_end > 0).logical_and(envs.to(torch::kBool).unsqueeze(0));
   const auto flag = [&](int term) { return batch.infos.select(2, term).gt(0.5).logical_and(ended); };
   const auto count = [](const torch::Tensor& flags) { return int64_t(flags.sum().item<int64_t>()); };
   MatchOutcomes o;
@@ -151,6 +158,7 @@ std::vector<Actor> SelfplayTrainer::draw_opponents() {
   if (fixed_.policy)
     return {Actor{fixed_.policy.get(), fixed_.policy->parameters(), fixed_.normalizer.get(), seats_.opponent_rows}};
   const std::vector<int64_t> draws = pool_.draw_mixed(int64_t(seats_.opponent_rows.size()), mixed_probabilities_);
+  round_draws_ = draws;
   std::vector<int64_t> versions, version_rows;
   std::vector<std::vector<int64_t>> mixed_rows(mixed_.size());
   for (size_t j = 0; j < draws.size(); ++j) {
@@ -178,6 +186,7 @@ EpisodeBatch SelfplayTrainer::collect_batch() {
   pool_size_ = pool_.size();
   opponent_version_sum_ = 0;
   opponent_draws_ = 0;
+  outcomes_by_opponent_.assign(mixed_.empty() ? 0 : mixed_.size() + 1, MatchOutcomes{});
   std::vector<EpisodeBatch> rounds;
   int64_t steps = 0;
   const int64_t horizon = env().env(0).max_episode_steps();
@@ -189,6 +198,12 @@ EpisodeBatch SelfplayTrainer::collect_batch() {
     // rewards (PolicyGradientTrainer::learning_rewards) starts the next
     // round's episodes from 0 rather than from that remnant.
     round.rewards = round.rewards * round.masks;
+    if (!outcomes_by_opponent_.empty()) {
+      const auto draws = torch::tensor(round_draws_, torch::kLong);
+      outcomes_by_opponent_[0] += match_outcomes(round, draws >= 0);
+      for (size_t k = 0; k < mixed_.size(); ++k)
+        outcomes_by_opponent_[k + 1] += match_outcomes(round, draws == OpponentPool::fixed_player(int64_t(k)));
+    }
     steps += round.env_steps();
     rounds.push_back(std::move(round));
   } while (steps < config().steps_per_iteration);
@@ -198,7 +213,13 @@ EpisodeBatch SelfplayTrainer::collect_batch() {
 
 Metrics SelfplayTrainer::batch_metrics(const EpisodeBatch& batch) const {
   const MatchOutcomes o = match_outcomes(batch);
-  return {{"win_rate", o.rate(o.won)},
+  Metrics by_opponent;
+  for (size_t c = 0; c < outcomes_by_opponent_.size(); ++c) {
+    const MatchOutcomes& against = outcomes_by_opponent_[c];
+    by_opponent.emplace_back("win_rate_vs_" + (c == 0 ? std::string("pool") : mixed_[c - 1].name),
+                             against.rate(against.won));
+  }
+  Metrics m = {{"win_rate", o.rate(o.won)},
           {"loss_rate", o.rate(o.lost)},
           {"draw_rate", o.rate(o.drew)},
           {"dense_weight", dense_weight_},
@@ -206,6 +227,8 @@ Metrics SelfplayTrainer::batch_metrics(const EpisodeBatch& batch) const {
           {"opponent_version", opponent_draws_ > 0 ? opponent_version_sum_ / double(opponent_draws_)
                                                    : std::numeric_limits<double>::quiet_NaN()},
           {"rounds", double(rounds_)}};
+  m.insert(m.end(), by_opponent.begin(), by_opponent.end());
+  return m;
 }
 
 Metrics SelfplayTrainer::run_iteration() {

@@ -61,6 +61,7 @@ struct FixedOpponent {
 // to chase a player that does not, nor dodge one that charges blindly
 // (docs/RESULTS.md, issue 21); no mixed players is pure self-play.
 struct MixedOpponent {
+  std::string name;  // names its metrics (win_rate_vs_NAME)
   FixedOpponent player;
   double probability = 0;
 };
@@ -87,6 +88,8 @@ struct MatchOutcomes {
   MatchOutcomes& operator+=(const MatchOutcomes& other);
 };
 MatchOutcomes match_outcomes(const EpisodeBatch& batch);
+// The same over the envs (columns of the batch) where `envs` [N] is true.
+MatchOutcomes match_outcomes(const EpisodeBatch& batch, const torch::Tensor& envs);
 
 // A fixed policy for an agent with `action` space: means at the box's
 // centres, standard deviations those of the uniform distribution over it
@@ -135,7 +138,10 @@ class SelfplayTrainer : public PolicyGradientTrainer {
   FixedOpponent fixed_;
   std::vector<MixedOpponent> mixed_;
   std::vector<double> mixed_probabilities_;  // mixed_'s, for OpponentPool::draw_mixed
-  // This iteration's, for its metrics.
+  std::vector<int64_t> round_draws_;         // the current round's draw per env (with mixed players)
+  // This iteration's, for its metrics. With mixed players, the learner's
+  // outcomes against the pool's versions, then against each mixed player.
+  std::vector<MatchOutcomes> outcomes_by_opponent_;
   double dense_weight_ = 1;
   int64_t rounds_ = 0;
   int64_t pool_size_ = 0;

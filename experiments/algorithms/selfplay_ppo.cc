@@ -14,7 +14,8 @@
 //   mixed_opponents        a map from player (random or scripted, as `opponent` names them) to
 //                          the probability in (0, 1] that an episode's opponent is that player
 //                          instead of a pool version (opponent: pool only; the probabilities sum
-//                          to at most 1); default none: pure self-play
+//                          to at most 1); default none: pure self-play. metrics.csv then adds
+//                          win_rate_vs_pool and win_rate_vs_PLAYER (plots/win_rates_by_opponent.png)
 // The batch is rounds of one whole episode per env until at least
 // steps_per_iteration steps (meta/selfplay_trainer.h says why);
 // fixed_episodes does not apply.
@@ -68,15 +69,19 @@ class SelfplayPpoAlgorithm : public PpoAlgorithm {
     double mixed_total = 0;
     for (const auto& [player, probability] : cfg.get_string_map("algorithm.mixed_opponents")) {
       const std::string key = "algorithm.mixed_opponents." + player;
-      if (player != "random" && player != "scripted") cfg.invalid(key, "names no player: the mix takes random or scripted");
+      if (player != "random" && player != "scripted")
+        cfg.invalid(key, "names no player: the mix takes random or scripted");
       char* end = nullptr;
       const double p = std::strtod(probability.c_str(), &end);
-      if (probability.empty() || *end != '\0' || !(p > 0 && p <= 1)) cfg.invalid(key, "must be a probability in (0, 1]");
+      if (probability.empty() || *end != '\0' || !(p > 0 && p <= 1))
+        cfg.invalid(key, "must be a probability in (0, 1]");
       mixed_.emplace_back(player, p);
       mixed_total += p;
     }
-    if (!mixed_.empty() && opponent_ != "pool") cfg.invalid("algorithm.mixed_opponents", "applies only to opponent: pool");
-    if (mixed_total > 1 + 1e-9) cfg.invalid("algorithm.mixed_opponents", "must have probabilities summing to at most 1");
+    if (!mixed_.empty() && opponent_ != "pool")
+      cfg.invalid("algorithm.mixed_opponents", "applies only to opponent: pool");
+    if (mixed_total > 1 + 1e-9)
+      cfg.invalid("algorithm.mixed_opponents", "must have probabilities summing to at most 1");
   }
 
   void check_env_keys(const ExperimentConfig& cfg, const EnvSettings& env) const override {
@@ -94,7 +99,8 @@ class SelfplayPpoAlgorithm : public PpoAlgorithm {
       FixedOpponent fixed;
       if (opponent_ != "pool") fixed = load_opponent(opponent_ == "checkpoint" ? opponent_checkpoint_ : opponent_, env);
       std::vector<MixedOpponent> mixed;
-      for (const auto& [player, probability] : mixed_) mixed.push_back({load_opponent(player, env), probability});
+      for (const auto& [player, probability] : mixed_)
+        mixed.push_back({player, load_opponent(player, env), probability});
       return std::make_unique<SelfplayTrainer>(env, std::move(parts.policy), config_, learner(), parts.seed,
                                                planned_iterations, s, std::move(fixed), std::move(mixed));
     } catch (const std::invalid_argument& e) {

@@ -124,6 +124,11 @@ TEST(Selfplay, FixedPlayersMixedIntoThePoolResumeBitExactly) {
   run_experiment(split);
   EXPECT_EQ(deterministic_rows(split.out_dir), deterministic_rows(straight.out_dir));
   EXPECT_TRUE(read_file(split.out_dir + "/checkpoints/latest.pt") == read_file(straight.out_dir + "/checkpoints/latest.pt"));
+  // The win rate against each kind of opponent, each a rate (or NaN in an iteration without such a match).
+  for (const char* column : {"win_rate_vs_pool", "win_rate_vs_random", "win_rate_vs_scripted"})
+    for (const double rate : metrics_column(straight.out_dir, column))
+      EXPECT_TRUE(std::isnan(rate) || (rate >= 0 && rate <= 1)) << column << " " << rate;
+  EXPECT_TRUE(fs::exists(fs::path(straight.out_dir) / "plots" / "win_rates_by_opponent.png"));
   fs::remove_all(dir);
 }
 

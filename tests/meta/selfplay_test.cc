@@ -182,6 +182,17 @@ TEST(MatchOutcomes, CountsTheLearnersEndedEpisodesByTheirInfoTerms) {
   EpisodeBatch not_a_match = match_batch(2, 2);
   not_a_match.info_names = {"x"};
   EXPECT_THROW(match_outcomes(not_a_match), c10::Error);
+
+  // Over a selection of envs: env 0 alone, then the other two.
+  const MatchOutcomes first = match_outcomes(b, torch::tensor({true, false, false}));
+  EXPECT_EQ(first.episodes, 2);
+  EXPECT_EQ(first.won, 1);
+  EXPECT_EQ(first.lost, 1);
+  const MatchOutcomes rest = match_outcomes(b, torch::tensor({false, true, true}));
+  EXPECT_EQ(rest.episodes, 2);
+  EXPECT_EQ(rest.won, 1);
+  EXPECT_EQ(rest.drew, 1);
+  EXPECT_THROW(match_outcomes(b, torch::tensor({true, false})), c10::Error);
 }
 
 std::unique_ptr<VectorEnv> line_sumo(int envs, int max_steps = 30, bool mismatched = false) {
