@@ -154,11 +154,11 @@ SelfplayTrainer::SelfplayTrainer(VectorEnv& env, std::unique_ptr<Policy> policy,
   pool_.add(this->policy().parameters(), observation_normalizer());  // version 0: the initial policy
 }
 
-std::vector<Actor> SelfplayTrainer::draw_opponents() {
+std::vector<Actor> SelfplayTrainer::draw_opponents(std::vector<int64_t>& draws) {
+  draws.clear();
   if (fixed_.policy)
     return {Actor{fixed_.policy.get(), fixed_.policy->parameters(), fixed_.normalizer.get(), seats_.opponent_rows}};
-  const std::vector<int64_t> draws = pool_.draw_mixed(int64_t(seats_.opponent_rows.size()), mixed_probabilities_);
-  round_draws_ = draws;
+  draws = pool_.draw_mixed(int64_t(seats_.opponent_rows.size()), mixed_probabilities_);
   std::vector<int64_t> versions, version_rows;
   std::vector<std::vector<int64_t>> mixed_rows(mixed_.size());
   for (size_t j = 0; j < draws.size(); ++j) {
@@ -190,8 +190,9 @@ EpisodeBatch SelfplayTrainer::collect_batch() {
   std::vector<EpisodeBatch> rounds;
   int64_t steps = 0;
   const int64_t horizon = env().env(0).max_episode_steps();
+  std::vector<int64_t> draws;  // each env's opponent in the current round
   do {
-    sampler().set_opponents(draw_opponents());
+    sampler().set_opponents(draw_opponents(draws));
     EpisodeBatch round = sampler().collect_episodes(horizon, policy().parameters());
     // The masked steps after an env's episode hold its next, unfinished one:
     // zero their rewards, so that the running discounted return that scales
@@ -199,10 +200,10 @@ EpisodeBatch SelfplayTrainer::collect_batch() {
     // round's episodes from 0 rather than from that remnant.
     round.rewards = round.rewards * round.masks;
     if (!outcomes_by_opponent_.empty()) {
-      const auto draws = torch::tensor(round_draws_, torch::kLong);
-      outcomes_by_opponent_[0] += match_outcomes(round, draws >= 0);
+      const auto drawn = torch::tensor(draws, torch::kLong);
+      outcomes_by_opponent_[0] += match_outcomes(round, drawn >= 0);
       for (size_t k = 0; k < mixed_.size(); ++k)
-        outcomes_by_opponent_[k + 1] += match_outcomes(round, draws == OpponentPool::fixed_player(int64_t(k)));
+        outcomes_by_opponent_[k + 1] += match_outcomes(round, drawn == OpponentPool::fixed_player(int64_t(k)));
     }
     steps += round.env_steps();
     rounds.push_back(std::move(round));
@@ -213,21 +214,18 @@ EpisodeBatch SelfplayTrainer::collect_batch() {
 
 Metrics SelfplayTrainer::batch_metrics(const EpisodeBatch& batch) const {
   const MatchOutcomes o = match_outcomes(batch);
-  Metrics by_opponent;
+  Metrics m = {{"win_rate", o.rate(o.won)},
+               {"loss_rate", o.rate(o.lost)},
+               {"draw_rate", o.rate(o.drew)},
+               {"dense_weight", dense_weight_},
+               {"pool_size", double(pool_size_)},
+               {"opponent_version", opponent_draws_ > 0 ? opponent_version_sum_ / double(opponent_draws_)
+                                                        : std::numeric_limits<double>::quiet_NaN()},
+               {"rounds", double(rounds_)}};
   for (size_t c = 0; c < outcomes_by_opponent_.size(); ++c) {
     const MatchOutcomes& against = outcomes_by_opponent_[c];
-    by_opponent.emplace_back("win_rate_vs_" + (c == 0 ? std::string("pool") : mixed_[c - 1].name),
-                             against.rate(against.won));
+    m.emplace_back("win_rate_vs_" + (c == 0 ? std::string("pool") : mixed_[c - 1].name), against.rate(against.won));
   }
-  Metrics m = {{"win_rate", o.rate(o.won)},
-          {"loss_rate", o.rate(o.lost)},
-          {"draw_rate", o.rate(o.drew)},
-          {"dense_weight", dense_weight_},
-          {"pool_size", double(pool_size_)},
-          {"opponent_version", opponent_draws_ > 0 ? opponent_version_sum_ / double(opponent_draws_)
-                                                   : std::numeric_limits<double>::quiet_NaN()},
-          {"rounds", double(rounds_)}};
-  m.insert(m.end(), by_opponent.begin(), by_opponent.end());
   return m;
 }
 

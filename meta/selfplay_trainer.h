@@ -127,9 +127,10 @@ class SelfplayTrainer : public PolicyGradientTrainer {
 
  private:
   // The opponents of one round: a version or a mixed player drawn for each
-  // env, envs grouped by version (opponent_actors) and by mixed player; or
-  // the fixed opponent in every env.
-  std::vector<Actor> draw_opponents();
+  // env (`draws`, as OpponentPool::draw_mixed gives them), envs grouped by
+  // version (opponent_actors) and by mixed player; or the fixed opponent in
+  // every env (`draws` left empty).
+  std::vector<Actor> draw_opponents(std::vector<int64_t>& draws);
 
   SelfplayConfig selfplay_;
   SelfplaySeats seats_;
@@ -138,7 +139,6 @@ class SelfplayTrainer : public PolicyGradientTrainer {
   FixedOpponent fixed_;
   std::vector<MixedOpponent> mixed_;
   std::vector<double> mixed_probabilities_;  // mixed_'s, for OpponentPool::draw_mixed
-  std::vector<int64_t> round_draws_;         // the current round's draw per env (with mixed players)
   // This iteration's, for its metrics. With mixed players, the learner's
   // outcomes against the pool's versions, then against each mixed player.
   std::vector<MatchOutcomes> outcomes_by_opponent_;

@@ -69,40 +69,47 @@ std::string write_file_in(const fs::path& dir, const std::string& text) {
   return path.string();
 }
 
-class SelfplayRun : public ::testing::TestWithParam<std::string> {};
-
-TEST_P(SelfplayRun, TwoIterationsResumeBitExactlyAndReportOutcomes) {
-  const fs::path dir = test_dir(GetParam() == kMlp ? "mlp" : "lstm");
-  RunOptions straight;
-  straight.experiment_path = write_file_in(dir, experiment(GetParam()));
+// Runs `run` for two iterations in one call (into dir/straight) and in two,
+// the second resuming (into dir/split); expects the same metrics rows and
+// final checkpoint from both, and returns the straight run's directory.
+std::string expect_split_run_to_match_straight(const RunOptions& run, const fs::path& dir) {
+  RunOptions straight = run;
   straight.out_dir = (dir / "straight").string();
   straight.max_iterations = 2;
   run_experiment(straight);
-
-  RunOptions split = straight;
+  RunOptions split = run;
   split.out_dir = (dir / "split").string();
   split.max_iterations = 1;
   run_experiment(split);
   run_experiment(split);  // resumes after iteration 1
-  const auto rows = deterministic_rows(straight.out_dir);
-  ASSERT_EQ(rows.size(), 2u);
-  EXPECT_EQ(deterministic_rows(split.out_dir), rows);
+  EXPECT_EQ(deterministic_rows(split.out_dir), deterministic_rows(straight.out_dir));
   EXPECT_TRUE(read_file(split.out_dir + "/checkpoints/latest.pt") == read_file(straight.out_dir + "/checkpoints/latest.pt"))
       << "the final checkpoints differ";
+  return straight.out_dir;
+}
 
-  const auto win = metrics_column(straight.out_dir, "win_rate");
-  const auto loss = metrics_column(straight.out_dir, "loss_rate");
-  const auto draw = metrics_column(straight.out_dir, "draw_rate");
+class SelfplayRun : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SelfplayRun, TwoIterationsResumeBitExactlyAndReportOutcomes) {
+  const fs::path dir = test_dir(GetParam() == kMlp ? "mlp" : "lstm");
+  RunOptions run;
+  run.experiment_path = write_file_in(dir, experiment(GetParam()));
+  const std::string out = expect_split_run_to_match_straight(run, dir);
+  ASSERT_EQ(deterministic_rows(out).size(), 2u);
+
+  const auto win = metrics_column(out, "win_rate");
+  const auto loss = metrics_column(out, "loss_rate");
+  const auto draw = metrics_column(out, "draw_rate");
   for (size_t i = 0; i < 2; ++i) EXPECT_NEAR(win[i] + loss[i] + draw[i], 1.0, 1e-12);
-  const auto weight = metrics_column(straight.out_dir, "dense_weight");
-  const auto steps = metrics_column(straight.out_dir, "env_steps");
+  const auto weight = metrics_column(out, "dense_weight");
+  const auto steps = metrics_column(out, "env_steps");
   EXPECT_EQ(weight[0], 1.0);
   EXPECT_DOUBLE_EQ(weight[1], 1.0 - steps[0] / 500.0);  // over the first half of 1000 steps
   // δ = 0.5: version 0 alone, then [0.5, 1] holds version 1 alone.
-  EXPECT_EQ(metrics_column(straight.out_dir, "pool_size"), (std::vector<double>{1, 1}));
-  EXPECT_EQ(metrics_column(straight.out_dir, "opponent_version"), (std::vector<double>{0, 1}));
+  EXPECT_EQ(metrics_column(out, "pool_size"), (std::vector<double>{1, 1}));
+  EXPECT_EQ(metrics_column(out, "opponent_version"), (std::vector<double>{0, 1}));
   EXPECT_GE(steps[0], 60);
-  EXPECT_TRUE(fs::exists(fs::path(straight.out_dir) / "plots" / "match_outcomes.png"));
+  EXPECT_TRUE(fs::exists(fs::path(out) / "plots" / "match_outcomes.png"));
   fs::remove_all(dir);
 }
 
@@ -112,23 +119,14 @@ TEST(Selfplay, FixedPlayersMixedIntoThePoolResumeBitExactly) {
   std::string text = experiment(kMlp);
   text.replace(text.find("LineSumo"), 8, "Sumo2D");
   text.replace(text.find("  dense_anneal_fraction: 0.5"), 0, "  mixed_opponents: {random: 0.3, scripted: 0.4}\n");
-  RunOptions straight;
-  straight.experiment_path = write_file_in(dir, text);
-  straight.out_dir = (dir / "straight").string();
-  straight.max_iterations = 2;
-  run_experiment(straight);
-  RunOptions split = straight;
-  split.out_dir = (dir / "split").string();
-  split.max_iterations = 1;
-  run_experiment(split);
-  run_experiment(split);
-  EXPECT_EQ(deterministic_rows(split.out_dir), deterministic_rows(straight.out_dir));
-  EXPECT_TRUE(read_file(split.out_dir + "/checkpoints/latest.pt") == read_file(straight.out_dir + "/checkpoints/latest.pt"));
+  RunOptions run;
+  run.experiment_path = write_file_in(dir, text);
+  const std::string out = expect_split_run_to_match_straight(run, dir);
   // The win rate against each kind of opponent, each a rate (or NaN in an iteration without such a match).
   for (const char* column : {"win_rate_vs_pool", "win_rate_vs_random", "win_rate_vs_scripted"})
-    for (const double rate : metrics_column(straight.out_dir, column))
+    for (const double rate : metrics_column(out, column))
       EXPECT_TRUE(std::isnan(rate) || (rate >= 0 && rate <= 1)) << column << " " << rate;
-  EXPECT_TRUE(fs::exists(fs::path(straight.out_dir) / "plots" / "win_rates_by_opponent.png"));
+  EXPECT_TRUE(fs::exists(fs::path(out) / "plots" / "win_rates_by_opponent.png"));
   fs::remove_all(dir);
 }
 
@@ -170,21 +168,13 @@ TEST(Selfplay, AnOpponentLoadedFromAnotherRunsCheckpointResumesExactly) {
   run_experiment(first);
   const std::string checkpoint = first.out_dir + "/checkpoints/latest.pt";
 
-  RunOptions straight = first;
-  straight.overrides = {"algorithm.opponent.checkpoint=" + checkpoint, "seed=9"};
-  straight.out_dir = (dir / "straight").string();
-  straight.max_iterations = 2;
-  run_experiment(straight);
-  RunOptions split = straight;
-  split.out_dir = (dir / "split").string();
-  split.max_iterations = 1;
-  run_experiment(split);
-  run_experiment(split);
-  EXPECT_EQ(deterministic_rows(split.out_dir), deterministic_rows(straight.out_dir));
-  EXPECT_EQ(metrics_column(straight.out_dir, "pool_size"), (std::vector<double>{0, 0}));
+  RunOptions against_checkpoint = first;
+  against_checkpoint.overrides = {"algorithm.opponent.checkpoint=" + checkpoint, "seed=9"};
+  const std::string out = expect_split_run_to_match_straight(against_checkpoint, dir);
+  EXPECT_EQ(metrics_column(out, "pool_size"), (std::vector<double>{0, 0}));
 
   // The other kind of agent cannot take that policy: a one-line error with both sizes.
-  RunOptions wrong = straight;
+  RunOptions wrong = against_checkpoint;
   wrong.out_dir = (dir / "wrong").string();
   wrong.overrides.push_back("env.options.mismatched_agents=true");
   try {
