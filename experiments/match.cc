@@ -50,7 +50,8 @@ void run_match(const MatchOptions& options, std::ostream& out) {
       }
     if (env_name.empty()) throw std::invalid_argument("match: neither player is a run: name the env with --env");
   }
-  for (const auto& [key, value] : Options::parse(options.env_options).values()) env_options.set(key, value);
+  const Options overrides = Options::parse(options.env_options);  // named: a temporary's values() would dangle
+  for (const auto& [key, value] : overrides.values()) env_options.set(key, value);
 
   VectorEnv env(env_name, options.num_envs, options.threads, env_options);
   env.seed(options.seed);

@@ -19,11 +19,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-nlohmann::json play(const std::string& a, const std::string& b, const std::string& env, int64_t episodes) {
+nlohmann::json play(const std::string& a, const std::string& b, const std::string& env, int64_t episodes,
+                    const std::string& env_options = "") {
   MatchOptions options;
   options.player_a = a;
   options.player_b = b;
   options.env = env;
+  options.env_options = env_options;
   options.episodes = episodes;
   options.num_envs = 8;
   options.threads = 1;
@@ -46,6 +48,14 @@ TEST(Match, TheScriptedSumo2DPlayerBeatsRandomFromBothSeatsAndTheRatesAddUp) {
   EXPECT_GE(reverse["a_lost"]["rate"].get<double>(), 14.0 / 16);
   EXPECT_EQ(reverse["a_lost_pushed_out"].get<int64_t>() + reverse["a_lost_fell"].get<int64_t>(),
             int64_t(std::llround(reverse["a_lost"]["rate"].get<double>() * 16)));
+}
+
+TEST(Match, RobotsOfTwoKindsKeepTheirSeats) {
+  // The calibration's matches: each player plays the robot its policy fits.
+  const auto row = play("random", "random", "SumoAnt", 2, "robot0=ant,robot1=bug,max_episode_steps=5");
+  EXPECT_EQ(row["seats"], "a is agent 0");
+  EXPECT_EQ(row["env_options"], "max_episode_steps=5,robot0=ant,robot1=bug");
+  EXPECT_EQ(row["episodes"], 8);  // one round of the 8 envs
 }
 
 TEST(Match, LoadingAPlayerLeavesTorchsGlobalGeneratorAsItWas) {
@@ -97,6 +107,8 @@ TEST(Match, ARunPlaysAsItsCheckpointSaysBeforeAndAfterReduce) {
   reduce_checkpoints({run.string()});  // also reads the run's own config.yaml back
   EXPECT_LT(fs::file_size(run / "checkpoints" / "latest.pt"), before);
   EXPECT_EQ(play(run.string(), "random", "", 8), full);
+  // --env-options go on top of the run's.
+  EXPECT_EQ(play(run.string(), "random", "", 8, "max_episode_steps=7")["env_options"], "max_episode_steps=7");
 }
 
 }  // namespace
