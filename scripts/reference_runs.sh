@@ -27,11 +27,13 @@
 #   scripts/reference_runs.sh adapt_continual_bug   # every run's 5M snapshot on the held-out leg pairs (at_5M_RUN),
 #                                                   # at_5M_summary.txt and the figure held_out_5M.png
 #   scripts/reference_runs.sh sumo2d                # self-play on Sumo2D (SEED=1 ...), then its matches against
-#                                                   # random and scripted players at every snapshot (matches.jsonl)
+#                                                   # random and scripted players at every snapshot (matches.jsonl);
+#                                                   # STEPS=10000000 ...: a 10M-step run into sumo2d_10M
 #   scripts/reference_runs.sh sumo_ROBOT            # ROBOT = ant | bug | spider: self-play RoboSumo (SEED=1 ...)
 #   scripts/reference_runs.sh sumo_snapshots        # the Ant run's latest against its own snapshots
 #   scripts/reference_runs.sh sumo_calibration      # the three equally trained robots play each other
-#                                                   # (both seat orders, 200 matches a pair): calibration.jsonl
+#                                                   # (both seat orders, 200 matches a pair): calibration.jsonl;
+#                                                   # AT=1000000 ...: their snapshots at 1M steps instead
 # Extra arguments go to `metarl run` (for example --threads 1 to run two at once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -294,9 +296,11 @@ case "$run" in
         "${policies[@]}" --policy rl2_lstm@steps_5000000 \
         --title "crippled Bug, held-out leg pairs, 5M env steps" ;;
   sumo2d)
+    # STEPS=N trains N env steps (the file's 5M otherwise) into sumo2d_<N/1M>M.
     seed=${SEED:-0}
-    d=experiments/results/sumo/sumo2d/seed$seed
-    "$metarl" run experiments/sumo/sumo2d.yaml --seed "$seed" --out "$d" "$@"
+    d=experiments/results/sumo/sumo2d${STEPS:+_$((STEPS / 1000000))M}/seed$seed
+    "$metarl" run experiments/sumo/sumo2d.yaml --seed "$seed" ${STEPS:+--set training.total_env_steps=$STEPS} \
+        --out "$d" "$@"
     : > "$d/matches.jsonl.tmp"
     for player in "$d"/checkpoints/steps_*.pt "$d"; do
       for opponent in random scripted; do
@@ -316,14 +320,19 @@ case "$run" in
     done
     mv "$d/snapshots.jsonl.tmp" "$d/snapshots.jsonl" ;;
   sumo_calibration)
-    # Seat 0 is the first robot of the pair, as in the paper's table.
+    # Seat 0 is the first robot of the pair, as in the paper's table. AT=N
+    # plays each run's snapshot at N env steps (calibration_N.jsonl) instead
+    # of its latest checkpoint (calibration.jsonl).
     d=experiments/results/sumo
-    : > "$d/calibration.jsonl.tmp"
+    out=$d/calibration${AT:+_$AT}.jsonl
+    : > "$out.tmp"
     for pair in "ant bug" "ant spider" "bug spider" "bug ant" "spider ant" "spider bug"; do
       set -- $pair
-      "$metarl" match "$d/$1/seed0" "$d/$2/seed0" --env SumoAnt --env-options "robot0=$1,robot1=$2,observe_time=true" \
-          --episodes 200 --seed 1 >> "$d/calibration.jsonl.tmp"
+      a=$d/$1/seed0 b=$d/$2/seed0
+      [ -n "${AT:-}" ] && a=$a/checkpoints/steps_$AT.pt b=$b/checkpoints/steps_$AT.pt
+      "$metarl" match "$a" "$b" --env SumoAnt --env-options "robot0=$1,robot1=$2,observe_time=true" \
+          --episodes 200 --seed 1 >> "$out.tmp"
     done
-    mv "$d/calibration.jsonl.tmp" "$d/calibration.jsonl" ;;
+    mv "$out.tmp" "$out" ;;
   *) usage ;;
 esac
