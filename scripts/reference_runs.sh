@@ -326,11 +326,14 @@ case "$run" in
     d=experiments/results/sumo
     out=$d/calibration${AT:+_$AT}.jsonl
     : > "$out.tmp"
-    for pair in "ant bug" "ant spider" "bug spider" "bug ant" "spider ant" "spider bug"; do
+    # First each against a random player of its own kind: what it learned at all.
+    for pair in "ant random" "bug random" "spider random" \
+                "ant bug" "ant spider" "bug spider" "bug ant" "spider ant" "spider bug"; do
       set -- $pair
-      a=$d/$1/seed0 b=$d/$2/seed0
+      a=$d/$1/seed0 b=$d/$2/seed0 robot1=$2
       [ -n "${AT:-}" ] && a=$a/checkpoints/steps_$AT.pt b=$b/checkpoints/steps_$AT.pt
-      "$metarl" match "$a" "$b" --env SumoAnt --env-options "robot0=$1,robot1=$2,observe_time=true" \
+      [ "$2" = random ] && b=random robot1=$1
+      "$metarl" match "$a" "$b" --env SumoAnt --env-options "robot0=$1,robot1=$robot1,observe_time=true" \
           --episodes 200 --seed 1 >> "$out.tmp"
     done
     mv "$out.tmp" "$out" ;;
