@@ -325,16 +325,17 @@ case "$run" in
     # of its latest checkpoint (calibration.jsonl).
     d=experiments/results/sumo
     out=$d/calibration${AT:+_$AT}.jsonl
+    player() { echo "$d/$1/seed0${AT:+/checkpoints/steps_$AT.pt}"; }
+    match() {  # PLAYER_A PLAYER_B ROBOT0 ROBOT1
+      "$metarl" match "$1" "$2" --env SumoAnt --env-options "robot0=$3,robot1=$4,observe_time=true" \
+          --episodes 200 --seed 1 >> "$out.tmp"
+    }
     : > "$out.tmp"
     # First each against a random player of its own kind: what it learned at all.
-    for pair in "ant random" "bug random" "spider random" \
-                "ant bug" "ant spider" "bug spider" "bug ant" "spider ant" "spider bug"; do
+    for robot in ant bug spider; do match "$(player $robot)" random $robot $robot; done
+    for pair in "ant bug" "ant spider" "bug spider" "bug ant" "spider ant" "spider bug"; do
       set -- $pair
-      a=$d/$1/seed0 b=$d/$2/seed0 robot1=$2
-      [ -n "${AT:-}" ] && a=$a/checkpoints/steps_$AT.pt b=$b/checkpoints/steps_$AT.pt
-      [ "$2" = random ] && b=random robot1=$1
-      "$metarl" match "$a" "$b" --env SumoAnt --env-options "robot0=$1,robot1=$robot1,observe_time=true" \
-          --episodes 200 --seed 1 >> "$out.tmp"
+      match "$(player $1)" "$(player $2)" $1 $2
     done
     mv "$out.tmp" "$out" ;;
   *) usage ;;
