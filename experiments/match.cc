@@ -45,7 +45,7 @@ void run_match(const MatchOptions& options, std::ostream& out) {
   if (env_name.empty()) {
     for (const std::string& spec : {options.player_a, options.player_b})
       if (is_run_player(spec)) {
-        env_of_run(spec, env_name, env_options);
+        env_of_run(run_of_player(spec), env_name, env_options);
         break;
       }
     if (env_name.empty()) throw std::invalid_argument("match: neither player is a run: name the env with --env");

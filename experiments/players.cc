@@ -1,6 +1,8 @@
 #include "experiments/players.h"
 
+#include <cmath>
 #include <filesystem>
+#include <string_view>
 #include <stdexcept>
 
 #include "agents/checkpoint.h"
@@ -46,6 +48,35 @@ Player load_run_player(const std::string& spec, int obs_dim, const Box& action) 
   return player;
 }
 
+// Plays another policy's mean action: its distributions with a standard
+// deviation of 10⁻³ (the Sampler still samples; a near-point mass, as the
+// scripted player's). Shares the inner policy's parameters.
+class MeanActionPolicy : public Policy {
+ public:
+  explicit MeanActionPolicy(std::unique_ptr<Policy> inner)
+      : Policy(inner->obs_dim(), inner->act_dim()), inner_(std::move(inner)) {
+    params_ = inner_->parameters();
+  }
+  bool recurrent() const override { return inner_->recurrent(); }
+  std::string describe() const override { return "mean actions of " + inner_->describe(); }
+  PolicyState initial_state(int64_t batch) const override { return inner_->initial_state(batch); }
+  DiagGaussian step(const torch::Tensor& obs, const torch::Tensor& episode_start, PolicyState& state,
+                    const Params& params) const override {
+    return narrowed(inner_->step(obs, episode_start, state, params));
+  }
+  DiagGaussian evaluate(const torch::Tensor& obs, const torch::Tensor& episode_start, const PolicyState& initial,
+                        const Params& params) const override {
+    return narrowed(inner_->evaluate(obs, episode_start, initial, params));
+  }
+
+ private:
+  static DiagGaussian narrowed(DiagGaussian d) {
+    d.log_std = torch::full_like(d.log_std, std::log(1e-3));
+    return d;
+  }
+  std::unique_ptr<Policy> inner_;
+};
+
 // Keeps torch's global generator as it was: building a policy draws its
 // initial weights from it, and a player's are then overwritten, so without
 // this loading an opponent would change how the learner built after it is
@@ -67,9 +98,30 @@ class GlobalGeneratorKept {
 
 std::vector<std::string> player_records() { return {"policy", "obs_normalizer"}; }
 
-bool is_run_player(const std::string& spec) { return spec != "random" && spec != "scripted"; }
+namespace {
+constexpr std::string_view kMeanPrefix = "mean:";
+bool has_mean_prefix(const std::string& spec) { return spec.rfind(kMeanPrefix, 0) == 0; }
+}  // namespace
+
+bool is_run_player(const std::string& spec) {
+  if (has_mean_prefix(spec)) return is_run_player(spec.substr(kMeanPrefix.size()));
+  return spec != "random" && spec != "scripted";
+}
+
+std::string run_of_player(const std::string& spec) {
+  return has_mean_prefix(spec) ? spec.substr(kMeanPrefix.size()) : spec;
+}
 
 Player load_player(const std::string& spec, int obs_dim, const Box& action, const std::string& env_name) {
+  if (has_mean_prefix(spec)) {
+    const std::string inner = spec.substr(kMeanPrefix.size());
+    if (!is_run_player(inner) || has_mean_prefix(inner))
+      throw std::invalid_argument("player " + spec + ": mean: takes a run or one of its checkpoints");
+    Player player = load_player(inner, obs_dim, action, env_name);
+    player.label = spec;
+    player.policy = std::make_unique<MeanActionPolicy>(std::move(player.policy));
+    return player;
+  }
   const GlobalGeneratorKept kept;
   if (spec == "random") return {spec, random_policy(obs_dim, action), nullptr};
   if (spec == "scripted") {

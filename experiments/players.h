@@ -25,6 +25,9 @@ struct Player {
 //   scripted        the env's scripted baseline (Sumo2D: PushTowardOpponentPolicy)
 //   RUN             a metarl run directory: its checkpoints/latest.pt
 //   RUN/checkpoints/NAME.pt   one checkpoint of a run (a snapshot)
+//   mean:RUN, mean:RUN/checkpoints/NAME.pt   that run's policy acting with
+//                   its mean action (standard deviation 10⁻³) instead of
+//                   sampling: how a trained player does without its noise
 // The policy's architecture and whether it normalises come from the run's
 // config.yaml. Throws std::invalid_argument naming what is wrong (no such
 // run, no scripted player for the env, sizes that do not fit the agent).
@@ -34,7 +37,9 @@ Player load_player(const std::string& spec, int obs_dim, const Box& action, cons
 // keeps of a self-play run's checkpoints.
 std::vector<std::string> player_records();
 
-// Whether `spec` names a run (or one of its checkpoints) rather than a built-in player.
+// Whether `spec` names a run (or one of its checkpoints, mean: or not) rather than a built-in player.
 bool is_run_player(const std::string& spec);
+// The run or checkpoint path a run player names (without mean:).
+std::string run_of_player(const std::string& spec);
 
 }  // namespace metarl

@@ -109,6 +109,27 @@ TEST(Match, ARunPlaysAsItsCheckpointSaysBeforeAndAfterReduce) {
   EXPECT_EQ(play(run.string(), "random", "", 8), full);
   // --env-options go on top of the run's.
   EXPECT_EQ(play(run.string(), "random", "", 8, "max_episode_steps=7")["env_options"], "max_episode_steps=7");
+
+  // mean: plays the same policy's mean action, with no spread to speak of;
+  // its env still comes from the run.
+  const Box action({4}, -1, 1);
+  const Player sampled = load_player(run.string(), 21, action, "Sumo2D");
+  const Player mean = load_player("mean:" + run.string(), 21, action, "Sumo2D");
+  EXPECT_EQ(mean.label, "mean:" + run.string());
+  const torch::Tensor obs = torch::randn({3, 21});
+  PolicyState none;
+  const DiagGaussian s = sampled.policy->step(obs, torch::zeros({3}), none, sampled.policy->parameters());
+  const DiagGaussian m = mean.policy->step(obs, torch::zeros({3}), none, mean.policy->parameters());
+  EXPECT_TRUE(torch::equal(m.mean, s.mean));
+  EXPECT_NEAR(m.log_std.exp().max().item<double>(), 1e-3, 1e-9);
+  EXPECT_GT(s.log_std.exp().min().item<double>(), 0.1);
+  EXPECT_EQ(play("mean:" + run.string(), "random", "", 8)["env"], "Sumo2D");
+  try {
+    load_player("mean:random", 21, action, "Sumo2D");
+    FAIL() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("mean:random"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
