@@ -146,11 +146,15 @@ Metrics PolicyGradientTrainer::run_iteration() {
 
 void PolicyGradientTrainer::save_checkpoint(const std::string& path) const {
   torch::serialize::OutputArchive archive;
+  save_state(archive);
+  write_checkpoint(archive, path);
+}
+
+void PolicyGradientTrainer::save_state(torch::serialize::OutputArchive& archive) const {
   archive.write("iteration", torch::tensor(iteration_));
   archive.write("env_steps", torch::tensor(env_steps_));
-  write_tensors(archive, "policy", policy_->parameters());
+  save_policy_and_normalizer(archive);
   if (value_) write_tensors(archive, "value", value_->parameters());
-  write_tensors(archive, "obs_normalizer", obs_normalizer_.state());
   write_tensors(archive, "return_normalizer", return_normalizer_.state());
   archive.write("discounted_return", discounted_return_);
   write_tensors(archive, "sampler", sampler_->state());
@@ -160,7 +164,11 @@ void PolicyGradientTrainer::save_checkpoint(const std::string& path) const {
   learner_->save_state(archive);
   if (value_regression_) value_regression_->save_state(archive);
   save_extra(archive);
-  write_checkpoint(archive, path);
+}
+
+void PolicyGradientTrainer::save_policy_and_normalizer(torch::serialize::OutputArchive& archive) const {
+  write_tensors(archive, "policy", policy_->parameters());
+  write_tensors(archive, "obs_normalizer", obs_normalizer_.state());
 }
 
 void PolicyGradientTrainer::read_policy_and_normalizer(torch::serialize::InputArchive& archive) {
@@ -169,21 +177,23 @@ void PolicyGradientTrainer::read_policy_and_normalizer(torch::serialize::InputAr
 }
 
 void PolicyGradientTrainer::load_checkpoint(const std::string& path) {
-  read_checkpoint(path, [&](torch::serialize::InputArchive& archive) {
-    iteration_ = read_tensor(archive, "iteration").item<int64_t>();
-    env_steps_ = read_tensor(archive, "env_steps").item<int64_t>();
-    read_policy_and_normalizer(archive);
-    if (value_) copy_into(value_->parameters(), read_tensors(archive, "value"), "value function");
-    return_normalizer_.load_state(read_tensors(archive, "return_normalizer"));
-    discounted_return_ = read_tensor(archive, "discounted_return");
-    sampler_->load_state(read_tensors(archive, "sampler"));
-    recent_returns_ = tensor_doubles(read_tensor(archive, "recent_returns"));
-    recent_lengths_ = tensor_doubles(read_tensor(archive, "recent_lengths"));
-    read_env_state(archive, env_);
-    learner_->load_state(archive);
-    if (value_regression_) value_regression_->load_state(archive);
-    load_extra(archive);
-  });
+  read_checkpoint(path, [&](torch::serialize::InputArchive& archive) { load_state(archive); });
+}
+
+void PolicyGradientTrainer::load_state(torch::serialize::InputArchive& archive) {
+  iteration_ = read_tensor(archive, "iteration").item<int64_t>();
+  env_steps_ = read_tensor(archive, "env_steps").item<int64_t>();
+  read_policy_and_normalizer(archive);
+  if (value_) copy_into(value_->parameters(), read_tensors(archive, "value"), "value function");
+  return_normalizer_.load_state(read_tensors(archive, "return_normalizer"));
+  discounted_return_ = read_tensor(archive, "discounted_return");
+  sampler_->load_state(read_tensors(archive, "sampler"));
+  recent_returns_ = tensor_doubles(read_tensor(archive, "recent_returns"));
+  recent_lengths_ = tensor_doubles(read_tensor(archive, "recent_lengths"));
+  read_env_state(archive, env_);
+  learner_->load_state(archive);
+  if (value_regression_) value_regression_->load_state(archive);
+  load_extra(archive);
 }
 
 }  // namespace metarl

@@ -63,6 +63,13 @@ class PolicyGradientTrainer : public IterativeTrainer {
 
   void save_checkpoint(const std::string& path) const override;
   void load_checkpoint(const std::string& path) override;
+  // What the checkpoint holds, into or from an archive of the caller's
+  // (trainers made of several of these keep each in a nested archive).
+  void save_state(torch::serialize::OutputArchive& archive) const;
+  void load_state(torch::serialize::InputArchive& archive);
+  // The records "policy" and "obs_normalizer" alone: what acting as trained
+  // needs (players, RL²'s evaluation; read_policy_and_normalizer below).
+  void save_policy_and_normalizer(torch::serialize::OutputArchive& archive) const;
 
  protected:
   // The records "policy" and "obs_normalizer" of a checkpoint: what acting

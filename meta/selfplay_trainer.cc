@@ -126,12 +126,13 @@ std::vector<Actor> opponent_actors(const OpponentPool& pool, const Policy& polic
 SelfplayTrainer::SelfplayTrainer(VectorEnv& env, std::unique_ptr<Policy> policy, const TrainerConfig& config,
                                  const LearnerFactory& learner, uint64_t seed, int64_t total_iterations,
                                  const SelfplayConfig& selfplay, FixedOpponent fixed,
-                                 std::vector<MixedOpponent> mixed)
+                                 std::vector<MixedOpponent> mixed, OpponentPool* shared_pool)
     : PolicyGradientTrainer(env, std::move(policy), config, learner, seed, total_iterations,
                             selfplay_seats(env).learner_rows),
       selfplay_(selfplay),
       seats_(selfplay_seats(env)),
-      pool_(selfplay.opponent_delta, derive_seed(seed, 0x5e1f)),
+      own_pool_(selfplay.opponent_delta, derive_seed(seed, 0x5e1f)),
+      pool_(shared_pool ? *shared_pool : own_pool_),
       fixed_(std::move(fixed)),
       mixed_(std::move(mixed)) {
   for (int i = 0; i < env.num_envs(); ++i) match_envs_.push_back(dynamic_cast<MatchEnv*>(&env.env(i)));
@@ -146,6 +147,7 @@ SelfplayTrainer::SelfplayTrainer(VectorEnv& env, std::unique_ptr<Policy> policy,
   if (mixed_total > 1 + 1e-9) throw std::invalid_argument("the mixed opponents' probabilities sum to more than 1");
   if (fixed_.policy && !mixed_.empty())
     throw std::invalid_argument("mixed opponents join the pool's draws: they need the pool as the opponent");
+  if (fixed_.policy && shared_pool) throw std::invalid_argument("a fixed opponent plays instead of a pool, shared or not");
   if (fixed_.policy) return;  // no pool
   if (!seats_.same_kind)
     throw std::invalid_argument("the agents of " + env.env(0).name() +
@@ -237,9 +239,11 @@ Metrics SelfplayTrainer::run_iteration() {
 }
 
 void SelfplayTrainer::save_extra(torch::serialize::OutputArchive& archive) const {
-  pool_.save(archive, "selfplay_pool");
+  if (&pool_ == &own_pool_) pool_.save(archive, "selfplay_pool");
 }
 
-void SelfplayTrainer::load_extra(torch::serialize::InputArchive& archive) { pool_.load(archive, "selfplay_pool"); }
+void SelfplayTrainer::load_extra(torch::serialize::InputArchive& archive) {
+  if (&pool_ == &own_pool_) pool_.load(archive, "selfplay_pool");
+}
 
 }  // namespace metarl

@@ -110,10 +110,13 @@ class SelfplayTrainer : public PolicyGradientTrainer {
   // ignored: self-play always collects rounds of whole episodes). Without a
   // `fixed` opponent the pool plays, which needs agents of one kind, with
   // the `mixed` players beside it (their probabilities sum to at most 1).
+  // The pool is the trainer's own, saved in its checkpoint, unless
+  // `shared_pool` is given: then it adds its versions to that pool and
+  // draws from it, and whoever owns the pool saves it (SelfplayEnsemble).
   SelfplayTrainer(VectorEnv& env, std::unique_ptr<Policy> policy, const TrainerConfig& config,
                   const LearnerFactory& learner, uint64_t seed, int64_t total_iterations,
                   const SelfplayConfig& selfplay, FixedOpponent fixed = {},
-                  std::vector<MixedOpponent> mixed = {});
+                  std::vector<MixedOpponent> mixed = {}, OpponentPool* shared_pool = nullptr);
 
   Metrics run_iteration() override;
   const OpponentPool& pool() const { return pool_; }
@@ -135,7 +138,8 @@ class SelfplayTrainer : public PolicyGradientTrainer {
   SelfplayConfig selfplay_;
   SelfplaySeats seats_;
   std::vector<MatchEnv*> match_envs_;
-  OpponentPool pool_;
+  OpponentPool own_pool_;  // unused with a shared pool
+  OpponentPool& pool_;     // own_pool_ or the shared one
   FixedOpponent fixed_;
   std::vector<MixedOpponent> mixed_;
   std::vector<double> mixed_probabilities_;  // mixed_'s, for OpponentPool::draw_mixed

@@ -16,6 +16,11 @@
 //                          instead of a pool version (opponent: pool only; the probabilities sum
 //                          to at most 1); default none: pure self-play. metrics.csv then adds
 //                          win_rate_vs_pool and win_rate_vs_PLAYER (plots/win_rates_by_opponent.png)
+//   ensemble               K >= 1, default 1: K learners, each with its own policy (the same
+//                          architecture, initialised apart) and PPO, taking turns one iteration
+//                          each against versions of all of them drawn from one pool
+//                          (meta/selfplay_ensemble.h, Bansal et al. §5.3); opponent: pool only.
+//                          Member 0 is the run's policy; metrics.csv adds `member`
 // The batch is rounds of one whole episode per env until at least
 // steps_per_iteration steps (meta/selfplay_trainer.h says why);
 // fixed_episodes does not apply.
@@ -25,6 +30,7 @@
 #include <vector>
 
 #include "experiments/players.h"
+#include "meta/selfplay_ensemble.h"
 #include "meta/selfplay_trainer.h"
 #include "experiments/algorithms/ppo.h"
 #include "experiments/run.h"
@@ -82,6 +88,10 @@ class SelfplayPpoAlgorithm : public PpoAlgorithm {
       cfg.invalid("algorithm.mixed_opponents", "applies only to opponent: pool");
     if (mixed_total > 1 + 1e-9)
       cfg.invalid("algorithm.mixed_opponents", "must have probabilities summing to at most 1");
+    ensemble_ = cfg.get_int("algorithm.ensemble", 1, Bounds::at_least(1));
+    if (ensemble_ > 1 && opponent_ != "pool")
+      cfg.invalid("algorithm.ensemble", "applies only to opponent: pool (the members play each other's versions)");
+    policy_settings_ = read_policy(cfg);
   }
 
   void check_env_keys(const ExperimentConfig& cfg, const EnvSettings& env) const override {
@@ -98,9 +108,26 @@ class SelfplayPpoAlgorithm : public PpoAlgorithm {
       selfplay_seats(env);  // a two-agent match env, before anything reads agent 1
       FixedOpponent fixed;
       if (opponent_ != "pool") fixed = load_opponent(opponent_ == "checkpoint" ? opponent_checkpoint_ : opponent_, env);
-      std::vector<MixedOpponent> mixed;
-      for (const auto& [player, probability] : mixed_)
-        mixed.push_back({player, load_opponent(player, env), probability});
+      const auto load_mixed = [&] {
+        std::vector<MixedOpponent> mixed;
+        for (const auto& [player, probability] : mixed_)
+          mixed.push_back({player, load_opponent(player, env), probability});
+        return mixed;
+      };
+      if (ensemble_ > 1) {
+        std::vector<std::unique_ptr<Policy>> policies;
+        std::vector<std::vector<MixedOpponent>> mixed;
+        const int obs_dim = parts.policy->obs_dim(), act_dim = parts.policy->act_dim();
+        policies.push_back(std::move(parts.policy));
+        mixed.push_back(load_mixed());
+        for (int64_t k = 1; k < ensemble_; ++k) {
+          policies.push_back(make_policy(policy_settings_, obs_dim, act_dim));
+          mixed.push_back(load_mixed());
+        }
+        return std::make_unique<SelfplayEnsemble>(env, std::move(policies), config_, learner(), parts.seed,
+                                                  planned_iterations, s, std::move(mixed));
+      }
+      std::vector<MixedOpponent> mixed = load_mixed();
       return std::make_unique<SelfplayTrainer>(env, std::move(parts.policy), config_, learner(), parts.seed,
                                                planned_iterations, s, std::move(fixed), std::move(mixed));
     } catch (const std::invalid_argument& e) {
@@ -113,6 +140,8 @@ class SelfplayPpoAlgorithm : public PpoAlgorithm {
   std::string opponent_;             // pool | random | scripted | checkpoint
   std::string opponent_checkpoint_;  // opponent checkpoint: its path
   std::vector<std::pair<std::string, double>> mixed_;  // mixed_opponents: (player, probability), in key order
+  int64_t ensemble_ = 1;
+  PolicySettings policy_settings_;  // the members' architecture
 };
 
 const AlgorithmRegistration kRegisterSelfplayPpo(

@@ -130,6 +130,20 @@ TEST(Selfplay, FixedPlayersMixedIntoThePoolResumeBitExactly) {
   fs::remove_all(dir);
 }
 
+TEST(Selfplay, AnEnsembleTakesTurnsAndResumesBitExactly) {
+  const fs::path dir = test_dir("ensemble");
+  std::string text = experiment(kMlp);
+  text.replace(text.find("  dense_anneal_fraction: 0.5"), 0, "  ensemble: 2\n");
+  RunOptions run;
+  run.experiment_path = write_file_in(dir, text);
+  const std::string out = expect_split_run_to_match_straight(run, dir);  // the resume starts member 1's turn
+  EXPECT_EQ(metrics_column(out, "member"), (std::vector<double>{0, 1}));
+  EXPECT_EQ(metrics_column(out, "iteration"), (std::vector<double>{1, 2}));
+  // Both members' initial versions, then member 0's first snapshot.
+  EXPECT_EQ(metrics_column(out, "pool_size"), (std::vector<double>{1, 2}));  // δ = 0.5 keeps [ceil(v/2), v]
+  fs::remove_all(dir);
+}
+
 INSTANTIATE_TEST_SUITE_P(Policies, SelfplayRun, ::testing::Values(std::string(kMlp), std::string(kLstm)),
                          [](const auto& info) { return std::string(info.param == kMlp ? "Mlp" : "Lstm"); });
 
@@ -232,6 +246,10 @@ TEST(Selfplay, BadSettingsAreOneLineErrorsNamingTheKeyOrTheEnv) {
   const std::string beside_fixed =
       error_of(experiment(kMlp), {"algorithm.opponent=random", "algorithm.mixed_opponents.random=0.5"});
   EXPECT_NE(beside_fixed.find("applies only to opponent: pool"), std::string::npos) << beside_fixed;
+  const std::string ensemble_fixed = error_of(experiment(kMlp), {"algorithm.opponent=random", "algorithm.ensemble=2"});
+  EXPECT_NE(ensemble_fixed.find("'algorithm.ensemble' applies only to opponent: pool"), std::string::npos)
+      << ensemble_fixed;
+  EXPECT_NE(error_of(experiment(kMlp), {"algorithm.ensemble=0"}).find("algorithm.ensemble"), std::string::npos);
   const std::string one_agent = error_of(experiment(kMlp), {"env.name=HalfCheetah"});
   EXPECT_NE(one_agent.find("HalfCheetah has 1 agent"), std::string::npos) << one_agent;
 }

@@ -1,7 +1,9 @@
 // Self-play's pieces: the opponent pool (draws, pruning, checkpoint), the
 // dense-weight schedule, match outcomes from infos, seats, and the trainer
-// itself on the test match env (tests/support/line_sumo.h).
+// itself and its ensemble on the test match env (tests/support/line_sumo.h).
 #include "meta/selfplay_trainer.h"
+
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -12,6 +14,7 @@
 
 #include "agents/checkpoint.h"
 #include "agents/ppo.h"
+#include "meta/selfplay_ensemble.h"
 #include "tests/support/line_sumo.h"
 #include "tests/support/two_point_masses.h"
 
@@ -415,6 +418,88 @@ TEST(SelfplayTrainer, SelfplayAloneLearnsToBeatTheRandomOpponentForMostSeeds) {
     learned += after >= 0.8;
   }
   EXPECT_GE(learned, 5);
+}
+
+double metric(const Metrics& m, const std::string& name) {
+  for (const auto& [key, v] : m)
+    if (key == name) return v;
+  ADD_FAILURE() << "no metric " << name;
+  return std::nan("");
+}
+
+bool same_params(const Params& a, const Params& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (!torch::equal(a[i], b[i])) return false;
+  return true;
+}
+
+std::unique_ptr<SelfplayEnsemble> two_member_ensemble(VectorEnv& env) {
+  SelfplayConfig selfplay;
+  selfplay.opponent_delta = 0.0;
+  selfplay.total_env_steps = 800;
+  selfplay.dense_anneal_fraction = 0.5;
+  std::vector<std::unique_ptr<Policy>> policies;
+  for (int k = 0; k < 2; ++k) policies.push_back(std::make_unique<GaussianMlpPolicy>(3, 1, MlpPolicyConfig{}));
+  return std::make_unique<SelfplayEnsemble>(env, std::move(policies), small_batch(), small_ppo(), 7, 20, selfplay);
+}
+
+TEST(SelfplayEnsemble, MembersTakeTurnsAgainstOnePoolOfAllTheirVersions) {
+  torch::manual_seed(0);
+  auto env = line_sumo(4, 12);
+  env->seed(1);
+  auto ensemble = two_member_ensemble(*env);
+  // Each member's initial policy is a version, and they differ.
+  ASSERT_EQ(ensemble->pool().size(), 2);
+  EXPECT_FALSE(same_params(ensemble->pool().version(0).params, ensemble->pool().version(1).params));
+  for (int i = 0; i < 4; ++i) {
+    const Metrics m = ensemble->run_iteration();
+    EXPECT_EQ(metric(m, "member"), i % 2);
+    EXPECT_EQ(metric(m, "iteration"), i + 1);
+    EXPECT_EQ(metric(m, "env_steps"), ensemble->env_steps());
+    EXPECT_EQ(metric(m, "pool_size"), 2 + i);  // the versions when this member drew its opponents
+  }
+  EXPECT_EQ(ensemble->member(0).iteration(), 2);
+  EXPECT_EQ(ensemble->member(1).iteration(), 2);
+  EXPECT_EQ(ensemble->env_steps(), ensemble->member(0).env_steps() + ensemble->member(1).env_steps());
+  // After each member's iteration its snapshot joined the shared pool:
+  // versions 2 and 4 are member 0's, 3 and 5 member 1's.
+  ASSERT_EQ(ensemble->pool().size(), 6);
+  EXPECT_TRUE(same_params(ensemble->pool().version(4).params, ensemble->member(0).policy().parameters()));
+  EXPECT_TRUE(same_params(ensemble->pool().version(5).params, ensemble->member(1).policy().parameters()));
+  EXPECT_FALSE(same_params(ensemble->member(0).policy().parameters(), ensemble->member(1).policy().parameters()));
+  // Each member anneals the dense weight over its own half of the 800 steps.
+  const int64_t member_steps = ensemble->member(0).env_steps();
+  EXPECT_DOUBLE_EQ(metric(ensemble->run_iteration(), "dense_weight"), dense_weight_at(member_steps, 400, 0.5));
+}
+
+TEST(SelfplayEnsemble, ACheckpointHoldsEveryMemberAndThePoolAndPlaysAsMemberZero) {
+  const std::string path = ::testing::TempDir() + "/metarl_selfplay_ensemble_" + std::to_string(::getpid()) + ".pt";
+  torch::manual_seed(0);
+  auto env = line_sumo(4, 12);
+  env->seed(1);
+  auto ensemble = two_member_ensemble(*env);
+  for (int i = 0; i < 3; ++i) ensemble->run_iteration();
+  ensemble->save_checkpoint(path);
+  // What players read: member 0's policy.
+  read_checkpoint_for_evaluation(path, [&](torch::serialize::InputArchive& archive) {
+    EXPECT_TRUE(same_params(read_tensors(archive, "policy"), ensemble->member(0).policy().parameters()));
+    EXPECT_EQ(read_tensor(archive, "env_steps").item<int64_t>(), ensemble->env_steps());
+  });
+  for (int i = 0; i < 2; ++i) ensemble->run_iteration();
+
+  torch::manual_seed(1);  // another initialisation, overwritten by the checkpoint
+  auto env2 = line_sumo(4, 12);
+  auto resumed = two_member_ensemble(*env2);
+  resumed->load_checkpoint(path);
+  EXPECT_EQ(resumed->iteration(), 3);
+  for (int i = 0; i < 2; ++i) resumed->run_iteration();
+  for (int k = 0; k < 2; ++k)
+    EXPECT_TRUE(same_params(resumed->member(k).policy().parameters(), ensemble->member(k).policy().parameters()))
+        << "member " << k;
+  EXPECT_EQ(resumed->pool().size(), ensemble->pool().size());
+  EXPECT_TRUE(same_params(resumed->pool().version(6).params, ensemble->pool().version(6).params));
+  std::remove(path.c_str());
 }
 
 TEST(OpponentActors, GroupsTheEnvsByDrawnVersionWithThatVersionsParamsAndNormaliser) {
