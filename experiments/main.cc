@@ -23,6 +23,7 @@
 #include "experiments/bench.h"
 #include "experiments/config.h"
 #include "experiments/match.h"
+#include "experiments/tournament.h"
 #include "experiments/rollout.h"
 #include "experiments/run.h"
 
@@ -174,6 +175,17 @@ int run(int argc, char** argv) {
   match->add_option("--seed", match_options.seed, "seed of the starts and the players' action noise")
       ->capture_default_str();
 
+  auto* tournament = app.add_subcommand(
+      "tournament", "a population of players plays games in a match env; win rates, TrueSkill and Elo ratings "
+                    "(experiments/tournament.h has the population file)");
+  TournamentOptions tournament_options;
+  tournament->add_option("population", tournament_options.population_path, "the population file (YAML)")->required();
+  tournament->add_option("--out", tournament_options.out_dir, "output directory (resumes the tournament there)")
+      ->required();
+  tournament->add_option("--threads", tournament_options.threads, "env worker threads (default: the file's)");
+  tournament->add_option("--max-games", tournament_options.max_games,
+                         "stop after this many games (rated so far; the same command resumes)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -202,6 +214,7 @@ int run(int argc, char** argv) {
   if (app.got_subcommand("adapt")) run_adaptation(adapt_options);
   if (app.got_subcommand("reduce")) reduce_checkpoints(reduce_runs);
   if (app.got_subcommand("match")) run_match(match_options, std::cout);
+  if (app.got_subcommand("tournament")) run_tournament(tournament_options);
   if (app.got_subcommand("rollout")) {
     rollout_config.env_options = Options::parse(env_options);
     rollout_config.family_options = Options::parse(family_options);

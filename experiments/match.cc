@@ -1,33 +1,17 @@
 #include "experiments/match.h"
 
-#include <filesystem>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
 #include "agents/sampler.h"
 #include "envs/vector_env.h"
-#include "experiments/config.h"
 #include "experiments/players.h"
 #include "experiments/stats.h"
 #include "meta/selfplay_trainer.h"
 
-namespace fs = std::filesystem;
-
 namespace metarl {
 namespace {
-
-// The env a player's run trained in: its config's env.name and env.options.
-void env_of_run(const std::string& spec, std::string& name, Options& options) {
-  const fs::path path(spec);
-  const fs::path run = path.extension() == ".pt" ? path.parent_path().parent_path() : path;
-  const fs::path config = run / "config.yaml";
-  if (!fs::exists(config)) throw std::invalid_argument("match: player " + spec + " is not a metarl run (no " +
-                                                       config.string() + ")");
-  ExperimentConfig cfg = ExperimentConfig::load(config.string());
-  name = cfg.get_string_required("env.name");
-  for (const auto& [key, value] : cfg.get_string_map("env.options")) options.set(key, value);
-}
 
 nlohmann::json rate(int64_t count, int64_t episodes) {
   const RateWithInterval r = wilson_interval_95(count, episodes);
@@ -45,7 +29,7 @@ void run_match(const MatchOptions& options, std::ostream& out) {
   if (env_name.empty()) {
     for (const std::string& spec : {options.player_a, options.player_b})
       if (is_run_player(spec)) {
-        env_of_run(run_of_player(spec), env_name, env_options);
+        env_of_run(spec, env_name, env_options);
         break;
       }
     if (env_name.empty()) throw std::invalid_argument("match: neither player is a run: name the env with --env");

@@ -112,6 +112,17 @@ std::string run_of_player(const std::string& spec) {
   return has_mean_prefix(spec) ? spec.substr(kMeanPrefix.size()) : spec;
 }
 
+void env_of_run(const std::string& spec, std::string& name, Options& options) {
+  const fs::path path(run_of_player(spec));
+  const fs::path run = path.extension() == ".pt" ? path.parent_path().parent_path() : path;
+  const fs::path config = run / "config.yaml";
+  if (!fs::exists(config))
+    throw std::invalid_argument("player " + spec + " is not a metarl run (no " + config.string() + ")");
+  ExperimentConfig cfg = ExperimentConfig::load(config.string());
+  name = cfg.get_string_required("env.name");
+  for (const auto& [key, value] : cfg.get_string_map("env.options")) options.set(key, value);
+}
+
 Player load_player(const std::string& spec, int obs_dim, const Box& action, const std::string& env_name) {
   if (has_mean_prefix(spec)) {
     const std::string inner = spec.substr(kMeanPrefix.size());

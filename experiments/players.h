@@ -9,6 +9,7 @@
 
 #include "agents/normalizer.h"
 #include "agents/policy.h"
+#include "envs/core/options.h"
 #include "envs/core/space.h"
 
 namespace metarl {
@@ -41,5 +42,10 @@ std::vector<std::string> player_records();
 bool is_run_player(const std::string& spec);
 // The run or checkpoint path a run player names (without mean:).
 std::string run_of_player(const std::string& spec);
+
+// The env a run player's run trained in: its config.yaml's env.name, and its
+// env.options set into `options`. Throws std::invalid_argument naming `spec`
+// when it is not in a metarl run.
+void env_of_run(const std::string& spec, std::string& name, Options& options);
 
 }  // namespace metarl

@@ -8,11 +8,11 @@
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include "experiments/adapt.h"
 #include "experiments/players.h"
 #include "experiments/run.h"
+#include "tests/experiments/tiny_sumo2d_run.h"
 
 namespace metarl {
 namespace {
@@ -84,22 +84,8 @@ TEST(Match, BadPlayersAndEnvsAreOneLineErrorsNamingThem) {
   EXPECT_THROW(play("random", "random", "", 8), std::invalid_argument);  // no run to take the env from
 }
 
-// A tiny self-play run of experiments/sumo/sumo2d.yaml.
-fs::path selfplay_run() {
-  const fs::path dir = fs::path(::testing::TempDir()) / ("metarl_match_test_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  RunOptions run;
-  run.experiment_path = std::string(METARL_SOURCE_DIR) + "/experiments/sumo/sumo2d.yaml";
-  run.out_dir = (dir / "run").string();
-  run.overrides = {"env.num_envs=2", "env.options.max_episode_steps=12", "algorithm.steps_per_iteration=24",
-                   "algorithm.minibatches=2", "training.total_env_steps=48"};
-  run.threads = 1;
-  run_experiment(run);
-  return dir / "run";
-}
-
 TEST(Match, ARunPlaysAsItsCheckpointSaysBeforeAndAfterReduce) {
-  const fs::path run = selfplay_run();
+  const fs::path run = tiny_sumo2d_run("match_test");
   const auto full = play(run.string(), "random", "", 8);  // the env comes from the run
   EXPECT_EQ(full["env"], "Sumo2D");
   EXPECT_EQ(full["env_options"], "max_episode_steps=12");

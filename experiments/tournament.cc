@@ -1,0 +1,435 @@
+#include "experiments/tournament.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "agents/file_io.h"
+#include "agents/sampler.h"
+#include "envs/core/match.h"
+#include "envs/core/rng.h"
+#include "envs/vector_env.h"
+#include "experiments/config.h"
+#include "experiments/io.h"
+#include "experiments/players.h"
+#include "meta/ratings.h"
+#include "meta/selfplay_trainer.h"
+
+namespace fs = std::filesystem;
+
+namespace metarl {
+
+double winner_by_margin(int64_t a_wins, int64_t b_wins, int64_t played, double margin) {
+  const double needed = std::max(margin * double(played), 0.0);
+  if (a_wins > b_wins && double(a_wins - b_wins) >= needed) return 1.0;
+  if (b_wins > a_wins && double(b_wins - a_wins) >= needed) return 0.0;
+  return 0.5;
+}
+
+namespace {
+
+constexpr double kGameMargin = 0.05;  // of the rounds played
+constexpr int kEloResamples = 200;
+
+struct Agent {
+  std::string name;
+  std::string spec;  // a `metarl match` player
+};
+
+struct Population {
+  std::string env;
+  Options env_options;
+  uint64_t seed = 0;
+  int64_t random_games = 0;  // 0: round robin
+  int64_t rounds = 1, episodes_per_round = 8;
+  int envs = 16, threads = 2;
+  std::vector<Agent> agents;
+};
+
+Population read_population(const std::string& path) {
+  ExperimentConfig cfg = ExperimentConfig::load(path);
+  Population p;
+  p.seed = uint64_t(cfg.get_int("seed", 0, Bounds::non_negative()));
+  const std::string games = cfg.get_string("games", "round_robin");
+  if (games != "round_robin") {
+    char* end = nullptr;
+    const long long n = std::strtoll(games.c_str(), &end, 10);
+    if (games.empty() || *end != '\0' || n < 1) cfg.invalid("games", "must be round_robin or a number of games >= 1");
+    p.random_games = n;
+  }
+  p.rounds = cfg.get_int("rounds", p.rounds, Bounds::at_least(1));
+  p.episodes_per_round = cfg.get_int("episodes_per_round", p.episodes_per_round, Bounds::at_least(1));
+  p.envs = int(cfg.get_int("envs", p.envs, Bounds::closed(1, 4096)));
+  p.threads = int(cfg.get_int("threads", p.threads, Bounds::closed(1, 256)));
+  for (const std::string& name : cfg.get_map_keys("agents")) {
+    const std::string key = "agents." + name;
+    if (name.find_first_of(",\n\"") != std::string::npos)
+      cfg.invalid(key, "is an agent name with a comma, quote or line break (matches.csv could not hold it)");
+    Agent agent{name, ""};
+    if (cfg.has(key + ".run")) {
+      if (cfg.has(key + ".player")) cfg.invalid(key, "names a run or a player, not both");
+      const std::string run = cfg.get_string_required(key + ".run");
+      const std::string snapshot = cfg.get_string(key + ".snapshot", "");
+      agent.spec = snapshot.empty() ? run : (fs::path(run) / "checkpoints" / (snapshot + ".pt")).string();
+    } else {
+      agent.spec = cfg.get_string_required(key + ".player");
+    }
+    p.agents.push_back(agent);
+  }
+  if (p.agents.size() < 2) cfg.invalid("agents", "must name at least two agents");
+  p.env = cfg.get_string("env", "");
+  for (const auto& [key, value] : cfg.get_string_map("env_options")) p.env_options.set(key, value);
+  cfg.reject_unknown();
+  return p;
+}
+
+// The pairs of agents that play, game by game: every pair once (taking
+// turns at being a), or `random_games` pairs drawn uniformly.
+std::vector<std::pair<size_t, size_t>> schedule(const Population& p) {
+  const size_t n = p.agents.size();
+  std::vector<std::pair<size_t, size_t>> games;
+  if (p.random_games == 0) {
+    for (size_t i = 0; i < n; ++i)
+      for (size_t j = i + 1; j < n; ++j) games.push_back(games.size() % 2 == 0 ? std::make_pair(i, j) : std::make_pair(j, i));
+    return games;
+  }
+  Rng rng(derive_seed(p.seed, 0x70a7));
+  for (int64_t g = 0; g < p.random_games; ++g) {
+    const size_t a = size_t(rng.below(n));
+    size_t b = size_t(rng.below(n - 1));
+    if (b >= a) ++b;
+    games.emplace_back(a, b);
+  }
+  return games;
+}
+
+// A's score in each env's episode of a batch of collect_episodes (one
+// episode per env): 1 won, 0 lost, 0.5 drawn.
+std::vector<double> episode_scores(const EpisodeBatch& batch) {
+  const auto ended = (batch.masks > 0).logical_and(batch.episode_end > 0);  // [T, N]
+  std::vector<double> scores;
+  for (int64_t j = 0; j < batch.num_envs(); ++j) {
+    const auto steps = ended.select(1, j).nonzero();
+    TORCH_CHECK(steps.size(0) == 1, "tournament: env ", j, " ended ", steps.size(0), " episodes in a round");
+    const auto info = batch.infos[steps[0][0].item<int64_t>()][j];
+    scores.push_back(info[kInfoWon].item<float>() > 0.5f ? 1.0 : info[kInfoLost].item<float>() > 0.5f ? 0.0 : 0.5);
+  }
+  return scores;
+}
+
+GameRecord play_game(VectorEnv& env, const SelfplaySeats& seats, const Player& a, const Player& b,
+                     const Population& p, int64_t game) {
+  const uint64_t seed = derive_seed(p.seed, uint64_t(game));
+  env.seed(seed);
+  Sampler sampler(env, *a.policy, seed, a.normalizer.get(), /*update_normalizer=*/false, seats.learner_rows);
+  std::vector<Actor> opponents;
+  opponents.push_back(Actor{b.policy.get(), b.policy->parameters(), b.normalizer.get(), seats.opponent_rows});
+  sampler.set_opponents(std::move(opponents));
+  // No player adapts, so the episodes are independent: all of them are
+  // played envs-at-a-time and dealt out to the rounds in order.
+  const size_t episodes = size_t(p.rounds * p.episodes_per_round);
+  std::vector<double> scores;
+  while (scores.size() < episodes) {
+    const auto round = episode_scores(sampler.collect_episodes(env.env(0).max_episode_steps(), a.policy->parameters()));
+    scores.insert(scores.end(), round.begin(), round.end());
+  }
+  scores.resize(episodes);
+
+  GameRecord r;
+  r.game = game;
+  r.rounds = p.rounds;
+  r.episodes = int64_t(episodes);
+  for (int64_t k = 0; k < p.rounds; ++k) {
+    int64_t won = 0, lost = 0;
+    for (int64_t e = 0; e < p.episodes_per_round; ++e) {
+      const double s = scores[size_t(k * p.episodes_per_round + e)];
+      won += s == 1.0;
+      lost += s == 0.0;
+    }
+    r.a_episodes += won;
+    r.b_episodes += lost;
+    r.drawn_episodes += p.episodes_per_round - won - lost;
+    const double round = winner_by_margin(won, lost, p.episodes_per_round, 0);
+    r.a_rounds += round == 1.0;
+    r.b_rounds += round == 0.0;
+    r.drawn_rounds += round == 0.5;
+  }
+  r.score_a = winner_by_margin(r.a_rounds, r.b_rounds, r.rounds, kGameMargin);
+  return r;
+}
+
+const char* kMatchesHeader =
+    "game,a,b,rounds,episodes,a_rounds,b_rounds,drawn_rounds,a_episodes,b_episodes,drawn_episodes,score_a";
+
+std::string csv_row(const GameRecord& r) {
+  std::ostringstream out;
+  out << r.game << ',' << r.a << ',' << r.b << ',' << r.rounds << ',' << r.episodes << ',' << r.a_rounds << ','
+      << r.b_rounds << ',' << r.drawn_rounds << ',' << r.a_episodes << ',' << r.b_episodes << ','
+      << r.drawn_episodes << ',' << r.score_a;
+  return out.str();
+}
+
+std::vector<GameRecord> read_matches(const fs::path& path) {
+  std::vector<GameRecord> records;
+  std::istringstream in(read_file(path.string()));
+  std::string line;
+  if (!std::getline(in, line) || line != kMatchesHeader)
+    throw std::runtime_error(path.string() + ": not a tournament's matches.csv (its header differs)");
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    std::vector<std::string> cells;
+    std::istringstream row(line);
+    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+    if (cells.size() != 12) throw std::runtime_error(path.string() + ": a row has " + std::to_string(cells.size()) +
+                                                     " cells, not 12: " + line);
+    GameRecord r;
+    try {
+      r.game = std::stoll(cells[0]);
+      r.a = cells[1];
+      r.b = cells[2];
+      r.rounds = std::stoll(cells[3]);
+      r.episodes = std::stoll(cells[4]);
+      r.a_rounds = std::stoll(cells[5]);
+      r.b_rounds = std::stoll(cells[6]);
+      r.drawn_rounds = std::stoll(cells[7]);
+      r.a_episodes = std::stoll(cells[8]);
+      r.b_episodes = std::stoll(cells[9]);
+      r.drawn_episodes = std::stoll(cells[10]);
+      r.score_a = std::stod(cells[11]);
+    } catch (const std::exception&) {
+      throw std::runtime_error(path.string() + ": a row is not numbers where they belong: " + line);
+    }
+    records.push_back(r);
+  }
+  return records;
+}
+
+void write_matches(const fs::path& path, const std::vector<GameRecord>& records) {
+  std::string text = std::string(kMatchesHeader) + "\n";
+  for (const GameRecord& r : records) text += csv_row(r) + "\n";
+  write_file_atomically(path.string(), text);
+}
+
+// Episode results of the games `which` (indices into records) as Elo's games.
+std::vector<GameResult> episode_results(const std::vector<GameRecord>& records, const std::vector<size_t>& which,
+                                        const std::map<std::string, int64_t>& index) {
+  std::vector<GameResult> results;
+  for (const size_t g : which) {
+    const GameRecord& r = records[g];
+    const int64_t a = index.at(r.a), b = index.at(r.b);
+    for (int64_t k = 0; k < r.a_episodes; ++k) results.push_back({a, b, 1.0});
+    for (int64_t k = 0; k < r.b_episodes; ++k) results.push_back({a, b, 0.0});
+    for (int64_t k = 0; k < r.drawn_episodes; ++k) results.push_back({a, b, 0.5});
+  }
+  return results;
+}
+
+double quantile(std::vector<double> values, double q) {
+  std::sort(values.begin(), values.end());
+  const double position = q * double(values.size() - 1);
+  const size_t low = size_t(std::floor(position));
+  const size_t high = std::min(low + 1, values.size() - 1);
+  return values[low] + (position - double(low)) * (values[high] - values[low]);
+}
+
+// Everything that follows from matches.csv alone.
+void write_ratings(const fs::path& out, const Population& p, const std::vector<GameRecord>& records) {
+  const size_t n = p.agents.size();
+  std::map<std::string, int64_t> index;
+  for (size_t i = 0; i < n; ++i) index[p.agents[i].name] = int64_t(i);
+
+  // Win rates: the row agent's episode score against the column agent's.
+  std::vector<std::vector<double>> score(n, std::vector<double>(n, 0.0)), played(n, std::vector<double>(n, 0.0));
+  std::vector<GameResult> games;
+  for (const GameRecord& r : records) {
+    const size_t a = size_t(index.at(r.a)), b = size_t(index.at(r.b));
+    const double a_score = double(r.a_episodes) + 0.5 * double(r.drawn_episodes);
+    score[a][b] += a_score;
+    score[b][a] += double(r.episodes) - a_score;
+    played[a][b] += double(r.episodes);
+    played[b][a] += double(r.episodes);
+    games.push_back({int64_t(a), int64_t(b), r.score_a});
+  }
+  std::string matrix = "agent";
+  for (const Agent& agent : p.agents) matrix += "," + agent.name;
+  matrix += "\n";
+  for (size_t i = 0; i < n; ++i) {
+    matrix += p.agents[i].name;
+    for (size_t j = 0; j < n; ++j) {
+      matrix += ",";
+      if (played[i][j] > 0) {
+        std::ostringstream cell;
+        cell.precision(6);
+        cell << score[i][j] / played[i][j];
+        matrix += cell.str();
+      }
+    }
+    matrix += "\n";
+  }
+  write_file_atomically((out / "win_rates.csv").string(), matrix);
+
+  // TrueSkill over the games in their order, Elo fitted to every episode,
+  // its interval from resampling whole games.
+  const TrueSkill trueskill;
+  const std::vector<Rating> ratings = trueskill.rate_all(int64_t(n), games);
+  std::vector<size_t> all(records.size());
+  for (size_t g = 0; g < all.size(); ++g) all[g] = g;
+  const std::vector<double> elo = elo_from_games(int64_t(n), episode_results(records, all, index));
+  std::vector<std::vector<double>> resampled(n);
+  Rng rng(derive_seed(p.seed, 0xe10));
+  for (int s = 0; s < kEloResamples && !records.empty(); ++s) {
+    std::vector<size_t> draw(records.size());
+    for (size_t& g : draw) g = size_t(rng.below(records.size()));
+    const std::vector<double> e = elo_from_games(int64_t(n), episode_results(records, draw, index));
+    for (size_t i = 0; i < n; ++i) resampled[i].push_back(e[i]);
+  }
+
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t x, size_t y) { return ratings[x].conservative() > ratings[y].conservative(); });
+  std::ostringstream ts, el;
+  ts << std::fixed << std::setprecision(4);
+  el << std::fixed << std::setprecision(2);
+  ts << "rank,agent,mu,sigma,mu_minus_3sigma,games\n";
+  el << "rank,agent,elo,elo_low,elo_high,episodes\n";
+  nlohmann::json ranking = nlohmann::json::array();
+  std::vector<int64_t> games_of(n, 0), episodes_of(n, 0);
+  for (const GameRecord& r : records)
+    for (const std::string& name : {r.a, r.b}) {
+      games_of[size_t(index.at(name))] += 1;
+      episodes_of[size_t(index.at(name))] += r.episodes;
+    }
+  for (size_t rank = 0; rank < n; ++rank) {
+    const size_t i = order[rank];
+    const double low = resampled[i].empty() ? elo[i] : quantile(resampled[i], 0.025);
+    const double high = resampled[i].empty() ? elo[i] : quantile(resampled[i], 0.975);
+    ts << rank + 1 << ',' << p.agents[i].name << ',' << ratings[i].mu << ',' << ratings[i].sigma << ','
+       << ratings[i].conservative() << ',' << games_of[i] << '\n';
+    el << rank + 1 << ',' << p.agents[i].name << ',' << elo[i] << ',' << low << ',' << high << ',' << episodes_of[i]
+       << '\n';
+    ranking.push_back({{"agent", p.agents[i].name},
+                       {"player", p.agents[i].spec},
+                       {"trueskill", {{"mu", ratings[i].mu}, {"sigma", ratings[i].sigma},
+                                      {"mu_minus_3sigma", ratings[i].conservative()}}},
+                       {"elo", {{"rating", elo[i]}, {"ci95", {low, high}}}},
+                       {"games", games_of[i]},
+                       {"episodes", episodes_of[i]}});
+  }
+  write_file_atomically((out / "trueskill.csv").string(), ts.str());
+  write_file_atomically((out / "elo.csv").string(), el.str());
+
+  const std::string plot = "/usr/bin/python3 '" + std::string(METARL_SOURCE_DIR) + "/scripts/plot_tournament.py' '" +
+                           out.string() + "'";
+  const bool plotted = std::system(plot.c_str()) == 0;
+  if (!plotted) std::cerr << "metarl: warning: plotting failed: " << plot << std::endl;
+  write_json_atomically((out / "summary.json").string(),
+                        {{"env", p.env},
+                         {"env_options", p.env_options.to_string()},
+                         {"games", records.size()},
+                         {"rounds_per_game", p.rounds},
+                         {"episodes_per_round", p.episodes_per_round},
+                         {"game_margin", kGameMargin},
+                         {"trueskill", {{"mu", 25.0}, {"sigma", 25.0 / 3}, {"beta", 25.0 / 6}, {"tau", 25.0 / 300},
+                                        {"draw_probability", 0.1}, {"rated", "games, in the order played"}}},
+                         {"elo", {{"rated", "episodes (draws half), fitted at once; 95% interval from resampling "
+                                            "games " + std::to_string(kEloResamples) + " times"}}},
+                         {"ranking", ranking},
+                         {"plots", plotted ? nlohmann::json{"win_rates.png", "elo.png"} : nlohmann::json::array()}});
+}
+
+}  // namespace
+
+void run_tournament(const TournamentOptions& options) {
+  const std::string& path = options.population_path;
+  Population p = read_population(path);
+  if (options.threads > 0) p.threads = options.threads;
+  if (options.out_dir.empty()) throw std::invalid_argument("tournament: --out is required");
+
+  // The env, and every agent's player, checked before anything runs.
+  if (p.env.empty()) {
+    for (const Agent& agent : p.agents)
+      if (is_run_player(agent.spec)) {
+        Options run_options;
+        env_of_run(agent.spec, p.env, run_options);
+        for (const auto& [key, value] : p.env_options.values()) run_options.set(key, value);
+        p.env_options = run_options;
+        break;
+      }
+    if (p.env.empty()) throw std::invalid_argument(path + ": no agent is a run: name the env with env:");
+  }
+  for (const Agent& agent : p.agents)
+    if (is_run_player(agent.spec)) {
+      std::string trained_in;
+      Options ignored;
+      try {
+        env_of_run(agent.spec, trained_in, ignored);
+      } catch (const std::exception& e) {
+        throw std::invalid_argument(path + ": agent '" + agent.name + "': " + e.what());
+      }
+      if (trained_in != p.env)
+        throw std::invalid_argument(path + ": agent '" + agent.name + "' was trained in " + trained_in +
+                                    ", the tournament plays " + p.env);
+    }
+  VectorEnv env(p.env, p.envs, p.threads, p.env_options);
+  const SelfplaySeats seats = selfplay_seats(env);
+  if (!seats.same_kind)
+    throw std::invalid_argument(path + ": the agents of " + p.env +
+                                " differ (observation or action space); a population plays agents of one kind");
+  std::vector<Player> players;
+  for (const Agent& agent : p.agents) {
+    try {
+      players.push_back(load_player(agent.spec, env.observation_space(0).size(), env.action_space(0), p.env));
+    } catch (const std::exception& e) {
+      throw std::invalid_argument(path + ": agent '" + agent.name + "': " + e.what());
+    }
+  }
+
+  // The output directory: a fresh one, or this population's to resume.
+  const fs::path out(options.out_dir);
+  fs::create_directories(out);
+  const std::string text = read_file(path);
+  const fs::path copy = out / "population.yaml";
+  if (fs::exists(copy) && read_file(copy.string()) != text)
+    throw std::invalid_argument(options.out_dir + " holds a tournament of another population (" + copy.string() +
+                                " differs from " + path + "); give another --out");
+  if (!fs::exists(copy)) write_file_atomically(copy.string(), text);
+  const fs::path matches = out / "matches.csv";
+  std::vector<GameRecord> records = fs::exists(matches) ? read_matches(matches) : std::vector<GameRecord>{};
+  const auto games = schedule(p);
+  if (records.size() > games.size())
+    throw std::runtime_error(matches.string() + " has more games than the population schedules");
+  for (size_t g = 0; g < records.size(); ++g)
+    if (records[g].a != p.agents[games[g].first].name || records[g].b != p.agents[games[g].second].name)
+      throw std::runtime_error(matches.string() + ": game " + std::to_string(g) + " is not the one scheduled");
+  if (!records.empty())
+    std::cerr << "tournament: resuming after game " << records.size() << " of " << games.size() << std::endl;
+
+  int64_t played_now = 0;
+  for (size_t g = records.size(); g < games.size(); ++g) {
+    if (options.max_games >= 0 && played_now >= options.max_games) break;
+    const auto [a, b] = games[g];
+    GameRecord r = play_game(env, seats, players[a], players[b], p, int64_t(g));
+    r.a = p.agents[a].name;
+    r.b = p.agents[b].name;
+    records.push_back(r);
+    write_matches(matches, records);
+    ++played_now;
+    std::cerr << "tournament: game " << g + 1 << "/" << games.size() << ": " << r.a << " " << r.a_episodes << " - "
+              << r.b_episodes << " " << r.b << " (" << r.drawn_episodes << " drawn)" << std::endl;
+  }
+  write_ratings(out, p, records);
+  std::cerr << "tournament: " << records.size() << " of " << games.size() << " games; results in " << out.string()
+            << std::endl;
+}
+
+}  // namespace metarl

@@ -1,0 +1,66 @@
+// `metarl tournament POPULATION.yaml --out DIR`: a population of players
+// plays games against each other in a two-agent match env, and the games
+// rate them (TrueSkill and Elo, meta/ratings.h).
+//
+// A population file:
+//
+//   env: Sumo2D               # optional: the env of the first agent that is a run
+//   env_options: {ring_radius: 3}
+//   seed: 0
+//   games: round_robin        # every pair once; or a number: that many pairs drawn at random
+//   rounds: 1                 # a game is rounds of episodes_per_round episodes
+//   episodes_per_round: 8
+//   envs: 16                  # matches played at once
+//   threads: 2
+//   agents:
+//     early: {run: experiments/results/sumo/sumo2d/seed0, snapshot: steps_1000000}
+//     final: {run: experiments/results/sumo/sumo2d/seed0}   # its latest checkpoint
+//     pusher: {player: scripted}                           # or random, or any `metarl match` player
+//
+// A round goes to whoever won more of its episodes (equal: a drawn round);
+// the game to whoever won more rounds by a margin of at least 5 % of the
+// rounds played, else it is drawn. Seats: with agents of one kind each
+// player takes seat 0 in half of the episodes (as `metarl match`).
+//
+// Each game is played with its own seed (derived from the tournament's and
+// the game's index), one game at a time over the envs, and appended to
+// DIR/matches.csv as soon as it ends: killing the tournament loses at most
+// the game in progress, and running the same command again resumes after
+// the last game written, so the ratings come out as an uninterrupted run's.
+// At the end (from matches.csv alone): win_rates.csv (row player's score
+// against the column player's, draws half) and win_rates.png, trueskill.csv,
+// elo.csv (with 95 % intervals from resampling the games) and elo.png, and
+// summary.json.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace metarl {
+
+struct TournamentOptions {
+  std::string population_path;
+  std::string out_dir;
+  int threads = 0;         // 0: the file's
+  int64_t max_games = -1;  // stop after playing this many games (then rate those so far); -1: all
+};
+
+// One game's record (a row of matches.csv).
+struct GameRecord {
+  int64_t game = 0;
+  std::string a, b;  // agent names
+  int64_t rounds = 0, episodes = 0;
+  int64_t a_rounds = 0, b_rounds = 0, drawn_rounds = 0;
+  int64_t a_episodes = 0, b_episodes = 0, drawn_episodes = 0;
+  double score_a = 0.5;  // the game: 1 a won, 0.5 drawn, 0 b won
+};
+
+// The winner of one round or game from its counts of wins: 1 when a won
+// more than b by more than `margin` (a fraction of `played`), 0 when b did,
+// 0.5 otherwise. Rounds use margin 0; games 0.05 of the rounds played.
+double winner_by_margin(int64_t a_wins, int64_t b_wins, int64_t played, double margin);
+
+void run_tournament(const TournamentOptions& options);
+
+}  // namespace metarl

@@ -1,0 +1,31 @@
+// A tiny self-play run of experiments/sumo/sumo2d.yaml (two iterations of a
+// few steps), for tests that need a run as a player.
+#pragma once
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "experiments/run.h"
+
+namespace metarl {
+
+// Trains into TempDir/metarl_<name>_<pid>/run (removed first) and returns that run's directory.
+inline std::filesystem::path tiny_sumo2d_run(const std::string& name) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(::testing::TempDir()) / ("metarl_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  RunOptions run;
+  run.experiment_path = std::string(METARL_SOURCE_DIR) + "/experiments/sumo/sumo2d.yaml";
+  run.out_dir = (dir / "run").string();
+  run.overrides = {"env.num_envs=2", "env.options.max_episode_steps=12", "algorithm.steps_per_iteration=24",
+                   "algorithm.minibatches=2", "training.total_env_steps=48"};
+  run.threads = 1;
+  run_experiment(run);
+  return dir / "run";
+}
+
+}  // namespace metarl
