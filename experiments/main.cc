@@ -22,6 +22,7 @@
 #include "experiments/algorithm.h"
 #include "experiments/bench.h"
 #include "experiments/config.h"
+#include "experiments/game.h"
 #include "experiments/match.h"
 #include "experiments/tournament.h"
 #include "experiments/rollout.h"
@@ -186,6 +187,32 @@ int run(int argc, char** argv) {
   tournament->add_option("--max-games", tournament_options.max_games,
                          "stop after this many games (rated so far; the same command resumes)");
 
+  auto* game = app.add_subcommand(
+      "game", "iterated adaptation games: an agent against an opponent that advances every round, adapting "
+              "between rounds (experiments/game.h)");
+  GameOptions game_options;
+  game->add_option("agent", game_options.agent, "the agent: a run, RUN/checkpoints/NAME.pt (any match player)")
+      ->required();
+  game->add_option("opponents", game_options.opponents,
+                   "the opponent's versions in order, or one run directory: its snapshots by step")
+      ->required();
+  game->add_option("--out", game_options.out_dir, "output directory")->required();
+  game->add_option("--rounds", game_options.rounds, "rounds per game")->capture_default_str();
+  game->add_option("--episodes", game_options.episodes_per_round, "matches per round")->capture_default_str();
+  game->add_option("--repeats", game_options.repeats, "games, each from the agent as loaded")->capture_default_str();
+  game->add_option("--adapt", game_options.adaptation, "between rounds: none or tracking (PPO on the round)")
+      ->capture_default_str();
+  game->add_option("--tracking-lr", game_options.tracking_learning_rate, "tracking's PPO learning rate")
+      ->capture_default_str();
+  game->add_option("--tracking-epochs", game_options.tracking_epochs, "tracking's PPO epochs per round")
+      ->capture_default_str();
+  game->add_option("--last-rounds", game_options.last_rounds, "the win rate reported is over these last rounds")
+      ->capture_default_str();
+  game->add_option("--env", game_options.env, "match env (default: the env of the first player that is a run)");
+  game->add_option("--env-options", game_options.env_options, "env options on top of the run's, key=value,...");
+  game->add_option("--threads", game_options.threads, "env worker threads")->capture_default_str();
+  game->add_option("--seed", game_options.seed, "seed of the repeats")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -215,6 +242,7 @@ int run(int argc, char** argv) {
   if (app.got_subcommand("reduce")) reduce_checkpoints(reduce_runs);
   if (app.got_subcommand("match")) run_match(match_options, std::cout);
   if (app.got_subcommand("tournament")) run_tournament(tournament_options);
+  if (app.got_subcommand("game")) run_game(game_options);
   if (app.got_subcommand("rollout")) {
     rollout_config.env_options = Options::parse(env_options);
     rollout_config.family_options = Options::parse(family_options);

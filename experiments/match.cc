@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/sampler.h"
+#include "envs/core/match.h"
 #include "envs/vector_env.h"
 #include "experiments/players.h"
 #include "experiments/stats.h"
@@ -19,6 +20,18 @@ nlohmann::json rate(int64_t count, int64_t episodes) {
 }
 
 }  // namespace
+
+std::vector<double> episode_scores(const EpisodeBatch& batch) {
+  const auto ended = (batch.masks > 0).logical_and(batch.episode_end > 0);  // [T, N]
+  std::vector<double> scores;
+  for (int64_t j = 0; j < batch.num_envs(); ++j) {
+    const auto steps = ended.select(1, j).nonzero();
+    TORCH_CHECK(steps.size(0) == 1, "episode_scores: env ", j, " ended ", steps.size(0), " episodes, not 1");
+    const auto info = batch.infos[steps[0][0].item<int64_t>()][j];
+    scores.push_back(info[kInfoWon].item<float>() > 0.5f ? 1.0 : info[kInfoLost].item<float>() > 0.5f ? 0.0 : 0.5);
+  }
+  return scores;
+}
 
 void run_match(const MatchOptions& options, std::ostream& out) {
   if (options.episodes < 1) throw std::invalid_argument("match: --episodes must be at least 1");

@@ -11,6 +11,9 @@
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <vector>
+
+#include "agents/sampler.h"
 
 namespace metarl {
 
@@ -26,5 +29,10 @@ struct MatchOptions {
 };
 
 void run_match(const MatchOptions& options, std::ostream& out);
+
+// The learner's score in each env's episode of a batch of
+// Sampler::collect_episodes on a match env (one episode per env), by env:
+// 1 won, 0 lost, 0.5 drawn.
+std::vector<double> episode_scores(const EpisodeBatch& batch);
 
 }  // namespace metarl

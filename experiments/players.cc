@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "agents/checkpoint.h"
+#include "agents/global_generator.h"
 #include "agents/scripted_policy.h"
 #include "envs/box2d/sumo2d.h"
 #include "experiments/config.h"
@@ -77,23 +78,6 @@ class MeanActionPolicy : public Policy {
   std::unique_ptr<Policy> inner_;
 };
 
-// Keeps torch's global generator as it was: building a policy draws its
-// initial weights from it, and a player's are then overwritten, so without
-// this loading an opponent would change how the learner built after it is
-// initialised (a run with a random player mixed in would start from another
-// value function than the same run without).
-class GlobalGeneratorKept {
- public:
-  GlobalGeneratorKept() : generator_(at::detail::getDefaultCPUGenerator()), state_(generator_.get_state()) {}
-  ~GlobalGeneratorKept() { generator_.set_state(state_); }
-  GlobalGeneratorKept(const GlobalGeneratorKept&) = delete;
-  GlobalGeneratorKept& operator=(const GlobalGeneratorKept&) = delete;
-
- private:
-  at::Generator generator_;
-  torch::Tensor state_;
-};
-
 }  // namespace
 
 std::vector<std::string> player_records() { return {"policy", "obs_normalizer"}; }
@@ -133,7 +117,7 @@ Player load_player(const std::string& spec, int obs_dim, const Box& action, cons
     player.policy = std::make_unique<MeanActionPolicy>(std::move(player.policy));
     return player;
   }
-  const GlobalGeneratorKept kept;
+  const GlobalGeneratorScope kept;  // the player's initial weights are overwritten: leave no trace
   if (spec == "random") return {spec, random_policy(obs_dim, action), nullptr};
   if (spec == "scripted") {
     if (env_name != "Sumo2D")

@@ -20,6 +20,7 @@
 #include "envs/vector_env.h"
 #include "experiments/config.h"
 #include "experiments/io.h"
+#include "experiments/match.h"
 #include "experiments/players.h"
 #include "meta/ratings.h"
 #include "meta/selfplay_trainer.h"
@@ -110,20 +111,6 @@ std::vector<std::pair<size_t, size_t>> schedule(const Population& p) {
     games.emplace_back(a, b);
   }
   return games;
-}
-
-// A's score in each env's episode of a batch of collect_episodes (one
-// episode per env): 1 won, 0 lost, 0.5 drawn.
-std::vector<double> episode_scores(const EpisodeBatch& batch) {
-  const auto ended = (batch.masks > 0).logical_and(batch.episode_end > 0);  // [T, N]
-  std::vector<double> scores;
-  for (int64_t j = 0; j < batch.num_envs(); ++j) {
-    const auto steps = ended.select(1, j).nonzero();
-    TORCH_CHECK(steps.size(0) == 1, "tournament: env ", j, " ended ", steps.size(0), " episodes in a round");
-    const auto info = batch.infos[steps[0][0].item<int64_t>()][j];
-    scores.push_back(info[kInfoWon].item<float>() > 0.5f ? 1.0 : info[kInfoLost].item<float>() > 0.5f ? 0.0 : 0.5);
-  }
-  return scores;
 }
 
 GameRecord play_game(VectorEnv& env, const SelfplaySeats& seats, const Player& a, const Player& b,

@@ -1,0 +1,261 @@
+#include "experiments/game.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <limits>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "agents/file_io.h"
+#include "agents/gae.h"
+#include "agents/global_generator.h"
+#include "agents/ppo.h"
+#include "agents/sampler.h"
+#include "agents/value_function.h"
+#include "envs/core/match.h"
+#include "envs/core/rng.h"
+#include "envs/vector_env.h"
+#include "experiments/io.h"
+#include "experiments/match.h"
+#include "experiments/players.h"
+#include "experiments/stats.h"
+#include "experiments/tournament.h"
+#include "meta/selfplay_trainer.h"
+
+namespace fs = std::filesystem;
+
+namespace metarl {
+
+std::vector<std::string> opponent_sequence(const std::vector<std::string>& opponents) {
+  if (opponents.empty()) throw std::invalid_argument("game: no opponent");
+  if (opponents.size() > 1 || !is_run_player(opponents[0]) || fs::path(opponents[0]).extension() == ".pt" ||
+      opponents[0].rfind("mean:", 0) == 0)
+    return opponents;
+  // One run directory: its snapshots, by step.
+  const fs::path dir = fs::path(opponents[0]) / "checkpoints";
+  const std::regex snapshot(R"(steps_(\d+)\.pt)");
+  std::vector<std::pair<int64_t, std::string>> found;
+  if (fs::is_directory(dir))
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      std::smatch m;
+      const std::string name = entry.path().filename().string();
+      if (std::regex_match(name, m, snapshot)) found.emplace_back(std::stoll(m[1].str()), entry.path().string());
+    }
+  if (found.empty())
+    throw std::invalid_argument("game: opponent " + opponents[0] + " has no snapshots (" + dir.string() +
+                                "/steps_N.pt); name the opponents one by one");
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> sequence;
+  for (const auto& [steps, path] : found) sequence.push_back(path);
+  return sequence;
+}
+
+namespace {
+
+constexpr double kGameMargin = 0.05;
+constexpr double kRewardUnit = 1000;  // tracking learns from rewards in these units (a win is +2)
+
+// PPO continued on each round's episodes, from the agent's current
+// parameters, with a value function of its own learnt alongside.
+class Tracker {
+ public:
+  Tracker(Policy& policy, const GameOptions& o, uint64_t seed)
+      : value_(value_function(policy.obs_dim(), seed)), learner_(policy, value_, config(o), seed) {}
+
+  void update(const EpisodeBatch& batch) {
+    const auto rewards = batch.rewards / kRewardUnit;
+    torch::Tensor values, next_values;
+    {
+      torch::NoGradGuard no_grad;
+      values = value_.forward(batch.observations);
+      next_values = value_.forward(batch.next_observations);
+    }
+    const auto advantages = gae_advantages(rewards, values, next_values, batch.terminated, batch.episode_end,
+                                           batch.masks, /*gamma=*/0.995, /*lambda=*/0.95);
+    learner_.update(batch, advantages, advantages + values);
+  }
+
+ private:
+  // Initialised from `seed`, not from wherever torch's global generator is.
+  static MlpValueFunction value_function(int obs_dim, uint64_t seed) {
+    const GlobalGeneratorScope seeded(seed);
+    return MlpValueFunction(obs_dim, {64, 64}, Activation::kTanh);
+  }
+  static PpoConfig config(const GameOptions& o) {
+    PpoConfig c;
+    c.learning_rate = o.tracking_learning_rate;
+    c.epochs = o.tracking_epochs;
+    c.minibatches = 2;
+    return c;
+  }
+  MlpValueFunction value_;
+  PpoLearner learner_;
+};
+
+struct RoundRecord {
+  int64_t repeat = 0, round = 0;
+  std::string opponent;
+  int64_t won = 0, lost = 0, drawn = 0;
+  double score = 0.5;  // the round: 1 the agent won it, 0.5 drawn, 0 lost
+};
+
+std::string format(double value) {
+  if (std::isnan(value)) return "";
+  std::ostringstream out;
+  out.precision(6);
+  out << value;
+  return out.str();
+}
+
+}  // namespace
+
+void run_game(const GameOptions& o) {
+  if (o.rounds < 1 || o.episodes_per_round < 1 || o.repeats < 1)
+    throw std::invalid_argument("game: --rounds, --episodes and --repeats must be at least 1");
+  if (o.adaptation != "none" && o.adaptation != "tracking")
+    throw std::invalid_argument("game: --adapt must be none or tracking, not " + o.adaptation +
+                                " (the meta-learned update and RL2 come with competitive meta-training)");
+  if (o.last_rounds < 1 || o.last_rounds > o.rounds)
+    throw std::invalid_argument("game: --last-rounds must be in [1, --rounds]");
+  if (o.out_dir.empty()) throw std::invalid_argument("game: --out is required");
+  if (o.threads < 1) throw std::invalid_argument("game: --threads must be at least 1");
+  const std::vector<std::string> sequence = opponent_sequence(o.opponents);
+
+  std::string env_name = o.env;
+  Options env_options;
+  if (env_name.empty()) {
+    std::vector<std::string> candidates = {o.agent};
+    candidates.insert(candidates.end(), sequence.begin(), sequence.end());
+    for (const std::string& spec : candidates)
+      if (is_run_player(spec)) {
+        env_of_run(spec, env_name, env_options);
+        break;
+      }
+    if (env_name.empty()) throw std::invalid_argument("game: no player is a run: name the env with --env");
+  }
+  const Options overrides = Options::parse(o.env_options);
+  for (const auto& [key, value] : overrides.values()) env_options.set(key, value);
+  VectorEnv env(env_name, int(o.episodes_per_round), o.threads, env_options);
+  const SelfplaySeats seats = selfplay_seats(env);
+  if (!seats.same_kind)
+    throw std::invalid_argument("game: the agents of " + env_name + " differ; a game is between agents of one kind");
+  // The game's reward is the outcome: no shaping.
+  for (int i = 0; i < env.num_envs(); ++i) dynamic_cast<MatchEnv&>(env.env(i)).set_dense_weight(0);
+  const int obs_dim = env.observation_space(0).size();
+  const Box& action = env.action_space(0);
+  std::vector<Player> opponents;
+  for (const std::string& spec : sequence) opponents.push_back(load_player(spec, obs_dim, action, env_name));
+  load_player(o.agent, obs_dim, action, env_name);  // refused here, before anything is written, if it does not load
+
+  const fs::path out(o.out_dir);
+  fs::create_directories(out);
+  std::vector<RoundRecord> records;
+  const int64_t horizon = env.env(0).max_episode_steps();
+  for (int64_t r = 0; r < o.repeats; ++r) {
+    const uint64_t seed = derive_seed(o.seed, uint64_t(r));
+    env.seed(seed);
+    Player agent = load_player(o.agent, obs_dim, action, env_name);  // each repeat from the agent as loaded
+    Sampler sampler(env, *agent.policy, seed, agent.normalizer.get(), /*update_normalizer=*/false,
+                    seats.learner_rows);
+    std::unique_ptr<Tracker> tracker;
+    if (o.adaptation == "tracking") tracker = std::make_unique<Tracker>(*agent.policy, o, derive_seed(seed, 1));
+    for (int64_t k = 0; k < o.rounds; ++k) {
+      const size_t version = std::min(size_t(k), opponents.size() - 1);
+      const Player& opponent = opponents[version];
+      std::vector<Actor> actors;
+      actors.push_back(
+          Actor{opponent.policy.get(), opponent.policy->parameters(), opponent.normalizer.get(), seats.opponent_rows});
+      sampler.set_opponents(std::move(actors));
+      const EpisodeBatch batch = sampler.collect_episodes(horizon, agent.policy->parameters());
+      RoundRecord rec{r, k, sequence[version]};
+      for (const double s : episode_scores(batch)) {
+        rec.won += s == 1.0;
+        rec.lost += s == 0.0;
+        rec.drawn += s == 0.5;
+      }
+      rec.score = winner_by_margin(rec.won, rec.lost, o.episodes_per_round, 0);
+      records.push_back(rec);
+      if (tracker) tracker->update(batch);
+    }
+    std::cerr << "game: repeat " << r + 1 << "/" << o.repeats << " done" << std::endl;
+  }
+
+  // game_rounds.csv, then per round over the repeats.
+  std::string rows = "repeat,round,opponent,won,lost,drawn,round_score\n";
+  for (const RoundRecord& rec : records)
+    rows += std::to_string(rec.repeat) + "," + std::to_string(rec.round) + "," + rec.opponent + "," +
+            std::to_string(rec.won) + "," + std::to_string(rec.lost) + "," + std::to_string(rec.drawn) + "," +
+            format(rec.score) + "\n";
+  write_file_atomically((out / "game_rounds.csv").string(), rows);
+
+  const double per_round = double(o.episodes_per_round);
+  const auto interval = [&](const std::vector<double>& sample) {
+    return sample.size() >= 2 ? mean_with_ci95(sample) : MeanWithInterval{sample.at(0), std::nan("")};
+  };
+  std::string curve = "round,opponent,win_rate,win_rate_ci95,draw_rate,loss_rate,round_win_rate\n";
+  for (int64_t k = 0; k < o.rounds; ++k) {
+    std::vector<double> wins, draws, losses, round_wins;
+    for (const RoundRecord& rec : records)
+      if (rec.round == k) {
+        wins.push_back(double(rec.won) / per_round);
+        draws.push_back(double(rec.drawn) / per_round);
+        losses.push_back(double(rec.lost) / per_round);
+        round_wins.push_back(rec.score == 1.0);
+      }
+    const MeanWithInterval w = interval(wins);
+    curve += std::to_string(k) + "," + sequence[std::min(size_t(k), sequence.size() - 1)] + "," + format(w.mean) +
+             "," + format(w.ci95) + "," + format(interval(draws).mean) + "," + format(interval(losses).mean) + "," +
+             format(interval(round_wins).mean) + "\n";
+  }
+  write_file_atomically((out / "game.csv").string(), curve);
+
+  std::vector<double> last_window;  // per repeat: matches won in the last rounds
+  int64_t games_won = 0, games_lost = 0, games_drawn = 0;
+  for (int64_t r = 0; r < o.repeats; ++r) {
+    int64_t won = 0, rounds_won = 0, rounds_lost = 0;
+    for (const RoundRecord& rec : records) {
+      if (rec.repeat != r) continue;
+      if (rec.round >= o.rounds - o.last_rounds) won += rec.won;
+      rounds_won += rec.score == 1.0;
+      rounds_lost += rec.score == 0.0;
+    }
+    last_window.push_back(double(won) / (double(o.last_rounds) * per_round));
+    const double game = winner_by_margin(rounds_won, rounds_lost, o.rounds, kGameMargin);
+    games_won += game == 1.0;
+    games_lost += game == 0.0;
+    games_drawn += game == 0.5;
+  }
+  const MeanWithInterval last = interval(last_window);
+  const std::string plot = "/usr/bin/python3 '" + std::string(METARL_SOURCE_DIR) + "/scripts/plot_metrics.py' '" +
+                           (out / "game.csv").string() + "' '" + (out / "game.png").string() +
+                           "' --x round --y win_rate draw_rate loss_rate --title 'agent against an advancing "
+                           "opponent (" + o.adaptation + ")'";
+  const bool plotted = std::system(plot.c_str()) == 0;
+  if (!plotted) std::cerr << "metarl: warning: plotting failed: " << plot << std::endl;
+  write_json_atomically((out / "summary.json").string(),
+                        {{"agent", o.agent},
+                         {"opponents", sequence},
+                         {"env", env_name},
+                         {"env_options", env_options.to_string()},
+                         {"adaptation", o.adaptation},
+                         {"rounds", o.rounds},
+                         {"episodes_per_round", o.episodes_per_round},
+                         {"repeats", o.repeats},
+                         {"seed", o.seed},
+                         {"last_rounds", o.last_rounds},
+                         {"last_rounds_win_rate", {{"mean", last.mean}, {"ci95", last.ci95}}},
+                         {"games", {{"won", games_won}, {"drawn", games_drawn}, {"lost", games_lost},
+                                    {"margin", kGameMargin}}},
+                         {"plot", plotted ? "game.png" : ""}});
+  std::cerr << "game: the agent won " << format(last.mean) << " of its matches in the last " << o.last_rounds
+            << " rounds; games " << games_won << " won, " << games_drawn << " drawn, " << games_lost
+            << " lost; results in " << out.string() << std::endl;
+}
+
+}  // namespace metarl

@@ -1,0 +1,154 @@
+// `metarl game`: the opponent's versions round by round, adaptation only
+// between rounds, repeatability, and its errors.
+#include "experiments/game.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "agents/file_io.h"
+#include "tests/experiments/tiny_sumo2d_run.h"
+
+namespace metarl {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path test_dir(const std::string& name) {
+  const fs::path dir = fs::path(::testing::TempDir()) / ("metarl_game_test_" + std::to_string(::getpid())) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(read_file(path.string()));
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells;
+    std::istringstream row(line);
+    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+GameOptions small_game(const std::string& agent, const fs::path& out) {
+  GameOptions o;
+  o.agent = agent;
+  o.opponents = {"random", "scripted"};
+  o.env = "Sumo2D";
+  o.env_options = "max_episode_steps=60";
+  o.rounds = 4;
+  o.episodes_per_round = 4;
+  o.repeats = 2;
+  o.last_rounds = 2;
+  o.out_dir = out.string();
+  return o;
+}
+
+TEST(Game, AResolvedRunIsItsSnapshotsInStepOrder) {
+  const fs::path dir = test_dir("snapshots");
+  fs::create_directories(dir / "run" / "checkpoints");
+  for (const char* name : {"steps_2000.pt", "steps_10000.pt", "steps_300.pt", "latest.pt"})
+    std::ofstream(dir / "run" / "checkpoints" / name) << "x";
+  const auto sequence = opponent_sequence({(dir / "run").string()});
+  ASSERT_EQ(sequence.size(), 3u);
+  EXPECT_EQ(fs::path(sequence[0]).filename(), "steps_300.pt");
+  EXPECT_EQ(fs::path(sequence[1]).filename(), "steps_2000.pt");
+  EXPECT_EQ(fs::path(sequence[2]).filename(), "steps_10000.pt");
+  EXPECT_EQ(opponent_sequence({"random", "scripted"}), (std::vector<std::string>{"random", "scripted"}));
+  fs::create_directories(dir / "bare");
+  EXPECT_THROW(opponent_sequence({(dir / "bare").string()}), std::invalid_argument);
+  fs::remove_all(dir);
+}
+
+TEST(Game, TheOpponentAdvancesOncePerRoundAndTheRecordsAddUp) {
+  const fs::path dir = test_dir("advance");
+  const fs::path run = tiny_sumo2d_run("game_agent");
+  run_game(small_game(run.string(), dir / "out"));
+  const auto rounds = read_csv(dir / "out" / "game_rounds.csv");
+  ASSERT_EQ(rounds.size(), 1u + 2 * 4);
+  for (size_t i = 1; i < rounds.size(); ++i) {
+    const int k = std::stoi(rounds[i][1]);
+    EXPECT_EQ(std::stoi(rounds[i][0]), int(i - 1) / 4);        // repeat
+    EXPECT_EQ(k, int(i - 1) % 4);                               // round
+    EXPECT_EQ(rounds[i][2], k == 0 ? "random" : "scripted");    // then the last version stays
+    EXPECT_EQ(std::stoi(rounds[i][3]) + std::stoi(rounds[i][4]) + std::stoi(rounds[i][5]), 4);
+  }
+  const auto curve = read_csv(dir / "out" / "game.csv");
+  ASSERT_EQ(curve.size(), 1u + 4);
+  for (size_t k = 1; k < curve.size(); ++k)
+    EXPECT_NEAR(std::stod(curve[k][2]) + std::stod(curve[k][4]) + std::stod(curve[k][5]), 1.0, 1e-5);
+  const auto summary = nlohmann::json::parse(read_file((dir / "out" / "summary.json").string()));
+  EXPECT_EQ(summary["games"]["won"].get<int>() + summary["games"]["drawn"].get<int>() +
+                summary["games"]["lost"].get<int>(),
+            2);
+  EXPECT_TRUE(fs::exists(dir / "out" / "game.png"));
+  fs::remove_all(dir);
+  fs::remove_all(run.parent_path());
+}
+
+TEST(Game, TrackingAdaptsOnlyBetweenRoundsAndRepeatsExactly) {
+  const fs::path dir = test_dir("tracking");
+  const fs::path run = tiny_sumo2d_run("game_tracker");
+  GameOptions none = small_game(run.string(), dir / "none");
+  run_game(none);
+  GameOptions tracking = small_game(run.string(), dir / "tracking");
+  tracking.adaptation = "tracking";
+  tracking.tracking_learning_rate = 0.05;  // large, so that it shows
+  run_game(tracking);
+  const auto a = read_csv(dir / "none" / "game_rounds.csv");
+  const auto b = read_csv(dir / "tracking" / "game_rounds.csv");
+  // Round 0 of each repeat is played before any adaptation: the same matches.
+  EXPECT_EQ(a[1], b[1]);
+  EXPECT_EQ(a[5], b[5]);
+  // After it, the tracker's updates (large steps here) change how the agent plays.
+  EXPECT_NE(a, b);
+  // The same command again: the same game.
+  GameOptions again = tracking;
+  again.out_dir = (dir / "again").string();
+  run_game(again);
+  EXPECT_EQ(read_file((dir / "again" / "game_rounds.csv").string()),
+            read_file((dir / "tracking" / "game_rounds.csv").string()));
+  fs::remove_all(dir);
+  fs::remove_all(run.parent_path());
+}
+
+TEST(Game, BadOptionsAreRefusedBeforeAnythingIsWritten) {
+  const fs::path dir = test_dir("bad");
+  const auto refused = [&](GameOptions o, const std::string& expected) {
+    try {
+      run_game(o);
+      ADD_FAILURE() << "accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(fs::exists(dir / "out")) << expected;
+  };
+  GameOptions o = small_game("random", dir / "out");
+  o.adaptation = "meta";
+  refused(o, "--adapt must be none or tracking");
+  o = small_game("random", dir / "out");
+  o.last_rounds = 5;
+  refused(o, "--last-rounds");
+  o = small_game("random", dir / "out");
+  o.opponents = {"/no/such/run"};
+  refused(o, "/no/such/run");
+  o = small_game("/no/agent", dir / "out");
+  refused(o, "/no/agent");
+  o = small_game("random", dir / "out");
+  o.env = "";
+  o.opponents = {"scripted"};
+  refused(o, "name the env with --env");
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace metarl
