@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/file_io.h"
+#include "tests/experiments/run_outputs.h"
 #include "tests/experiments/tiny_sumo2d_run.h"
 
 namespace metarl {
@@ -25,18 +26,6 @@ fs::path test_dir(const std::string& name) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
-}
-
-std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
-  std::vector<std::vector<std::string>> rows;
-  std::istringstream in(read_file(path.string()));
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> cells;
-    std::istringstream row(line);
-    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
-    rows.push_back(cells);
-  }
-  return rows;
 }
 
 GameOptions small_game(const std::string& agent, const fs::path& out) {
@@ -73,7 +62,7 @@ TEST(Game, TheOpponentAdvancesOncePerRoundAndTheRecordsAddUp) {
   const fs::path dir = test_dir("advance");
   const fs::path run = tiny_sumo2d_run("game_agent");
   run_game(small_game(run.string(), dir / "out"));
-  const auto rounds = read_csv(dir / "out" / "game_rounds.csv");
+  const auto rounds = read_csv_cells(dir / "out" / "game_rounds.csv");
   ASSERT_EQ(rounds.size(), 1u + 2 * 4);
   for (size_t i = 1; i < rounds.size(); ++i) {
     const int k = std::stoi(rounds[i][1]);
@@ -82,7 +71,7 @@ TEST(Game, TheOpponentAdvancesOncePerRoundAndTheRecordsAddUp) {
     EXPECT_EQ(rounds[i][2], k == 0 ? "random" : "scripted");    // then the last version stays
     EXPECT_EQ(std::stoi(rounds[i][3]) + std::stoi(rounds[i][4]) + std::stoi(rounds[i][5]), 4);
   }
-  const auto curve = read_csv(dir / "out" / "game.csv");
+  const auto curve = read_csv_cells(dir / "out" / "game.csv");
   ASSERT_EQ(curve.size(), 1u + 4);
   for (size_t k = 1; k < curve.size(); ++k)
     EXPECT_NEAR(std::stod(curve[k][2]) + std::stod(curve[k][4]) + std::stod(curve[k][5]), 1.0, 1e-5);
@@ -104,8 +93,8 @@ TEST(Game, TrackingAdaptsOnlyBetweenRoundsAndRepeatsExactly) {
   tracking.adaptation = "tracking";
   tracking.tracking_learning_rate = 0.05;  // large, so that it shows
   run_game(tracking);
-  const auto a = read_csv(dir / "none" / "game_rounds.csv");
-  const auto b = read_csv(dir / "tracking" / "game_rounds.csv");
+  const auto a = read_csv_cells(dir / "none" / "game_rounds.csv");
+  const auto b = read_csv_cells(dir / "tracking" / "game_rounds.csv");
   // Round 0 of each repeat is played before any adaptation: the same matches.
   EXPECT_EQ(a[1], b[1]);
   EXPECT_EQ(a[5], b[5]);

@@ -54,4 +54,18 @@ inline std::vector<double> metrics_column(const std::filesystem::path& dir, cons
   return values;
 }
 
+// A CSV file's rows, each split at its commas (no quoting: the project's CSVs have none).
+inline std::vector<std::vector<std::string>> read_csv_cells(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path.string() + ": cannot read");
+  std::vector<std::vector<std::string>> rows;
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells;
+    std::istringstream row(line);
+    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
 }  // namespace metarl

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/file_io.h"
+#include "tests/experiments/run_outputs.h"
 #include "tests/experiments/tiny_sumo2d_run.h"
 
 namespace metarl {
@@ -47,18 +48,6 @@ agents:
   random_b: {player: random}
 )";
 
-std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
-  std::vector<std::vector<std::string>> rows;
-  std::istringstream in(read_file(path.string()));
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> cells;
-    std::istringstream row(line);
-    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
-    rows.push_back(cells);
-  }
-  return rows;
-}
-
 TEST(Tournament, RoundsGoToTheMoreWinsAndGamesNeedAFivePercentMargin) {
   EXPECT_EQ(winner_by_margin(2, 1, 3, 0), 1.0);
   EXPECT_EQ(winner_by_margin(1, 2, 3, 0), 0.0);
@@ -78,7 +67,7 @@ TEST(Tournament, ARiggedPopulationIsRatedInOrderAndEveryFileIsWritten) {
   options.out_dir = (dir / "out").string();
   run_tournament(options);
 
-  const auto matches = read_csv(dir / "out" / "matches.csv");
+  const auto matches = read_csv_cells(dir / "out" / "matches.csv");
   ASSERT_EQ(matches.size(), 4u);  // header + the 3 pairs
   for (size_t g = 1; g < matches.size(); ++g) {
     const auto& r = matches[g];
@@ -92,7 +81,7 @@ TEST(Tournament, ARiggedPopulationIsRatedInOrderAndEveryFileIsWritten) {
   ASSERT_EQ(summary["ranking"].size(), 3u);
   EXPECT_EQ(summary["ranking"][0]["agent"], "pusher");
   EXPECT_EQ(summary["games"], 3);
-  const auto elo = read_csv(dir / "out" / "elo.csv");
+  const auto elo = read_csv_cells(dir / "out" / "elo.csv");
   ASSERT_EQ(elo.size(), 4u);
   EXPECT_EQ(elo[1][1], "pusher");  // ranked by TrueSkill's μ − 3σ, then Elo beside it
   for (size_t i = 1; i < elo.size(); ++i) {
@@ -101,7 +90,7 @@ TEST(Tournament, ARiggedPopulationIsRatedInOrderAndEveryFileIsWritten) {
     EXPECT_GE(std::stod(elo[i][4]), rating);
   }
   EXPECT_GT(std::stod(elo[1][2]), std::max(std::stod(elo[2][2]), std::stod(elo[3][2])) + 200);
-  const auto rates = read_csv(dir / "out" / "win_rates.csv");
+  const auto rates = read_csv_cells(dir / "out" / "win_rates.csv");
   ASSERT_EQ(rates.size(), 4u);
   EXPECT_EQ(rates[0], (std::vector<std::string>{"agent", "pusher", "random_a", "random_b"}));
   EXPECT_GT(std::stod(rates[1][2]), 0.7);  // pusher against random_a
@@ -120,7 +109,7 @@ TEST(Tournament, StoppedAndResumedItRatesAsAnUninterruptedOne) {
   TournamentOptions split{population, (dir / "split").string()};
   split.max_games = 1;
   run_tournament(split);
-  EXPECT_EQ(read_csv(dir / "split" / "matches.csv").size(), 2u);  // killed after one game
+  EXPECT_EQ(read_csv_cells(dir / "split" / "matches.csv").size(), 2u);  // killed after one game
   split.max_games = -1;
   run_tournament(split);
   for (const char* file : {"matches.csv", "trueskill.csv", "elo.csv", "win_rates.csv"})
