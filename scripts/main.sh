@@ -8,7 +8,11 @@
 #  3. a random-policy rollout report on each MAML task family (out/main/rollouts.jsonl);
 #  4. matches: the MuJoCo sumo and Sumo2D against their raw loops, a short
 #     Sumo2D self-play run (out/sumo2d_quick/, plots/match_outcomes.png) and
-#     its matches against a random and a scripted player (out/main/matches.jsonl).
+#     its matches against a random and a scripted player (out/main/matches.jsonl);
+#  5. a tournament of that run, two reference snapshots and the built-in players
+#     (out/tournament_quick/: TrueSkill, Elo, the win-rate matrix), and an
+#     iterated game of the run against a reference run's snapshots, tracking
+#     between rounds (out/game_quick/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,4 +60,12 @@ for opponent in random scripted; do
   "$metarl" match out/sumo2d_quick "$opponent" --episodes 64 | tee -a "$out/matches.jsonl.tmp"
 done
 mv "$out/matches.jsonl.tmp" "$out/matches.jsonl"
+
+echo "== 5. a Sumo2D tournament and an iterated game =="
+rm -rf out/tournament_quick out/game_quick  # their players may have changed since the last time
+"$metarl" tournament experiments/sumo/tournament_quick.yaml --out out/tournament_quick
+cat out/tournament_quick/trueskill.csv
+"$metarl" game out/sumo2d_quick experiments/results/sumo/sumo2d/seed1 --rounds 10 --episodes 3 --repeats 4 \
+    --last-rounds 5 --adapt tracking --out out/game_quick
 echo "learning curve: out/quickstart/plots/learning_curve.png; self-play: out/sumo2d_quick/plots/; benchmarks: $out/"
+echo "tournament: out/tournament_quick/ (win_rates.png, elo.png); iterated game: out/game_quick/game.png"
