@@ -76,14 +76,20 @@ void list_components(std::ostream& out) {
       << "  maml with algorithm.chain_length  meta-learned adaptation from T_i to T_i+1 (learn_inner_lr: step sizes)\n"
       << "  RL2  ppo with env.trial_episodes and policy.type lstm (state kept across a chain's episodes)\n"
       << "  adapt --chain  evaluates each run adapted from theta, with no adaptation and with PPO-tracking\n";
-  out << "experiments (under " << METARL_SOURCE_DIR << "):\n";
-  std::vector<std::string> files;
+  std::vector<std::string> experiments, populations;
   const auto root = std::filesystem::path(METARL_SOURCE_DIR) / "experiments";
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(root))
-    if (entry.path().extension() == ".yaml" && entry.path().string().find("/results/") == std::string::npos)
-      files.push_back(std::filesystem::relative(entry.path(), METARL_SOURCE_DIR).string());
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) out << "  " << f << "\n";
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+    const std::string path = entry.path().string();
+    if (entry.path().extension() != ".yaml" || path.find("/results/") != std::string::npos) continue;
+    const bool population = path.find("/populations/") != std::string::npos;
+    (population ? populations : experiments).push_back(std::filesystem::relative(entry.path(), METARL_SOURCE_DIR).string());
+  }
+  std::sort(experiments.begin(), experiments.end());
+  std::sort(populations.begin(), populations.end());
+  out << "experiments (metarl run; under " << METARL_SOURCE_DIR << "):\n";
+  for (const auto& f : experiments) out << "  " << f << "\n";
+  out << "populations (metarl tournament):\n";
+  for (const auto& f : populations) out << "  " << f << "\n";
 }
 
 int run(int argc, char** argv) {

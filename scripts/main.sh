@@ -63,7 +63,7 @@ mv "$out/matches.jsonl.tmp" "$out/matches.jsonl"
 
 echo "== 5. a Sumo2D tournament and an iterated game =="
 rm -rf out/tournament_quick out/game_quick  # their players may have changed since the last time
-"$metarl" tournament experiments/sumo/tournament_quick.yaml --out out/tournament_quick
+"$metarl" tournament experiments/populations/sumo2d_quick.yaml --out out/tournament_quick
 cat out/tournament_quick/trueskill.csv
 "$metarl" game out/sumo2d_quick experiments/results/sumo/sumo2d/seed1 --rounds 10 --episodes 3 --repeats 4 \
     --last-rounds 5 --adapt tracking --out out/game_quick

@@ -37,7 +37,9 @@ std::vector<ResumeCase> every_experiment_file() {
   const fs::path root = fs::path(METARL_SOURCE_DIR) / "experiments";
   for (const auto& entry : fs::recursive_directory_iterator(root)) {
     const std::string path = entry.path().string();
-    if (entry.path().extension() != ".yaml" || path.find("/results/") != std::string::npos) continue;
+    if (entry.path().extension() != ".yaml" || path.find("/results/") != std::string::npos ||
+        path.find("/populations/") != std::string::npos)  // tournaments' populations, not experiments
+      continue;
     const std::string file = fs::relative(entry.path(), METARL_SOURCE_DIR).string();
     cases.push_back({file, false});
     if (ExperimentConfig::load(path).get_string("algorithm.name", "") == "maml") cases.push_back({file, true});
