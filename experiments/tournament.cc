@@ -73,8 +73,9 @@ Population read_population(const std::string& path) {
   p.threads = int(cfg.get_int("threads", p.threads, Bounds::closed(1, 256)));
   for (const std::string& name : cfg.get_map_keys("agents")) {
     const std::string key = "agents." + name;
-    if (name.find_first_of(",\n\"") != std::string::npos)
-      cfg.invalid(key, "is an agent name with a comma, quote or line break (matches.csv could not hold it)");
+    if (name.find_first_of(",\n\"") != std::string::npos)  // (a dot the configuration refuses itself)
+      throw ConfigError(cfg.source() + ": agent name '" + name +
+                        "' has a comma, quote or line break (matches.csv could not hold it)");
     Agent agent{name, ""};
     if (cfg.has(key + ".run")) {
       if (cfg.has(key + ".player")) cfg.invalid(key, "names a run or a player, not both");

@@ -153,6 +153,8 @@ TEST(Tournament, BadPopulationsAreOneLineErrorsNamingTheEntry) {
   EXPECT_NE(both.find("agents.odd"), std::string::npos) << both;
   const std::string typo = error_of(dir, head + "  tiny: {run: " + run.string() + ", snapshoot: steps_0}\n");
   EXPECT_NE(typo.find("agents.tiny.snapshoot"), std::string::npos) << typo;
+  const std::string dotted = error_of(dir, head + "  v0.5: {player: scripted}\n");
+  EXPECT_NE(dotted.find("'agents.v0.5'"), std::string::npos) << dotted;
   const std::string alone = error_of(dir, "env: Sumo2D\nagents:\n  random: {player: random}\n");
   EXPECT_NE(alone.find("at least two agents"), std::string::npos) << alone;
   const std::string games = error_of(dir, head + "  pusher: {player: scripted}\ngames: many\n");
