@@ -14,6 +14,7 @@
 #include "experiments/run.h"
 #include "experiments/stats.h"
 #include "experiments/algorithm.h"
+#include "meta/selfplay_ensemble.h"
 #include "meta/selfplay_trainer.h"
 #include "meta/test_time_adaptation.h"
 
@@ -93,8 +94,8 @@ void reduce_checkpoints(const std::vector<std::string>& runs) {
     Experiment x = build_experiment(cfg, located.run_dir.filename().string());
     const std::string path = located.checkpoint.string();
     const auto before = fs::file_size(located.checkpoint);
-    if (dynamic_cast<SelfplayTrainer*>(x.trainer.get())) {
-      // A self-play run is evaluated as a match player: keep what
+    if (dynamic_cast<SelfplayTrainer*>(x.trainer.get()) || dynamic_cast<SelfplayEnsemble*>(x.trainer.get())) {
+      // A self-play run (an ensemble: its member 0) is evaluated as a match player: keep what
       // load_player reads, read it as `metarl match` does before and after.
       const VectorEnv& env = *x.env;
       const auto read_as_player = [&] {

@@ -10,9 +10,11 @@
 #include <gtest/gtest.h>
 
 #include "envs/core/registry.h"
+#include "experiments/adapt.h"
 #include "experiments/algorithm.h"
 #include "experiments/config.h"
 #include "experiments/io.h"
+#include "experiments/players.h"
 #include "experiments/run.h"
 #include "tests/experiments/run_outputs.h"
 #include "tests/support/line_sumo.h"
@@ -141,6 +143,12 @@ TEST(Selfplay, AnEnsembleTakesTurnsAndResumesBitExactly) {
   EXPECT_EQ(metrics_column(out, "iteration"), (std::vector<double>{1, 2}));
   // Both members' initial versions, then member 0's first snapshot.
   EXPECT_EQ(metrics_column(out, "pool_size"), (std::vector<double>{1, 2}));  // δ = 0.5 keeps [ceil(v/2), v]
+  // Reduced, it plays as member 0, as before.
+  const auto member0 = load_player(out, 3, Box({1}, -1, 1), "LineSumo").policy->parameters();
+  reduce_checkpoints({out});
+  const auto reduced = load_player(out, 3, Box({1}, -1, 1), "LineSumo").policy->parameters();
+  ASSERT_EQ(reduced.size(), member0.size());
+  for (size_t i = 0; i < reduced.size(); ++i) EXPECT_TRUE(torch::equal(reduced[i], member0[i]));
   fs::remove_all(dir);
 }
 
