@@ -13,6 +13,8 @@ packages=(
   libgtest-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   libboost-dev            # header-only Boost.Math (Student's t) and Boost.CRC (checkpoints)
+  libosmesa6-dev          # MuJoCo's renderer offscreen on software OpenGL (replays)
+  ffmpeg                  # replays' videos
   python3-matplotlib      # plots
   python3-scipy           # Student's t in scripts/task_stats.py
 )
