@@ -92,8 +92,10 @@ void VectorEnv::reset() {
     tbb::parallel_for(
         tbb::blocked_range<int>(0, num_envs()),
         [&](const tbb::blocked_range<int>& range) {
-          for (int i = range.begin(); i < range.end(); ++i)
+          for (int i = range.begin(); i < range.end(); ++i) {
             envs_[i]->reset_into(&observations_[size_t(i) * num_agents_ * obs_dim_]);
+            if (state_observer_) state_observer_(i, *envs_[i]);
+          }
         },
         tbb::static_partitioner());
   });
@@ -211,10 +213,12 @@ void VectorEnv::step_one(int i, const float* actions) {
       running_returns_[row] = 0.0;
     }
   }
+  if (state_observer_) state_observer_(i, e);
   if (ended) {
     const size_t values = size_t(num_agents_) * obs_dim_;
     std::copy(obs, obs + values, &final_observations_[first_row * obs_dim_]);
     e.reset_into(obs);
+    if (state_observer_) state_observer_(i, e);
   }
 }
 

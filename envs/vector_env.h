@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -98,10 +99,19 @@ class VectorEnv {
   // Total env steps taken since construction.
   int64_t total_steps() const { return total_steps_; }
 
+  // Called with (env index, the env) whenever an env's state changes: after
+  // each reset, and after each step before an auto-reset (so an episode's
+  // last state is seen, then the next episode's first). For recorders
+  // (replays). It runs on the worker threads, for different envs at once:
+  // it may touch only what belongs to the env it is given. Empty: none.
+  using StateObserver = std::function<void(int, const Env&)>;
+  void set_state_observer(StateObserver observer) { state_observer_ = std::move(observer); }
+
  private:
   void step_one(int i, const float* action);
 
   std::vector<std::unique_ptr<Env>> envs_;
+  StateObserver state_observer_;
   int num_threads_;
   int num_agents_ = 1;
   int obs_dim_ = 0;

@@ -24,6 +24,7 @@
 #include "experiments/config.h"
 #include "experiments/game.h"
 #include "experiments/match.h"
+#include "experiments/replay.h"
 #include "experiments/tournament.h"
 #include "experiments/rollout.h"
 #include "experiments/run.h"
@@ -219,6 +220,23 @@ int run(int argc, char** argv) {
   game->add_option("--threads", game_options.threads, "env worker threads")->capture_default_str();
   game->add_option("--seed", game_options.seed, "seed of the repeats")->capture_default_str();
 
+  auto* replay = app.add_subcommand(
+      "replay", "watch a match or a rollout: record one episode's frames and render them with MuJoCo's renderer "
+                "into DIR/replay.mp4 (experiments/replay.h)");
+  ReplayOptions replay_options;
+  replay->add_option("a", replay_options.player_a, "player A (or the one player of a one-agent env): any match player")
+      ->required();
+  replay->add_option("b", replay_options.player_b, "player B, in a match env");
+  replay->add_option("--out", replay_options.out_dir, "replay directory")->required();
+  replay->add_option("--env", replay_options.env, "env (default: the env of the first player that is a run)");
+  replay->add_option("--env-options", replay_options.env_options, "env options on top of the run's, key=value,...");
+  replay->add_option("--seed", replay_options.seed, "seed of the start and the players' action noise")
+      ->capture_default_str();
+  replay->add_option("--width", replay_options.width, "video width (even)")->capture_default_str();
+  replay->add_option("--height", replay_options.height, "video height (even)")->capture_default_str();
+  replay->add_option("--camera", replay_options.camera, "follow (behind and above the robots) or top")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -249,6 +267,14 @@ int run(int argc, char** argv) {
   if (app.got_subcommand("match")) run_match(match_options, std::cout);
   if (app.got_subcommand("tournament")) run_tournament(tournament_options);
   if (app.got_subcommand("game")) run_game(game_options);
+  if (app.got_subcommand("replay")) {
+    check_camera(replay_options.camera);
+    if (replay_options.width % 2 || replay_options.height % 2)
+      throw std::invalid_argument("replay: --width and --height must be even (H.264)");
+    record_replay(replay_options);
+    render_replay(replay_options.out_dir, replay_options.width, replay_options.height, replay_options.camera);
+    std::cerr << "metarl: replay in " << replay_options.out_dir << "/replay.mp4" << std::endl;
+  }
   if (app.got_subcommand("rollout")) {
     rollout_config.env_options = Options::parse(env_options);
     rollout_config.family_options = Options::parse(family_options);

@@ -42,7 +42,8 @@ OffscreenRenderer::~OffscreenRenderer() {
   delete gl_;
 }
 
-std::vector<uint8_t> OffscreenRenderer::render(const mjData* data, const CameraPose& pose) {
+std::vector<uint8_t> OffscreenRenderer::render(const mjData* data, const CameraPose& pose, const std::string& labels,
+                                               const std::string& values) {
   OSMesaMakeCurrent(gl_->context, gl_->buffer.data(), GL_UNSIGNED_BYTE, width_, height_);
   mjvCamera camera;
   mjv_defaultCamera(&camera);
@@ -54,6 +55,8 @@ std::vector<uint8_t> OffscreenRenderer::render(const mjData* data, const CameraP
   mjv_updateScene(model_, const_cast<mjData*>(data), &option_, nullptr, &camera, mjCAT_ALL, &scene_);
   const mjrRect viewport = {0, 0, width_, height_};
   mjr_render(viewport, &scene_, &context_);
+  if (!labels.empty() || !values.empty())
+    mjr_overlay(mjFONT_NORMAL, mjGRID_TOPLEFT, viewport, labels.c_str(), values.c_str(), &context_);
   std::vector<uint8_t> bottom_up(size_t(width_) * size_t(height_) * 3);
   mjr_readPixels(bottom_up.data(), nullptr, viewport, &context_);
   std::vector<uint8_t> rgb(bottom_up.size());  // OpenGL's rows start at the bottom

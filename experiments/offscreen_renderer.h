@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <mujoco/mujoco.h>
@@ -32,7 +33,10 @@ class OffscreenRenderer {
 
   // `data`'s state (its positions computed: mj_kinematics or mj_forward)
   // seen from `camera`: RGB bytes, rows from the top of the image down.
-  std::vector<uint8_t> render(const mjData* data, const CameraPose& camera);
+  // `labels` and `values` (lines separated by '\n') are written in two
+  // columns at the top left.
+  std::vector<uint8_t> render(const mjData* data, const CameraPose& camera, const std::string& labels = "",
+                              const std::string& values = "");
 
   int width() const { return width_; }
   int height() const { return height_; }
