@@ -104,6 +104,24 @@ TEST(VectorEnv, AutoResetKeepsFinalObservationReturnAndLength) {
   EXPECT_EQ(venv.total_steps(), 8);
 }
 
+TEST(VectorEnv, TheStateObserverSeesEachResetAndEachStepsStateBeforeTheAutoReset) {
+  // env 1 reaches its goal at 0.2 in two steps of +0.1 and restarts at the origin.
+  VectorEnv venv("Navigation2D", 2, 2, Options::parse("max_episode_steps=4"));
+  const auto family = make_task_family("Navigation2D");
+  venv.set_task(0, *family, Task("Navigation2D", {{"goal_x", 0.5}, {"goal_y", 0.0}}));
+  venv.set_task(1, *family, Task("Navigation2D", {{"goal_x", 0.2}, {"goal_y", 0.0}}));
+  std::vector<std::vector<int>> steps_seen(2);  // each env's elapsed_steps at each call
+  venv.set_state_observer([&](int i, const Env& env) { steps_seen[size_t(i)].push_back(env.elapsed_steps()); });
+  venv.reset();
+  const std::vector<float> right = {0.1f, 0.f, 0.1f, 0.f};
+  for (int k = 0; k < 3; ++k) venv.step(right);
+  EXPECT_EQ(steps_seen[0], (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(steps_seen[1], (std::vector<int>{0, 1, 2, 0, 1}));  // step 2 ended its episode: seen, then the reset
+  venv.set_state_observer({});
+  venv.step(right);
+  EXPECT_EQ(steps_seen[0].size(), 4u);
+}
+
 TEST(VectorEnv, EachEnvCarriesItsOwnTask) {
   VectorEnv venv("HalfCheetah", 2, 2);
   const auto family = make_task_family("HalfCheetahDir");
