@@ -14,6 +14,7 @@
 
 #include "agents/file_io.h"
 #include "agents/sampler.h"
+#include "envs/box2d/sumo2d.h"
 #include "envs/core/match.h"
 #include "envs/mujoco/mujoco_env.h"
 #include "envs/vector_env.h"
@@ -38,26 +39,129 @@ std::string outcome_of(const EpisodeBatch& batch) {
   return how.empty() ? result : result + " (" + how + ")";
 }
 
-// Owns an mjData.
-struct DataDeleter {
-  void operator()(mjData* d) const { mj_deleteData(d); }
+// The non-static bodies of a Box2D world, in its list's order (which a
+// world built the same way repeats), and their poses.
+std::vector<ReplayBody> box2d_bodies(const b2World& world) {
+  std::vector<ReplayBody> bodies;
+  for (const b2Body* body = world.GetBodyList(); body; body = body->GetNext()) {
+    if (body->GetType() == b2_staticBody) continue;
+    ReplayBody out;
+    for (const b2Fixture* f = body->GetFixtureList(); f; f = f->GetNext()) {
+      if (f->GetFilterData().groupIndex < 0) out.agent = -f->GetFilterData().groupIndex - 1;
+      ReplayShape shape;
+      if (f->GetType() == b2Shape::e_circle) {
+        const auto* c = static_cast<const b2CircleShape*>(f->GetShape());
+        shape = {true, c->m_p.x, c->m_p.y, c->m_radius, 0, 0};
+      } else if (f->GetType() == b2Shape::e_polygon) {
+        // A rectangle (SetAsBox): its centre, half sides and the angle of its first edge.
+        const auto* p = static_cast<const b2PolygonShape*>(f->GetShape());
+        if (p->m_count != 4) throw std::invalid_argument("replay: a Box2D polygon that is no rectangle");
+        b2Vec2 centre(0, 0);
+        for (int v = 0; v < 4; ++v) centre += 0.25f * p->m_vertices[v];
+        const b2Vec2 first = p->m_vertices[1] - p->m_vertices[0], second = p->m_vertices[2] - p->m_vertices[1];
+        shape = {false, centre.x, centre.y, 0.5 * first.Length(), 0.5 * second.Length(), std::atan2(first.y, first.x)};
+      } else {
+        throw std::invalid_argument("replay: a Box2D shape other than a circle or a polygon");
+      }
+      out.shapes.push_back(shape);
+    }
+    bodies.push_back(out);
+  }
+  return bodies;
+}
+
+std::vector<double> box2d_poses(const b2World& world) {
+  std::vector<double> poses;
+  for (const b2Body* body = world.GetBodyList(); body; body = body->GetNext()) {
+    if (body->GetType() == b2_staticBody) continue;
+    poses.insert(poses.end(), {body->GetPosition().x, body->GetPosition().y, body->GetAngle()});
+  }
+  return poses;
+}
+
+// A flat MuJoCo scene of a Box2D replay: the ring, and one mocap body per
+// Box2D body (discs as short cylinders, boxes), agent 0 red, agent 1 blue.
+std::string box2d_scene(const Replay& r) {
+  std::ostringstream x;
+  x << "<mujoco><visual><global offwidth='1280' offheight='960'/></visual><worldbody>"
+    << "<light pos='0 0 8' dir='0 0 -1' directional='true'/>"
+    << "<geom type='plane' size='40 40 0.1' pos='0 0 -0.11' rgba='0.35 0.35 0.4 1'/>"
+    << "<geom type='cylinder' size='" << r.ring_radius << " 0.05' pos='0 0 -0.05' rgba='0.93 0.85 0.62 1'/>";
+  const char* colours[] = {"0.85 0.2 0.15 1", "0.15 0.35 0.85 1", "0.6 0.6 0.6 1"};
+  for (size_t b = 0; b < r.bodies.size(); ++b) {
+    const ReplayBody& body = r.bodies[b];
+    const char* rgba = colours[body.agent == 0 ? 0 : body.agent == 1 ? 1 : 2];
+    x << "<body name='b" << b << "' mocap='true'>";
+    for (const ReplayShape& s : body.shapes) {
+      if (s.circle)
+        x << "<geom type='cylinder' size='" << s.a << " 0.1' pos='" << s.x << " " << s.y << " 0.1' rgba='" << rgba
+          << "'/>";
+      else
+        x << "<geom type='box' size='" << s.a << " " << s.b << " 0.06' pos='" << s.x << " " << s.y
+          << " 0.12' euler='0 0 " << s.angle << "' rgba='" << rgba << "'/>";
+    }
+    x << "</body>";
+  }
+  x << "</worldbody></mujoco>";
+  return x.str();
+}
+
+// What a replay is drawn from: a MuJoCo model, and each frame's state in it.
+class ReplayScene {
+ public:
+  explicit ReplayScene(const Replay& replay) : replay_(replay) {
+    if (replay.kind == "box2d") {
+      model_ = load_reference_model_from_xml(replay.env + " replay", box2d_scene(replay));
+    } else {
+      env_ = std::make_unique<VectorEnv>(replay.env, 1, 1, Options::parse(replay.env_options));
+      const auto* mujoco = dynamic_cast<const MujocoEnv*>(&env_->env(0));
+      if (!mujoco || mujoco->model()->nq != replay.nq)
+        throw std::runtime_error("replay: " + replay.env + " with options '" + replay.env_options +
+                                 "' does not build the recorded model (nq " + std::to_string(replay.nq) + ")");
+      model_ = mujoco->shared_reference_model();
+    }
+    data_.reset(mj_makeData(model_.get()));
+  }
+  const mjModel* model() const { return model_.get(); }
+  const mjData* data() const { return data_.get(); }
+
+  // Puts the scene in frame `f`'s state, positions computed.
+  void pose(size_t f) {
+    const std::vector<double>& q = replay_.qpos.at(f);
+    if (replay_.kind == "box2d") {
+      for (size_t b = 0; b < replay_.bodies.size(); ++b) {
+        data_->mocap_pos[3 * b] = q[3 * b];
+        data_->mocap_pos[3 * b + 1] = q[3 * b + 1];
+        data_->mocap_pos[3 * b + 2] = 0;
+        const double half = q[3 * b + 2] / 2;  // about z
+        data_->mocap_quat[4 * b] = std::cos(half);
+        data_->mocap_quat[4 * b + 1] = data_->mocap_quat[4 * b + 2] = 0;
+        data_->mocap_quat[4 * b + 3] = std::sin(half);
+      }
+    } else {
+      std::copy(q.begin(), q.end(), data_->qpos);
+    }
+    mj_forward(model_.get(), data_.get());
+  }
+
+  CameraPose camera(const std::string& name) const {
+    if (replay_.kind != "box2d") return replay_camera(model_.get(), data_.get(), name);
+    check_camera(name);
+    CameraPose pose;  // the whole ring
+    pose.distance = 3.2 * replay_.ring_radius;
+    pose.elevation = name == "top" ? -90 : -55;
+    return pose;
+  }
+
+ private:
+  struct DataDeleter {
+    void operator()(mjData* d) const { mj_deleteData(d); }
+  };
+  const Replay& replay_;
+  std::unique_ptr<VectorEnv> env_;
+  std::shared_ptr<const mjModel> model_;
+  std::unique_ptr<mjData, DataDeleter> data_;
 };
-using DataPtr = std::unique_ptr<mjData, DataDeleter>;
-
-// A fresh env as the replay's was built, to take its model from.
-std::unique_ptr<VectorEnv> env_of(const Replay& replay) {
-  auto env = std::make_unique<VectorEnv>(replay.env, 1, 1, Options::parse(replay.env_options));
-  const auto* mujoco = dynamic_cast<const MujocoEnv*>(&env->env(0));
-  if (!mujoco || mujoco->model()->nq != replay.nq)
-    throw std::runtime_error("replay: " + replay.env + " with options '" + replay.env_options +
-                             "' does not build the recorded model (nq " + std::to_string(replay.nq) + ")");
-  return env;
-}
-
-void pose_frame(const mjModel* m, mjData* d, const std::vector<double>& qpos) {
-  std::copy(qpos.begin(), qpos.end(), d->qpos);
-  mj_forward(m, d);
-}
 
 // ffmpeg reading raw RGB frames from a pipe.
 class FfmpegPipe {
@@ -109,7 +213,9 @@ void record_replay(const ReplayOptions& o) {
   for (const auto& [key, value] : overrides.values()) env_options.set(key, value);
   VectorEnv env(env_name, 1, 1, env_options);
   const auto* mujoco = dynamic_cast<const MujocoEnv*>(&env.env(0));
-  if (!mujoco) throw std::invalid_argument("replay: " + env_name + " is not a MuJoCo env (its replays are not written yet)");
+  const bool box2d = dynamic_cast<const Sumo2DEnv*>(&env.env(0)) != nullptr;
+  if (!mujoco && !box2d)
+    throw std::invalid_argument("replay: " + env_name + " is neither a MuJoCo env nor Sumo2D: it has no replay");
   const bool match = env.num_agents() == 2;
   if (match == o.player_b.empty())
     throw std::invalid_argument("replay: " + env_name + " has " + std::to_string(env.num_agents()) +
@@ -128,9 +234,10 @@ void record_replay(const ReplayOptions& o) {
 
   // Frame 0 after the reset, then one after each step, up to the episode's
   // last state (the observer sees it before the auto-reset).
-  const int nq = mujoco->model()->nq;
   const int agents = env.num_agents();
   std::vector<std::vector<double>> qpos, returns;
+  std::vector<ReplayBody> bodies;  // box2d
+  double ring_radius = 0;          // box2d
   bool ended = false;
   env.set_state_observer([&](int i, const Env& e) {
     if (i != 0 || ended) return;
@@ -138,8 +245,17 @@ void record_replay(const ReplayOptions& o) {
       ended = true;
       return;
     }
-    const auto& m = dynamic_cast<const MujocoEnv&>(e);
-    qpos.emplace_back(m.qpos(), m.qpos() + nq);
+    if (box2d) {
+      const auto& sumo = dynamic_cast<const Sumo2DEnv&>(e);
+      if (qpos.empty()) {
+        bodies = box2d_bodies(sumo.world().physics());
+        ring_radius = sumo.start().ring_radius;
+      }
+      qpos.push_back(box2d_poses(sumo.world().physics()));
+    } else {
+      const auto& m = dynamic_cast<const MujocoEnv&>(e);
+      qpos.emplace_back(m.qpos(), m.qpos() + m.model()->nq);
+    }
     std::vector<double> so_far(size_t(agents), 0.0);
     if (!returns.empty())
       for (int k = 0; k < agents; ++k) so_far[size_t(k)] = returns.back()[size_t(k)] + env.rewards()[k];
@@ -155,6 +271,15 @@ void record_replay(const ReplayOptions& o) {
   const EpisodeBatch batch = sampler.collect_episodes(env.env(0).max_episode_steps(), a.policy->parameters());
   env.set_state_observer({});
 
+  const int nq = int(qpos.at(0).size());
+  nlohmann::json shapes = nlohmann::json::array();
+  for (const ReplayBody& body : bodies) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const ReplayShape& sh : body.shapes)
+      list.push_back(sh.circle ? nlohmann::json{{"circle", {sh.x, sh.y, sh.a}}}
+                               : nlohmann::json{{"box", {sh.x, sh.y, sh.a, sh.b, sh.angle}}});
+    shapes.push_back({{"agent", body.agent}, {"shapes", list}});
+  }
   fs::create_directories(o.out_dir);
   std::string bytes(qpos.size() * size_t(nq) * sizeof(double), '\0');
   for (size_t f = 0; f < qpos.size(); ++f)
@@ -167,8 +292,11 @@ void record_replay(const ReplayOptions& o) {
                          {"player_a", o.player_a},
                          {"player_b", o.player_b},
                          {"frames", qpos.size()},
+                         {"kind", box2d ? "box2d" : "mujoco"},
+                         {"bodies", shapes},
+                         {"ring_radius", ring_radius},
                          {"nq", nq},
-                         {"dt", mujoco->dt()},
+                         {"dt", box2d ? Sumo2DWorld::kControlDt : mujoco->dt()},
                          {"outcome", match ? outcome_of(batch) : ""},
                          {"returns", returns}});
 }
@@ -186,6 +314,22 @@ Replay read_replay(const std::string& dir) {
     r.env = j.at("env").get<std::string>();
     r.env_options = j.at("env_options").get<std::string>();
     r.nq = j.at("nq").get<int>();
+    r.kind = j.at("kind").get<std::string>();
+    r.ring_radius = j.at("ring_radius").get<double>();
+    for (const auto& body : j.at("bodies")) {
+      ReplayBody b;
+      b.agent = body.at("agent").get<int>();
+      for (const auto& sh : body.at("shapes")) {
+        const bool circle = sh.contains("circle");
+        const auto v = sh.at(circle ? "circle" : "box").get<std::vector<double>>();
+        if (v.size() != (circle ? 3u : 5u)) throw std::runtime_error("a shape of " + std::to_string(v.size()) + " numbers");
+        b.shapes.push_back(circle ? ReplayShape{true, v[0], v[1], v[2], 0, 0} : ReplayShape{false, v[0], v[1], v[2], v[3], v[4]});
+      }
+      r.bodies.push_back(b);
+    }
+    if (r.kind != "mujoco" && (r.kind != "box2d" || size_t(r.nq) != 3 * r.bodies.size()))
+      throw std::runtime_error("kind " + r.kind + " with nq " + std::to_string(r.nq) + " and " +
+                               std::to_string(r.bodies.size()) + " bodies");
     r.dt = j.at("dt").get<double>();
     r.outcome = j.at("outcome").get<std::string>();
     r.returns = j.at("returns").get<std::vector<std::vector<double>>>();
@@ -240,22 +384,18 @@ std::vector<uint8_t> render_replay_frame(const std::string& dir, int frame, int 
   const Replay replay = read_replay(dir);
   if (frame < 0 || size_t(frame) >= replay.qpos.size())
     throw std::invalid_argument("replay: no frame " + std::to_string(frame) + " in " + dir);
-  const auto env = env_of(replay);
-  const mjModel* m = dynamic_cast<const MujocoEnv&>(env->env(0)).model();
-  const DataPtr d(mj_makeData(m));
-  pose_frame(m, d.get(), replay.qpos[size_t(frame)]);
-  OffscreenRenderer renderer(m, width, height);
-  return renderer.render(d.get(), replay_camera(m, d.get(), camera));
+  ReplayScene scene(replay);
+  scene.pose(size_t(frame));
+  OffscreenRenderer renderer(scene.model(), width, height);
+  return renderer.render(scene.data(), scene.camera(camera));
 }
 
 void render_replay(const std::string& dir, int width, int height, const std::string& camera) {
   if (width % 2 || height % 2) throw std::invalid_argument("replay: --width and --height must be even (H.264)");
   check_camera(camera);
   const Replay replay = read_replay(dir);
-  const auto env = env_of(replay);
-  const mjModel* m = dynamic_cast<const MujocoEnv&>(env->env(0)).model();
-  const DataPtr d(mj_makeData(m));
-  OffscreenRenderer renderer(m, width, height);
+  ReplayScene scene(replay);
+  OffscreenRenderer renderer(scene.model(), width, height);
   const double fps = 1 / replay.dt;
   const fs::path out(dir);
   FfmpegPipe video(raw_input(width, height, fps) + "-pix_fmt yuv420p '" + (out / "replay.mp4").string() + "'",
@@ -277,9 +417,9 @@ void render_replay(const std::string& dir, int width, int height, const std::str
   };
   std::vector<uint8_t> first, last;
   for (size_t f = 0; f < frames; ++f) {
-    pose_frame(m, d.get(), replay.qpos[f]);
+    scene.pose(f);
     const auto [labels, values] = text(f);
-    std::vector<uint8_t> image = renderer.render(d.get(), replay_camera(m, d.get(), camera), labels, values);
+    std::vector<uint8_t> image = renderer.render(scene.data(), scene.camera(camera), labels, values);
     video.write(image);
     if (f == 0) first = image;
     if (f + 1 == frames) last = std::move(image);

@@ -8,11 +8,15 @@
 // A replay directory:
 //   replay.json   the env, its options and seed, the players, the frame
 //                 count, nq, the control step, the outcome (matches), and
-//                 per frame each agent's return so far
+//                 per frame each agent's return so far; for Box2D envs
+//                 (Sumo2D) also each body's shapes and the ring's radius
 //   qpos.bin      frames × nq float64 positions (frame 0 after the reset,
-//                 then one per step, the episode's last state included)
+//                 then one per step, the episode's last state included):
+//                 MuJoCo's qpos, or x, y and angle of each Box2D body
 //   replay.mp4, first.png, last.png   once rendered
-// MuJoCo envs only for now (the sumo matches and the locomotion robots).
+// A Box2D world is drawn by MuJoCo too: its bodies become flat mocap bodies
+// of a scene made for the replay (discs and boxes on a ring), agent 0 red,
+// agent 1 blue.
 #pragma once
 
 #include <cstdint>
@@ -38,9 +42,24 @@ struct ReplayOptions {
 // Plays the episode and writes replay.json and qpos.bin into out_dir.
 void record_replay(const ReplayOptions& options);
 
+// A Box2D body as a replay draws it: discs and boxes in the body's frame.
+struct ReplayShape {
+  bool circle = true;
+  double x = 0, y = 0;        // centre
+  double a = 0, b = 0;        // a circle's radius; a box's half-length and half-width
+  double angle = 0;           // a box's angle
+};
+struct ReplayBody {
+  int agent = -1;  // whose it is (-1: nobody's)
+  std::vector<ReplayShape> shapes;
+};
+
 // A recorded replay, read back.
 struct Replay {
   std::string env, env_options;
+  std::string kind = "mujoco";    // or "box2d"
+  std::vector<ReplayBody> bodies;  // box2d: nq = 3 × bodies
+  double ring_radius = 0;          // box2d
   int nq = 0;
   double dt = 0;  // seconds per frame
   std::vector<std::vector<double>> qpos;     // [frame][nq]

@@ -89,6 +89,9 @@ class Sumo2DWorld {
     return double(torso_[agent]->GetPosition().Length()) > ring_radius;
   }
   const b2RevoluteJoint& arm_joint(int agent, int side) const { return *arm_joints_[agent][side]; }
+  // The Box2D world itself, read-only (replays draw its bodies). An agent's
+  // fixtures have filter group −(agent + 1).
+  const b2World& physics() const { return world_; }
 
  private:
   void add_agent(int agent, const Sumo2DAgentStart& start);

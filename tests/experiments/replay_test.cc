@@ -108,6 +108,42 @@ TEST(Replay, ARenderedFrameShowsTheRobotsWhereTheReplayPutsThem) {
   fs::remove_all(dir.parent_path());
 }
 
+TEST(Replay, ASumo2DMatchIsDrawnWithEachTorsoWhereTheReplayPutsIt) {
+  const fs::path dir = test_dir("sumo2d");
+  ReplayOptions o;
+  o.player_a = "scripted";
+  o.player_b = "random";
+  o.env = "Sumo2D";
+  o.env_options = "max_episode_steps=30";
+  o.seed = 4;
+  o.out_dir = dir.string();
+  record_replay(o);
+  const Replay r = read_replay(dir.string());
+  EXPECT_EQ(r.kind, "box2d");
+  ASSERT_EQ(r.bodies.size(), 6u);  // two torsos, four arms
+  EXPECT_EQ(r.ring_radius, 3);
+  constexpr int kWidth = 320, kHeight = 240;
+  const int last = int(r.qpos.size()) - 1;
+  const auto frame = render_replay_frame(dir.string(), last, kWidth, kHeight, "top");
+  // Top-down on the ring's centre from 3.2 R; a torso's top is 0.2 above the ring.
+  const double fovy = 45 * M_PI / 180, depth = 3.2 * r.ring_radius - 0.2;
+  const double scale = kHeight / 2.0 / (depth * std::tan(fovy / 2));
+  int torsos = 0;
+  for (size_t b = 0; b < r.bodies.size(); ++b) {
+    if (!r.bodies[b].shapes.at(0).circle) continue;
+    ++torsos;
+    const double x = r.qpos[size_t(last)][3 * b], y = r.qpos[size_t(last)][3 * b + 1];
+    const int px = int(std::lround(kWidth / 2.0 + x * scale)), py = int(std::lround(kHeight / 2.0 - y * scale));
+    const size_t i = (size_t(py) * kWidth + size_t(px)) * 3;
+    // Agent 0 is drawn red, agent 1 blue.
+    const int red = frame[i], blue = frame[i + 2];
+    if (r.bodies[b].agent == 0) EXPECT_GT(red, blue + 60) << "torso " << b << " at (" << px << ", " << py << ")";
+    else EXPECT_GT(blue, red + 60) << "torso " << b << " at (" << px << ", " << py << ")";
+  }
+  EXPECT_EQ(torsos, 2);
+  fs::remove_all(dir.parent_path());
+}
+
 TEST(Replay, AVideoAndItsFirstAndLastFramesAreWritten) {
   const fs::path dir = test_dir("video");
   record_replay(random_ants(dir, 4));
@@ -126,9 +162,10 @@ TEST(Replay, BadRequestsAreRefusedBeforeAnythingIsWritten) {
   ReplayOptions one = random_ants(dir, 4);
   one.player_b = "";
   EXPECT_THROW(record_replay(one), std::invalid_argument);  // a match needs two players
-  ReplayOptions box2d = random_ants(dir, 4);
-  box2d.env = "Sumo2D";
-  EXPECT_THROW(record_replay(box2d), std::invalid_argument);
+  ReplayOptions no_bodies = random_ants(dir, 4);
+  no_bodies.env = "Navigation2D";
+  no_bodies.player_b = "";
+  EXPECT_THROW(record_replay(no_bodies), std::invalid_argument);  // nothing to draw
   EXPECT_FALSE(fs::exists(dir));
   EXPECT_THROW(read_replay(dir.string()), std::runtime_error);
 }
