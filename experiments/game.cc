@@ -105,12 +105,48 @@ struct RoundRecord {
   double score = 0.5;  // the round: 1 the agent won it, 0.5 drawn, 0 lost
 };
 
+const char* kRoundsHeader = "repeat,round,opponent,won,lost,drawn,round_score";
+
+void write_rounds(const fs::path& path, const std::vector<RoundRecord>& records);
+std::vector<RoundRecord> read_rounds(const fs::path& path);
+
 std::string format(double value) {
   if (std::isnan(value)) return "";
   std::ostringstream out;
   out.precision(6);
   out << value;
   return out.str();
+}
+
+void write_rounds(const fs::path& path, const std::vector<RoundRecord>& records) {
+  std::string rows = std::string(kRoundsHeader) + "\n";
+  for (const RoundRecord& rec : records)
+    rows += std::to_string(rec.repeat) + "," + std::to_string(rec.round) + "," + rec.opponent + "," +
+            std::to_string(rec.won) + "," + std::to_string(rec.lost) + "," + std::to_string(rec.drawn) + "," +
+            format(rec.score) + "\n";
+  write_file_atomically(path.string(), rows);
+}
+
+std::vector<RoundRecord> read_rounds(const fs::path& path) {
+  std::istringstream in(read_file(path.string()));
+  std::string line;
+  if (!std::getline(in, line) || line != kRoundsHeader)
+    throw std::runtime_error(path.string() + ": not a game's rounds (its header differs)");
+  std::vector<RoundRecord> records;
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::istringstream row(line);
+    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+    if (cells.size() != 7) throw std::runtime_error(path.string() + ": a row of " + std::to_string(cells.size()) +
+                                                    " cells, not 7: " + line);
+    try {
+      records.push_back({std::stoll(cells[0]), std::stoll(cells[1]), cells[2], std::stoll(cells[3]),
+                         std::stoll(cells[4]), std::stoll(cells[5]), std::stod(cells[6])});
+    } catch (const std::exception&) {
+      throw std::runtime_error(path.string() + ": a row is not numbers where they belong: " + line);
+    }
+  }
+  return records;
 }
 
 }  // namespace
@@ -153,11 +189,35 @@ void run_game(const GameOptions& o) {
   for (const std::string& spec : sequence) opponents.push_back(load_player(spec, obs_dim, action, env_name));
   load_player(o.agent, obs_dim, action, env_name);  // refused here, before anything is written, if it does not load
 
+  // The output directory: a fresh one, or this game's to resume after its
+  // last whole repeat (each repeat has its own seed, so skipping the ones
+  // written gives what an uninterrupted run would).
   const fs::path out(o.out_dir);
+  const nlohmann::json setup = {{"agent", o.agent},
+                                {"opponents", sequence},
+                                {"env", env_name},
+                                {"env_options", env_options.to_string()},
+                                {"rounds", o.rounds},
+                                {"episodes_per_round", o.episodes_per_round},
+                                {"repeats", o.repeats},
+                                {"adaptation", o.adaptation},
+                                {"tracking_learning_rate", o.tracking_learning_rate},
+                                {"tracking_epochs", o.tracking_epochs},
+                                {"seed", o.seed}};
+  const fs::path setup_path = out / "game.json";
+  if (fs::exists(setup_path) && nlohmann::json::parse(read_file(setup_path.string())) != setup)
+    throw std::invalid_argument(o.out_dir + " holds another game (" + setup_path.string() +
+                                " differs from these options); give another --out");
   fs::create_directories(out);
-  std::vector<RoundRecord> records;
+  if (!fs::exists(setup_path)) write_json_atomically(setup_path.string(), setup);
+  const fs::path rounds_path = out / "game_rounds.csv";
+  std::vector<RoundRecord> records = fs::exists(rounds_path) ? read_rounds(rounds_path) : std::vector<RoundRecord>{};
+  const int64_t done = int64_t(records.size()) / o.rounds;
+  records.resize(size_t(done * o.rounds));  // a repeat is written whole; anything else is not this game's
+  if (done > 0) std::cerr << "game: resuming after repeat " << done << " of " << o.repeats << std::endl;
   const int64_t horizon = env.env(0).max_episode_steps();
-  for (int64_t r = 0; r < o.repeats; ++r) {
+  for (int64_t r = done; r < o.repeats; ++r) {
+    if (o.max_repeats >= 0 && r - done >= o.max_repeats) break;
     const uint64_t seed = derive_seed(o.seed, uint64_t(r));
     env.seed(seed);
     Player agent = load_player(o.agent, obs_dim, action, env_name);  // each repeat from the agent as loaded
@@ -183,16 +243,15 @@ void run_game(const GameOptions& o) {
       records.push_back(rec);
       if (tracker) tracker->update(batch);
     }
+    write_rounds(rounds_path, records);
     std::cerr << "game: repeat " << r + 1 << "/" << o.repeats << " done" << std::endl;
   }
-
-  // game_rounds.csv, then per round over the repeats.
-  std::string rows = "repeat,round,opponent,won,lost,drawn,round_score\n";
-  for (const RoundRecord& rec : records)
-    rows += std::to_string(rec.repeat) + "," + std::to_string(rec.round) + "," + rec.opponent + "," +
-            std::to_string(rec.won) + "," + std::to_string(rec.lost) + "," + std::to_string(rec.drawn) + "," +
-            format(rec.score) + "\n";
-  write_file_atomically((out / "game_rounds.csv").string(), rows);
+  const int64_t repeats = int64_t(records.size()) / o.rounds;  // written so far
+  if (repeats < o.repeats) {
+    std::cerr << "game: stopped after repeat " << repeats << " of " << o.repeats << "; the same command resumes"
+              << std::endl;
+    return;
+  }
 
   const double per_round = double(o.episodes_per_round);
   const auto interval = [&](const std::vector<double>& sample) {

@@ -26,7 +26,9 @@
 // game.csv (per round: the agent's match win, draw and loss rates over the
 // repeats, with 95 % intervals over repeats), game.png and summary.json
 // (the win rate over the last `last_rounds` rounds, the paper's measure, and
-// the games won, drawn and lost).
+// the games won, drawn and lost). game_rounds.csv is rewritten after each
+// repeat, and the same options on the same DIR (game.json holds them)
+// resume after the last repeat written.
 #pragma once
 
 #include <cstdint>
@@ -50,6 +52,7 @@ struct GameOptions {
   int threads = 1;
   uint64_t seed = 0;
   std::string out_dir;
+  int64_t max_repeats = -1;  // stop after playing this many repeats (the same options resume); -1: all
 };
 
 // The opponents a game's rounds meet, in order (GameOptions::opponents

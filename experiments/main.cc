@@ -219,6 +219,8 @@ int run(int argc, char** argv) {
   game->add_option("--env-options", game_options.env_options, "env options on top of the run's, key=value,...");
   game->add_option("--threads", game_options.threads, "env worker threads")->capture_default_str();
   game->add_option("--seed", game_options.seed, "seed of the repeats")->capture_default_str();
+  game->add_option("--max-repeats", game_options.max_repeats,
+                   "stop after this many repeats (the same command resumes)");
 
   auto* replay = app.add_subcommand(
       "replay", "watch a match or a rollout: record one episode's frames and render them with MuJoCo's renderer "

@@ -110,6 +110,34 @@ TEST(Game, TrackingAdaptsOnlyBetweenRoundsAndRepeatsExactly) {
   fs::remove_all(run.parent_path());
 }
 
+TEST(Game, StoppedAfterARepeatAndResumedItIsTheUninterruptedGame) {
+  const fs::path dir = test_dir("resume");
+  const fs::path run = tiny_sumo2d_run("game_resumed");
+  GameOptions straight = small_game(run.string(), dir / "straight");
+  straight.adaptation = "tracking";
+  run_game(straight);
+  GameOptions split = straight;
+  split.out_dir = (dir / "split").string();
+  split.max_repeats = 1;
+  run_game(split);
+  EXPECT_EQ(read_csv_cells(dir / "split" / "game_rounds.csv").size(), 1u + 4);  // one repeat of 4 rounds
+  EXPECT_FALSE(fs::exists(dir / "split" / "summary.json"));
+  split.max_repeats = -1;
+  run_game(split);
+  for (const char* file : {"game_rounds.csv", "game.csv", "summary.json"})
+    EXPECT_EQ(read_file((dir / "split" / file).string()), read_file((dir / "straight" / file).string())) << file;
+  GameOptions other = split;
+  other.rounds = 5;
+  try {
+    run_game(other);
+    FAIL() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("holds another game"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
+  fs::remove_all(run.parent_path());
+}
+
 TEST(Game, BadOptionsAreRefusedBeforeAnythingIsWritten) {
   const fs::path dir = test_dir("bad");
   const auto refused = [&](GameOptions o, const std::string& expected) {
