@@ -221,16 +221,25 @@ void run_game(const GameOptions& o) {
     const uint64_t seed = derive_seed(o.seed, uint64_t(r));
     env.seed(seed);
     Player agent = load_player(o.agent, obs_dim, action, env_name);  // each repeat from the agent as loaded
-    Sampler sampler(env, *agent.policy, seed, agent.normalizer.get(), /*update_normalizer=*/false,
-                    seats.learner_rows);
     std::unique_ptr<Tracker> tracker;
     if (o.adaptation == "tracking") tracker = std::make_unique<Tracker>(*agent.policy, o, derive_seed(seed, 1));
     for (int64_t k = 0; k < o.rounds; ++k) {
       const size_t version = std::min(size_t(k), opponents.size() - 1);
       const Player& opponent = opponents[version];
+      // Seats alternate env by env, starting from seat k % 2: over two
+      // rounds each seat is the agent's equally often, whatever the
+      // (possibly odd) number of matches a round.
+      std::vector<int64_t> agent_rows, opponent_rows;
+      for (int64_t j = 0; j < o.episodes_per_round; ++j) {
+        const int64_t seat = (j + k) % 2;
+        agent_rows.push_back(2 * j + seat);
+        opponent_rows.push_back(2 * j + 1 - seat);
+      }
+      Sampler sampler(env, *agent.policy, derive_seed(seed, uint64_t(k) + 2), agent.normalizer.get(),
+                      /*update_normalizer=*/false, agent_rows);
       std::vector<Actor> actors;
-      actors.push_back(
-          Actor{opponent.policy.get(), opponent.policy->parameters(), opponent.normalizer.get(), seats.opponent_rows});
+      actors.push_back(Actor{opponent.policy.get(), opponent.policy->parameters(), opponent.normalizer.get(),
+                             std::move(opponent_rows)});
       sampler.set_opponents(std::move(actors));
       const EpisodeBatch batch = sampler.collect_episodes(horizon, agent.policy->parameters());
       RoundRecord rec{r, k, sequence[version]};

@@ -18,8 +18,11 @@
 // (The meta-learned update and RL² across a game's episodes come with
 // competitive meta-training, issue 23.)
 //
-// A round goes to whoever won more of its matches; a game to whoever won
-// more rounds by at least 5 % of them (experiments/tournament.h). The game
+// Seats: the agent plays seat 0 and seat 1 in alternate envs, round k
+// starting from seat k % 2, so that an odd number of matches a round
+// favours no seat over a game. A round goes to whoever won more of its
+// matches; a game to whoever won more rounds by at least 5 % of them
+// (experiments/tournament.h). The game
 // is repeated `repeats` times from the loaded agent, each repeat with its
 // own seed. DIR gets game_rounds.csv (every repeat's every round: the
 // opponent, the agent's wins, losses and draws, the round's winner),
