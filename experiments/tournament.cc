@@ -69,7 +69,8 @@ Population read_population(const std::string& path) {
   }
   p.rounds = cfg.get_int("rounds", p.rounds, Bounds::at_least(1));
   p.episodes_per_round = cfg.get_int("episodes_per_round", p.episodes_per_round, Bounds::at_least(1));
-  p.envs = int(cfg.get_int("envs", p.envs, Bounds::closed(1, 4096)));
+  p.envs = int(cfg.get_int("envs", p.envs, Bounds::closed(2, 4096)));
+  if (p.envs % 2) cfg.invalid("envs", "must be even (the seats alternate env by env: each player takes each seat equally often)");
   p.threads = int(cfg.get_int("threads", p.threads, Bounds::closed(1, 256)));
   for (const std::string& name : cfg.get_map_keys("agents")) {
     const std::string key = "agents." + name;

@@ -155,6 +155,9 @@ TEST(Tournament, BadPopulationsAreOneLineErrorsNamingTheEntry) {
   EXPECT_NE(typo.find("agents.tiny.snapshoot"), std::string::npos) << typo;
   const std::string dotted = error_of(dir, head + "  v0.5: {player: scripted}\n");
   EXPECT_NE(dotted.find("'agents.v0.5'"), std::string::npos) << dotted;
+  const std::string odd =
+      error_of(dir, "env: Sumo2D\nenvs: 3\nagents:\n  random: {player: random}\n  pusher: {player: scripted}\n");
+  EXPECT_NE(odd.find("'envs' must be even"), std::string::npos) << odd;
   const std::string alone = error_of(dir, "env: Sumo2D\nagents:\n  random: {player: random}\n");
   EXPECT_NE(alone.find("at least two agents"), std::string::npos) << alone;
   const std::string games = error_of(dir, head + "  pusher: {player: scripted}\ngames: many\n");
