@@ -12,7 +12,8 @@
 #  5. a tournament of that run, two reference snapshots and the built-in players
 #     (out/tournament_quick/: TrueSkill, Elo, the win-rate matrix), and an
 #     iterated game of the run against a reference run's snapshots, tracking
-#     between rounds (out/game_quick/).
+#     between rounds (out/game_quick/), and a replay of one match of the run
+#     against the scripted pusher (out/replay_quick/replay.mp4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,11 +62,13 @@ for opponent in random scripted; do
 done
 mv "$out/matches.jsonl.tmp" "$out/matches.jsonl"
 
-echo "== 5. a Sumo2D tournament and an iterated game =="
-rm -rf out/tournament_quick out/game_quick  # their players may have changed since the last time
+echo "== 5. a Sumo2D tournament, an iterated game and a replay =="
+rm -rf out/tournament_quick out/game_quick out/replay_quick  # their players may have changed since the last time
 "$metarl" tournament experiments/populations/sumo2d_quick.yaml --out out/tournament_quick
 cat out/tournament_quick/trueskill.csv
 "$metarl" game out/sumo2d_quick experiments/results/sumo/sumo2d/seed1 --rounds 10 --episodes 3 --repeats 4 \
     --last-rounds 5 --adapt tracking --out out/game_quick
+"$metarl" replay out/sumo2d_quick scripted --out out/replay_quick --seed 1
 echo "learning curve: out/quickstart/plots/learning_curve.png; self-play: out/sumo2d_quick/plots/; benchmarks: $out/"
-echo "tournament: out/tournament_quick/ (win_rates.png, elo.png); iterated game: out/game_quick/game.png"
+echo "tournament: out/tournament_quick/ (win_rates.png, elo.png); iterated game: out/game_quick/game.png;" \
+     "a match to watch: out/replay_quick/replay.mp4"
