@@ -163,20 +163,9 @@ void run_game(const GameOptions& o) {
   if (o.threads < 1) throw std::invalid_argument("game: --threads must be at least 1");
   const std::vector<std::string> sequence = opponent_sequence(o.opponents);
 
-  std::string env_name = o.env;
-  Options env_options;
-  if (env_name.empty()) {
-    std::vector<std::string> candidates = {o.agent};
-    candidates.insert(candidates.end(), sequence.begin(), sequence.end());
-    for (const std::string& spec : candidates)
-      if (is_run_player(spec)) {
-        env_of_run(spec, env_name, env_options);
-        break;
-      }
-    if (env_name.empty()) throw std::invalid_argument("game: no player is a run: name the env with --env");
-  }
-  const Options overrides = Options::parse(o.env_options);
-  for (const auto& [key, value] : overrides.values()) env_options.set(key, value);
+  std::vector<std::string> players = {o.agent};
+  players.insert(players.end(), sequence.begin(), sequence.end());
+  const auto [env_name, env_options] = players_env("game", o.env, players, o.env_options);
   VectorEnv env(env_name, int(o.episodes_per_round), o.threads, env_options);
   const SelfplaySeats seats = selfplay_seats(env);
   if (!seats.same_kind)

@@ -37,19 +37,8 @@ void run_match(const MatchOptions& options, std::ostream& out) {
   if (options.episodes < 1) throw std::invalid_argument("match: --episodes must be at least 1");
   if (options.num_envs < 1) throw std::invalid_argument("match: --envs must be at least 1");
   if (options.threads < 1) throw std::invalid_argument("match: --threads must be at least 1");
-  std::string env_name = options.env;
-  Options env_options;
-  if (env_name.empty()) {
-    for (const std::string& spec : {options.player_a, options.player_b})
-      if (is_run_player(spec)) {
-        env_of_run(spec, env_name, env_options);
-        break;
-      }
-    if (env_name.empty()) throw std::invalid_argument("match: neither player is a run: name the env with --env");
-  }
-  const Options overrides = Options::parse(options.env_options);  // named: a temporary's values() would dangle
-  for (const auto& [key, value] : overrides.values()) env_options.set(key, value);
-
+  const auto [env_name, env_options] =
+      players_env("match", options.env, {options.player_a, options.player_b}, options.env_options);
   VectorEnv env(env_name, options.num_envs, options.threads, env_options);
   env.seed(options.seed);
   const SelfplaySeats seats = selfplay_seats(env);  // a two-agent match env, or a one-line error naming it

@@ -107,6 +107,22 @@ void env_of_run(const std::string& spec, std::string& name, Options& options) {
   for (const auto& [key, value] : cfg.get_string_map("env.options")) options.set(key, value);
 }
 
+PlayersEnv players_env(const std::string& command, const std::string& env, const std::vector<std::string>& players,
+                       const std::string& overrides) {
+  PlayersEnv out{env, Options{}};
+  if (out.name.empty()) {
+    for (const std::string& spec : players)
+      if (!spec.empty() && is_run_player(spec)) {
+        env_of_run(spec, out.name, out.options);
+        break;
+      }
+    if (out.name.empty()) throw std::invalid_argument(command + ": no player is a run: name the env with --env");
+  }
+  const Options parsed = Options::parse(overrides);  // named: a temporary's values() would dangle
+  for (const auto& [key, value] : parsed.values()) out.options.set(key, value);
+  return out;
+}
+
 Player load_player(const std::string& spec, int obs_dim, const Box& action, const std::string& env_name) {
   if (has_mean_prefix(spec)) {
     const std::string inner = spec.substr(kMeanPrefix.size());

@@ -48,4 +48,15 @@ std::string run_of_player(const std::string& spec);
 // when it is not in a metarl run.
 void env_of_run(const std::string& spec, std::string& name, Options& options);
 
+// The env players meet in: `env` when given (with no options of a run's),
+// else the env and options of the first of `players` that is a run; then
+// `overrides` ("key=value,...") on top. Throws std::invalid_argument,
+// starting with `command`, when no env is given and no player is a run.
+struct PlayersEnv {
+  std::string name;
+  Options options;
+};
+PlayersEnv players_env(const std::string& command, const std::string& env, const std::vector<std::string>& players,
+                       const std::string& overrides);
+
 }  // namespace metarl

@@ -199,18 +199,7 @@ std::string raw_input(int width, int height, double fps) {
 
 void record_replay(const ReplayOptions& o) {
   if (o.out_dir.empty()) throw std::invalid_argument("replay: --out is required");
-  std::string env_name = o.env;
-  Options env_options;
-  if (env_name.empty()) {
-    for (const std::string& spec : {o.player_a, o.player_b})
-      if (!spec.empty() && is_run_player(spec)) {
-        env_of_run(spec, env_name, env_options);
-        break;
-      }
-    if (env_name.empty()) throw std::invalid_argument("replay: no player is a run: name the env with --env");
-  }
-  const Options overrides = Options::parse(o.env_options);
-  for (const auto& [key, value] : overrides.values()) env_options.set(key, value);
+  const auto [env_name, env_options] = players_env("replay", o.env, {o.player_a, o.player_b}, o.env_options);
   VectorEnv env(env_name, 1, 1, env_options);
   const auto* mujoco = dynamic_cast<const MujocoEnv*>(&env.env(0));
   const bool box2d = dynamic_cast<const Sumo2DEnv*>(&env.env(0)) != nullptr;
