@@ -28,15 +28,16 @@ namespace fs = std::filesystem;
 namespace metarl {
 namespace {
 
-// The learner's outcome at its episode's end, in words.
-std::string outcome_of(const EpisodeBatch& batch) {
-  const auto ended = (batch.masks > 0).logical_and(batch.episode_end > 0).select(1, 0).nonzero();
-  if (ended.size(0) != 1) return "";
-  const auto info = batch.infos[ended[0][0].item<int64_t>()][0];
-  const auto flag = [&](int term) { return info[term].item<float>() > 0.5f; };
-  std::string how = flag(kInfoTimeUp) ? "time up" : flag(kInfoPushedOut) ? "pushed out" : flag(kInfoFell) ? "fell" : "";
-  std::string result = flag(kInfoWon) ? "player A won" : flag(kInfoLost) ? "player B won" : "drawn";
-  return how.empty() ? result : result + " (" + how + ")";
+// A match's outcome in words, from both agents' info rows at its last step
+// (player A is agent 0): who won, and how the loser lost (or time up).
+std::string outcome_of(const std::vector<std::vector<float>>& infos) {
+  if (infos.size() != 2 || infos[0].size() < size_t(kNumMatchInfo)) return "";
+  const auto flag = [&](int agent, int term) { return infos[size_t(agent)][size_t(term)] > 0.5f; };
+  const int winner = flag(0, kInfoWon) ? 0 : flag(1, kInfoWon) ? 1 : -1;
+  if (winner < 0) return flag(0, kInfoTimeUp) ? "drawn (time up)" : "drawn (both out)";
+  const int loser = 1 - winner;
+  const std::string how = flag(loser, kInfoPushedOut) ? "pushed out" : flag(loser, kInfoFell) ? "fell" : "";
+  return std::string(winner == 0 ? "player A won" : "player B won") + (how.empty() ? "" : " (" + how + ")");
 }
 
 // The non-static bodies of a Box2D world, in its list's order (which a
@@ -225,6 +226,7 @@ void record_replay(const ReplayOptions& o) {
   // last state (the observer sees it before the auto-reset).
   const int agents = env.num_agents();
   std::vector<std::vector<double>> qpos, returns;
+  std::vector<std::vector<float>> last_infos(static_cast<size_t>(agents));  // each agent's info row after the last step
   std::vector<ReplayBody> bodies;  // box2d
   double ring_radius = 0;          // box2d
   bool ended = false;
@@ -247,7 +249,11 @@ void record_replay(const ReplayOptions& o) {
     }
     std::vector<double> so_far(size_t(agents), 0.0);
     if (!returns.empty())
-      for (int k = 0; k < agents; ++k) so_far[size_t(k)] = returns.back()[size_t(k)] + env.rewards()[k];
+      for (int k = 0; k < agents; ++k) {
+        so_far[size_t(k)] = returns.back()[size_t(k)] + env.rewards()[k];
+        const float* row = env.infos() + size_t(k) * size_t(env.info_dim());
+        last_infos[size_t(k)].assign(row, row + env.info_dim());
+      }
     returns.push_back(so_far);
   });
   env.seed(o.seed);
@@ -257,7 +263,7 @@ void record_replay(const ReplayOptions& o) {
     opponents.push_back(Actor{b.policy.get(), b.policy->parameters(), b.normalizer.get(), opponent_rows});
     sampler.set_opponents(std::move(opponents));
   }
-  const EpisodeBatch batch = sampler.collect_episodes(env.env(0).max_episode_steps(), a.policy->parameters());
+  sampler.collect_episodes(env.env(0).max_episode_steps(), a.policy->parameters());
   env.set_state_observer({});
 
   const int nq = int(qpos.at(0).size());
@@ -286,7 +292,7 @@ void record_replay(const ReplayOptions& o) {
                          {"ring_radius", ring_radius},
                          {"nq", nq},
                          {"dt", box2d ? Sumo2DWorld::kControlDt : mujoco->dt()},
-                         {"outcome", match ? outcome_of(batch) : ""},
+                         {"outcome", match ? outcome_of(last_infos) : ""},
                          {"returns", returns}});
 }
 

@@ -120,6 +120,7 @@ TEST(Replay, ASumo2DMatchIsDrawnWithEachTorsoWhereTheReplayPutsIt) {
   record_replay(o);
   const Replay r = read_replay(dir.string());
   EXPECT_EQ(r.kind, "box2d");
+  EXPECT_EQ(r.outcome, "drawn (time up)");  // 30 steps: nobody out yet
   ASSERT_EQ(r.bodies.size(), 6u);  // two torsos, four arms
   EXPECT_EQ(r.ring_radius, 3);
   constexpr int kWidth = 320, kHeight = 240;
@@ -141,6 +142,23 @@ TEST(Replay, ASumo2DMatchIsDrawnWithEachTorsoWhereTheReplayPutsIt) {
     else EXPECT_GT(blue, red + 60) << "torso " << b << " at (" << px << ", " << py << ")";
   }
   EXPECT_EQ(torsos, 2);
+  fs::remove_all(dir.parent_path());
+}
+
+TEST(Replay, TheOutcomeSaysWhoWonAndHowTheLoserLost) {
+  const fs::path dir = test_dir("outcome");
+  ReplayOptions o;
+  o.player_a = "random";
+  o.player_b = "scripted";  // pushes the random player out, mostly
+  o.env = "Sumo2D";
+  o.seed = 1;
+  o.out_dir = dir.string();
+  record_replay(o);
+  const Replay r = read_replay(dir.string());
+  EXPECT_TRUE(r.outcome == "player B won (pushed out)" || r.outcome == "player B won (fell)") << r.outcome;
+  // Player A's return ends with the loss's −2000 in it.
+  EXPECT_LT(r.returns.back()[0], -1000);
+  EXPECT_GT(r.returns.back()[1], 1000);
   fs::remove_all(dir.parent_path());
 }
 
