@@ -1,5 +1,7 @@
 #include "agents/sampler.h"
 
+#include <algorithm>
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 
@@ -128,8 +130,65 @@ void Sampler::act_opponents(torch::Tensor& actions) {
     const auto obs = o.actor.normalizer ? o.actor.normalizer->normalize(raw) : raw;
     const DiagGaussian dist =
         o.actor.policy->step(obs, episode_starts_.index_select(0, o.rows), o.state, o.actor.params);
-    const auto clipped = torch::max(torch::min(dist.sample(generator_), o.action_high), o.action_low);
+    const auto sampled = dist.sample(generator_);
+    const auto clipped = torch::max(torch::min(sampled, o.action_high), o.action_low);
     actions.index_put_({o.rows, Slice(0, o.act_dim)}, clipped);
+    if (o.actor.record) {
+      o.observations.push_back(obs);
+      o.actions.push_back(sampled);
+      o.log_probs.push_back(dist.log_prob(sampled));
+    }
+  }
+}
+
+const EpisodeBatch& Sampler::opponent_batch(size_t k) const {
+  TORCH_CHECK(k < opponents_.size(), "Sampler: no opponent ", k, " (", opponents_.size(), " set)");
+  TORCH_CHECK(opponents_[k].actor.record, "Sampler: opponent ", k, " was not set to record");
+  return opponents_[k].batch;
+}
+
+void Sampler::assemble_opponent_batches(int64_t steps, const torch::Tensor& rewards, const torch::Tensor& terminated,
+                                        const torch::Tensor& truncated, const torch::Tensor& episode_starts,
+                                        const torch::Tensor& timesteps, const torch::Tensor& infos,
+                                        const torch::Tensor& raw_next, const torch::Tensor& masks) {
+  for (Opponent& o : opponents_) {
+    if (!o.actor.record) continue;
+    const auto rows = [&](const torch::Tensor& all) { return all.narrow(0, 0, steps).index_select(1, o.rows); };
+    EpisodeBatch b;
+    b.observations = torch::stack(o.observations).narrow(0, 0, steps);
+    const auto next = rows(raw_next).narrow(2, 0, o.obs_dim);
+    b.next_observations = o.actor.normalizer ? o.actor.normalizer->normalize(next) : next;
+    b.actions = torch::stack(o.actions).narrow(0, 0, steps);
+    b.log_probs = torch::stack(o.log_probs).narrow(0, 0, steps);
+    b.rewards = rows(rewards);
+    b.terminated = rows(terminated);
+    b.truncated = rows(truncated);
+    b.episode_end = torch::clamp_max(b.terminated + b.truncated, 1.0);
+    b.episode_starts = rows(episode_starts);
+    b.timesteps = rows(timesteps);
+    b.infos = rows(infos);
+    b.masks = rows(masks);
+    b.info_names = env_.info_names();
+    if (o.actor.policy->recurrent()) b.initial_state = o.actor.policy->initial_state(o.rows.size(0));
+    // Its episodes that ended inside the batch: returns from its rewards.
+    const auto ended = (b.masks > 0).logical_and(b.episode_end > 0);
+    for (int64_t j = 0; j < b.num_envs(); ++j) {
+      double running = 0;
+      for (int64_t t = 0; t < b.horizon(); ++t) {
+        if (b.masks[t][j].item<float>() == 0) continue;
+        running += b.rewards[t][j].item<double>();
+        if (ended[t][j].item<bool>()) {
+          b.episode_returns.push_back(running);
+          b.episode_lengths.push_back(int64_t(b.timesteps[t][j].item<float>()) + 1);
+          b.episode_envs.push_back(j);
+          running = 0;
+        }
+      }
+    }
+    o.observations.clear();
+    o.actions.clear();
+    o.log_probs.clear();
+    o.batch = std::move(b);
   }
 }
 
@@ -299,6 +358,21 @@ EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& sta
 
   torch::Tensor active = torch::ones({n});  // single_episode: 0 once an env's episode ended
   int64_t used_steps = steps;
+  // Opponents that record their own batch: every row's step tensors, and
+  // each row's learner column (whose `active` masks it: the same env).
+  const bool recording =
+      std::any_of(opponents_.begin(), opponents_.end(), [](const Opponent& o) { return o.actor.record; });
+  std::vector<torch::Tensor> all_rewards, all_terminated, all_truncated, all_starts, all_timesteps, all_infos,
+      all_next, all_masks;
+  torch::Tensor column_of_row;
+  if (recording) {
+    for (Opponent& o : opponents_) o.observations.clear(), o.actions.clear(), o.log_probs.clear();
+    std::vector<int64_t> column_of_env(size_t(env_.num_envs()), 0);
+    for (int64_t j = 0; j < n; ++j) column_of_env[size_t(env_.row_envs()[size_t(learner_rows_[size_t(j)])])] = j;
+    std::vector<int64_t> columns;
+    for (const int64_t e : env_.row_envs()) columns.push_back(column_of_env[size_t(e)]);
+    column_of_row = torch::tensor(columns, torch::kLong);
+  }
   for (int64_t t = 0; t < steps; ++t) {
     auto start = Clock::now();
     const auto raw_obs = learner_obs(raw_obs_);
@@ -351,6 +425,17 @@ EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& sta
     b.infos[t] = learner_part(view_floats(env_.infos(), {rows, info_dim}));
     raw_batch[t] = raw_obs;
     raw_next_batch[t] = raw_next;
+    if (recording) {
+      all_rewards.push_back(rewards_rows.clone());
+      all_terminated.push_back(terminated_rows.clone());
+      all_truncated.push_back(truncated_rows.clone());
+      all_starts.push_back(episode_starts_.clone());
+      all_timesteps.push_back(timesteps_.clone());
+      all_infos.push_back(view_floats(env_.infos(), {rows, info_dim}).clone());
+      all_next.push_back(torch::where(ended_rows.unsqueeze(-1) > 0,
+                                      view_floats(env_.final_observations(), {rows, row_obs}), new_raw_rows));
+      all_masks.push_back(active.index_select(0, column_of_row));
+    }
 
     running_returns_ += rewards_rows.to(torch::kFloat64);
     const auto* ended_ptr = ended.data_ptr<float>();
@@ -384,6 +469,10 @@ EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& sta
     raw_batch = raw_batch.narrow(0, 0, used_steps);
   }
   b.episode_end = torch::clamp_max(b.terminated + b.truncated, 1.0);
+  if (recording)
+    assemble_opponent_batches(used_steps, torch::stack(all_rewards), torch::stack(all_terminated),
+                              torch::stack(all_truncated), torch::stack(all_starts), torch::stack(all_timesteps),
+                              torch::stack(all_infos), torch::stack(all_next), torch::stack(all_masks));
   if (normalizer_ && update_normalizer_) normalizer_->update(raw_batch.reshape({-1, obs_dim}), b.masks.reshape({-1}));
   return b;
 }

@@ -88,12 +88,15 @@ EpisodeBatch interleave_envs(const std::vector<EpisodeBatch>& batches);
 EpisodeBatch concatenate_in_time(const std::vector<EpisodeBatch>& batches);
 
 // A policy with its parameters acting for `rows` of a VectorEnv. The rows
-// must belong to agents of one size; `normalizer` may be null.
+// must belong to agents of one size; `normalizer` may be null. `record`: the
+// sampler keeps this opponent's own batch too (Sampler::opponent_batch), for
+// players that learn from their side of a match (tracking in a tournament).
 struct Actor {
   const Policy* policy = nullptr;
   Params params;
   const RunningNormalizer* normalizer = nullptr;
   std::vector<int64_t> rows;
+  bool record = false;
 };
 
 struct SamplerTimes {
@@ -128,6 +131,12 @@ class Sampler {
   // parameters along a leading dimension (stack_params).
   EpisodeBatch collect_episodes_grouped(int64_t horizon, const Params& stacked, int64_t groups);
 
+  // The last collect's batch of opponent k (set_opponents' order), laid out
+  // as the learner's ([T, R], R its rows, its observations as its
+  // normaliser gives them; masks and episode ends as the learner's envs'),
+  // when that opponent was set with `record`. Its normaliser is not updated.
+  const EpisodeBatch& opponent_batch(size_t k) const;
+
   const SamplerTimes& times() const { return times_; }
   void reset_times() { times_ = {}; }
 
@@ -157,7 +166,17 @@ class Sampler {
     int64_t obs_dim = 0, act_dim = 0;
     torch::Tensor action_low, action_high;
     PolicyState state;
+    // With actor.record, during a collect: its inputs, sampled actions and
+    // their log-probabilities step by step; after it, its batch.
+    std::vector<torch::Tensor> observations, actions, log_probs;
+    EpisodeBatch batch;
   };
+  // The recording opponents' batches from the per-step tensors of all rows
+  // ([T, rows, ...]) of a collect of `steps` steps.
+  void assemble_opponent_batches(int64_t steps, const torch::Tensor& rewards, const torch::Tensor& terminated,
+                                 const torch::Tensor& truncated, const torch::Tensor& episode_starts,
+                                 const torch::Tensor& timesteps, const torch::Tensor& infos,
+                                 const torch::Tensor& raw_next, const torch::Tensor& masks);
 
   VectorEnv& env_;
   const Policy& policy_;

@@ -233,6 +233,38 @@ TEST(Sampler, ALearnerAndAnOpponentActInOneRolloutAndOnlyTheLearnersRowsAreKept)
   EXPECT_TRUE(torch::allclose(normalizer.mean().to(torch::kFloat32), b.observations.reshape({-1, 2}).mean(0)));
 }
 
+TEST(Sampler, ARecordingOpponentGetsItsOwnBatchBesideTheLearners) {
+  torch::manual_seed(3);
+  const Options options = Options::parse("max_episode_steps=10");
+  VectorEnv env("Sumo2D", 4, 1, options);
+  env.seed(2);
+  GaussianMlpPolicy learner(21, 4, MlpPolicyConfig{}), opponent(21, 4, MlpPolicyConfig{});
+  Sampler sampler(env, learner, 6);  // the learner plays agent 0
+  sampler.set_opponents({Actor{&opponent, opponent.parameters(), nullptr, env.rows_of_agent(1), /*record=*/true}});
+  const EpisodeBatch b = sampler.collect_episodes(10, learner.parameters());
+  const EpisodeBatch& o = sampler.opponent_batch(0);
+  EXPECT_EQ(o.observations.sizes(), b.observations.sizes());
+  EXPECT_EQ(o.actions.sizes(), b.actions.sizes());
+  EXPECT_TRUE(torch::equal(o.masks, b.masks));  // the same matches, ending together
+  EXPECT_TRUE(torch::equal(o.episode_end, b.episode_end));
+  // Its first observations are agent 1's at the reset (an env seeded alike).
+  VectorEnv fresh("Sumo2D", 4, 1, options);
+  fresh.seed(2);
+  fresh.reset();
+  const auto reset_rows = torch::from_blob(const_cast<float*>(fresh.observations()), {8, 21}).clone();
+  for (int64_t j = 0; j < 4; ++j) EXPECT_TRUE(torch::equal(o.observations[0][j], reset_rows[2 * j + 1])) << j;
+  // Its rewards are agent 1's: each match's sum is what the env counted for that row.
+  ASSERT_EQ(o.episode_returns.size(), 4u);
+  for (size_t k = 0; k < 4; ++k)
+    EXPECT_NEAR(o.episode_returns[k], env.episode_returns()[2 * o.episode_envs[k] + 1], 1e-2);
+  // Its log-probabilities are its own policy's of its own actions.
+  const DiagGaussian dist = opponent.evaluate(o.observations, o.episode_starts, {}, opponent.parameters());
+  EXPECT_TRUE(torch::allclose(dist.log_prob(o.actions), o.log_probs, 1e-4, 1e-5));
+  // An opponent set without `record` has no batch.
+  sampler.set_opponents({Actor{&opponent, opponent.parameters(), nullptr, env.rows_of_agent(1)}});
+  EXPECT_THROW(sampler.opponent_batch(0), c10::Error);
+}
+
 TEST(Sampler, APoolOfOpponentsActsOneBatchedCallEachAndEveryRowNeedsExactlyOneActor) {
   torch::manual_seed(6);
   VectorEnv env = two_point_masses(4);
