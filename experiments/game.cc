@@ -13,11 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/file_io.h"
-#include "agents/gae.h"
-#include "agents/global_generator.h"
-#include "agents/ppo.h"
 #include "agents/sampler.h"
-#include "agents/value_function.h"
 #include "envs/core/match.h"
 #include "envs/core/rng.h"
 #include "envs/vector_env.h"
@@ -26,6 +22,7 @@
 #include "experiments/players.h"
 #include "experiments/stats.h"
 #include "experiments/tournament.h"
+#include "experiments/tracking.h"
 #include "meta/selfplay_trainer.h"
 
 namespace fs = std::filesystem;
@@ -59,44 +56,6 @@ std::vector<std::string> opponent_sequence(const std::vector<std::string>& oppon
 namespace {
 
 constexpr double kGameMargin = 0.05;
-constexpr double kRewardUnit = 1000;  // tracking learns from rewards in these units (a win is +2)
-
-// PPO continued on each round's episodes, from the agent's current
-// parameters, with a value function of its own learnt alongside.
-class Tracker {
- public:
-  Tracker(Policy& policy, const GameOptions& o, uint64_t seed)
-      : value_(value_function(policy.obs_dim(), seed)), learner_(policy, value_, config(o), seed) {}
-
-  void update(const EpisodeBatch& batch) {
-    const auto rewards = batch.rewards / kRewardUnit;
-    torch::Tensor values, next_values;
-    {
-      torch::NoGradGuard no_grad;
-      values = value_.forward(batch.observations);
-      next_values = value_.forward(batch.next_observations);
-    }
-    const auto advantages = gae_advantages(rewards, values, next_values, batch.terminated, batch.episode_end,
-                                           batch.masks, /*gamma=*/0.995, /*lambda=*/0.95);
-    learner_.update(batch, advantages, advantages + values);
-  }
-
- private:
-  // Initialised from `seed`, not from wherever torch's global generator is.
-  static MlpValueFunction value_function(int obs_dim, uint64_t seed) {
-    const GlobalGeneratorScope seeded(seed);
-    return MlpValueFunction(obs_dim, {64, 64}, Activation::kTanh);
-  }
-  static PpoConfig config(const GameOptions& o) {
-    PpoConfig c;
-    c.learning_rate = o.tracking_learning_rate;
-    c.epochs = o.tracking_epochs;
-    c.minibatches = 2;
-    return c;
-  }
-  MlpValueFunction value_;
-  PpoLearner learner_;
-};
 
 struct RoundRecord {
   int64_t repeat = 0, round = 0;
@@ -211,7 +170,9 @@ void run_game(const GameOptions& o) {
     env.seed(seed);
     Player agent = load_player(o.agent, obs_dim, action, env_name);  // each repeat from the agent as loaded
     std::unique_ptr<Tracker> tracker;
-    if (o.adaptation == "tracking") tracker = std::make_unique<Tracker>(*agent.policy, o, derive_seed(seed, 1));
+    if (o.adaptation == "tracking")
+      tracker = std::make_unique<Tracker>(*agent.policy, TrackingConfig{o.tracking_learning_rate, o.tracking_epochs},
+                                          derive_seed(seed, 1));
     for (int64_t k = 0; k < o.rounds; ++k) {
       const size_t version = std::min(size_t(k), opponents.size() - 1);
       const Player& opponent = opponents[version];
