@@ -22,6 +22,7 @@
 #include "experiments/io.h"
 #include "experiments/match.h"
 #include "experiments/players.h"
+#include "experiments/tracking.h"
 #include "meta/ratings.h"
 #include "meta/selfplay_trainer.h"
 
@@ -43,7 +44,9 @@ constexpr int kEloResamples = 200;
 
 struct Agent {
   std::string name;
-  std::string spec;  // a `metarl match` player
+  std::string spec;                   // a `metarl match` player
+  std::string adaptation = "none";    // between a game's rounds: none | tracking
+  bool adapts() const { return adaptation != "none"; }
 };
 
 struct Population {
@@ -53,6 +56,7 @@ struct Population {
   int64_t random_games = 0;  // 0: round robin
   int64_t rounds = 1, episodes_per_round = 8;
   int envs = 16, threads = 2;
+  TrackingConfig tracking;
   std::vector<Agent> agents;
 };
 
@@ -86,9 +90,15 @@ Population read_population(const std::string& path) {
     } else {
       agent.spec = cfg.get_string_required(key + ".player");
     }
+    agent.adaptation = cfg.get_string(key + ".adaptation", "none");
+    if (agent.adaptation != "none" && agent.adaptation != "tracking")
+      cfg.invalid(key + ".adaptation", "must be none or tracking");
     p.agents.push_back(agent);
   }
   if (p.agents.size() < 2) cfg.invalid("agents", "must name at least two agents");
+  p.tracking.learning_rate =
+      cfg.get_double("tracking.learning_rate", p.tracking.learning_rate, Bounds::positive());
+  p.tracking.epochs = cfg.get_int("tracking.epochs", p.tracking.epochs, Bounds::at_least(1));
   p.env = cfg.get_string("env", "");
   for (const auto& [key, value] : cfg.get_string_map("env_options")) p.env_options.set(key, value);
   cfg.reject_unknown();
@@ -115,16 +125,16 @@ std::vector<std::pair<size_t, size_t>> schedule(const Population& p) {
   return games;
 }
 
-GameRecord play_game(VectorEnv& env, const SelfplaySeats& seats, const Player& a, const Player& b,
-                     const Population& p, int64_t game) {
-  const uint64_t seed = derive_seed(p.seed, uint64_t(game));
+// A's score in each episode of a game without adaptation: the episodes are
+// independent, so they are played envs-at-a-time and dealt out to the
+// rounds in order.
+std::vector<double> independent_episodes(VectorEnv& env, const SelfplaySeats& seats, const Player& a,
+                                         const Player& b, const Population& p, uint64_t seed) {
   env.seed(seed);
   Sampler sampler(env, *a.policy, seed, a.normalizer.get(), /*update_normalizer=*/false, seats.learner_rows);
   std::vector<Actor> opponents;
   opponents.push_back(Actor{b.policy.get(), b.policy->parameters(), b.normalizer.get(), seats.opponent_rows});
   sampler.set_opponents(std::move(opponents));
-  // No player adapts, so the episodes are independent: all of them are
-  // played envs-at-a-time and dealt out to the rounds in order.
   const size_t episodes = size_t(p.rounds * p.episodes_per_round);
   std::vector<double> scores;
   while (scores.size() < episodes) {
@@ -132,11 +142,46 @@ GameRecord play_game(VectorEnv& env, const SelfplaySeats& seats, const Player& a
     scores.insert(scores.end(), round.begin(), round.end());
   }
   scores.resize(episodes);
+  return scores;
+}
 
+// The same with players that adapt between rounds: round by round, one
+// match per env of `round_env` (episodes_per_round envs), seats alternating
+// env by env and round by round (as `metarl game`); after each round each
+// adapting player trains on its own side of the round's matches.
+std::vector<double> adaptive_episodes(VectorEnv& round_env, const Player& a, const Player& b, bool a_adapts,
+                                      bool b_adapts, const Population& p, uint64_t seed) {
+  round_env.seed(seed);
+  std::unique_ptr<Tracker> a_tracker, b_tracker;
+  if (a_adapts) a_tracker = std::make_unique<Tracker>(*a.policy, p.tracking, derive_seed(seed, 1));
+  if (b_adapts) b_tracker = std::make_unique<Tracker>(*b.policy, p.tracking, derive_seed(seed, 2));
+  std::vector<double> scores;
+  for (int64_t k = 0; k < p.rounds; ++k) {
+    std::vector<int64_t> a_rows, b_rows;
+    for (int64_t j = 0; j < p.episodes_per_round; ++j) {
+      const int64_t seat = (j + k) % 2;
+      a_rows.push_back(2 * j + seat);
+      b_rows.push_back(2 * j + 1 - seat);
+    }
+    Sampler sampler(round_env, *a.policy, derive_seed(seed, uint64_t(k) + 3), a.normalizer.get(),
+                    /*update_normalizer=*/false, a_rows);
+    std::vector<Actor> opponents;
+    opponents.push_back(Actor{b.policy.get(), b.policy->parameters(), b.normalizer.get(), b_rows, b_adapts});
+    sampler.set_opponents(std::move(opponents));
+    const EpisodeBatch batch = sampler.collect_episodes(round_env.env(0).max_episode_steps(), a.policy->parameters());
+    const auto round = episode_scores(batch);
+    scores.insert(scores.end(), round.begin(), round.end());
+    if (a_tracker) a_tracker->update(batch);
+    if (b_tracker) b_tracker->update(sampler.opponent_batch(0));
+  }
+  return scores;
+}
+
+GameRecord tally_game(const std::vector<double>& scores, const Population& p, int64_t game) {
   GameRecord r;
   r.game = game;
   r.rounds = p.rounds;
-  r.episodes = int64_t(episodes);
+  r.episodes = int64_t(scores.size());
   for (int64_t k = 0; k < p.rounds; ++k) {
     int64_t won = 0, lost = 0;
     for (int64_t e = 0; e < p.episodes_per_round; ++e) {
@@ -308,6 +353,7 @@ void write_ratings(const fs::path& out, const Population& p, const std::vector<G
        << '\n';
     ranking.push_back({{"agent", p.agents[i].name},
                        {"player", p.agents[i].spec},
+                       {"adaptation", p.agents[i].adaptation},
                        {"trueskill", {{"mu", ratings[i].mu}, {"sigma", ratings[i].sigma},
                                       {"mu_minus_3sigma", ratings[i].conservative()}}},
                        {"elo", {{"rating", elo[i]}, {"ci95", {low, high}}}},
@@ -374,10 +420,13 @@ void run_tournament(const TournamentOptions& options) {
   if (!seats.same_kind)
     throw std::invalid_argument(path + ": the agents of " + p.env +
                                 " differ (observation or action space); a population plays agents of one kind");
+  const int obs_dim = env.observation_space(0).size();
+  const Box action = env.action_space(0);
+  std::unique_ptr<VectorEnv> round_env;  // episodes_per_round envs, for games with adapting players
   std::vector<Player> players;
   for (const Agent& agent : p.agents) {
     try {
-      players.push_back(load_player(agent.spec, env.observation_space(0).size(), env.action_space(0), p.env));
+      players.push_back(load_player(agent.spec, obs_dim, action, p.env));
     } catch (const std::exception& e) {
       throw std::invalid_argument(path + ": agent '" + agent.name + "': " + e.what());
     }
@@ -407,7 +456,22 @@ void run_tournament(const TournamentOptions& options) {
   for (size_t g = records.size(); g < games.size(); ++g) {
     if (options.max_games >= 0 && played_now >= options.max_games) break;
     const auto [a, b] = games[g];
-    GameRecord r = play_game(env, seats, players[a], players[b], p, int64_t(g));
+    const uint64_t seed = derive_seed(p.seed, uint64_t(g));
+    const Agent &agent_a = p.agents[a], &agent_b = p.agents[b];
+    std::vector<double> scores;
+    if (!agent_a.adapts() && !agent_b.adapts()) {
+      scores = independent_episodes(env, seats, players[a], players[b], p, seed);
+    } else {
+      // An adapting player starts every game as loaded: a fresh copy of it.
+      const auto fresh = [&](const Agent& agent) {
+        return agent.adapts() ? load_player(agent.spec, obs_dim, action, p.env) : Player{};
+      };
+      Player a_copy = fresh(agent_a), b_copy = fresh(agent_b);
+      if (!round_env) round_env = std::make_unique<VectorEnv>(p.env, int(p.episodes_per_round), p.threads, p.env_options);
+      scores = adaptive_episodes(*round_env, agent_a.adapts() ? a_copy : players[a],
+                                 agent_b.adapts() ? b_copy : players[b], agent_a.adapts(), agent_b.adapts(), p, seed);
+    }
+    GameRecord r = tally_game(scores, p, int64_t(g));
     r.a = p.agents[a].name;
     r.b = p.agents[b].name;
     records.push_back(r);

@@ -12,10 +12,19 @@
 //   episodes_per_round: 8
 //   envs: 16                  # matches played at once
 //   threads: 2
+//   tracking: {learning_rate: 3.0e-4, epochs: 4}   # for agents with adaptation: tracking
 //   agents:
 //     early: {run: experiments/results/sumo/sumo2d/seed0, snapshot: steps_1000000}
 //     final: {run: experiments/results/sumo/sumo2d/seed0}   # its latest checkpoint
+//     final_tracking: {run: experiments/results/sumo/sumo2d/seed0, adaptation: tracking}
 //     pusher: {player: scripted}                           # or random, or any `metarl match` player
+//
+// An agent with `adaptation: tracking` continues PPO on its own side of each
+// round's matches (experiments/tracking.h), starting every game from its
+// checkpoint. A game with an adapting agent is played round by round, one
+// match per env of a VectorEnv of episodes_per_round envs, the seats
+// alternating env by env and round by round; a game without is played
+// `envs` matches at a time (its matches are independent).
 //
 // A round goes to whoever won more of its episodes (equal: a drawn round);
 // the game to whoever won more rounds by a margin of at least 5 % of the

@@ -136,6 +136,43 @@ std::string error_of(const fs::path& dir, const std::string& text) {
   return "accepted";
 }
 
+TEST(Tournament, AgentsThatTrackAdaptBetweenRoundsAndResumeExactly) {
+  const fs::path dir = test_dir("tracking");
+  const fs::path run = tiny_sumo2d_run("tournament_tracker");
+  const std::string population = write_population(
+      dir, "env: Sumo2D\nenv_options: {max_episode_steps: 40}\nseed: 2\nrounds: 3\nepisodes_per_round: 3\n"
+           "envs: 4\nthreads: 1\ntracking: {learning_rate: 0.05, epochs: 2}\nagents:\n"
+           "  tiny: {run: " + run.string() + "}\n"
+           "  tiny_tracking: {run: " + run.string() + ", adaptation: tracking}\n"
+           "  random: {player: random}\n");
+  TournamentOptions straight{population, (dir / "straight").string()};
+  run_tournament(straight);
+  const auto matches = read_csv_cells(dir / "straight" / "matches.csv");
+  ASSERT_EQ(matches.size(), 4u);
+  for (size_t g = 1; g < matches.size(); ++g) {
+    EXPECT_EQ(std::stoi(matches[g][4]), 9);  // 3 rounds of 3 matches, round by round when someone tracks
+    EXPECT_EQ(std::stoi(matches[g][8]) + std::stoi(matches[g][9]) + std::stoi(matches[g][10]), 9);
+  }
+  // Each game starts the tracker from its checkpoint, so a resumed
+  // tournament plays the games it had left exactly as an uninterrupted one.
+  TournamentOptions split{population, (dir / "split").string()};
+  split.max_games = 2;
+  run_tournament(split);
+  split.max_games = -1;
+  run_tournament(split);
+  for (const char* file : {"matches.csv", "trueskill.csv", "elo.csv"})
+    EXPECT_EQ(read_file((dir / "split" / file).string()), read_file((dir / "straight" / file).string())) << file;
+  const auto summary = nlohmann::json::parse(read_file((dir / "straight" / "summary.json").string()));
+  int tracking = 0;
+  for (const auto& entry : summary["ranking"]) tracking += entry["adaptation"] == "tracking";
+  EXPECT_EQ(tracking, 1);
+  const std::string bad = error_of(dir, "env: Sumo2D\nagents:\n  a: {player: random, adaptation: rl2}\n"
+                                        "  b: {player: random}\n");
+  EXPECT_NE(bad.find("agents.a.adaptation"), std::string::npos) << bad;
+  fs::remove_all(dir);
+  fs::remove_all(run.parent_path());
+}
+
 TEST(Tournament, BadPopulationsAreOneLineErrorsNamingTheEntry) {
   const fs::path dir = test_dir("bad");
   const fs::path run = tiny_sumo2d_run("tournament_player");
