@@ -163,7 +163,6 @@ void run_game(const GameOptions& o) {
   const int64_t done = int64_t(records.size()) / o.rounds;
   records.resize(size_t(done * o.rounds));  // a repeat is written whole; anything else is not this game's
   if (done > 0) std::cerr << "game: resuming after repeat " << done << " of " << o.repeats << std::endl;
-  const int64_t horizon = env.env(0).max_episode_steps();
   for (int64_t r = done; r < o.repeats; ++r) {
     if (o.max_repeats >= 0 && r - done >= o.max_repeats) break;
     const uint64_t seed = derive_seed(o.seed, uint64_t(r));
@@ -176,22 +175,10 @@ void run_game(const GameOptions& o) {
     for (int64_t k = 0; k < o.rounds; ++k) {
       const size_t version = std::min(size_t(k), opponents.size() - 1);
       const Player& opponent = opponents[version];
-      // Seats alternate env by env, starting from seat k % 2: over two
-      // rounds each seat is the agent's equally often, whatever the
+      // Seats alternate env by env, round k starting from seat k % 2: over
+      // two rounds each seat is the agent's equally often, whatever the
       // (possibly odd) number of matches a round.
-      std::vector<int64_t> agent_rows, opponent_rows;
-      for (int64_t j = 0; j < o.episodes_per_round; ++j) {
-        const int64_t seat = (j + k) % 2;
-        agent_rows.push_back(2 * j + seat);
-        opponent_rows.push_back(2 * j + 1 - seat);
-      }
-      Sampler sampler(env, *agent.policy, derive_seed(seed, uint64_t(k) + 2), agent.normalizer.get(),
-                      /*update_normalizer=*/false, agent_rows);
-      std::vector<Actor> actors;
-      actors.push_back(Actor{opponent.policy.get(), opponent.policy->parameters(), opponent.normalizer.get(),
-                             std::move(opponent_rows)});
-      sampler.set_opponents(std::move(actors));
-      const EpisodeBatch batch = sampler.collect_episodes(horizon, agent.policy->parameters());
+      const EpisodeBatch batch = play_round(env, agent, opponent, k % 2, derive_seed(seed, uint64_t(k) + 2));
       RoundRecord rec{r, k, sequence[version]};
       for (const double s : episode_scores(batch)) {
         rec.won += s == 1.0;

@@ -21,6 +21,23 @@ nlohmann::json rate(int64_t count, int64_t episodes) {
 
 }  // namespace
 
+EpisodeBatch play_round(VectorEnv& env, const Player& a, const Player& b, int64_t first_seat, uint64_t seed,
+                        EpisodeBatch* b_side) {
+  std::vector<int64_t> a_rows, b_rows;
+  for (int64_t j = 0; j < env.num_envs(); ++j) {
+    const int64_t seat = (j + first_seat) % 2;
+    a_rows.push_back(2 * j + seat);
+    b_rows.push_back(2 * j + 1 - seat);
+  }
+  Sampler sampler(env, *a.policy, seed, a.normalizer.get(), /*update_normalizer=*/false, a_rows);
+  std::vector<Actor> opponents;
+  opponents.push_back(Actor{b.policy.get(), b.policy->parameters(), b.normalizer.get(), b_rows, b_side != nullptr});
+  sampler.set_opponents(std::move(opponents));
+  EpisodeBatch batch = sampler.collect_episodes(env.env(0).max_episode_steps(), a.policy->parameters());
+  if (b_side) *b_side = sampler.opponent_batch(0);
+  return batch;
+}
+
 std::vector<double> episode_scores(const EpisodeBatch& batch) {
   const auto ended = (batch.masks > 0).logical_and(batch.episode_end > 0);  // [T, N]
   std::vector<double> scores;

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "agents/sampler.h"
+#include "envs/vector_env.h"
+#include "experiments/players.h"
 
 namespace metarl {
 
@@ -29,6 +31,13 @@ struct MatchOptions {
 };
 
 void run_match(const MatchOptions& options, std::ostream& out);
+
+// One round of a game: one match per env of `env` (two agents of one kind)
+// between players `a` and `b`, A in seat (j + first_seat) % 2 of env j, the
+// action noise from `seed`. Returns A's side of the matches; with `b_side`,
+// B's side goes there too (for a B that learns from it).
+EpisodeBatch play_round(VectorEnv& env, const Player& a, const Player& b, int64_t first_seat, uint64_t seed,
+                        EpisodeBatch* b_side = nullptr);
 
 // The learner's score in each env's episode of a batch of
 // Sampler::collect_episodes on a match env (one episode per env), by env:

@@ -157,22 +157,13 @@ std::vector<double> adaptive_episodes(VectorEnv& round_env, const Player& a, con
   if (b_adapts) b_tracker = std::make_unique<Tracker>(*b.policy, p.tracking, derive_seed(seed, 2));
   std::vector<double> scores;
   for (int64_t k = 0; k < p.rounds; ++k) {
-    std::vector<int64_t> a_rows, b_rows;
-    for (int64_t j = 0; j < p.episodes_per_round; ++j) {
-      const int64_t seat = (j + k) % 2;
-      a_rows.push_back(2 * j + seat);
-      b_rows.push_back(2 * j + 1 - seat);
-    }
-    Sampler sampler(round_env, *a.policy, derive_seed(seed, uint64_t(k) + 3), a.normalizer.get(),
-                    /*update_normalizer=*/false, a_rows);
-    std::vector<Actor> opponents;
-    opponents.push_back(Actor{b.policy.get(), b.policy->parameters(), b.normalizer.get(), b_rows, b_adapts});
-    sampler.set_opponents(std::move(opponents));
-    const EpisodeBatch batch = sampler.collect_episodes(round_env.env(0).max_episode_steps(), a.policy->parameters());
+    EpisodeBatch b_side;
+    const EpisodeBatch batch =
+        play_round(round_env, a, b, k % 2, derive_seed(seed, uint64_t(k) + 3), b_adapts ? &b_side : nullptr);
     const auto round = episode_scores(batch);
     scores.insert(scores.end(), round.begin(), round.end());
     if (a_tracker) a_tracker->update(batch);
-    if (b_tracker) b_tracker->update(sampler.opponent_batch(0));
+    if (b_tracker) b_tracker->update(b_side);
   }
   return scores;
 }
