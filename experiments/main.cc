@@ -171,7 +171,9 @@ int run(int argc, char** argv) {
   auto* match = app.add_subcommand(
       "match", "two players play whole matches in a match env; A's win, loss and draw rates with 95% intervals (JSON)");
   MatchOptions match_options;
-  match->add_option("a", match_options.player_a, "player A: a run directory, RUN/checkpoints/NAME.pt, random or scripted; mean:RUN... plays the run's mean action")
+  match->add_option("a", match_options.player_a,
+                    "player A: a run directory, RUN/checkpoints/NAME.pt, random or scripted; mean:RUN... plays the "
+                    "run's mean action")
       ->required();
   match->add_option("b", match_options.player_b, "player B: the same kinds")->required();
   match->add_option("--env", match_options.env, "match env (default: the env of the first player that is a run)");

@@ -458,7 +458,8 @@ void run_tournament(const TournamentOptions& options) {
         return agent.adapts() ? load_player(agent.spec, obs_dim, action, p.env) : Player{};
       };
       Player a_copy = fresh(agent_a), b_copy = fresh(agent_b);
-      if (!round_env) round_env = std::make_unique<VectorEnv>(p.env, int(p.episodes_per_round), p.threads, p.env_options);
+      if (!round_env)
+        round_env = std::make_unique<VectorEnv>(p.env, int(p.episodes_per_round), p.threads, p.env_options);
       scores = adaptive_episodes(*round_env, agent_a.adapts() ? a_copy : players[a],
                                  agent_b.adapts() ? b_copy : players[b], agent_a.adapts(), agent_b.adapts(), p, seed);
     }
