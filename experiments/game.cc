@@ -55,7 +55,6 @@ std::vector<std::string> opponent_sequence(const std::vector<std::string>& oppon
 
 namespace {
 
-constexpr double kGameMargin = 0.05;
 
 struct RoundRecord {
   int64_t repeat = 0, round = 0;
@@ -65,9 +64,6 @@ struct RoundRecord {
 };
 
 const char* kRoundsHeader = "repeat,round,opponent,won,lost,drawn,round_score";
-
-void write_rounds(const fs::path& path, const std::vector<RoundRecord>& records);
-std::vector<RoundRecord> read_rounds(const fs::path& path);
 
 std::string format(double value) {
   if (std::isnan(value)) return "";
@@ -93,9 +89,7 @@ std::vector<RoundRecord> read_rounds(const fs::path& path) {
     throw std::runtime_error(path.string() + ": not a game's rounds (its header differs)");
   std::vector<RoundRecord> records;
   while (std::getline(in, line)) {
-    std::vector<std::string> cells;
-    std::istringstream row(line);
-    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+    const std::vector<std::string> cells = split_fields(line);
     if (cells.size() != 7) throw std::runtime_error(path.string() + ": a row of " + std::to_string(cells.size()) +
                                                     " cells, not 7: " + line);
     try {

@@ -26,7 +26,8 @@ std::string format_value(double value) {
   return std::string(buffer, result.ptr);
 }
 
-// The comma-separated fields of one CSV line (metrics never hold quotes or commas).
+}  // namespace
+
 std::vector<std::string> split_fields(const std::string& line) {
   std::vector<std::string> fields;
   size_t start = 0;
@@ -35,8 +36,6 @@ std::vector<std::string> split_fields(const std::string& line) {
   fields.push_back(line.substr(start));
   return fields;
 }
-
-}  // namespace
 
 void write_json_atomically(const std::string& path, const nlohmann::json& value) {
   write_file_atomically(path, value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");

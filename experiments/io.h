@@ -15,6 +15,10 @@
 
 namespace metarl {
 
+// The comma-separated fields of one line of the project's CSV files, which
+// never hold quotes or commas in a field (metrics.csv, matches.csv, ...).
+std::vector<std::string> split_fields(const std::string& line);
+
 // `value` pretty-printed (two spaces) with a trailing newline, written atomically.
 void write_json_atomically(const std::string& path, const nlohmann::json& value);
 

@@ -39,7 +39,6 @@ double winner_by_margin(int64_t a_wins, int64_t b_wins, int64_t played, double m
 
 namespace {
 
-constexpr double kGameMargin = 0.05;  // of the rounds played
 constexpr int kEloResamples = 200;
 
 struct Agent {
@@ -211,9 +210,7 @@ std::vector<GameRecord> read_matches(const fs::path& path) {
     throw std::runtime_error(path.string() + ": not a tournament's matches.csv (its header differs)");
   while (std::getline(in, line)) {
     if (line.empty()) continue;
-    std::vector<std::string> cells;
-    std::istringstream row(line);
-    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+    const std::vector<std::string> cells = split_fields(line);
     if (cells.size() != 12) throw std::runtime_error(path.string() + ": a row has " + std::to_string(cells.size()) +
                                                      " cells, not 12: " + line);
     GameRecord r;

@@ -65,6 +65,10 @@ struct GameRecord {
   double score_a = 0.5;  // the game: 1 a won, 0.5 drawn, 0 b won
 };
 
+// A game goes to whoever won more rounds by at least this fraction of the
+// rounds played (Al-Shedivat et al.'s 5 %).
+constexpr double kGameMargin = 0.05;
+
 // The winner of one round or game from its counts of wins: 1 when a won
 // more than b by more than `margin` (a fraction of `played`), 0 when b did,
 // 0.5 otherwise. Rounds use margin 0; games 0.05 of the rounds played.
