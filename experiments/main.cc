@@ -194,7 +194,7 @@ int run(int argc, char** argv) {
       ->required();
   tournament->add_option("--threads", tournament_options.threads, "env worker threads (default: the file's)");
   tournament->add_option("--max-games", tournament_options.max_games,
-                         "stop after this many games (rated so far; the same command resumes)");
+                         "stop once this many games are played, in whole waves (rated so far; the same command resumes)");
 
   auto* game = app.add_subcommand(
       "game", "iterated adaptation games: an agent against an opponent that advances every round, adapting "

@@ -21,21 +21,33 @@ nlohmann::json rate(int64_t count, int64_t episodes) {
 
 }  // namespace
 
+std::vector<EpisodeBatch> play_matches(VectorEnv& env, const std::vector<Seating>& seatings, uint64_t seed) {
+  if (seatings.empty()) throw std::invalid_argument("play_matches: no players");
+  const Player& first = *seatings[0].player;
+  Sampler sampler(env, *first.policy, seed, first.normalizer.get(), /*update_normalizer=*/false, seatings[0].rows);
+  std::vector<Actor> opponents;
+  for (size_t s = 1; s < seatings.size(); ++s) {
+    const Player& p = *seatings[s].player;
+    opponents.push_back(Actor{p.policy.get(), p.policy->parameters(), p.normalizer.get(), seatings[s].rows, true});
+  }
+  sampler.set_opponents(std::move(opponents));
+  std::vector<EpisodeBatch> sides;
+  sides.push_back(sampler.collect_episodes(env.env(0).max_episode_steps(), first.policy->parameters()));
+  for (size_t s = 1; s < seatings.size(); ++s) sides.push_back(sampler.opponent_batch(s - 1));
+  return sides;
+}
+
 EpisodeBatch play_round(VectorEnv& env, const Player& a, const Player& b, int64_t first_seat, uint64_t seed,
                         EpisodeBatch* b_side) {
-  std::vector<int64_t> a_rows, b_rows;
+  Seating a_seats{&a, {}}, b_seats{&b, {}};
   for (int64_t j = 0; j < env.num_envs(); ++j) {
     const int64_t seat = (j + first_seat) % 2;
-    a_rows.push_back(2 * j + seat);
-    b_rows.push_back(2 * j + 1 - seat);
+    a_seats.rows.push_back(2 * j + seat);
+    b_seats.rows.push_back(2 * j + 1 - seat);
   }
-  Sampler sampler(env, *a.policy, seed, a.normalizer.get(), /*update_normalizer=*/false, a_rows);
-  std::vector<Actor> opponents;
-  opponents.push_back(Actor{b.policy.get(), b.policy->parameters(), b.normalizer.get(), b_rows, b_side != nullptr});
-  sampler.set_opponents(std::move(opponents));
-  EpisodeBatch batch = sampler.collect_episodes(env.env(0).max_episode_steps(), a.policy->parameters());
-  if (b_side) *b_side = sampler.opponent_batch(0);
-  return batch;
+  std::vector<EpisodeBatch> sides = play_matches(env, {a_seats, b_seats}, seed);
+  if (b_side) *b_side = std::move(sides[1]);
+  return std::move(sides[0]);
 }
 
 std::vector<double> episode_scores(const EpisodeBatch& batch) {

@@ -32,6 +32,19 @@ struct MatchOptions {
 
 void run_match(const MatchOptions& options, std::ostream& out);
 
+// Players seated at rows of a match env: `player` acts for `rows`.
+struct Seating {
+  const Player* player = nullptr;
+  std::vector<int64_t> rows;
+};
+
+// One match per env of `env`, every row played by the seating that holds it
+// (each row exactly once; the players' agents of one kind), with one batched
+// policy call per seating per step, the action noise from `seed`. Returns
+// each seating's side of the matches, in the order given (columns in the
+// order of its rows). Many games' matches can share one call this way.
+std::vector<EpisodeBatch> play_matches(VectorEnv& env, const std::vector<Seating>& seatings, uint64_t seed);
+
 // One round of a game: one match per env of `env` (two agents of one kind)
 // between players `a` and `b`, A in seat (j + first_seat) % 2 of env j, the
 // action noise from `seed`. Returns A's side of the matches; with `b_side`,

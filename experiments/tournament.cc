@@ -72,8 +72,7 @@ Population read_population(const std::string& path) {
   }
   p.rounds = cfg.get_int("rounds", p.rounds, Bounds::at_least(1));
   p.episodes_per_round = cfg.get_int("episodes_per_round", p.episodes_per_round, Bounds::at_least(1));
-  p.envs = int(cfg.get_int("envs", p.envs, Bounds::closed(2, 4096)));
-  if (p.envs % 2) cfg.invalid("envs", "must be even (the seats alternate env by env: each player takes each seat equally often)");
+  p.envs = int(cfg.get_int("envs", p.envs, Bounds::closed(1, 4096)));
   p.threads = int(cfg.get_int("threads", p.threads, Bounds::closed(1, 256)));
   for (const std::string& name : cfg.get_map_keys("agents")) {
     const std::string key = "agents." + name;
@@ -124,47 +123,66 @@ std::vector<std::pair<size_t, size_t>> schedule(const Population& p) {
   return games;
 }
 
-// A's score in each episode of a game without adaptation: the episodes are
-// independent, so they are played envs-at-a-time and dealt out to the
-// rounds in order.
-std::vector<double> independent_episodes(VectorEnv& env, const SelfplaySeats& seats, const Player& a,
-                                         const Player& b, const Population& p, uint64_t seed) {
-  env.seed(seed);
-  Sampler sampler(env, *a.policy, seed, a.normalizer.get(), /*update_normalizer=*/false, seats.learner_rows);
-  std::vector<Actor> opponents;
-  opponents.push_back(Actor{b.policy.get(), b.policy->parameters(), b.normalizer.get(), seats.opponent_rows});
-  sampler.set_opponents(std::move(opponents));
-  const size_t episodes = size_t(p.rounds * p.episodes_per_round);
-  std::vector<double> scores;
-  while (scores.size() < episodes) {
-    const auto round = episode_scores(sampler.collect_episodes(env.env(0).max_episode_steps(), a.policy->parameters()));
-    scores.insert(scores.end(), round.begin(), round.end());
-  }
-  scores.resize(episodes);
-  return scores;
-}
-
-// The same with players that adapt between rounds: round by round, one
-// match per env of `round_env` (episodes_per_round envs), seats alternating
-// env by env and round by round (as `metarl game`); after each round each
-// adapting player trains on its own side of the round's matches.
-std::vector<double> adaptive_episodes(VectorEnv& round_env, const Player& a, const Player& b, bool a_adapts,
-                                      bool b_adapts, const Population& p, uint64_t seed) {
-  round_env.seed(seed);
+// The games of a wave (consecutive games of the schedule) are played side by
+// side, round by round: game i's round takes envs [i E, (i + 1) E) of the
+// wave's VectorEnv (E episodes a round), A in seat (j + k) % 2 of its env j
+// in round k, B in the other. Every distinct player acts for all its rows at
+// once; an adapting agent plays as a fresh copy of itself per game, which
+// trains on its own side of each round's matches.
+struct WaveGame {
+  size_t a = 0, b = 0;       // agent indices
+  Player a_copy, b_copy;     // adapting agents' copies for this game
   std::unique_ptr<Tracker> a_tracker, b_tracker;
-  if (a_adapts) a_tracker = std::make_unique<Tracker>(*a.policy, p.tracking, derive_seed(seed, 1));
-  if (b_adapts) b_tracker = std::make_unique<Tracker>(*b.policy, p.tracking, derive_seed(seed, 2));
-  std::vector<double> scores;
-  for (int64_t k = 0; k < p.rounds; ++k) {
-    EpisodeBatch b_side;
-    const EpisodeBatch batch =
-        play_round(round_env, a, b, k % 2, derive_seed(seed, uint64_t(k) + 3), b_adapts ? &b_side : nullptr);
-    const auto round = episode_scores(batch);
-    scores.insert(scores.end(), round.begin(), round.end());
-    if (a_tracker) a_tracker->update(batch);
-    if (b_tracker) b_tracker->update(b_side);
+  std::vector<double> scores;  // A's, episode by episode
+};
+
+void play_wave(VectorEnv& env, std::vector<WaveGame>& wave, const std::vector<Player>& players,
+               const Population& p, uint64_t seed) {
+  env.seed(seed);
+  for (size_t i = 0; i < wave.size(); ++i) {
+    WaveGame& g = wave[i];
+    const auto fresh = [&](size_t agent, Player& copy, std::unique_ptr<Tracker>& tracker, uint64_t tracker_seed) {
+      if (!p.agents[agent].adapts()) return;
+      copy = load_player(p.agents[agent].spec, env.observation_space(0).size(), env.action_space(0), p.env);
+      tracker = std::make_unique<Tracker>(*copy.policy, p.tracking, tracker_seed);
+    };
+    fresh(g.a, g.a_copy, g.a_tracker, derive_seed(seed, 2 * i + 1));
+    fresh(g.b, g.b_copy, g.b_tracker, derive_seed(seed, 2 * i + 2));
   }
-  return scores;
+  const auto player_a = [&](const WaveGame& g) -> const Player& { return g.a_tracker ? g.a_copy : players[g.a]; };
+  const auto player_b = [&](const WaveGame& g) -> const Player& { return g.b_tracker ? g.b_copy : players[g.b]; };
+  const int64_t per_round = p.episodes_per_round;
+  for (int64_t k = 0; k < p.rounds; ++k) {
+    std::vector<Seating> seatings;
+    std::map<const Player*, size_t> seating_of;
+    const auto seat = [&](const Player& player, int64_t row) {
+      auto [it, added] = seating_of.emplace(&player, seatings.size());
+      if (added) seatings.push_back({&player, {}});
+      seatings[it->second].rows.push_back(row);
+    };
+    // Where game i's episode j is found: A's seating and its column there.
+    std::vector<std::pair<size_t, size_t>> a_column(wave.size() * size_t(per_round));
+    for (size_t i = 0; i < wave.size(); ++i)
+      for (int64_t j = 0; j < per_round; ++j) {
+        const int64_t e = int64_t(i) * per_round + j, a_seat = (j + k) % 2;
+        seat(player_a(wave[i]), 2 * e + a_seat);
+        const size_t s = seating_of.at(&player_a(wave[i]));
+        a_column[size_t(e)] = {s, seatings[s].rows.size() - 1};
+        seat(player_b(wave[i]), 2 * e + 1 - a_seat);
+      }
+    const std::vector<EpisodeBatch> sides = play_matches(env, seatings, derive_seed(seed, 1000 + uint64_t(k)));
+    std::vector<std::vector<double>> side_scores;
+    for (const EpisodeBatch& side : sides) side_scores.push_back(episode_scores(side));
+    for (size_t i = 0; i < wave.size(); ++i) {
+      WaveGame& g = wave[i];
+      for (int64_t j = 0; j < per_round; ++j) {
+        const auto [s, column] = a_column[i * size_t(per_round) + size_t(j)];
+        g.scores.push_back(side_scores[s][column]);
+      }
+      if (g.a_tracker) g.a_tracker->update(sides[seating_of.at(&g.a_copy)]);
+      if (g.b_tracker) g.b_tracker->update(sides[seating_of.at(&g.b_copy)]);
+    }
+  }
 }
 
 GameRecord tally_game(const std::vector<double>& scores, const Population& p, int64_t game) {
@@ -403,14 +421,20 @@ void run_tournament(const TournamentOptions& options) {
         throw std::invalid_argument(path + ": agent '" + agent.name + "' was trained in " + trained_in +
                                     ", the tournament plays " + p.env);
     }
-  VectorEnv env(p.env, p.envs, p.threads, p.env_options);
-  const SelfplaySeats seats = selfplay_seats(env);
-  if (!seats.same_kind)
+  // Games side by side: as many as `envs` holds rounds of (at least one).
+  const int64_t per_wave = std::max<int64_t>(1, p.envs / p.episodes_per_round);
+  std::map<int64_t, std::unique_ptr<VectorEnv>> wave_envs;  // by size: full waves, then the last one
+  const auto wave_env = [&](int64_t games_in_wave) -> VectorEnv& {
+    auto& env = wave_envs[games_in_wave];
+    if (!env) env = std::make_unique<VectorEnv>(p.env, int(games_in_wave * p.episodes_per_round), p.threads, p.env_options);
+    return *env;
+  };
+  VectorEnv& env = wave_env(1);
+  if (!selfplay_seats(env).same_kind)
     throw std::invalid_argument(path + ": the agents of " + p.env +
                                 " differ (observation or action space); a population plays agents of one kind");
   const int obs_dim = env.observation_space(0).size();
   const Box action = env.action_space(0);
-  std::unique_ptr<VectorEnv> round_env;  // episodes_per_round envs, for games with adapting players
   std::vector<Player> players;
   for (const Agent& agent : p.agents) {
     try {
@@ -440,34 +464,30 @@ void run_tournament(const TournamentOptions& options) {
   if (!records.empty())
     std::cerr << "tournament: resuming after game " << records.size() << " of " << games.size() << std::endl;
 
+  if (records.size() % size_t(per_wave) != 0 && records.size() != games.size())
+    throw std::runtime_error(matches.string() + " ends inside a wave of " + std::to_string(per_wave) +
+                             " games played together; it was not written by this population's tournament");
+
   int64_t played_now = 0;
-  for (size_t g = records.size(); g < games.size(); ++g) {
+  for (size_t first = records.size(); first < games.size(); first += size_t(per_wave)) {
     if (options.max_games >= 0 && played_now >= options.max_games) break;
-    const auto [a, b] = games[g];
-    const uint64_t seed = derive_seed(p.seed, uint64_t(g));
-    const Agent &agent_a = p.agents[a], &agent_b = p.agents[b];
-    std::vector<double> scores;
-    if (!agent_a.adapts() && !agent_b.adapts()) {
-      scores = independent_episodes(env, seats, players[a], players[b], p, seed);
-    } else {
-      // An adapting player starts every game as loaded: a fresh copy of it.
-      const auto fresh = [&](const Agent& agent) {
-        return agent.adapts() ? load_player(agent.spec, obs_dim, action, p.env) : Player{};
-      };
-      Player a_copy = fresh(agent_a), b_copy = fresh(agent_b);
-      if (!round_env)
-        round_env = std::make_unique<VectorEnv>(p.env, int(p.episodes_per_round), p.threads, p.env_options);
-      scores = adaptive_episodes(*round_env, agent_a.adapts() ? a_copy : players[a],
-                                 agent_b.adapts() ? b_copy : players[b], agent_a.adapts(), agent_b.adapts(), p, seed);
+    const size_t end = std::min(first + size_t(per_wave), games.size());
+    std::vector<WaveGame> wave(end - first);
+    for (size_t g = first; g < end; ++g) {
+      wave[g - first].a = games[g].first;
+      wave[g - first].b = games[g].second;
     }
-    GameRecord r = tally_game(scores, p, int64_t(g));
-    r.a = p.agents[a].name;
-    r.b = p.agents[b].name;
-    records.push_back(r);
+    play_wave(wave_env(int64_t(wave.size())), wave, players, p, derive_seed(p.seed, first / size_t(per_wave)));
+    for (size_t g = first; g < end; ++g) {
+      GameRecord r = tally_game(wave[g - first].scores, p, int64_t(g));
+      r.a = p.agents[games[g].first].name;
+      r.b = p.agents[games[g].second].name;
+      records.push_back(r);
+      std::cerr << "tournament: game " << g + 1 << "/" << games.size() << ": " << r.a << " " << r.a_episodes
+                << " - " << r.b_episodes << " " << r.b << " (" << r.drawn_episodes << " drawn)" << std::endl;
+    }
     write_matches(matches, records);
-    ++played_now;
-    std::cerr << "tournament: game " << g + 1 << "/" << games.size() << ": " << r.a << " " << r.a_episodes << " - "
-              << r.b_episodes << " " << r.b << " (" << r.drawn_episodes << " drawn)" << std::endl;
+    played_now += int64_t(wave.size());
   }
   write_ratings(out, p, records);
   std::cerr << "tournament: " << records.size() << " of " << games.size() << " games; results in " << out.string()

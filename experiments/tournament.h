@@ -10,7 +10,7 @@
 //   games: round_robin        # every pair once; or a number: that many pairs drawn at random
 //   rounds: 1                 # a game is rounds of episodes_per_round episodes
 //   episodes_per_round: 8
-//   envs: 16                  # matches played at once
+//   envs: 16                  # matches played at once (here two games side by side)
 //   threads: 2
 //   tracking: {learning_rate: 3.0e-4, epochs: 4}   # for agents with adaptation: tracking
 //   agents:
@@ -21,21 +21,24 @@
 //
 // An agent with `adaptation: tracking` continues PPO on its own side of each
 // round's matches (experiments/tracking.h), starting every game from its
-// checkpoint. A game with an adapting agent is played round by round, one
-// match per env of a VectorEnv of episodes_per_round envs, the seats
-// alternating env by env and round by round; a game without is played
-// `envs` matches at a time (its matches are independent).
+// checkpoint.
 //
 // A round goes to whoever won more of its episodes (equal: a drawn round);
 // the game to whoever won more rounds by a margin of at least 5 % of the
-// rounds played, else it is drawn. Seats: with agents of one kind each
-// player takes seat 0 in half of the episodes (as `metarl match`).
+// rounds played, else it is drawn. Seats: A takes seat (j + k) % 2 in the
+// j-th match of round k, B the other, so that over a game each takes each
+// seat about equally often (exactly, with an even number of rounds or of
+// episodes per round).
 //
-// Each game is played with its own seed (derived from the tournament's and
-// the game's index), one game at a time over the envs, and appended to
-// DIR/matches.csv as soon as it ends: killing the tournament loses at most
-// the game in progress, and running the same command again resumes after
-// the last game written, so the ratings come out as an uninterrupted run's.
+// Games are played in waves: envs / episodes_per_round consecutive games of
+// the schedule (at least one) side by side in one VectorEnv, round by round,
+// each distinct player acting for all its seats of the wave in one batched
+// policy call per step; an adapting agent plays as a fresh copy of itself in
+// each game. A wave has its own seed (derived from the tournament's and the
+// wave's index) and its games are appended to DIR/matches.csv as soon as it
+// ends: killing the tournament loses at most the wave in progress, and
+// running the same command again resumes after the last wave written, so
+// the ratings come out as an uninterrupted run's.
 // At the end (from matches.csv alone): win_rates.csv (row player's score
 // against the column player's, draws half) and win_rates.png, trueskill.csv,
 // elo.csv (with 95 % intervals from resampling the games) and elo.png, and
@@ -52,7 +55,7 @@ struct TournamentOptions {
   std::string population_path;
   std::string out_dir;
   int threads = 0;         // 0: the file's
-  int64_t max_games = -1;  // stop after playing this many games (then rate those so far); -1: all
+  int64_t max_games = -1;  // stop once this many games are played, in whole waves (then rate those so far); -1: all
 };
 
 // One game's record (a row of matches.csv).
