@@ -356,23 +356,27 @@ EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& sta
   torch::Tensor raw_batch = torch::zeros({steps, n, obs_dim});  // for the normaliser update
   torch::Tensor raw_next_batch = torch::zeros({steps, n, obs_dim});
 
-  torch::Tensor active = torch::ones({n});  // single_episode: 0 once an env's episode ended
+  // single_episode: which envs are still in their episode (1) or have ended
+  // it (0: their later steps are masked), and the learner's columns of them.
+  // Envs where the learner has no row count too: opponents play them.
+  const int64_t num_envs = env_.num_envs();
+  torch::Tensor env_active = torch::ones({num_envs});
+  torch::Tensor active = torch::ones({n});
+  std::vector<int64_t> first_row(size_t(num_envs), -1), learner_envs;
+  for (size_t r = 0; r < env_.row_envs().size(); ++r)
+    if (first_row[size_t(env_.row_envs()[r])] < 0) first_row[size_t(env_.row_envs()[r])] = int64_t(r);
+  for (const int64_t row : learner_rows_) learner_envs.push_back(env_.row_envs()[size_t(row)]);
+  const auto env_first_row = torch::tensor(first_row, torch::kLong);
+  const auto learner_env = torch::tensor(learner_envs, torch::kLong);
+  const auto row_env = torch::tensor(env_.row_envs(), torch::kLong);
   int64_t used_steps = steps;
-  // Opponents that record their own batch: every row's step tensors, and
-  // each row's learner column (whose `active` masks it: the same env).
+  // Opponents that record their own batch: every row's step tensors.
   const bool recording =
       std::any_of(opponents_.begin(), opponents_.end(), [](const Opponent& o) { return o.actor.record; });
   std::vector<torch::Tensor> all_rewards, all_terminated, all_truncated, all_starts, all_timesteps, all_infos,
       all_next, all_masks;
-  torch::Tensor column_of_row;
-  if (recording) {
+  if (recording)
     for (Opponent& o : opponents_) o.observations.clear(), o.actions.clear(), o.log_probs.clear();
-    std::vector<int64_t> column_of_env(size_t(env_.num_envs()), 0);
-    for (int64_t j = 0; j < n; ++j) column_of_env[size_t(env_.row_envs()[size_t(learner_rows_[size_t(j)])])] = j;
-    std::vector<int64_t> columns;
-    for (const int64_t e : env_.row_envs()) columns.push_back(column_of_env[size_t(e)]);
-    column_of_row = torch::tensor(columns, torch::kLong);
-  }
   for (int64_t t = 0; t < steps; ++t) {
     auto start = Clock::now();
     const auto raw_obs = learner_obs(raw_obs_);
@@ -434,7 +438,7 @@ EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& sta
       all_infos.push_back(view_floats(env_.infos(), {rows, info_dim}).clone());
       all_next.push_back(torch::where(ended_rows.unsqueeze(-1) > 0,
                                       view_floats(env_.final_observations(), {rows, row_obs}), new_raw_rows));
-      all_masks.push_back(active.index_select(0, column_of_row));
+      all_masks.push_back(env_active.index_select(0, row_env));
     }
 
     running_returns_ += rewards_rows.to(torch::kFloat64);
@@ -453,8 +457,9 @@ EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& sta
     episode_starts_ = ended_rows;
     raw_obs_ = new_raw_rows;
     if (single_episode) {
-      active = active * (1.0 - ended);
-      if (active.sum().item<float>() == 0) {
+      env_active = env_active * (1.0 - ended_rows.index_select(0, env_first_row));
+      active = env_active.index_select(0, learner_env);
+      if (env_active.sum().item<float>() == 0) {
         used_steps = t + 1;
         times_.other_seconds += seconds_since(start);
         break;

@@ -123,7 +123,8 @@ class Sampler {
   // reset before the first batch); episodes run across batches.
   EpisodeBatch collect(int64_t steps, const Params& params);
   // Fixed episodes: resets every env and runs until each has finished one
-  // episode or `horizon` steps passed; steps after an env's episode are masked.
+  // episode or `horizon` steps passed (envs where only opponents play too);
+  // steps after an env's episode are masked.
   EpisodeBatch collect_episodes(int64_t horizon, const Params& params);
   // The same with one parameter set per group of envs: the N envs split into
   // `groups` contiguous groups of equal size (MAML: one group per task,
@@ -133,7 +134,7 @@ class Sampler {
 
   // The last collect's batch of opponent k (set_opponents' order), laid out
   // as the learner's ([T, R], R its rows, its observations as its
-  // normaliser gives them; masks and episode ends as the learner's envs'),
+  // normaliser gives them; each row masked as its env's episode is),
   // when that opponent was set with `record`. Its normaliser is not updated.
   const EpisodeBatch& opponent_batch(size_t k) const;
 

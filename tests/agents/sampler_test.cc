@@ -265,6 +265,43 @@ TEST(Sampler, ARecordingOpponentGetsItsOwnBatchBesideTheLearners) {
   EXPECT_THROW(sampler.opponent_batch(0), c10::Error);
 }
 
+// Fixed episodes where the learner plays one env and opponents the rest (a
+// tournament's games side by side): every env plays its whole episode, and
+// each recorded side is masked after its own env's episode, not another's.
+TEST(Sampler, FixedEpisodesRunEveryEnvsEpisodeEvenWhereTheLearnerDoesNotPlay) {
+  torch::manual_seed(4);
+  VectorEnv env = two_point_masses(4);
+  env.seed(1);
+  GaussianMlpPolicy learner(2, 1, MlpPolicyConfig{{8}, Activation::kTanh, 0.01}),
+      others_0(2, 1, MlpPolicyConfig{}), others_1(3, 2, MlpPolicyConfig{});
+  // The learner (agent 0 of env 0) walks straight at its opponent, so its
+  // match ends early; the others wander until the time limit or so.
+  Params rush = learner.parameters();
+  rush[rush.size() - 2] = torch::full_like(rush[rush.size() - 2], 5.0);  // the mean's bias
+  Sampler sampler(env, learner, 9, nullptr, false, {0});
+  sampler.set_opponents({Actor{&others_0, others_0.parameters(), nullptr, {2, 4, 6}, /*record=*/true},
+                         Actor{&others_1, others_1.parameters(), nullptr, {1, 3, 5, 7}, /*record=*/true}});
+  const EpisodeBatch b = sampler.collect_episodes(20, rush);
+  const EpisodeBatch& zeros = sampler.opponent_batch(0);  // envs 1, 2, 3
+  const EpisodeBatch& ones = sampler.opponent_batch(1);   // envs 0, 1, 2, 3
+  // Each env's episode length, from the side of agent 1 (it plays them all).
+  std::vector<int64_t> lengths;
+  for (int64_t e = 0; e < 4; ++e) {
+    const auto mask = ones.masks.select(1, e);
+    const auto ends = (mask > 0).logical_and(ones.episode_end.select(1, e) > 0).nonzero();
+    ASSERT_EQ(ends.size(0), 1) << "env " << e;
+    const int64_t end = ends[0][0].item<int64_t>();
+    lengths.push_back(end + 1);
+    EXPECT_EQ(mask.sum().item<float>(), float(end + 1)) << "env " << e << ": masked before its end or kept after";
+  }
+  // The learner's env ends first here, and the rollout still ran until the last one ended.
+  EXPECT_LT(lengths[0], *std::max_element(lengths.begin(), lengths.end()));
+  EXPECT_EQ(b.horizon(), *std::max_element(lengths.begin(), lengths.end()));
+  EXPECT_EQ(b.masks.sum().item<float>(), float(lengths[0]));
+  for (int64_t j = 0; j < 3; ++j)
+    EXPECT_TRUE(torch::equal(zeros.masks.select(1, j), ones.masks.select(1, j + 1))) << "env " << j + 1;
+}
+
 TEST(Sampler, APoolOfOpponentsActsOneBatchedCallEachAndEveryRowNeedsExactlyOneActor) {
   torch::manual_seed(6);
   VectorEnv env = two_point_masses(4);
