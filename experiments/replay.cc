@@ -17,6 +17,8 @@
 #include "envs/box2d/sumo2d.h"
 #include "envs/core/match.h"
 #include "envs/mujoco/mujoco_env.h"
+#include "envs/sumo/sumo_env.h"
+#include "envs/sumo/sumo_scene.h"
 #include "envs/vector_env.h"
 #include "experiments/io.h"
 #include "experiments/match.h"
@@ -88,7 +90,7 @@ std::string box2d_scene(const Replay& r) {
     << "<light pos='0 0 8' dir='0 0 -1' directional='true'/>"
     << "<geom type='plane' size='40 40 0.1' pos='0 0 -0.11' rgba='0.35 0.35 0.4 1'/>"
     << "<geom type='cylinder' size='" << r.ring_radius << " 0.05' pos='0 0 -0.05' rgba='0.93 0.85 0.62 1'/>";
-  const char* colours[] = {"0.85 0.2 0.15 1", "0.15 0.35 0.85 1", "0.6 0.6 0.6 1"};
+  const char* colours[] = {kSumoSeatColour[0], kSumoSeatColour[1], "0.6 0.6 0.6 1"};
   for (size_t b = 0; b < r.bodies.size(); ++b) {
     const ReplayBody& body = r.bodies[b];
     const char* rgba = colours[body.agent == 0 ? 0 : body.agent == 1 ? 1 : 2];
@@ -120,6 +122,13 @@ class ReplayScene {
         throw std::runtime_error("replay: " + replay.env + " with options '" + replay.env_options +
                                  "' does not build the recorded model (nq " + std::to_string(replay.nq) + ")");
       model_ = mujoco->shared_reference_model();
+      // A ring drawn per episode: the recorded one (the model holds the largest).
+      const int platform = mj_name2id(model_.get(), mjOBJ_GEOM, kPlatformGeom);
+      if (replay.ring_radius > 0 && platform >= 0) {
+        std::shared_ptr<mjModel> copy(mj_copyModel(nullptr, model_.get()), mj_deleteModel);
+        copy->geom_size[3 * platform] = replay.ring_radius;
+        model_ = copy;
+      }
     }
     data_.reset(mj_makeData(model_.get()));
   }
@@ -228,7 +237,7 @@ void record_replay(const ReplayOptions& o) {
   std::vector<std::vector<double>> qpos, returns;
   std::vector<std::vector<float>> last_infos(static_cast<size_t>(agents));  // each agent's info row after the last step
   std::vector<ReplayBody> bodies;  // box2d
-  double ring_radius = 0;          // box2d
+  double ring_radius = 0;          // the episode's ring (0: no round ring)
   bool ended = false;
   env.set_state_observer([&](int i, const Env& e) {
     if (i != 0 || ended) return;
@@ -245,6 +254,7 @@ void record_replay(const ReplayOptions& o) {
       qpos.push_back(box2d_poses(sumo.world().physics()));
     } else {
       const auto& m = dynamic_cast<const MujocoEnv&>(e);
+      if (const auto* sumo = dynamic_cast<const SumoEnv*>(&e); sumo && qpos.empty()) ring_radius = sumo->ring_radius();
       qpos.emplace_back(m.qpos(), m.qpos() + m.model()->nq);
     }
     std::vector<double> so_far(size_t(agents), 0.0);

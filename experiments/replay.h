@@ -8,15 +8,16 @@
 // A replay directory:
 //   replay.json   the env, its options and seed, the players, the frame
 //                 count, nq, the control step, the outcome (matches), and
-//                 per frame each agent's return so far; for Box2D envs
-//                 (Sumo2D) also each body's shapes and the ring's radius
+//                 per frame each agent's return so far, the ring's radius
+//                 (round rings: drawn per episode); for Box2D envs
+//                 (Sumo2D) also each body's shapes
 //   qpos.bin      frames × nq float64 positions (frame 0 after the reset,
 //                 then one per step, the episode's last state included):
 //                 MuJoCo's qpos, or x, y and angle of each Box2D body
 //   replay.mp4, first.png, last.png   once rendered
 // A Box2D world is drawn by MuJoCo too: its bodies become flat mocap bodies
-// of a scene made for the replay (discs and boxes on a ring), agent 0 red,
-// agent 1 blue.
+// of a scene made for the replay (discs and boxes on a ring). Agent 0 is
+// red, agent 1 blue (MuJoCo sumo robots too: envs/sumo/sumo_scene.h).
 #pragma once
 
 #include <cstdint>
@@ -59,7 +60,7 @@ struct Replay {
   std::string env, env_options;
   std::string kind = "mujoco";    // or "box2d"
   std::vector<ReplayBody> bodies;  // box2d: nq = 3 × bodies
-  double ring_radius = 0;          // box2d
+  double ring_radius = 0;          // the episode's round ring (0: none)
   int nq = 0;
   double dt = 0;  // seconds per frame
   std::vector<std::vector<double>> qpos;     // [frame][nq]

@@ -140,8 +140,10 @@ void add_robot(XMLDocument& scene, XMLElement* defaults, XMLElement* worldbody, 
 
   XMLElement* robot_class = add(scene, defaults, "default");
   robot_class->SetAttribute("class", class_name.c_str());
-  for (XMLElement* d = child(root, "default", file, who)->FirstChildElement(); d; d = d->NextSiblingElement())
-    robot_class->InsertEndChild(d->DeepClone(&scene));
+  for (XMLElement* d = child(root, "default", file, who)->FirstChildElement(); d; d = d->NextSiblingElement()) {
+    XMLElement* copy = robot_class->InsertEndChild(d->DeepClone(&scene))->ToElement();
+    if (std::strcmp(copy->Name(), "geom") == 0) copy->SetAttribute("rgba", kSumoSeatColour[seat]);
+  }
 
   XMLElement* torso = child(child(root, "worldbody", file, who), "body", file, who);
   if (!torso->Attribute("name", "torso")) throw_env_error(who, ": robot MJCF '", file, "': the first body must be 'torso'");

@@ -60,6 +60,10 @@ struct SumoArenaSize {
 // Names of the arena's geoms in the scene.
 inline constexpr const char* kPlatformGeom = "arena/platform";
 
+// Each seat's robot in a colour of its own (MJCF rgba), so that a replay
+// tells them apart: seat 0 red, seat 1 blue (the Sumo2D replay's too).
+inline constexpr const char* kSumoSeatColour[2] = {"0.85 0.3 0.2 1", "0.2 0.4 0.85 1"};
+
 // The scene's MJCF text (deterministic for a spec).
 std::string sumo_scene_xml(const SumoSceneSpec& spec, const std::string& env_name);
 

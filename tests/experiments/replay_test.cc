@@ -9,8 +9,10 @@
 #include <string>
 
 #include <mujoco/mujoco.h>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "agents/file_io.h"
 #include "envs/mujoco/mujoco_env.h"
 #include "envs/sumo/sumo_env.h"
 #include "envs/vector_env.h"
@@ -104,7 +106,42 @@ TEST(Replay, ARenderedFrameShowsTheRobotsWhereTheReplayPutsThem) {
                        std::abs(frame[i + 2] - empty[i + 2]) > 30;
       }
     EXPECT_GT(changed, total * 3 / 4) << "robot " << k << " is not drawn at (" << px << ", " << py << ")";
+    // In its seat's colour: robot 0 red, robot 1 blue.
+    long red_minus_blue = 0;
+    for (int y = py - 2; y <= py + 2; ++y)
+      for (int x = px - 2; x <= px + 2; ++x) {
+        const size_t i = (size_t(y) * kWidth + size_t(x)) * 3;
+        red_minus_blue += int(frame[i]) - int(frame[i + 2]);
+      }
+    if (k == 0) EXPECT_GT(red_minus_blue, 25 * 40) << "robot 0 is not red";
+    if (k == 1) EXPECT_LT(red_minus_blue, -25 * 40) << "robot 1 is not blue";
   }
+  fs::remove_all(dir.parent_path());
+}
+
+TEST(Replay, ARoundRingIsDrawnAtTheRadiusItsEpisodeDrew) {
+  const fs::path dir = test_dir("ring");
+  ReplayOptions o = random_ants(dir, 4);
+  o.env_options += ",arena=ring,ring_radius_min=2.6,ring_radius_max=4.4";
+  record_replay(o);
+  const Replay r = read_replay(dir.string());
+  VectorEnv env("SumoAnt", 1, 1, Options::parse(r.env_options));
+  env.seed(3);
+  env.reset();
+  const double drawn = dynamic_cast<const SumoEnv&>(env.env(0)).ring_radius();
+  EXPECT_EQ(r.ring_radius, drawn);
+  EXPECT_GT(drawn, 2.6);
+  EXPECT_LT(drawn, 4.3);  // so that the largest ring would look different
+  const auto frame = render_replay_frame(dir.string(), 0, 160, 120, "follow");
+  // The same replay claiming the largest ring draws another picture.
+  const fs::path largest = test_dir("ring_largest");
+  fs::create_directories(largest);
+  fs::copy(dir / "qpos.bin", largest / "qpos.bin");
+  nlohmann::json json = nlohmann::json::parse(read_file((dir / "replay.json").string()));
+  json["ring_radius"] = 4.4;
+  write_file_atomically((largest / "replay.json").string(), json.dump());
+  EXPECT_EQ(read_replay(largest.string()).ring_radius, 4.4);
+  EXPECT_NE(render_replay_frame(largest.string(), 0, 160, 120, "follow"), frame);
   fs::remove_all(dir.parent_path());
 }
 
