@@ -89,6 +89,13 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
       task_rng_(derive_seed(seed, 0x7a5c)) {
   if (config.tasks_per_batch < 1 || config.episodes_per_task < 1)
     throw std::invalid_argument("maml: tasks_per_batch and episodes_per_task must be >= 1");
+  if (config.self_play == (family_ != nullptr))
+    throw std::invalid_argument(config.self_play ? "maml: self-play's tasks are opponents, not a task family's"
+                                                 : "maml: a task family is needed");
+  if (config.self_play && (!config.shared_inner_episodes || config.chain_length != 0 || config.pretrain))
+    throw std::invalid_argument(
+        "maml: self-play adapts on one round's matches and is judged on the next (inner_episodes shared, no "
+        "chain_length, not pretrained)");
   if (env.num_envs() != config.tasks_per_batch * config.episodes_per_task)
     throw std::invalid_argument("maml: the VectorEnv has " + std::to_string(env.num_envs()) + " envs, expected " +
                                 std::to_string(config.tasks_per_batch * config.episodes_per_task));
@@ -142,7 +149,13 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
     throw std::invalid_argument("maml: chain_length " + std::to_string(config.chain_length) +
                                 " leaves no position for the validation episodes after " + std::to_string(rounds) +
                                 " rounds of training episodes");
-  sampler_ = std::make_unique<Sampler>(env, *policy_, derive_seed(seed, 1));
+  if (config.self_play) {
+    opponents_ = std::make_unique<OpponentChains>(env, config.episodes_per_task, config.opponents,
+                                                  derive_seed(seed, 0x0c4a));
+    opponents_->add_version(policy_->parameters());  // version 0: the initial policy
+  }
+  sampler_ = std::make_unique<Sampler>(env, *policy_, derive_seed(seed, 1), nullptr, true,
+                                       opponents_ ? opponents_->seats().learner_rows : std::vector<int64_t>{});
   if (config.off_policy_step_sizes && config.chain_pairs < 2)
     throw std::invalid_argument("maml: off_policy_step_sizes need chain_pairs >= 2 (the pairs that learn them)");
   if (config.learn_step_sizes) step_sizes_.requires_grad_(true);
@@ -298,8 +311,13 @@ Metrics MamlTrainer::run_iteration() {
   const auto start = Clock::now();
   const int64_t m = config_.tasks_per_batch, k = config_.episodes_per_task;
   const InnerLoopConfig& inner = config_.inner;
-  const std::vector<Task> sampled = family_->sample(int(m), task_rng_);
-  assign_tasks(sampled);
+  std::vector<Task> sampled;
+  if (opponents_) {
+    opponents_->begin_iteration(m, env_steps_);
+  } else {
+    sampled = family_->sample(int(m), task_rng_);
+    assign_tasks(sampled);
+  }
   // Chains: where each task's pair of consecutive tasks starts (no draw
   // without chains, so that runs without them keep their random stream).
   std::vector<int> chain_start(size_t(m), 0);
@@ -313,6 +331,8 @@ Metrics MamlTrainer::run_iteration() {
     for (const auto& [key, value] : t.params()) p.push_back(value);
     task_params.push_back(p);
   }
+  if (opponents_)
+    for (const int64_t v : opponents_->first_versions()) task_params.push_back({double(v)});
   sampler_->reset_times();
 
   // The consecutive pairs of this iteration: one, or chain_pairs rolled
@@ -329,6 +349,7 @@ Metrics MamlTrainer::run_iteration() {
   std::vector<Params> adapted_path;    // the first pair's: `current` after each inner step
   const torch::Tensor value_alphas = value_ ? alphas_of(value_step_sizes_, false) : torch::Tensor();
   std::vector<double> step_returns;  // mean return of the episodes of each sampling round
+  std::vector<MatchOutcomes> round_outcomes;  // self-play: the learner's in each sampling round
   double sample_seconds = 0, inner_seconds = 0;
   torch::Tensor alphas = step_sizes();
   torch::Tensor off_policy_alphas = off_policy_step_sizes();
@@ -343,10 +364,12 @@ Metrics MamlTrainer::run_iteration() {
     } else {
       env_.pin_episode_index(-1);  // an evaluation along chains may have pinned them
     }
+    if (opponents_) sampler_->set_opponents(opponents_->actors(s, *policy_));
     auto t0 = Clock::now();
     EpisodeBatch episodes = sample(current);
     sample_seconds += seconds_since(t0);
     step_returns.push_back(mean_of(episodes.episode_returns));
+    if (opponents_) round_outcomes.push_back(match_outcomes(episodes));
     t0 = Clock::now();
     // The value targets' scale, from the first episodes of a run (then from
     // every iteration's, after its outer step).
@@ -568,6 +591,7 @@ Metrics MamlTrainer::run_iteration() {
   }
 
   ++iteration_;
+  if (opponents_) opponents_->end_iteration(iteration_, policy_->parameters());
   const SamplerTimes& times = sampler_->times();
   Metrics metrics = {{"iteration", double(iteration_)},
                      {"env_steps", double(env_steps_)},
@@ -600,7 +624,25 @@ Metrics MamlTrainer::run_iteration() {
       metrics.push_back({"value_step_size_" + std::to_string(s), learned_value[s].item<double>()});
   }
   if (value_) metrics.push_back({"return_scale", return_scale()});
+  if (opponents_) {
+    // Before adaptation: against the first version; after: against the next.
+    const MatchOutcomes &before = round_outcomes.front(), &after = round_outcomes.back();
+    double first_version = 0;
+    for (const int64_t v : opponents_->first_versions()) first_version += double(v);
+    metrics.insert(metrics.end(), {{"win_rate_before_adaptation", before.rate(before.won)},
+                                   {"win_rate", after.rate(after.won)},
+                                   {"loss_rate", after.rate(after.lost)},
+                                   {"draw_rate", after.rate(after.drew)},
+                                   {"dense_weight", opponents_->dense_weight()},
+                                   {"pool_size", double(opponents_->size())},
+                                   {"opponent_version", first_version / double(m)}});
+  }
   return metrics;
+}
+
+const TaskFamily& MamlTrainer::family() const {
+  if (!family_) throw std::logic_error("maml: a self-play run has no task family (its tasks are opponents)");
+  return *family_;
 }
 
 std::vector<std::vector<double>> inner_step_adaptation_returns(const InnerStepAdaptation& setup,
@@ -636,7 +678,7 @@ std::vector<std::vector<double>> inner_step_adaptation_returns(const InnerStepAd
 std::vector<std::vector<double>> MamlTrainer::adaptation_returns(const std::vector<Task>& tasks, int64_t steps,
                                                                double step_size) {
   const torch::Tensor alphas = step_size > 0 ? torch::full_like(step_sizes(), step_size) : step_sizes();
-  const InnerStepAdaptation setup{env_,          *sampler_,     *family_,     *policy_,
+  const InnerStepAdaptation setup{env_,          *sampler_,     family(),     *policy_,
                                   config_.tasks_per_batch, config_.episodes_per_task, config_.gamma,
                                   config_.gae_lambda,      config_.inner.normalize_advantages};
   return inner_step_adaptation_returns(setup, tasks, steps, alphas);
@@ -673,7 +715,7 @@ std::vector<std::vector<double>> MamlTrainer::chain_returns(const std::vector<Ta
   for (size_t first = 0; first < chains.size(); first += size_t(n)) {
     // One chain per env; the last chunk filled up with repeats, not reported.
     for (int64_t i = 0; i < n; ++i)
-      env_.set_task(int(i), *family_, chains[std::min(first + size_t(i), chains.size() - 1)]);
+      env_.set_task(int(i), family(), chains[std::min(first + size_t(i), chains.size() - 1)]);
     const Params theta = detached(replicate(policy_->parameters(), n));
     Params current = theta;
     // Tracking: every chain's parameters, optimised in place; Adam acts
@@ -739,6 +781,7 @@ void MamlTrainer::save_checkpoint(const std::string& path) const {
   write_tensors(archive, "sampler", sampler_->state());
   write_tensors(archive, "task_baseline", task_baseline_.state());
   write_env_state(archive, env_);
+  if (opponents_) opponents_->save(archive, "opponent_chains");
   if (ppo_optimizer_) ppo_optimizer_->save_state(archive, "ppo_adam");
   if (step_size_optimizer_) step_size_optimizer_->save_state(archive, "step_size_adam");
   write_checkpoint(archive, path);
@@ -794,6 +837,7 @@ void MamlTrainer::load_checkpoint(const std::string& path) {
     sampler_->load_state(read_tensors(archive, "sampler"));
     task_baseline_.load_state(read_tensors(archive, "task_baseline"));
     read_env_state(archive, env_);
+    if (opponents_) opponents_->load(archive, "opponent_chains");
     if (ppo_optimizer_) ppo_optimizer_->load_state(archive, "ppo_adam", "ppo_optimizer");
     if (step_size_optimizer_) step_size_optimizer_->load_state(archive, "step_size_adam", "step_size_adam");
   });

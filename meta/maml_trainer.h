@@ -24,6 +24,7 @@
 #include "envs/core/task.h"
 #include "meta/adapted_value.h"
 #include "meta/maml.h"
+#include "meta/opponent_chains.h"
 #include "meta/test_time_adaptation.h"
 
 namespace metarl {
@@ -127,6 +128,14 @@ struct MamlConfig {
   std::vector<int64_t> value_hidden = {64, 64};
   double value_step_size = 0.001;
   double value_coef = 0.5;  // weight of the adapted value's loss in the outer loss
+  // Competitive meta-training (Al-Shedivat et al. 2018 §5.3) in a two-agent
+  // match env: a task is an opponent that changes from one round to the
+  // next, drawn from the learner's own past versions (meta/opponent_chains.h),
+  // instead of a task family's; needs shared inner episodes (the rounds are
+  // the chain, so no chain_length). The score baselines regress on the
+  // task's first version.
+  bool self_play = false;
+  OpponentChainsConfig opponents;
 };
 
 // Advantages of one task's episodes: the linear feature baseline fitted to
@@ -161,6 +170,7 @@ std::vector<std::vector<double>> inner_step_adaptation_returns(const InnerStepAd
 
 class MamlTrainer : public IterativeTrainer, public TaskAdapter, public ChainAdapter {
  public:
+  // `family` is null exactly when config.self_play.
   MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std::unique_ptr<Policy> policy,
               const MamlConfig& config, uint64_t seed);
 
@@ -179,7 +189,10 @@ class MamlTrainer : public IterativeTrainer, public TaskAdapter, public ChainAda
   std::vector<std::string> records_for_adaptation() const override;
 
   const MamlConfig& config() const { return config_; }
-  const TaskFamily& family() const override { return *family_; }
+  // Throws std::logic_error for a self-play run (it has none: its tasks are opponents).
+  const TaskFamily& family() const override;
+  // Self-play's opponents (null otherwise).
+  const OpponentChains* opponents() const { return opponents_.get(); }
   // α of each inner step, values only.
   torch::Tensor step_sizes() const { return alphas_of(step_sizes_, false); }
   // The same for steps on episodes an adapted policy acted (step_sizes()
@@ -292,6 +305,7 @@ class MamlTrainer : public IterativeTrainer, public TaskAdapter, public ChainAda
   std::unique_ptr<TaskFamily> family_;
   std::unique_ptr<Policy> policy_;
   MamlConfig config_;
+  std::unique_ptr<OpponentChains> opponents_;  // self_play only
   int64_t horizon_;
   Rng task_rng_;
   std::unique_ptr<Sampler> sampler_;

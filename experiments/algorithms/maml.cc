@@ -19,7 +19,12 @@ class MamlAlgorithm : public Algorithm {
   int64_t num_envs() const override { return config_.tasks_per_batch * config_.episodes_per_task; }
 
   void check_env_keys(const ExperimentConfig& cfg, const EnvSettings& env) const override {
-    if (env.task_family.empty()) throw ConfigError(cfg.source() + ": " + name_ + " needs env.task_family");
+    if (config_.self_play && !env.task_family.empty())
+      throw ConfigError(cfg.source() + ": " + name_ + " with algorithm.opponents self_play draws its tasks from its "
+                        "own versions; remove env.task_family");
+    if (!config_.self_play && env.task_family.empty())
+      throw ConfigError(cfg.source() + ": " + name_ + " needs env.task_family (or algorithm.opponents: self_play in a "
+                        "two-agent match env)");
     if (!env.task.empty()) throw ConfigError(cfg.source() + ": " + name_ + " samples its tasks; remove env.task");
   }
 
@@ -40,7 +45,9 @@ class MamlAlgorithm : public Algorithm {
 
   std::unique_ptr<IterativeTrainer> build(const ExperimentConfig& cfg, TrainerParts parts) override {
     try {
-      return std::make_unique<MamlTrainer>(parts.env, std::move(parts.family), std::move(parts.policy), config_,
+      MamlConfig config = config_;
+      config.opponents.total_env_steps = parts.total_env_steps;
+      return std::make_unique<MamlTrainer>(parts.env, std::move(parts.family), std::move(parts.policy), config,
                                            parts.seed);
     } catch (const std::invalid_argument& e) {  // a combination of algorithm keys the trainer refuses
       throw ConfigError(cfg.source() + ": algorithm: " + e.what());
@@ -72,6 +79,17 @@ void MamlAlgorithm::read(ExperimentConfig& cfg) {
   m.outer.normalize_advantages = cfg.get_bool("algorithm.normalize_outer_advantages", m.outer.normalize_advantages);
   m.gamma = cfg.get_double("algorithm.gamma", m.gamma, Bounds::closed(0, 1));
   m.chain_length = cfg.get_int("algorithm.chain_length", m.chain_length, Bounds::non_negative());
+  // Competitive meta-training: the tasks are the learner's own versions as
+  // opponents that change from round to round (meta/opponent_chains.h).
+  const std::string opponents = cfg.get_string("algorithm.opponents", "none");
+  if (opponents != "none" && opponents != "self_play")
+    cfg.invalid("algorithm.opponents", "must be none or self_play, not '" + opponents + "'");
+  m.self_play = opponents == "self_play";
+  if (m.self_play) {
+    m.opponents.snapshot_every = cfg.get_int("algorithm.snapshot_every", m.opponents.snapshot_every, Bounds::at_least(1));
+    m.opponents.dense_anneal_fraction =
+        cfg.get_double("algorithm.dense_anneal_fraction", m.opponents.dense_anneal_fraction, Bounds::closed(0, 1));
+  }
   const std::string inner_episodes = cfg.get_string("algorithm.inner_episodes", "per_step");
   if (inner_episodes != "per_step" && inner_episodes != "shared")
     throw ConfigError(cfg.source() + ": algorithm.inner_episodes '" + inner_episodes +
@@ -119,7 +137,8 @@ void MamlAlgorithm::read(ExperimentConfig& cfg) {
 
 
 const AlgorithmRegistration kRegisterMaml(
-    "maml", "MAML-RL (meta_gradient: dice | exact | lvc | no_score | first_order; outer: trpo | ppo; chain_length: continual adaptation)",
+    "maml", "MAML-RL (meta_gradient: dice | exact | lvc | no_score | first_order; outer: trpo | ppo; chain_length: "
+            "continual adaptation; opponents: self_play, competitive meta-training in a match env)",
     [](const std::string& name) { return std::make_unique<MamlAlgorithm>(name); });
 const AlgorithmRegistration kRegisterMamlPretrain(
     "maml_pretrain", "the multi-task pretrained baseline of MAML (the same keys; adapted at test time as MAML is)",
