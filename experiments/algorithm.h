@@ -96,6 +96,10 @@ class Algorithm {
   virtual int64_t policy_copies() const = 0;
   // Its value network, if it has one, for the same check.
   virtual std::optional<NetworkSize> value_network() const = 0;
+  // Whether its policy acts on observations normalised by running
+  // statistics that its checkpoints hold ("obs_normalizer"), which whoever
+  // plays a run's policy (experiments/players.h) must apply too.
+  virtual bool normalizes_observations() const { return false; }
   // The trainer. A combination of settings that the trainer refuses is a
   // ConfigError naming cfg's file.
   virtual std::unique_ptr<IterativeTrainer> build(const ExperimentConfig& cfg, TrainerParts parts) = 0;

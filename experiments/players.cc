@@ -9,6 +9,7 @@
 #include "agents/global_generator.h"
 #include "agents/scripted_policy.h"
 #include "envs/box2d/sumo2d.h"
+#include "experiments/algorithm.h"
 #include "experiments/config.h"
 #include "experiments/run.h"
 #include "meta/selfplay_trainer.h"
@@ -32,7 +33,10 @@ Player load_run_player(const std::string& spec, int obs_dim, const Box& action) 
     throw std::invalid_argument("player " + spec + ": not in a metarl run (no " + config.string() + ")");
   ExperimentConfig cfg = ExperimentConfig::load(config.string());
   const PolicySettings settings = read_policy(cfg);
-  const bool normalizes = cfg.get_bool("algorithm.normalize_observations", true);
+  // Whether the run's algorithm normalised what its policy saw.
+  const std::unique_ptr<Algorithm> algorithm = make_algorithm(cfg.get_string_required("algorithm.name"), cfg);
+  algorithm->read(cfg);
+  const bool normalizes = algorithm->normalizes_observations();
   Player player;
   player.label = spec;
   player.policy = make_policy(settings, obs_dim, action.size());

@@ -24,6 +24,7 @@ class PolicyGradientAlgorithm : public Algorithm {
   bool samples_tasks() const override { return false; }
   int64_t policy_copies() const override { return 1; }
   std::optional<NetworkSize> value_network() const override;
+  bool normalizes_observations() const override { return config_.normalize_observations; }
   std::unique_ptr<IterativeTrainer> build(const ExperimentConfig& cfg, TrainerParts parts) override;
 
  protected:

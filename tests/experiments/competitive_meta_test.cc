@@ -7,12 +7,16 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "experiments/config.h"
+#include "experiments/match.h"
+#include "experiments/players.h"
 #include "experiments/run.h"
 #include "tests/experiments/run_outputs.h"
 
@@ -92,6 +96,18 @@ TEST(CompetitiveMeta, EachIterationAddsAVersionAndTasksMeetVersionsSoFar) {
   const auto won = metrics_column(run.out_dir, "win_rate"), lost = metrics_column(run.out_dir, "loss_rate"),
              drew = metrics_column(run.out_dir, "draw_rate");
   for (size_t i = 0; i < won.size(); ++i) EXPECT_NEAR(won[i] + lost[i] + drew[i], 1.0, 1e-9);
+  // The run is a player (its policy acts on raw observations: MAML keeps no normaliser).
+  const Player player = load_player(run.out_dir, 21, Box({4}, -1.0, 1.0), "Sumo2D");
+  EXPECT_EQ(player.normalizer, nullptr);
+  MatchOptions match;
+  match.player_a = run.out_dir;
+  match.player_b = "random";
+  match.episodes = 4;
+  match.num_envs = 4;
+  match.threads = 1;
+  std::ostringstream out;
+  run_match(match, out);
+  EXPECT_EQ(nlohmann::json::parse(out.str())["episodes"], 4);
   fs::remove_all(dir.parent_path());
 }
 
