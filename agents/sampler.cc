@@ -322,6 +322,20 @@ EpisodeBatch concatenate_in_time(const std::vector<EpisodeBatch>& batches) {
   return out;
 }
 
+EpisodeBatch pad_in_time(const EpisodeBatch& batch, int64_t horizon) {
+  TORCH_CHECK(horizon >= batch.horizon(), "pad_in_time: a batch of ", batch.horizon(), " steps cannot shrink to ",
+              horizon);
+  if (horizon == batch.horizon()) return batch;
+  EpisodeBatch out = batch;
+  for (torch::Tensor* field : out.step_tensors()) {
+    if (!field->defined()) continue;
+    auto shape = field->sizes().vec();
+    shape[0] = horizon - batch.horizon();
+    *field = torch::cat({*field, torch::zeros(shape, field->options())}, 0);
+  }
+  return out;
+}
+
 EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& stacked, int64_t groups,
                           bool single_episode) {
   TORCH_CHECK(steps > 0, "Sampler: steps must be positive, got ", steps);

@@ -87,6 +87,11 @@ EpisodeBatch interleave_envs(const std::vector<EpisodeBatch>& batches);
 // The initial state is the first batch's; episodes keep their env columns.
 EpisodeBatch concatenate_in_time(const std::vector<EpisodeBatch>& batches);
 
+// `batch` extended to `horizon` steps (at least its own) by padding that is
+// masked and zero everywhere, so that rounds of fixed episodes that ended at
+// different times can stand side by side (interleave_envs).
+EpisodeBatch pad_in_time(const EpisodeBatch& batch, int64_t horizon);
+
 // A policy with its parameters acting for `rows` of a VectorEnv. The rows
 // must belong to agents of one size; `normalizer` may be null. `record`: the
 // sampler keeps this opponent's own batch too (Sampler::opponent_batch), for

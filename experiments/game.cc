@@ -22,7 +22,7 @@
 #include "experiments/players.h"
 #include "experiments/stats.h"
 #include "experiments/tournament.h"
-#include "experiments/tracking.h"
+#include "experiments/round_adaptation.h"
 #include "meta/selfplay_trainer.h"
 
 namespace fs = std::filesystem;
@@ -107,9 +107,9 @@ std::vector<RoundRecord> read_rounds(const fs::path& path) {
 void run_game(const GameOptions& o) {
   if (o.rounds < 1 || o.episodes_per_round < 1 || o.repeats < 1)
     throw std::invalid_argument("game: --rounds, --episodes and --repeats must be at least 1");
-  if (o.adaptation != "none" && o.adaptation != "tracking")
-    throw std::invalid_argument("game: --adapt must be none or tracking, not " + o.adaptation +
-                                " (the meta-learned update and RL2 come with competitive meta-training)");
+  if (!is_round_adaptation_method(o.adaptation))
+    throw std::invalid_argument("game: --adapt must be " + std::string(kRoundAdaptationMethods) + ", not " +
+                                o.adaptation);
   if (o.last_rounds < 1 || o.last_rounds > o.rounds)
     throw std::invalid_argument("game: --last-rounds must be in [1, --rounds]");
   if (o.out_dir.empty()) throw std::invalid_argument("game: --out is required");
@@ -129,13 +129,21 @@ void run_game(const GameOptions& o) {
   const Box& action = env.action_space(0);
   std::vector<Player> opponents;
   for (const std::string& spec : sequence) opponents.push_back(load_player(spec, obs_dim, action, env_name));
-  load_player(o.agent, obs_dim, action, env_name);  // refused here, before anything is written, if it does not load
+  const RoundAdaptationSettings adaptation{o.adaptation, {o.tracking_learning_rate, o.tracking_epochs}, o.meta_history};
+  {  // refused here, before anything is written, if it does not load or cannot adapt so
+    Player agent = load_player(o.agent, obs_dim, action, env_name);
+    try {
+      make_round_adaptation(adaptation, o.agent, agent, 0);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("game: ") + e.what());
+    }
+  }
 
   // The output directory: a fresh one, or this game's to resume after its
   // last whole repeat (each repeat has its own seed, so skipping the ones
   // written gives what an uninterrupted run would).
   const fs::path out(o.out_dir);
-  const nlohmann::json setup = {{"agent", o.agent},
+  nlohmann::json setup = {{"agent", o.agent},
                                 {"opponents", sequence},
                                 {"env", env_name},
                                 {"env_options", env_options.to_string()},
@@ -146,6 +154,7 @@ void run_game(const GameOptions& o) {
                                 {"tracking_learning_rate", o.tracking_learning_rate},
                                 {"tracking_epochs", o.tracking_epochs},
                                 {"seed", o.seed}};
+  if (o.adaptation == "meta") setup["meta_history"] = o.meta_history;
   const fs::path setup_path = out / "game.json";
   if (fs::exists(setup_path) && nlohmann::json::parse(read_file(setup_path.string())) != setup)
     throw std::invalid_argument(o.out_dir + " holds another game (" + setup_path.string() +
@@ -162,10 +171,8 @@ void run_game(const GameOptions& o) {
     const uint64_t seed = derive_seed(o.seed, uint64_t(r));
     env.seed(seed);
     Player agent = load_player(o.agent, obs_dim, action, env_name);  // each repeat from the agent as loaded
-    std::unique_ptr<Tracker> tracker;
-    if (o.adaptation == "tracking")
-      tracker = std::make_unique<Tracker>(*agent.policy, TrackingConfig{o.tracking_learning_rate, o.tracking_epochs},
-                                          derive_seed(seed, 1));
+    const std::unique_ptr<RoundAdaptation> adapts = make_round_adaptation(adaptation, o.agent, agent,
+                                                                          derive_seed(seed, 1));
     for (int64_t k = 0; k < o.rounds; ++k) {
       const size_t version = std::min(size_t(k), opponents.size() - 1);
       const Player& opponent = opponents[version];
@@ -181,7 +188,7 @@ void run_game(const GameOptions& o) {
       }
       rec.score = winner_by_margin(rec.won, rec.lost, o.episodes_per_round, 0);
       records.push_back(rec);
-      if (tracker) tracker->update(batch);
+      if (adapts) adapts->after_round(batch);
     }
     write_rounds(rounds_path, records);
     std::cerr << "game: repeat " << r + 1 << "/" << o.repeats << " done" << std::endl;

@@ -7,16 +7,12 @@
 // (checkpoints/steps_N.pt by N): the opponent improving as it did in
 // training.
 //
-// Between rounds the agent adapts, from what it saw in the round just
-// played and nothing else (its own observations, actions and rewards; never
-// the opponent's parameters):
-//   none      it plays as loaded throughout;
-//   tracking  PPO continued on the round's episodes (one update of
-//             `tracking_epochs` epochs; a value function learnt alongside
-//             from scratch; rewards in units of 1000), the paper's tracking
-//             baseline.
-// (The meta-learned update and RL² across a game's episodes come with
-// competitive meta-training, issue 23.)
+// Between rounds the agent adapts, from what it saw in the rounds played
+// and nothing else (its own observations, actions and rewards; never the
+// opponent's parameters), by experiments/round_adaptation.h's methods: none;
+// tracking (PPO continued on the round's matches, the paper's baseline);
+// meta (its run's meta-learned update on its last meta_history matches).
+// (RL² across a game's matches comes with competitive RL², issue 23.)
 //
 // Seats: the agent plays seat 0 and seat 1 in alternate envs, round k
 // starting from seat k % 2, so that an odd number of matches a round
@@ -48,7 +44,8 @@ struct GameOptions {
   int64_t rounds = 100;
   int64_t episodes_per_round = 3;
   int64_t repeats = 8;
-  std::string adaptation = "none";  // none | tracking
+  std::string adaptation = "none";  // none | tracking | meta
+  int64_t meta_history = 75;        // meta: the matches it adapts on
   double tracking_learning_rate = 3e-4;
   int64_t tracking_epochs = 4;
   int64_t last_rounds = 25;

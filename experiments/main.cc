@@ -209,7 +209,10 @@ int run(int argc, char** argv) {
   game->add_option("--rounds", game_options.rounds, "rounds per game")->capture_default_str();
   game->add_option("--episodes", game_options.episodes_per_round, "matches per round")->capture_default_str();
   game->add_option("--repeats", game_options.repeats, "games, each from the agent as loaded")->capture_default_str();
-  game->add_option("--adapt", game_options.adaptation, "between rounds: none or tracking (PPO on the round)")
+  game->add_option("--adapt", game_options.adaptation,
+                   "between rounds: none, tracking (PPO on the round) or meta (the run's meta-learned update)")
+      ->capture_default_str();
+  game->add_option("--meta-history", game_options.meta_history, "meta: the latest matches it adapts on")
       ->capture_default_str();
   game->add_option("--tracking-lr", game_options.tracking_learning_rate, "tracking's PPO learning rate")
       ->capture_default_str();

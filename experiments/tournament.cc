@@ -22,7 +22,7 @@
 #include "experiments/io.h"
 #include "experiments/match.h"
 #include "experiments/players.h"
-#include "experiments/tracking.h"
+#include "experiments/round_adaptation.h"
 #include "meta/ratings.h"
 #include "meta/selfplay_trainer.h"
 
@@ -44,7 +44,7 @@ constexpr int kEloResamples = 200;
 struct Agent {
   std::string name;
   std::string spec;                   // a `metarl match` player
-  std::string adaptation = "none";    // between a game's rounds: none | tracking
+  std::string adaptation = "none";    // between a game's rounds: experiments/round_adaptation.h
   bool adapts() const { return adaptation != "none"; }
 };
 
@@ -55,7 +55,7 @@ struct Population {
   int64_t random_games = 0;  // 0: round robin
   int64_t rounds = 1, episodes_per_round = 8;
   int envs = 16, threads = 2;
-  TrackingConfig tracking;
+  RoundAdaptationSettings adaptation;  // its method is each agent's own
   std::vector<Agent> agents;
 };
 
@@ -89,14 +89,15 @@ Population read_population(const std::string& path) {
       agent.spec = cfg.get_string_required(key + ".player");
     }
     agent.adaptation = cfg.get_string(key + ".adaptation", "none");
-    if (agent.adaptation != "none" && agent.adaptation != "tracking")
-      cfg.invalid(key + ".adaptation", "must be none or tracking");
+    if (!is_round_adaptation_method(agent.adaptation))
+      cfg.invalid(key + ".adaptation", "must be " + std::string(kRoundAdaptationMethods));
     p.agents.push_back(agent);
   }
   if (p.agents.size() < 2) cfg.invalid("agents", "must name at least two agents");
-  p.tracking.learning_rate =
-      cfg.get_double("tracking.learning_rate", p.tracking.learning_rate, Bounds::positive());
-  p.tracking.epochs = cfg.get_int("tracking.epochs", p.tracking.epochs, Bounds::at_least(1));
+  TrackingConfig& tracking = p.adaptation.tracking;
+  tracking.learning_rate = cfg.get_double("tracking.learning_rate", tracking.learning_rate, Bounds::positive());
+  tracking.epochs = cfg.get_int("tracking.epochs", tracking.epochs, Bounds::at_least(1));
+  p.adaptation.meta_history = cfg.get_int("meta_history", p.adaptation.meta_history, Bounds::at_least(1));
   p.env = cfg.get_string("env", "");
   for (const auto& [key, value] : cfg.get_string_map("env_options")) p.env_options.set(key, value);
   cfg.reject_unknown();
@@ -132,7 +133,7 @@ std::vector<std::pair<size_t, size_t>> schedule(const Population& p) {
 struct WaveGame {
   size_t a = 0, b = 0;       // agent indices
   Player a_copy, b_copy;     // adapting agents' copies for this game
-  std::unique_ptr<Tracker> a_tracker, b_tracker;
+  std::unique_ptr<RoundAdaptation> a_adapts, b_adapts;
   std::vector<double> scores;  // A's, episode by episode
 };
 
@@ -141,16 +142,19 @@ void play_wave(VectorEnv& env, std::vector<WaveGame>& wave, const std::vector<Pl
   env.seed(seed);
   for (size_t i = 0; i < wave.size(); ++i) {
     WaveGame& g = wave[i];
-    const auto fresh = [&](size_t agent, Player& copy, std::unique_ptr<Tracker>& tracker, uint64_t tracker_seed) {
-      if (!p.agents[agent].adapts()) return;
-      copy = load_player(p.agents[agent].spec, env.observation_space(0).size(), env.action_space(0), p.env);
-      tracker = std::make_unique<Tracker>(*copy.policy, p.tracking, tracker_seed);
+    const auto fresh = [&](size_t agent, Player& copy, std::unique_ptr<RoundAdaptation>& adapts, uint64_t adapt_seed) {
+      const Agent& a = p.agents[agent];
+      if (!a.adapts()) return;
+      copy = load_player(a.spec, env.observation_space(0).size(), env.action_space(0), p.env);
+      RoundAdaptationSettings settings = p.adaptation;
+      settings.method = a.adaptation;
+      adapts = make_round_adaptation(settings, a.spec, copy, adapt_seed);
     };
-    fresh(g.a, g.a_copy, g.a_tracker, derive_seed(seed, 2 * i + 1));
-    fresh(g.b, g.b_copy, g.b_tracker, derive_seed(seed, 2 * i + 2));
+    fresh(g.a, g.a_copy, g.a_adapts, derive_seed(seed, 2 * i + 1));
+    fresh(g.b, g.b_copy, g.b_adapts, derive_seed(seed, 2 * i + 2));
   }
-  const auto player_a = [&](const WaveGame& g) -> const Player& { return g.a_tracker ? g.a_copy : players[g.a]; };
-  const auto player_b = [&](const WaveGame& g) -> const Player& { return g.b_tracker ? g.b_copy : players[g.b]; };
+  const auto player_a = [&](const WaveGame& g) -> const Player& { return g.a_adapts ? g.a_copy : players[g.a]; };
+  const auto player_b = [&](const WaveGame& g) -> const Player& { return g.b_adapts ? g.b_copy : players[g.b]; };
   const int64_t per_round = p.episodes_per_round;
   for (int64_t k = 0; k < p.rounds; ++k) {
     std::vector<Seating> seatings;
@@ -179,8 +183,8 @@ void play_wave(VectorEnv& env, std::vector<WaveGame>& wave, const std::vector<Pl
         const auto [s, column] = a_column[i * size_t(per_round) + size_t(j)];
         g.scores.push_back(side_scores[s][column]);
       }
-      if (g.a_tracker) g.a_tracker->update(sides[seating_of.at(&g.a_copy)]);
-      if (g.b_tracker) g.b_tracker->update(sides[seating_of.at(&g.b_copy)]);
+      if (g.a_adapts) g.a_adapts->after_round(sides[seating_of.at(&g.a_copy)]);
+      if (g.b_adapts) g.b_adapts->after_round(sides[seating_of.at(&g.b_copy)]);
     }
   }
 }
@@ -439,6 +443,9 @@ void run_tournament(const TournamentOptions& options) {
   for (const Agent& agent : p.agents) {
     try {
       players.push_back(load_player(agent.spec, obs_dim, action, p.env));
+      RoundAdaptationSettings settings = p.adaptation;  // whether it can adapt so (nothing is adapted yet)
+      settings.method = agent.adaptation;
+      make_round_adaptation(settings, agent.spec, players.back(), 0);
     } catch (const std::exception& e) {
       throw std::invalid_argument(path + ": agent '" + agent.name + "': " + e.what());
     }

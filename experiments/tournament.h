@@ -13,6 +13,7 @@
 //   envs: 16                  # matches played at once (here two games side by side)
 //   threads: 2
 //   tracking: {learning_rate: 3.0e-4, epochs: 4}   # for agents with adaptation: tracking
+//   meta_history: 75          # for agents with adaptation: meta (the matches they adapt on)
 //   agents:
 //     early: {run: experiments/results/sumo/sumo2d/seed0, snapshot: steps_1000000}
 //     final: {run: experiments/results/sumo/sumo2d/seed0}   # its latest checkpoint
@@ -20,8 +21,9 @@
 //     pusher: {player: scripted}                           # or random, or any `metarl match` player
 //
 // An agent with `adaptation: tracking` continues PPO on its own side of each
-// round's matches (experiments/tracking.h), starting every game from its
-// checkpoint.
+// round's matches, one with `adaptation: meta` takes its run's meta-learned
+// update on its latest matches (experiments/round_adaptation.h); either
+// starts every game from its checkpoint.
 //
 // A round goes to whoever won more of its episodes (equal: a drawn round);
 // the game to whoever won more rounds by a margin of at least 5 % of the

@@ -291,6 +291,12 @@ Params MamlTrainer::adapt_on(const EpisodeBatch& episodes, int64_t tasks, bool a
       .policy;
 }
 
+Params MamlTrainer::adapted_parameters(const EpisodeBatch& episodes, bool acted_by_adapted) const {
+  Params out;
+  for (const auto& p : adapt_on(episodes, 1, acted_by_adapted)) out.push_back(p.squeeze(0).detach());
+  return out;
+}
+
 void MamlTrainer::assign_tasks(const std::vector<Task>& tasks) {
   const int64_t k = config_.episodes_per_task;
   for (int64_t i = 0; i < env_.num_envs(); ++i) env_.set_task(int(i), *family_, tasks[i / k]);

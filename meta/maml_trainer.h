@@ -168,7 +168,7 @@ std::vector<std::vector<double>> inner_step_adaptation_returns(const InnerStepAd
                                                                const std::vector<Task>& tasks, int64_t steps,
                                                                const torch::Tensor& alphas);
 
-class MamlTrainer : public IterativeTrainer, public TaskAdapter, public ChainAdapter {
+class MamlTrainer : public IterativeTrainer, public TaskAdapter, public ChainAdapter, public EpisodeAdapter {
  public:
   // `family` is null exactly when config.self_play.
   MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std::unique_ptr<Policy> policy,
@@ -218,6 +218,8 @@ class MamlTrainer : public IterativeTrainer, public TaskAdapter, public ChainAda
   // (off_policy_step_sizes then take the step). step_size > 0 replaces the
   // trained step sizes.
   Params adapt_on(const EpisodeBatch& episodes, int64_t tasks, bool acted_by_adapted, double step_size = 0) const;
+  // EpisodeAdapter: adapt_on for one task, unstacked.
+  Params adapted_parameters(const EpisodeBatch& episodes, bool acted_by_adapted) const override;
 
   // Continual adaptation at test time (Al-Shedivat et al. 2018) along chains:
   // each chain (a task whose physics change from episode to episode, e.g.

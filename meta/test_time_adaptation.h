@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "agents/params.h"
+#include "agents/sampler.h"
 #include "envs/core/task.h"
 
 namespace metarl {
@@ -62,6 +64,17 @@ class ChainAdapter : public virtual AdaptableRun {
   virtual std::vector<std::vector<double>> chain_curve(const std::vector<Task>& chains, int64_t episodes,
                                                        int64_t history, const std::string& protocol,
                                                        double step_size) = 0;
+};
+
+// Adaptation from episodes the agent played itself, one set at a time (the
+// meta-learned update between the rounds of a game, experiments/game.h).
+class EpisodeAdapter : public virtual AdaptableRun {
+ public:
+  // The policy's parameters (as Policy::parameters() lays them out) adapted
+  // by its own update on `episodes`, all of them one task's, acted by any
+  // policy (their log_probs weight them). acted_by_adapted: some were acted
+  // by an adapted policy. AdaptationDiverged when the parameters do.
+  virtual Params adapted_parameters(const EpisodeBatch& episodes, bool acted_by_adapted) const = 0;
 };
 
 }  // namespace metarl

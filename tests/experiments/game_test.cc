@@ -110,6 +110,42 @@ TEST(Game, TrackingAdaptsOnlyBetweenRoundsAndRepeatsExactly) {
   fs::remove_all(run.parent_path());
 }
 
+TEST(Game, TheMetaLearnedUpdateAdaptsOnlyBetweenRoundsAndRepeatsExactly) {
+  const fs::path dir = test_dir("meta");
+  const fs::path run = tiny_sumo2d_meta_run("game_meta", 0.1);
+  GameOptions none = small_game(run.string(), dir / "none");
+  run_game(none);
+  GameOptions meta = small_game(run.string(), dir / "meta");
+  meta.adaptation = "meta";
+  meta.meta_history = 8;
+  run_game(meta);
+  const auto a = read_csv_cells(dir / "none" / "game_rounds.csv");
+  const auto b = read_csv_cells(dir / "meta" / "game_rounds.csv");
+  EXPECT_EQ(a[1], b[1]);  // round 0 of each repeat: θ in both
+  EXPECT_EQ(a[5], b[5]);
+  EXPECT_NE(a, b);        // then the adapted parameters play
+  GameOptions again = meta;
+  again.out_dir = (dir / "again").string();
+  run_game(again);
+  EXPECT_EQ(read_file((dir / "again" / "game_rounds.csv").string()),
+            read_file((dir / "meta" / "game_rounds.csv").string()));
+  EXPECT_EQ(nlohmann::json::parse(read_file((dir / "meta" / "game.json").string()))["meta_history"], 8);
+  // A self-play PPO run learned no update to take.
+  const fs::path ppo = tiny_sumo2d_run("game_meta_ppo");
+  GameOptions wrong = small_game(ppo.string(), dir / "wrong");
+  wrong.adaptation = "meta";
+  try {
+    run_game(wrong);
+    ADD_FAILURE() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("learned no update"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir / "wrong"));
+  fs::remove_all(dir);
+  fs::remove_all(run.parent_path());
+  fs::remove_all(ppo.parent_path());
+}
+
 TEST(Game, StoppedAfterARepeatAndResumedItIsTheUninterruptedGame) {
   const fs::path dir = test_dir("resume");
   const fs::path run = tiny_sumo2d_run("game_resumed");
@@ -150,8 +186,11 @@ TEST(Game, BadOptionsAreRefusedBeforeAnythingIsWritten) {
     EXPECT_FALSE(fs::exists(dir / "out")) << expected;
   };
   GameOptions o = small_game("random", dir / "out");
+  o.adaptation = "rl2";
+  refused(o, "--adapt must be none, tracking or meta");
+  o = small_game("random", dir / "out");
   o.adaptation = "meta";
-  refused(o, "--adapt must be none or tracking");
+  refused(o, "cannot adapt by meta: it is not a run");
   o = small_game("random", dir / "out");
   o.last_rounds = 5;
   refused(o, "--last-rounds");

@@ -1,5 +1,6 @@
-// A tiny self-play run of experiments/sumo/sumo2d.yaml (two iterations of a
-// few steps), for tests that need a run as a player.
+// Tiny runs of experiments/sumo/sumo2d.yaml (self-play PPO, two iterations
+// of a few steps) and sumo2d_meta.yaml (competitive meta-training, two
+// iterations), for tests that need a run as a player.
 #pragma once
 
 #include <unistd.h>
@@ -23,6 +24,23 @@ inline std::filesystem::path tiny_sumo2d_run(const std::string& name) {
   run.out_dir = (dir / "run").string();
   run.overrides = {"env.num_envs=2", "env.options.max_episode_steps=12", "algorithm.steps_per_iteration=24",
                    "algorithm.minibatches=2", "training.total_env_steps=48"};
+  run.threads = 1;
+  run_experiment(run);
+  return dir / "run";
+}
+
+// The competitive meta-learner, its first inner steps scaled to move the
+// policy by `inner_kl` nats (large: so that adapting shows in a few matches).
+inline std::filesystem::path tiny_sumo2d_meta_run(const std::string& name, double inner_kl = 0.5) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(::testing::TempDir()) / ("metarl_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  RunOptions run;
+  run.experiment_path = std::string(METARL_SOURCE_DIR) + "/experiments/sumo/sumo2d_meta.yaml";
+  run.out_dir = (dir / "run").string();
+  run.overrides = {"algorithm.tasks_per_batch=2", "algorithm.episodes_per_task=2", "algorithm.minibatches=1",
+                   "env.options.max_episode_steps=12", "training.total_env_steps=60",
+                   "algorithm.initial_inner_kl=" + std::to_string(inner_kl)};
   run.threads = 1;
   run_experiment(run);
   return dir / "run";

@@ -204,6 +204,12 @@ TEST(Tournament, BadPopulationsAreOneLineErrorsNamingTheEntry) {
   EXPECT_NE(alone.find("at least two agents"), std::string::npos) << alone;
   const std::string games = error_of(dir, head + "  pusher: {player: scripted}\ngames: many\n");
   EXPECT_NE(games.find("'games'"), std::string::npos) << games;
+  const std::string meta_random = error_of(dir, head + "  learner: {player: scripted, adaptation: meta}\n");
+  EXPECT_NE(meta_random.find("agent 'learner': player scripted cannot adapt by meta"), std::string::npos)
+      << meta_random;
+  const std::string meta_ppo = error_of(dir, head + "  tiny: {run: " + run.string() + ", adaptation: meta}\n");
+  EXPECT_NE(meta_ppo.find("agent 'tiny'"), std::string::npos) << meta_ppo;
+  EXPECT_NE(meta_ppo.find("learned no update"), std::string::npos) << meta_ppo;
   const std::string unknown_player = error_of(dir, head + "  champion: {player: champion}\n");
   EXPECT_NE(unknown_player.find("agent 'champion'"), std::string::npos) << unknown_player;
   // The run's own env is the default.
