@@ -92,10 +92,10 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
   if (config.self_play == (family_ != nullptr))
     throw std::invalid_argument(config.self_play ? "maml: self-play's tasks are opponents, not a task family's"
                                                  : "maml: a task family is needed");
-  if (config.self_play && (!config.shared_inner_episodes || config.chain_length != 0 || config.pretrain))
+  if (config.self_play && (!config.shared_inner_episodes || config.chain_length != 0))
     throw std::invalid_argument(
         "maml: self-play adapts on one round's matches and is judged on the next (inner_episodes shared, no "
-        "chain_length, not pretrained)");
+        "chain_length)");
   if (env.num_envs() != config.tasks_per_batch * config.episodes_per_task)
     throw std::invalid_argument("maml: the VectorEnv has " + std::to_string(env.num_envs()) + " envs, expected " +
                                 std::to_string(config.tasks_per_batch * config.episodes_per_task));

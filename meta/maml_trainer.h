@@ -133,7 +133,9 @@ struct MamlConfig {
   // next, drawn from the learner's own past versions (meta/opponent_chains.h),
   // instead of a task family's; needs shared inner episodes (the rounds are
   // the chain, so no chain_length). The score baselines regress on the
-  // task's first version.
+  // task's first version. With pretrain: the same self-play without
+  // adaptation (the outer step on round 0's matches), the no-adaptation
+  // learner of the same machinery.
   bool self_play = false;
   OpponentChainsConfig opponents;
 };

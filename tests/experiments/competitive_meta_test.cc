@@ -133,8 +133,6 @@ TEST(CompetitiveMeta, BadCombinationsAreOneLineErrorsNamingTheKey) {
   EXPECT_NE(unknown.find("algorithm.opponents"), std::string::npos) << unknown;
   const std::string per_step = error_of({"algorithm.inner_episodes=per_step"});
   EXPECT_NE(per_step.find("inner_episodes shared"), std::string::npos) << per_step;
-  const std::string pretrain = error_of({"algorithm.name=maml_pretrain"});
-  EXPECT_NE(pretrain.find("not pretrained"), std::string::npos) << pretrain;
   const std::string one_agent = error_of({"env.name=HalfCheetah"});
   EXPECT_NE(one_agent.find("HalfCheetah has 1 agent"), std::string::npos) << one_agent;
   const std::string snapshots = error_of({"algorithm.snapshot_every=0"});

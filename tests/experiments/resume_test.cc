@@ -1,8 +1,7 @@
 // Every experiment file under experiments/, at a tiny budget, stopped after
 // each iteration of a short run and resumed, ends exactly where the
 // uninterrupted run ends: the same metrics and the same checkpoint bytes.
-// A MAML file is also run as its pretrained baseline (algorithm.name=maml_pretrain),
-// unless it is competitive.
+// A MAML file is also run as its pretrained baseline (algorithm.name=maml_pretrain).
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -43,10 +42,7 @@ std::vector<ResumeCase> every_experiment_file() {
       continue;
     const std::string file = fs::relative(entry.path(), METARL_SOURCE_DIR).string();
     cases.push_back({file, false});
-    // (Competitive meta-training has no pretrained baseline: self-play PPO is its no-adaptation learner.)
-    ExperimentConfig cfg = ExperimentConfig::load(path);
-    if (cfg.get_string("algorithm.name", "") == "maml" && cfg.get_string("algorithm.opponents", "none") == "none")
-      cases.push_back({file, true});
+    if (ExperimentConfig::load(path).get_string("algorithm.name", "") == "maml") cases.push_back({file, true});
   }
   std::sort(cases.begin(), cases.end(),
             [](const ResumeCase& a, const ResumeCase& b) { return std::tie(a.file, a.pretrain) < std::tie(b.file, b.pretrain); });
