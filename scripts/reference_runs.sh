@@ -34,6 +34,11 @@
 #   scripts/reference_runs.sh sumo_calibration      # the three equally trained robots play each other
 #                                                   # (both seat orders, 200 matches a pair): calibration.jsonl;
 #                                                   # AT=1000000 ...: their snapshots at 1M steps instead
+#   scripts/reference_runs.sh sumo2d_meta           # competitive meta-training on Sumo2D and the same loop
+#                                                   # without adaptation (SEED=1 ...), with their matches
+#                                                   # against random and scripted players (matches.jsonl)
+#   scripts/reference_runs.sh games_sumo2d_meta     # iterated games of their 5M snapshots (meta, none,
+#                                                   # tracking) against the entropy run's 5M..10M snapshots
 # Extra arguments go to `metarl run` (for example --threads 1 to run two at once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,7 +48,7 @@ shift || true
 locomotion_tasks="halfcheetah_dir halfcheetah_vel ant_vel ant_dir ant_goal"
 usage() {
   echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_nav2d_port|maml_TASK|dice_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
-       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|adapt_continual_bug_as_tested_dice|continual_nav2d|adapt_continual_bug|sumo2d|sumo_ROBOT (ROBOT: ant bug spider)|sumo_snapshots|sumo_calibration" >&2
+       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|adapt_continual_bug_as_tested_dice|continual_nav2d|adapt_continual_bug|sumo2d|sumo_ROBOT (ROBOT: ant bug spider)|sumo_snapshots|sumo_calibration|sumo2d_meta|games_sumo2d_meta" >&2
   exit 2
 }
 case "$run" in
@@ -308,6 +313,36 @@ case "$run" in
       done
     done
     mv "$d/matches.jsonl.tmp" "$d/matches.jsonl" ;;
+  sumo2d_meta)
+    seed=${SEED:-0}
+    for name in maml maml_pretrain; do
+      d=experiments/results/sumo/sumo2d_meta/seed$seed
+      [ $name = maml_pretrain ] && d=experiments/results/sumo/sumo2d_meta_pretrain/seed$seed
+      "$metarl" run experiments/sumo/sumo2d_meta.yaml --seed "$seed" --set algorithm.name=$name --out "$d" "$@"
+      : > "$d/matches.jsonl.tmp"
+      for player in "$d"/checkpoints/steps_*.pt; do
+        for opponent in random scripted; do
+          "$metarl" match "$player" "$opponent" --episodes 200 --seed 1 >> "$d/matches.jsonl.tmp"
+        done
+      done
+      mv "$d/matches.jsonl.tmp" "$d/matches.jsonl"
+    done ;;
+  games_sumo2d_meta)
+    # The paper's protocol (30 rounds of 3 matches, 20 repeats): each agent
+    # starts at 5M steps against an opponent that starts at the entropy
+    # run's 5M snapshot and advances one snapshot a round.
+    o=experiments/results/sumo/sumo2d_entropy0.01_10M/seed1/checkpoints
+    opponents=("$o"/steps_{5,6,7,8,9,10}000000.pt)
+    game() {  # AGENT ADAPT NAME
+      "$metarl" game "$1" "${opponents[@]}" --rounds 30 --episodes 3 --repeats 20 --adapt "$2" \
+          --out "experiments/results/games/$3"
+    }
+    meta=experiments/results/sumo/sumo2d_meta/seed0/checkpoints/steps_5000000.pt
+    pretrain=experiments/results/sumo/sumo2d_meta_pretrain/seed0/checkpoints/steps_5000000.pt
+    game "$meta" meta sumo2d_meta_vs_entropy10M_meta
+    game "$meta" none sumo2d_meta_vs_entropy10M_none
+    game "$pretrain" none sumo2d_meta_pretrain_vs_entropy10M_none
+    game "$pretrain" tracking sumo2d_meta_pretrain_vs_entropy10M_tracking ;;
   sumo_ant|sumo_bug|sumo_spider)
     robot=${run#sumo_}
     seed=${SEED:-0}
