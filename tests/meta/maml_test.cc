@@ -64,23 +64,29 @@ EpisodeBatch bandit_episodes(int64_t n, double mu, double sigma, double goal, to
 
 struct BanditSetup {
   double mu = 0.0, goal = 0.5, sigma = 0.5, alpha = 0.3;
+  // The validation episodes' goal: the task after the change (continual or
+  // competitive meta-learning: adapt against one opponent version, be judged
+  // against the next); NaN: the same task.
+  double next_goal = std::nan("");
   int64_t train = 2, valid = 10;
-  // d/dmu of F(mu) = E[J(mu + alpha g_hat)] with J(m) = -(m - g)^2 - sigma^2 and
-  // g_hat = mean_k (a_k - mu)/sigma^2 r_k:
-  //   F = -(d (1 - 2 alpha))^2 - alpha^2 Var(g_hat) - sigma^2,
-  //   Var(g_hat) = (15 sigma^2 + 14 d^2 + d^4 / sigma^2) / K,   d = mu - g.
+  double outer_goal() const { return std::isnan(next_goal) ? goal : next_goal; }
+  // d/dmu of F(mu) = E[J1(mu + alpha g_hat)] with J1(m) = -(m - g1)^2 - sigma^2
+  // and g_hat = mean_k (a_k - mu)/sigma^2 r_k, r_k = -(a_k - g)^2 (E g_hat = -2 d):
+  //   F = -(d1 - 2 alpha d)^2 - alpha^2 Var(g_hat) - sigma^2,
+  //   Var(g_hat) = (15 sigma^2 + 14 d^2 + d^4 / sigma^2) / K,   d = mu - g, d1 = mu - g1.
   double analytic_meta_gradient() const {
-    const double d = mu - goal;
-    return -2 * d * std::pow(1 - 2 * alpha, 2) - alpha * alpha * (28 * d + 4 * d * d * d / (sigma * sigma)) / train;
+    const double d = mu - goal, d1 = mu - outer_goal();
+    return -2 * (d1 - 2 * alpha * d) * (1 - 2 * alpha) - alpha * alpha * (28 * d + 4 * d * d * d / (sigma * sigma)) / train;
   }
-  // Expectation of the dice estimate ∇J(μ')(1 + α Ĥ), with Ĥ = mean_k (s_k² − 1/σ²) r_k
+  // Expectation of the dice estimate ∇J1(μ')(1 + α Ĥ), with Ĥ = mean_k (s_k² − 1/σ²) r_k
   // the DiCE estimate of J'' = −2 and s_k = (a_k − μ)/σ² (ĝ = mean_k s_k r_k):
-  //   −2 E[(d + α ĝ)(1 + α Ĥ)] = −2 d (1 − 2α)² − 2 α² Cov(ĝ, Ĥ),
+  //   −2 E[(d1 + α ĝ)(1 + α Ĥ)] = −2 (d1 − 2α d)(1 − 2α) − 2 α² Cov(ĝ, Ĥ),
   //   Cov(ĝ, Ĥ) = (8 d³ / σ² + 44 d) / K.
-  // The first part is d/dμ J(μ + α J'(μ)), MAML's objective as written.
+  // The first part is d/dμ J1(μ + α J'(μ)), MAML's objective as written.
   double dice_expectation() const {
-    const double d = mu - goal;
-    return -2 * d * std::pow(1 - 2 * alpha, 2) - 2 * alpha * alpha * (8 * d * d * d / (sigma * sigma) + 44 * d) / train;
+    const double d = mu - goal, d1 = mu - outer_goal();
+    return -2 * (d1 - 2 * alpha * d) * (1 - 2 * alpha) -
+           2 * alpha * alpha * (8 * d * d * d / (sigma * sigma) + 44 * d) / train;
   }
 };
 
@@ -105,10 +111,10 @@ std::pair<double, double> monte_carlo_meta_gradient(const BanditSetup& s, MetaGr
     const auto adapted_mu = adapt(policy, policy.parameters(), batch, inner)[0].detach();  // [tasks, 1]
     // Validation episodes: task i's actions from N(adapted mu_i, sigma^2).
     std::vector<EpisodeBatch> parts;
-    EpisodeBatch valid = bandit_episodes(s.valid * tasks_per_batch, 0.0, s.sigma, s.goal, gen);
+    EpisodeBatch valid = bandit_episodes(s.valid * tasks_per_batch, 0.0, s.sigma, s.outer_goal(), gen);
     const auto mus = adapted_mu.reshape({tasks_per_batch, 1}).expand({tasks_per_batch, s.valid}).reshape({1, -1, 1});
     valid.actions = valid.actions + mus;
-    valid.rewards = -(valid.actions.squeeze(-1) - s.goal).pow(2);
+    valid.rewards = -(valid.actions.squeeze(-1) - s.outer_goal()).pow(2);
     valid.log_probs = -0.5 * ((valid.actions.squeeze(-1) - mus.squeeze(-1)) / s.sigma).pow(2) - std::log(s.sigma) -
                       0.5 * std::log(2 * M_PI);
     batch.validation = valid;
@@ -148,6 +154,25 @@ TEST(MamlMetaGradient, EstimatorsMatchTheClosedFormsOfAGaussianBandit) {
     EXPECT_LT(std::abs(estimate - c.expected), 4 * se) << c.name << " " << estimate << " ± " << se << " vs " << c.expected;
     EXPECT_GT(std::abs(no_score - c.expected), 6 * no_score_se)
         << "no_score " << no_score << " ± " << no_score_se << " vs " << c.name << "'s " << c.expected;
+  }
+}
+
+// Competitive meta-learning's objective: adapt against one opponent version
+// (goal 0.5), be judged against the next (goal 0.9). The estimators follow
+// the changed objective's closed forms as they follow the unchanged one's.
+TEST(MamlMetaGradient, EstimatorsMatchTheClosedFormsWhenTheTaskChangesBetweenInnerAndOuter) {
+  BanditSetup s;
+  s.next_goal = 0.9;
+  ASSERT_GT(std::abs(s.analytic_meta_gradient() - BanditSetup{}.analytic_meta_gradient()), 0.3);
+  const struct {
+    MetaGradient mode;
+    const char* name;
+    double expected;
+  } cases[] = {{MetaGradient::kExact, "exact", s.analytic_meta_gradient()},
+               {MetaGradient::kDice, "dice", s.dice_expectation()}};
+  for (const auto& c : cases) {
+    const auto [estimate, se] = monte_carlo_meta_gradient(s, c.mode, 400, 20);
+    EXPECT_LT(std::abs(estimate - c.expected), 4 * se) << c.name << " " << estimate << " ± " << se << " vs " << c.expected;
   }
 }
 
