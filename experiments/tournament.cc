@@ -430,7 +430,8 @@ void run_tournament(const TournamentOptions& options) {
   std::map<int64_t, std::unique_ptr<VectorEnv>> wave_envs;  // by size: full waves, then the last one
   const auto wave_env = [&](int64_t games_in_wave) -> VectorEnv& {
     auto& env = wave_envs[games_in_wave];
-    if (!env) env = std::make_unique<VectorEnv>(p.env, int(games_in_wave * p.episodes_per_round), p.threads, p.env_options);
+    if (!env)
+      env = std::make_unique<VectorEnv>(p.env, int(games_in_wave * p.episodes_per_round), p.threads, p.env_options);
     return *env;
   };
   VectorEnv& env = wave_env(1);

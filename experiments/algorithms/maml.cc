@@ -86,7 +86,8 @@ void MamlAlgorithm::read(ExperimentConfig& cfg) {
     cfg.invalid("algorithm.opponents", "must be none or self_play, not '" + opponents + "'");
   m.self_play = opponents == "self_play";
   if (m.self_play) {
-    m.opponents.snapshot_every = cfg.get_int("algorithm.snapshot_every", m.opponents.snapshot_every, Bounds::at_least(1));
+    m.opponents.snapshot_every =
+        cfg.get_int("algorithm.snapshot_every", m.opponents.snapshot_every, Bounds::at_least(1));
     m.opponents.dense_anneal_fraction =
         cfg.get_double("algorithm.dense_anneal_fraction", m.opponents.dense_anneal_fraction, Bounds::closed(0, 1));
   }

@@ -56,7 +56,8 @@ training:
 )";
 
 fs::path test_dir(const std::string& name) {
-  const fs::path dir = fs::path(::testing::TempDir()) / ("metarl_competitive_meta_" + std::to_string(::getpid())) / name;
+  const fs::path dir =
+      fs::path(::testing::TempDir()) / ("metarl_competitive_meta_" + std::to_string(::getpid())) / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;

@@ -76,7 +76,8 @@ struct BanditSetup {
   //   Var(g_hat) = (15 sigma^2 + 14 d^2 + d^4 / sigma^2) / K,   d = mu - g, d1 = mu - g1.
   double analytic_meta_gradient() const {
     const double d = mu - goal, d1 = mu - outer_goal();
-    return -2 * (d1 - 2 * alpha * d) * (1 - 2 * alpha) - alpha * alpha * (28 * d + 4 * d * d * d / (sigma * sigma)) / train;
+    return -2 * (d1 - 2 * alpha * d) * (1 - 2 * alpha) -
+           alpha * alpha * (28 * d + 4 * d * d * d / (sigma * sigma)) / train;
   }
   // Expectation of the dice estimate ∇J1(μ')(1 + α Ĥ), with Ĥ = mean_k (s_k² − 1/σ²) r_k
   // the DiCE estimate of J'' = −2 and s_k = (a_k − μ)/σ² (ĝ = mean_k s_k r_k):
