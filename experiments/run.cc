@@ -25,6 +25,7 @@
 #include "experiments/algorithm.h"
 #include "experiments/config.h"
 #include "experiments/io.h"
+#include "experiments/players.h"
 
 #ifndef METARL_SOURCE_DIR
 #error "METARL_SOURCE_DIR must be defined by the build"
@@ -226,6 +227,7 @@ PolicySettings read_policy(ExperimentConfig& cfg) {
   } else {
     throw ConfigError(cfg.source() + ": policy.type '" + s.type + "' is unknown (known: gaussian_mlp, lstm)");
   }
+  s.init_from = cfg.get_string("policy.init_from", "");
   return s;
 }
 
@@ -315,6 +317,21 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
     check_network_size(cfg, value->key, mlp_parameters(obs_dim, value->hidden, value->outputs), copies);
   torch::manual_seed(uint64_t(x.seed));
   std::unique_ptr<Policy> policy = make_policy(policy_settings, obs_dim, act_dim);
+  if (!policy_settings.init_from.empty()) {
+    const std::string& from = policy_settings.init_from;
+    if (algorithm->normalizes_observations())
+      cfg.invalid("policy.init_from", "needs a run that acts on raw observations (this one normalises them: set "
+                                      "algorithm.normalize_observations false)");
+    Player source;
+    try {
+      source = load_player(from, obs_dim, env.action_space(0), env_settings.name);
+      if (source.normalizer)
+        throw std::invalid_argument(from + " normalised its observations, whose statistics would not be carried");
+      copy_into(policy->parameters(), source.policy->parameters(), "the policy of " + from);
+    } catch (const std::exception& e) {
+      throw ConfigError(cfg.source() + ": policy.init_from: " + e.what());
+    }
+  }
 
   x.trainer = algorithm->build(cfg, TrainerParts{env, std::move(family), std::move(trial_family), std::move(policy),
                                                  uint64_t(x.seed), x.total_env_steps});

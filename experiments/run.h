@@ -36,6 +36,11 @@ struct PolicySettings {
   std::string type;
   MlpPolicyConfig mlp;
   LstmPolicyConfig lstm;
+  // policy.init_from: a run or RUN/checkpoints/NAME.pt whose policy parameters
+  // a fresh run starts from instead of a random initialisation (a resumed one
+  // continues from its own checkpoint). The architectures must match, and
+  // neither run may normalise observations (their statistics are not carried).
+  std::string init_from;
 };
 PolicySettings read_policy(ExperimentConfig& cfg);
 std::unique_ptr<Policy> make_policy(const PolicySettings& settings, int obs_dim, int act_dim);

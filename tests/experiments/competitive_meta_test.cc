@@ -19,6 +19,7 @@
 #include "experiments/players.h"
 #include "experiments/run.h"
 #include "tests/experiments/run_outputs.h"
+#include "tests/experiments/tiny_sumo2d_run.h"
 
 namespace fs = std::filesystem;
 
@@ -110,6 +111,41 @@ TEST(CompetitiveMeta, EachIterationAddsAVersionAndTasksMeetVersionsSoFar) {
   run_match(match, out);
   EXPECT_EQ(nlohmann::json::parse(out.str())["episodes"], 4);
   fs::remove_all(dir.parent_path());
+}
+
+TEST(CompetitiveMeta, APolicyStartsFromAnotherRunsWithInitFrom) {
+  const fs::path dir = test_dir("init_from");
+  RunOptions first = options_in(dir);
+  first.max_iterations = 2;
+  run_experiment(first);
+  ExperimentConfig cfg = ExperimentConfig::load((dir / "experiment.yaml").string());
+  cfg.set("policy.init_from=" + first.out_dir);
+  Experiment x = build_experiment(cfg, "warm");
+  const Player source = load_player(first.out_dir, 21, Box({4}, -1.0, 1.0), "Sumo2D");
+  const Params& started = x.trainer->policy().parameters();
+  ASSERT_EQ(started.size(), source.policy->parameters().size());
+  for (size_t i = 0; i < started.size(); ++i) EXPECT_TRUE(torch::equal(started[i], source.policy->parameters()[i])) << i;
+  // Other architectures, and runs that normalise observations, are refused by name.
+  ExperimentConfig wider = ExperimentConfig::load((dir / "experiment.yaml").string());
+  wider.set("policy.hidden=[32]");
+  wider.set("policy.init_from=" + first.out_dir);
+  try {
+    build_experiment(wider, "wider");
+    ADD_FAILURE() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("policy.init_from"), std::string::npos) << e.what();
+  }
+  const fs::path ppo = tiny_sumo2d_run("init_from_ppo");
+  ExperimentConfig normalised = ExperimentConfig::load((dir / "experiment.yaml").string());
+  normalised.set("policy.init_from=" + ppo.string());
+  try {
+    build_experiment(normalised, "normalised");
+    ADD_FAILURE() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("normalised its observations"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir.parent_path());
+  fs::remove_all(ppo.parent_path());
 }
 
 std::string error_of(const std::vector<std::string>& overrides) {
