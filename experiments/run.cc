@@ -227,7 +227,9 @@ PolicySettings read_policy(ExperimentConfig& cfg) {
   } else {
     throw ConfigError(cfg.source() + ": policy.type '" + s.type + "' is unknown (known: gaussian_mlp, lstm)");
   }
-  s.init_from = cfg.get_string("policy.init_from", "");
+  // Read only when given: the resolved config of a run without it stays as
+  // it was before the key existed, so such runs resume unchanged.
+  if (cfg.has("policy.init_from")) s.init_from = cfg.get_string_required("policy.init_from");
   return s;
 }
 

@@ -81,7 +81,9 @@ void MamlAlgorithm::read(ExperimentConfig& cfg) {
   m.chain_length = cfg.get_int("algorithm.chain_length", m.chain_length, Bounds::non_negative());
   // Competitive meta-training: the tasks are the learner's own versions as
   // opponents that change from round to round (meta/opponent_chains.h).
-  const std::string opponents = cfg.get_string("algorithm.opponents", "none");
+  // Read only when given (runs from before the key resume with their config.yaml unchanged).
+  const std::string opponents =
+      cfg.has("algorithm.opponents") ? cfg.get_string_required("algorithm.opponents") : "none";
   if (opponents != "none" && opponents != "self_play")
     cfg.invalid("algorithm.opponents", "must be none or self_play, not '" + opponents + "'");
   m.self_play = opponents == "self_play";
