@@ -238,7 +238,7 @@ std::unique_ptr<Policy> make_policy(const PolicySettings& settings, int obs_dim,
   return std::make_unique<GaussianMlpPolicy>(obs_dim, act_dim, settings.mlp);
 }
 
-Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_name) {
+Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_name, bool fresh_run) {
   Experiment x;
   x.name = cfg.get_string("name", default_name);
   x.seed = cfg.get_int("seed", 0, Bounds::non_negative());
@@ -319,7 +319,7 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
     check_network_size(cfg, value->key, mlp_parameters(obs_dim, value->hidden, value->outputs), copies);
   torch::manual_seed(uint64_t(x.seed));
   std::unique_ptr<Policy> policy = make_policy(policy_settings, obs_dim, act_dim);
-  if (!policy_settings.init_from.empty()) {
+  if (fresh_run && !policy_settings.init_from.empty()) {
     const std::string& from = policy_settings.init_from;
     if (algorithm->normalizes_observations())
       cfg.invalid("policy.init_from", "needs a run that acts on raw observations (this one normalises them: set "
@@ -348,7 +348,12 @@ std::string run_experiment(const RunOptions& options) {
   for (const auto& assignment : options.overrides) cfg.set(assignment);
   if (options.seed) cfg.set("seed=" + std::to_string(*options.seed));
   if (options.threads) cfg.set("threads=" + std::to_string(*options.threads));
-  Experiment x = build_experiment(cfg, fs::path(options.experiment_path).stem().string());
+  const std::string default_name = fs::path(options.experiment_path).stem().string();
+  // Whether the run starts here or resumes (policy.init_from applies to a fresh one only).
+  const fs::path planned_out = options.out_dir.empty()
+                                   ? fs::path("out") / ExperimentConfig(cfg).get_string("name", default_name)
+                                   : fs::path(options.out_dir);
+  Experiment x = build_experiment(cfg, default_name, !fs::exists(planned_out / "checkpoints" / "latest.pt"));
   const std::string& name = x.name;
   const int64_t total_env_steps = x.total_env_steps, checkpoint_every = x.checkpoint_every;
 

@@ -46,7 +46,10 @@ PolicySettings read_policy(ExperimentConfig& cfg);
 std::unique_ptr<Policy> make_policy(const PolicySettings& settings, int obs_dim, int act_dim);
 
 // Reads every setting from `cfg` (rejecting unknown keys) and builds the run.
-Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_name);
+// `fresh_run`: the run starts here, so its policy starts from
+// policy.init_from when given; otherwise (a run rebuilt to load one of its
+// checkpoints: resumed, adapted, reduced) that key is not acted on.
+Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_name, bool fresh_run = false);
 
 struct RunOptions {
   std::string experiment_path;

@@ -120,17 +120,21 @@ TEST(CompetitiveMeta, APolicyStartsFromAnotherRunsWithInitFrom) {
   run_experiment(first);
   ExperimentConfig cfg = ExperimentConfig::load((dir / "experiment.yaml").string());
   cfg.set("policy.init_from=" + first.out_dir);
-  Experiment x = build_experiment(cfg, "warm");
+  Experiment x = build_experiment(cfg, "warm", /*fresh_run=*/true);
   const Player source = load_player(first.out_dir, 21, Box({4}, -1.0, 1.0), "Sumo2D");
   const Params& started = x.trainer->policy().parameters();
   ASSERT_EQ(started.size(), source.policy->parameters().size());
   for (size_t i = 0; i < started.size(); ++i) EXPECT_TRUE(torch::equal(started[i], source.policy->parameters()[i])) << i;
+  // Rebuilt to load a checkpoint of its own (resumed, adapted), a run does not read its source again.
+  ExperimentConfig gone = ExperimentConfig::load((dir / "experiment.yaml").string());
+  gone.set("policy.init_from=/no/such/run");
+  EXPECT_NO_THROW(build_experiment(gone, "rebuilt"));
   // Other architectures, and runs that normalise observations, are refused by name.
   ExperimentConfig wider = ExperimentConfig::load((dir / "experiment.yaml").string());
   wider.set("policy.hidden=[32]");
   wider.set("policy.init_from=" + first.out_dir);
   try {
-    build_experiment(wider, "wider");
+    build_experiment(wider, "wider", true);
     ADD_FAILURE() << "accepted";
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("policy.init_from"), std::string::npos) << e.what();
@@ -139,7 +143,7 @@ TEST(CompetitiveMeta, APolicyStartsFromAnotherRunsWithInitFrom) {
   ExperimentConfig normalised = ExperimentConfig::load((dir / "experiment.yaml").string());
   normalised.set("policy.init_from=" + ppo.string());
   try {
-    build_experiment(normalised, "normalised");
+    build_experiment(normalised, "normalised", true);
     ADD_FAILURE() << "accepted";
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("normalised its observations"), std::string::npos) << e.what();
