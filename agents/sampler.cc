@@ -170,16 +170,21 @@ void Sampler::assemble_opponent_batches(int64_t steps, const torch::Tensor& rewa
     b.masks = rows(masks);
     b.info_names = env_.info_names();
     if (o.actor.policy->recurrent()) b.initial_state = o.actor.policy->initial_state(o.rows.size(0));
-    // Its episodes that ended inside the batch: returns from its rewards.
-    const auto ended = (b.masks > 0).logical_and(b.episode_end > 0);
+    // Its episodes that ended inside the batch: returns from its rewards
+    // (read through accessors: one scalar read per step and row would cost
+    // more than the rollout's policy calls).
+    const auto masks = b.masks.contiguous(), rewards_f = b.rewards.contiguous(), ends = b.episode_end.contiguous(),
+               steps_in = b.timesteps.contiguous();
+    const auto m = masks.accessor<float, 2>(), r = rewards_f.accessor<float, 2>(), e = ends.accessor<float, 2>(),
+               ts = steps_in.accessor<float, 2>();
     for (int64_t j = 0; j < b.num_envs(); ++j) {
       double running = 0;
       for (int64_t t = 0; t < b.horizon(); ++t) {
-        if (b.masks[t][j].item<float>() == 0) continue;
-        running += b.rewards[t][j].item<double>();
-        if (ended[t][j].item<bool>()) {
+        if (m[t][j] == 0) continue;
+        running += double(r[t][j]);
+        if (e[t][j] > 0) {
           b.episode_returns.push_back(running);
-          b.episode_lengths.push_back(int64_t(b.timesteps[t][j].item<float>()) + 1);
+          b.episode_lengths.push_back(int64_t(ts[t][j]) + 1);
           b.episode_envs.push_back(j);
           running = 0;
         }

@@ -125,29 +125,30 @@ TEST(CompetitiveMeta, APolicyStartsFromAnotherRunsWithInitFrom) {
   const Params& started = x.trainer->policy().parameters();
   ASSERT_EQ(started.size(), source.policy->parameters().size());
   for (size_t i = 0; i < started.size(); ++i) EXPECT_TRUE(torch::equal(started[i], source.policy->parameters()[i])) << i;
+  // Its configuration with `sets` applied (experiment.yaml in dir).
+  const auto config_with = [&](const std::vector<std::string>& sets) {
+    ExperimentConfig cfg = ExperimentConfig::load((dir / "experiment.yaml").string());
+    for (const std::string& assignment : sets) cfg.set(assignment);
+    return cfg;
+  };
   // Rebuilt to load a checkpoint of its own (resumed, adapted), a run does not read its source again.
-  ExperimentConfig gone = ExperimentConfig::load((dir / "experiment.yaml").string());
-  gone.set("policy.init_from=/no/such/run");
+  ExperimentConfig gone = config_with({"policy.init_from=/no/such/run"});
   EXPECT_NO_THROW(build_experiment(gone, "rebuilt"));
   // Other architectures, and runs that normalise observations, are refused by name.
-  ExperimentConfig wider = ExperimentConfig::load((dir / "experiment.yaml").string());
-  wider.set("policy.hidden=[32]");
-  wider.set("policy.init_from=" + first.out_dir);
-  try {
-    build_experiment(wider, "wider", true);
-    ADD_FAILURE() << "accepted";
-  } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("policy.init_from"), std::string::npos) << e.what();
-  }
+  const auto refusal = [&](ExperimentConfig cfg) -> std::string {
+    try {
+      build_experiment(cfg, "refused", /*fresh_run=*/true);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  const std::string wider = refusal(config_with({"policy.hidden=[32]", "policy.init_from=" + first.out_dir}));
+  EXPECT_NE(wider.find("policy.init_from"), std::string::npos) << wider;
   const fs::path ppo = tiny_sumo2d_run("init_from_ppo");
-  ExperimentConfig normalised = ExperimentConfig::load((dir / "experiment.yaml").string());
-  normalised.set("policy.init_from=" + ppo.string());
-  try {
-    build_experiment(normalised, "normalised", true);
-    ADD_FAILURE() << "accepted";
-  } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("normalised its observations"), std::string::npos) << e.what();
-  }
+  const std::string normalised = refusal(config_with({"policy.init_from=" + ppo.string()}));
+  EXPECT_NE(normalised.find("policy.init_from"), std::string::npos) << normalised;
+  EXPECT_NE(normalised.find("normalised its observations"), std::string::npos) << normalised;
   fs::remove_all(dir.parent_path());
   fs::remove_all(ppo.parent_path());
 }
