@@ -58,20 +58,31 @@ torch::Tensor float_tensor(const std::vector<double>& values) {
   return torch::tensor(values, torch::kFloat64).to(torch::kFloat32);
 }
 
+// An RL² player's input: `obs` [B, d] followed by the previous rewards and
+// the episode-start flags [B] (kTrialInputs columns).
+torch::Tensor with_trial_inputs(const torch::Tensor& obs, const torch::Tensor& previous_rewards,
+                                const torch::Tensor& starts) {
+  return torch::cat({obs, previous_rewards.unsqueeze(-1), starts.unsqueeze(-1)}, -1);
+}
+
 }  // namespace
 
 Sampler::Sampler(VectorEnv& env, const Policy& policy, uint64_t seed, RunningNormalizer* normalizer,
-                 bool update_normalizer, std::vector<int64_t> learner_rows)
+                 bool update_normalizer, std::vector<int64_t> learner_rows, bool trial_inputs)
     : env_(env),
       policy_(policy),
       normalizer_(normalizer),
       update_normalizer_(update_normalizer),
       generator_(at::make_generator<at::CPUGeneratorImpl>(seed)),
-      learner_rows_(learner_rows.empty() ? env.rows_of_agent(0) : std::move(learner_rows)) {
+      learner_rows_(learner_rows.empty() ? env.rows_of_agent(0) : std::move(learner_rows)),
+      learner_trial_inputs_(trial_inputs) {
   const int agent = agent_of_rows(env, learner_rows_, "Sampler: the learner");
   const int obs_dim = env.observation_space(agent).size(), act_dim = env.action_space(agent).size();
-  TORCH_CHECK(policy.obs_dim() == obs_dim && policy.act_dim() == act_dim, "Sampler: policy is ", policy.obs_dim(),
-              " -> ", policy.act_dim(), " but env ", env.env(0).name(), " is ", obs_dim, " -> ", act_dim);
+  const int extra = trial_inputs ? kTrialInputs : 0;
+  TORCH_CHECK(policy.obs_dim() == obs_dim + extra && policy.act_dim() == act_dim, "Sampler: policy is ",
+              policy.obs_dim(), " -> ", policy.act_dim(), " but env ", env.env(0).name(), " is ", obs_dim, " -> ",
+              act_dim, trial_inputs ? " (plus the RL² inputs)" : "");
+  TORCH_CHECK(!trial_inputs || policy.recurrent(), "Sampler: an RL² learner needs a recurrent policy");
   const Box& space = env.action_space(agent);
   action_low_ = float_tensor(space.low());
   action_high_ = float_tensor(space.high());
@@ -99,9 +110,10 @@ void Sampler::set_opponents(std::vector<Actor> opponents) {
     Opponent o;
     o.obs_dim = env_.observation_space(agent).size();
     o.act_dim = env_.action_space(agent).size();
-    TORCH_CHECK(actor.policy->obs_dim() == o.obs_dim && actor.policy->act_dim() == o.act_dim, who, ": policy is ",
-                actor.policy->obs_dim(), " -> ", actor.policy->act_dim(), " but its agent is ", o.obs_dim, " -> ",
-                o.act_dim);
+    const int extra = actor.trial_inputs ? kTrialInputs : 0;
+    TORCH_CHECK(actor.policy->obs_dim() == o.obs_dim + extra && actor.policy->act_dim() == o.act_dim, who,
+                ": policy is ", actor.policy->obs_dim(), " -> ", actor.policy->act_dim(), " but its agent is ",
+                o.obs_dim, " -> ", o.act_dim, actor.trial_inputs ? " (plus the RL² inputs)" : "");
     for (const int64_t row : actor.rows) ++played[size_t(row)];
     o.rows = torch::tensor(actor.rows, torch::kLong);
     o.action_low = float_tensor(env_.action_space(agent).low());
@@ -126,7 +138,9 @@ torch::Tensor Sampler::learner_part(const torch::Tensor& all_rows) const {
 void Sampler::act_opponents(torch::Tensor& actions) {
   using torch::indexing::Slice;
   for (Opponent& o : opponents_) {
-    const auto raw = raw_obs_.index_select(0, o.rows).narrow(1, 0, o.obs_dim);
+    auto raw = raw_obs_.index_select(0, o.rows).narrow(1, 0, o.obs_dim);
+    if (o.actor.trial_inputs)
+      raw = with_trial_inputs(raw, previous_rewards_.index_select(0, o.rows), episode_starts_.index_select(0, o.rows));
     const auto obs = o.actor.normalizer ? o.actor.normalizer->normalize(raw) : raw;
     const DiagGaussian dist =
         o.actor.policy->step(obs, episode_starts_.index_select(0, o.rows), o.state, o.actor.params);
@@ -156,7 +170,8 @@ void Sampler::assemble_opponent_batches(int64_t steps, const torch::Tensor& rewa
     const auto rows = [&](const torch::Tensor& all) { return all.narrow(0, 0, steps).index_select(1, o.rows); };
     EpisodeBatch b;
     b.observations = torch::stack(o.observations).narrow(0, 0, steps);
-    const auto next = rows(raw_next).narrow(2, 0, o.obs_dim);
+    auto next = rows(raw_next).narrow(2, 0, o.obs_dim);
+    if (o.actor.trial_inputs) next = with_trial_inputs(next, rows(rewards), torch::zeros_like(rows(rewards)));
     b.next_observations = o.actor.normalizer ? o.actor.normalizer->normalize(next) : next;
     b.actions = torch::stack(o.actions).narrow(0, 0, steps);
     b.log_probs = torch::stack(o.log_probs).narrow(0, 0, steps);
@@ -197,7 +212,7 @@ void Sampler::assemble_opponent_batches(int64_t steps, const torch::Tensor& rewa
   }
 }
 
-void Sampler::begin_fresh_episodes() {
+void Sampler::begin_fresh_episodes(bool keep_learner_memory) {
   const auto start = Clock::now();
   env_.reset();
   times_.env_seconds += seconds_since(start);
@@ -206,7 +221,13 @@ void Sampler::begin_fresh_episodes() {
   episode_starts_ = torch::ones({rows});
   timesteps_ = torch::zeros({rows});
   running_returns_ = torch::zeros({rows}, torch::kFloat64);
-  policy_state_ = policy_.initial_state(int64_t(learner_rows_.size()));
+  previous_rewards_ = torch::zeros({rows});
+  if (keep_learner_memory) {
+    policy_state_ = {trial_memory_.state.h.clone(), trial_memory_.state.c.clone()};
+    previous_rewards_.index_copy_(0, learner_index_, trial_memory_.previous_rewards);
+  } else {
+    policy_state_ = policy_.initial_state(int64_t(learner_rows_.size()));
+  }
   for (Opponent& o : opponents_) o.state = o.actor.policy->initial_state(o.rows.size(0));
   started_ = true;
 }
@@ -216,11 +237,48 @@ EpisodeBatch Sampler::collect(int64_t steps, const Params& params) {
   return run(steps, params, {}, 0, /*single_episode=*/false);
 }
 
-EpisodeBatch Sampler::collect_episodes(int64_t horizon, const Params& params) {
-  begin_fresh_episodes();
-  EpisodeBatch batch = run(horizon, params, {}, 0, /*single_episode=*/true);
+EpisodeBatch Sampler::collect_episodes(int64_t horizon, const Params& params, bool continue_trial) {
+  TORCH_CHECK(!continue_trial || learner_trial_inputs_, "Sampler: only an RL² learner (trial inputs) continues a trial");
+  TORCH_CHECK(!continue_trial || trial_open_, "Sampler: no trial to continue (no episodes collected or memory set)");
+  begin_fresh_episodes(continue_trial);
+  EpisodeBatch batch = run(horizon, params, {}, 0, /*single_episode=*/true, continue_trial);
   started_ = false;  // the envs are mid-way through second episodes: start afresh next time
+  if (learner_trial_inputs_) {
+    trial_memory_ = {{policy_state_.h.clone(), policy_state_.c.clone()}, learner_part(previous_rewards_).clone()};
+    trial_open_ = true;
+  }
   return batch;
+}
+
+bool Sampler::uses_trial_inputs() const {
+  return learner_trial_inputs_ ||
+         std::any_of(opponents_.begin(), opponents_.end(), [](const Opponent& o) { return o.actor.trial_inputs; });
+}
+
+void Sampler::update_previous_rewards(const torch::Tensor& rewards, const torch::Tensor& ended,
+                                      const torch::Tensor& acting, bool keeps_learner_memory) {
+  // This step's reward where the row's env was still in its episode (it
+  // stays the episode's last through the masked steps after it).
+  previous_rewards_ = torch::where(acting > 0, rewards, previous_rewards_);
+  // Where an episode ended, 0 for every player whose memory restarts there.
+  const auto learner_kept = keeps_learner_memory ? learner_part(previous_rewards_).clone() : torch::Tensor();
+  previous_rewards_ = previous_rewards_ * (1.0 - ended);
+  if (keeps_learner_memory) previous_rewards_.index_copy_(0, learner_index_, learner_kept);
+}
+
+const TrialMemory& Sampler::trial_memory() const {
+  TORCH_CHECK(learner_trial_inputs_ && trial_open_, "Sampler: no RL² memory (trial inputs and episodes collected)");
+  return trial_memory_;
+}
+
+void Sampler::set_trial_memory(TrialMemory memory) {
+  const int64_t n = int64_t(learner_rows_.size());
+  TORCH_CHECK(learner_trial_inputs_, "Sampler: only an RL² learner (trial inputs) has a memory to set");
+  TORCH_CHECK(memory.state.h.defined() && memory.state.h.size(0) == n && memory.state.c.sizes() == memory.state.h.sizes() &&
+                  memory.previous_rewards.dim() == 1 && memory.previous_rewards.size(0) == n,
+              "Sampler: a memory for another number of envs than the learner's ", n);
+  trial_memory_ = std::move(memory);
+  trial_open_ = true;
 }
 
 EpisodeBatch Sampler::collect_episodes_grouped(int64_t horizon, const Params& stacked, int64_t groups) {
@@ -327,6 +385,21 @@ EpisodeBatch concatenate_in_time(const std::vector<EpisodeBatch>& batches) {
   return out;
 }
 
+EpisodeBatch compact_in_time(const EpisodeBatch& batch) {
+  const int64_t steps = batch.horizon();
+  // Sorting each column by (masked, t): the keys are distinct, so the order is unique.
+  const auto t = torch::arange(steps, torch::kLong).unsqueeze(1).expand({steps, batch.num_envs()});
+  const auto order = std::get<1>((batch.masks <= 0).to(torch::kLong).mul(steps).add(t).sort(0));
+  EpisodeBatch out = batch;
+  for (torch::Tensor* field : out.step_tensors()) {
+    if (!field->defined()) continue;
+    auto index = order;
+    while (index.dim() < field->dim()) index = index.unsqueeze(-1);
+    *field = field->gather(0, index.expand_as(*field));
+  }
+  return out;
+}
+
 EpisodeBatch pad_in_time(const EpisodeBatch& batch, int64_t horizon) {
   TORCH_CHECK(horizon >= batch.horizon(), "pad_in_time: a batch of ", batch.horizon(), " steps cannot shrink to ",
               horizon);
@@ -342,7 +415,7 @@ EpisodeBatch pad_in_time(const EpisodeBatch& batch, int64_t horizon) {
 }
 
 EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& stacked, int64_t groups,
-                          bool single_episode) {
+                          bool single_episode, bool continue_trial) {
   TORCH_CHECK(steps > 0, "Sampler: steps must be positive, got ", steps);
   const int64_t rows = env_.num_rows(), n = int64_t(learner_rows_.size());
   // set_opponents checked that the learner and the opponents play each row once.
@@ -352,11 +425,18 @@ EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& sta
   const OneIntraOpThread one_thread;
   const int64_t obs_dim = policy_.obs_dim(), act_dim = policy_.act_dim(), info_dim = env_.info_dim();
   const int64_t row_obs = env_.obs_dim(), row_act = env_.act_dim();
-  // The learner's observations among the rows' (narrower than a row when agents differ in size).
+  // The learner's agent's observations among the rows' (narrower than a row
+  // when agents differ in size), without the RL² inputs.
+  const int64_t agent_obs = obs_dim - (learner_trial_inputs_ ? kTrialInputs : 0);
   const auto learner_obs = [&](const torch::Tensor& all) {
     const auto part = learner_part(all);
-    return obs_dim == row_obs ? part : part.narrow(1, 0, obs_dim);
+    return agent_obs == row_obs ? part : part.narrow(1, 0, agent_obs);
   };
+  // An RL² learner in fixed episodes keeps its memory: its state restarts
+  // only at a fresh trial's first step and stands still through the steps
+  // masked after an env's episode, its previous reward stays that episode's
+  // last, so the next collect can continue from there.
+  const bool keeps_memory = learner_trial_inputs_ && single_episode;
 
   EpisodeBatch b;
   b.observations = torch::zeros({steps, n, obs_dim});
@@ -398,14 +478,22 @@ EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& sta
     for (Opponent& o : opponents_) o.observations.clear(), o.actions.clear(), o.log_probs.clear();
   for (int64_t t = 0; t < steps; ++t) {
     auto start = Clock::now();
-    const auto raw_obs = learner_obs(raw_obs_);
+    torch::Tensor raw_obs = learner_obs(raw_obs_);
+    if (learner_trial_inputs_)
+      raw_obs = with_trial_inputs(raw_obs, learner_part(previous_rewards_), learner_part(episode_starts_));
     const auto obs = policy_input(raw_obs);
-    const auto episode_starts = learner_part(episode_starts_);
+    const auto episode_starts = !keeps_memory ? learner_part(episode_starts_)
+                                : t == 0 && !continue_trial ? torch::ones({n}) : torch::zeros({n});
     times_.other_seconds += seconds_since(start);
 
     start = Clock::now();
+    const PolicyState before = policy_state_;  // shallow: a step assigns new tensors
     const DiagGaussian dist = groups > 0 ? policy_.step_grouped(obs, episode_starts, policy_state_, stacked, groups)
                                          : policy_.step(obs, episode_starts, policy_state_, params);
+    if (keeps_memory) {
+      const auto acting = active.unsqueeze(-1) > 0;
+      policy_state_ = {torch::where(acting, policy_state_.h, before.h), torch::where(acting, policy_state_.c, before.c)};
+    }
     const auto actions = dist.sample(generator_);
     const auto log_probs = dist.log_prob(actions);
     const auto clipped = torch::max(torch::min(actions, action_high_), action_low_).contiguous();
@@ -432,8 +520,9 @@ EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& sta
     const auto ended = learner_part(ended_rows);
     const auto new_raw = learner_obs(new_raw_rows);
     const auto final_raw = learner_obs(view_floats(env_.final_observations(), {rows, row_obs}));
-    const auto raw_next = torch::where(ended.unsqueeze(-1) > 0, final_raw, new_raw);
     const auto rewards = learner_part(rewards_rows);
+    auto raw_next = torch::where(ended.unsqueeze(-1) > 0, final_raw, new_raw);
+    if (learner_trial_inputs_) raw_next = with_trial_inputs(raw_next, rewards, torch::zeros({n}));
 
     b.observations[t] = obs;
     b.next_observations[t] = policy_input(raw_next);
@@ -472,6 +561,8 @@ EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& sta
       }
     }
     running_returns_ *= (1.0 - ended_rows).to(torch::kFloat64);
+    if (uses_trial_inputs())
+      update_previous_rewards(rewards_rows, ended_rows, env_active.index_select(0, row_env), keeps_memory);
     timesteps_ = (timesteps_ + 1.0) * (1.0 - ended_rows);
     episode_starts_ = ended_rows;
     raw_obs_ = new_raw_rows;
@@ -508,6 +599,7 @@ std::vector<torch::Tensor> Sampler::state() const {
     s.push_back(episode_starts_);
     s.push_back(timesteps_);
     s.push_back(running_returns_);
+    if (uses_trial_inputs()) s.push_back(previous_rewards_);
     if (policy_.recurrent()) {
       s.push_back(policy_state_.h);
       s.push_back(policy_state_.c);
@@ -532,6 +624,10 @@ void Sampler::load_state(const std::vector<torch::Tensor>& s) {
   timesteps_ = s[4].clone();
   running_returns_ = s[5].clone();
   size_t next = 6;
+  if (uses_trial_inputs()) {
+    TORCH_CHECK(s.size() > next, "Sampler: checkpoint lacks the RL² players' previous rewards");
+    previous_rewards_ = s[next++].clone();
+  }
   const auto recurrent_state = [&](const char* whose) -> PolicyState {
     TORCH_CHECK(s.size() >= next + 2, "Sampler: checkpoint lacks the recurrent state of ", whose);
     next += 2;

@@ -36,7 +36,10 @@ struct EpisodeBatch {
   torch::Tensor terminated;      // s_{t+1} is terminal
   torch::Tensor truncated;       // the time limit ended the episode at t
   torch::Tensor episode_end;     // terminated or truncated
-  torch::Tensor episode_starts;  // obs at t is the first of its episode
+  // obs at t is the first of its episode: the recurrent state restarts there.
+  // For an RL² learner that carries its memory across episodes (Sampler's
+  // trial inputs, collect_episodes), only where its trial starts.
+  torch::Tensor episode_starts;
   torch::Tensor masks;           // step t belongs to the batch (0: padding after an env's episode)
   torch::Tensor timesteps;       // [T, N] index of step t within its episode
   torch::Tensor infos;           // [T, N, info_dim], names in info_names
@@ -87,10 +90,32 @@ EpisodeBatch interleave_envs(const std::vector<EpisodeBatch>& batches);
 // The initial state is the first batch's; episodes keep their env columns.
 EpisodeBatch concatenate_in_time(const std::vector<EpisodeBatch>& batches);
 
+// `batch` with each env's (column's) masked steps moved after its unmasked
+// ones, the order otherwise kept. Rounds of fixed episodes concatenated in
+// time become each env's episodes back to back, as an RL² learner carrying
+// its memory across them saw them (its state stood still through the masked
+// steps): evaluating the result reproduces the states it acted with.
+EpisodeBatch compact_in_time(const EpisodeBatch& batch);
+
 // `batch` extended to `horizon` steps (at least its own) by padding that is
 // masked and zero everywhere, so that rounds of fixed episodes that ended at
 // different times can stand side by side (interleave_envs).
 EpisodeBatch pad_in_time(const EpisodeBatch& batch, int64_t horizon);
+
+// RL² players (Duan et al. 2016; the recurrent baseline of Al-Shedivat et
+// al. 2018): a policy that also sees, after its agent's observation, the
+// previous step's reward (0 where its memory starts) and a flag that is 1 on
+// the first step of every episode. The Sampler appends these kTrialInputs
+// inputs for such a player, so the env's rows stay what the others see.
+constexpr int kTrialInputs = 2;
+
+// What an RL² learner carries from the end of each env's episode in one
+// collect_episodes into the next: its recurrent state and the last reward
+// it saw, by env (the learner's columns).
+struct TrialMemory {
+  PolicyState state;
+  torch::Tensor previous_rewards;  // [N]
+};
 
 // A policy with its parameters acting for `rows` of a VectorEnv. The rows
 // must belong to agents of one size; `normalizer` may be null. `record`: the
@@ -102,6 +127,9 @@ struct Actor {
   const RunningNormalizer* normalizer = nullptr;
   std::vector<int64_t> rows;
   bool record = false;
+  // An RL² player (kTrialInputs inputs appended); an opponent's memory
+  // restarts with every episode.
+  bool trial_inputs = false;
 };
 
 struct SamplerTimes {
@@ -115,8 +143,10 @@ class Sampler {
   // `normalizer` may be null; when given and `update_normalizer` is true it is
   // updated with every batch's raw observations of the learner's rows after
   // the batch is collected. `learner_rows` empty: agent 0 of every env.
+  // `trial_inputs`: the learner is an RL² player (its policy takes
+  // kTrialInputs inputs after its agent's observation).
   Sampler(VectorEnv& env, const Policy& policy, uint64_t seed, RunningNormalizer* normalizer = nullptr,
-          bool update_normalizer = true, std::vector<int64_t> learner_rows = {});
+          bool update_normalizer = true, std::vector<int64_t> learner_rows = {}, bool trial_inputs = false);
 
   // The actors of every row the learner does not play; together with the
   // learner's rows they must cover each row exactly once (checked here).
@@ -130,7 +160,20 @@ class Sampler {
   // Fixed episodes: resets every env and runs until each has finished one
   // episode or `horizon` steps passed (envs where only opponents play too);
   // steps after an env's episode are masked.
-  EpisodeBatch collect_episodes(int64_t horizon, const Params& params);
+  //
+  // An RL² learner (trial_inputs) keeps its memory through an env's masked
+  // steps: its recurrent state and previous reward stay as its episode ended
+  // them (trial_memory). With `continue_trial` it starts from there instead
+  // of afresh — the envs are reset as always — so its memory runs across
+  // the episodes of consecutive calls (a trial), and the batch's
+  // episode_starts mark only a trial's first step. Without trial inputs
+  // continue_trial is refused.
+  EpisodeBatch collect_episodes(int64_t horizon, const Params& params, bool continue_trial = false);
+  // An RL² learner's memory at the end of the last collect_episodes, and the
+  // memory the next collect_episodes with continue_trial starts from (a
+  // game carries it from one round's Sampler to the next).
+  const TrialMemory& trial_memory() const;
+  void set_trial_memory(TrialMemory memory);
   // The same with one parameter set per group of envs: the N envs split into
   // `groups` contiguous groups of equal size (MAML: one group per task,
   // acting with that task's adapted parameters); `stacked` holds the groups'
@@ -158,9 +201,15 @@ class Sampler {
 
  private:
   // `params` for every env, or `stacked` (stack_params) split over `groups`.
-  EpisodeBatch run(int64_t steps, const Params& params, const Params& stacked, int64_t groups, bool single_episode);
+  EpisodeBatch run(int64_t steps, const Params& params, const Params& stacked, int64_t groups, bool single_episode,
+                   bool continue_trial = false);
   torch::Tensor policy_input(const torch::Tensor& raw) const;
-  void begin_fresh_episodes();
+  bool uses_trial_inputs() const;  // the learner or an opponent is an RL² player
+  // previous_rewards_ after a step: `rewards`, `ended`, `acting` (the row's env was in its episode) by row.
+  void update_previous_rewards(const torch::Tensor& rewards, const torch::Tensor& ended, const torch::Tensor& acting,
+                               bool keeps_learner_memory);
+  // Resets the envs and every player's memory (the learner's too unless `keep_learner_memory`).
+  void begin_fresh_episodes(bool keep_learner_memory = false);
   // The learner's rows of a [rows, ...] tensor, [N, ...] (no copy when it plays every row).
   torch::Tensor learner_part(const torch::Tensor& all_rows) const;
   // Each opponent's actions for the current observations, written into `actions` [rows, act_dim].
@@ -200,6 +249,10 @@ class Sampler {
   torch::Tensor episode_starts_;  // [rows]
   torch::Tensor timesteps_;       // [rows]
   torch::Tensor running_returns_; // [rows] float64, return so far of each episode in progress
+  torch::Tensor previous_rewards_;  // [rows] each row's last reward (0 where its memory starts): trial inputs
+  bool learner_trial_inputs_ = false;
+  bool trial_open_ = false;         // trial_memory holds a trial that continue_trial may continue
+  TrialMemory trial_memory_;        // the learner's, with trial inputs
   PolicyState policy_state_;      // the learner's
   SamplerTimes times_;
 };

@@ -41,7 +41,7 @@ PolicyGradientTrainer::PolicyGradientTrainer(VectorEnv& env, std::unique_ptr<Pol
   if (config.baseline == "mlp") value_ = std::make_unique<MlpValueFunction>(policy_->obs_dim(), config.value_hidden, Activation::kTanh);
   sampler_ = std::make_unique<Sampler>(env, *policy_, derive_seed(seed, 1),
                                        config.normalize_observations ? &obs_normalizer_ : nullptr,
-                                       /*update_normalizer=*/true, std::move(learner_rows));
+                                       /*update_normalizer=*/true, std::move(learner_rows), config.trial_inputs);
   learner_ = learner(*policy_, value_.get(), derive_seed(seed, 2));
   if (!config.learner_trains_value && value_)
     value_regression_ = std::make_unique<ValueRegression>(*value_, config.value, derive_seed(seed, 3));

@@ -38,6 +38,9 @@ struct TrainerConfig {
   // update, unless the learner trains it with the policy (PPO).
   bool learner_trains_value = false;
   ValueRegressionConfig value;  // the regression's settings
+  // The policy is an RL² player's: it takes the Sampler's kTrialInputs
+  // inputs after the observation (agents/sampler.h).
+  bool trial_inputs = false;
 };
 
 // Builds the trainer's learner for its policy and, with the mlp baseline, its

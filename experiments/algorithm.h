@@ -44,8 +44,10 @@ struct EnvSettings {
   Options family_options;
   std::string task;  // a fixed task for every env; empty: one sampled task per env
   std::shared_ptr<const DynamicsSchedule> schedule;  // env.schedules composed; null: none
-  // > 0: every env is a TrialEnv of this many consecutive episodes of one
-  // chain (RL²), a new task from the family per trial.
+  // > 0: RL². Every env is a TrialEnv of this many consecutive episodes of
+  // one chain, a new task from the family per trial; or, for an algorithm
+  // whose trials are rounds of matches (Algorithm::trials_are_rounds), a
+  // trial is this many rounds.
   int64_t trial_episodes = 0;
 };
 
@@ -61,6 +63,7 @@ struct TrainerParts {
   std::unique_ptr<Policy> policy;
   uint64_t seed = 0;
   int64_t total_env_steps = 0;
+  int64_t trial_episodes = 0;  // env.trial_episodes
 };
 
 // A network whose size `metarl run` checks against the machine's memory: the
@@ -100,6 +103,11 @@ class Algorithm {
   // statistics that its checkpoints hold ("obs_normalizer"), which whoever
   // plays a run's policy (experiments/players.h) must apply too.
   virtual bool normalizes_observations() const { return false; }
+  // Whether its RL² trials (env.trial_episodes) are rounds of matches it
+  // plays itself (selfplay_ppo) rather than TrialEnvs over a task family's
+  // chains: then no env is wrapped, and its policy takes the Sampler's
+  // kTrialInputs inputs after the observation (agents/sampler.h).
+  virtual bool trials_are_rounds() const { return false; }
   // The trainer. A combination of settings that the trainer refuses is a
   // ConfigError naming cfg's file.
   virtual std::unique_ptr<IterativeTrainer> build(const ExperimentConfig& cfg, TrainerParts parts) = 0;

@@ -173,13 +173,15 @@ void run_game(const GameOptions& o) {
     Player agent = load_player(o.agent, obs_dim, action, env_name);  // each repeat from the agent as loaded
     const std::unique_ptr<RoundAdaptation> adapts = make_round_adaptation(adaptation, o.agent, agent,
                                                                           derive_seed(seed, 1));
+    TrialMemory memory;  // rl2: the agent's, env by env, from its first match to its last
     for (int64_t k = 0; k < o.rounds; ++k) {
       const size_t version = std::min(size_t(k), opponents.size() - 1);
       const Player& opponent = opponents[version];
       // Seats alternate env by env, round k starting from seat k % 2: over
       // two rounds each seat is the agent's equally often, whatever the
       // (possibly odd) number of matches a round.
-      const EpisodeBatch batch = play_round(env, agent, opponent, k % 2, derive_seed(seed, uint64_t(k) + 2));
+      const EpisodeBatch batch = play_round(env, agent, opponent, k % 2, derive_seed(seed, uint64_t(k) + 2), nullptr,
+                                            o.adaptation == "rl2" ? &memory : nullptr);
       RoundRecord rec{r, k, sequence[version]};
       for (const double s : episode_scores(batch)) {
         rec.won += s == 1.0;

@@ -11,8 +11,12 @@
 // and nothing else (its own observations, actions and rewards; never the
 // opponent's parameters), by experiments/round_adaptation.h's methods: none;
 // tracking (PPO continued on the round's matches, the paper's baseline);
-// meta (its run's meta-learned update on its last meta_history matches).
-// (RL² across a game's matches comes with competitive RL², issue 23.)
+// meta (its run's meta-learned update on its last meta_history matches);
+// rl2 (an RL² run's memory carried across the game). An RL² agent's memory
+// runs through the matches of one env: env j's match of each round follows
+// its match of the round before, one match per opponent version, as it
+// trained (meta/selfplay_trainer.h), rather than through all of a round's
+// matches in turn, which would have to be played one after another.
 //
 // Seats: the agent plays seat 0 and seat 1 in alternate envs, round k
 // starting from seat k % 2, so that an odd number of matches a round
@@ -44,7 +48,7 @@ struct GameOptions {
   int64_t rounds = 100;
   int64_t episodes_per_round = 3;
   int64_t repeats = 8;
-  std::string adaptation = "none";  // none | tracking | meta
+  std::string adaptation = "none";  // none | tracking | meta | rl2
   int64_t meta_history = 75;        // meta: the matches it adapts on
   double tracking_learning_rate = 3e-4;
   int64_t tracking_epochs = 4;

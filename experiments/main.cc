@@ -210,7 +210,7 @@ int run(int argc, char** argv) {
   game->add_option("--episodes", game_options.episodes_per_round, "matches per round")->capture_default_str();
   game->add_option("--repeats", game_options.repeats, "games, each from the agent as loaded")->capture_default_str();
   game->add_option("--adapt", game_options.adaptation,
-                   "between rounds: none, tracking (PPO on the round) or meta (the run's meta-learned update)")
+                   "between rounds: none, tracking (PPO on the round), meta (the run's meta-learned update) or rl2 (an RL² run's memory kept across the game)")
       ->capture_default_str();
   game->add_option("--meta-history", game_options.meta_history, "meta: the latest matches it adapts on")
       ->capture_default_str();

@@ -21,31 +21,39 @@ nlohmann::json rate(int64_t count, int64_t episodes) {
 
 }  // namespace
 
-std::vector<EpisodeBatch> play_matches(VectorEnv& env, const std::vector<Seating>& seatings, uint64_t seed) {
+std::vector<EpisodeBatch> play_matches(VectorEnv& env, const std::vector<Seating>& seatings, uint64_t seed,
+                                       TrialMemory* memory) {
   if (seatings.empty()) throw std::invalid_argument("play_matches: no players");
   const Player& first = *seatings[0].player;
-  Sampler sampler(env, *first.policy, seed, first.normalizer.get(), /*update_normalizer=*/false, seatings[0].rows);
+  if (memory && !first.trial_inputs)
+    throw std::invalid_argument("play_matches: " + first.label + " is not an RL² player: it has no memory to carry");
+  Sampler sampler(env, *first.policy, seed, first.normalizer.get(), /*update_normalizer=*/false, seatings[0].rows,
+                  first.trial_inputs);
   std::vector<Actor> opponents;
   for (size_t s = 1; s < seatings.size(); ++s) {
     const Player& p = *seatings[s].player;
-    opponents.push_back(Actor{p.policy.get(), p.policy->parameters(), p.normalizer.get(), seatings[s].rows, true});
+    opponents.push_back(Actor{p.policy.get(), p.policy->parameters(), p.normalizer.get(), seatings[s].rows,
+                              /*record=*/true, p.trial_inputs});
   }
   sampler.set_opponents(std::move(opponents));
+  const bool continues = memory && memory->state.h.defined();
+  if (continues) sampler.set_trial_memory(*memory);
   std::vector<EpisodeBatch> sides;
-  sides.push_back(sampler.collect_episodes(env.env(0).max_episode_steps(), first.policy->parameters()));
+  sides.push_back(sampler.collect_episodes(env.env(0).max_episode_steps(), first.policy->parameters(), continues));
   for (size_t s = 1; s < seatings.size(); ++s) sides.push_back(sampler.opponent_batch(s - 1));
+  if (memory) *memory = sampler.trial_memory();
   return sides;
 }
 
 EpisodeBatch play_round(VectorEnv& env, const Player& a, const Player& b, int64_t first_seat, uint64_t seed,
-                        EpisodeBatch* b_side) {
+                        EpisodeBatch* b_side, TrialMemory* a_memory) {
   Seating a_seats{&a, {}}, b_seats{&b, {}};
   for (int64_t j = 0; j < env.num_envs(); ++j) {
     const int64_t seat = (j + first_seat) % 2;
     a_seats.rows.push_back(2 * j + seat);
     b_seats.rows.push_back(2 * j + 1 - seat);
   }
-  std::vector<EpisodeBatch> sides = play_matches(env, {a_seats, b_seats}, seed);
+  std::vector<EpisodeBatch> sides = play_matches(env, {a_seats, b_seats}, seed, a_memory);
   if (b_side) *b_side = std::move(sides[1]);
   return std::move(sides[0]);
 }
@@ -75,9 +83,11 @@ void run_match(const MatchOptions& options, std::ostream& out) {
   Player a = load_player(options.player_a, env.observation_space(0).size(), env.action_space(0), env_name);
   Player b = load_player(options.player_b, env.observation_space(b_agent).size(), env.action_space(b_agent), env_name);
 
-  Sampler sampler(env, *a.policy, options.seed, a.normalizer.get(), /*update_normalizer=*/false, seats.learner_rows);
+  Sampler sampler(env, *a.policy, options.seed, a.normalizer.get(), /*update_normalizer=*/false, seats.learner_rows,
+                  a.trial_inputs);
   std::vector<Actor> opponents;
-  opponents.push_back(Actor{b.policy.get(), b.policy->parameters(), b.normalizer.get(), seats.opponent_rows});
+  opponents.push_back(Actor{b.policy.get(), b.policy->parameters(), b.normalizer.get(), seats.opponent_rows,
+                            /*record=*/false, b.trial_inputs});
   sampler.set_opponents(std::move(opponents));
   MatchOutcomes tally;  // A's
   const int64_t horizon = env.env(0).max_episode_steps();

@@ -43,14 +43,21 @@ struct Seating {
 // policy call per seating per step, the action noise from `seed`. Returns
 // each seating's side of the matches, in the order given (columns in the
 // order of its rows). Many games' matches can share one call this way.
-std::vector<EpisodeBatch> play_matches(VectorEnv& env, const std::vector<Seating>& seatings, uint64_t seed);
+// RL² players (Player::trial_inputs) get their inputs, their memory fresh
+// each match; except, with `memory`, the first seating's (an RL² player):
+// it starts from *memory where that holds a state (from an earlier call
+// with the same columns) and leaves its memory there at the end, so it
+// runs across consecutive calls' matches env by env.
+std::vector<EpisodeBatch> play_matches(VectorEnv& env, const std::vector<Seating>& seatings, uint64_t seed,
+                                       TrialMemory* memory = nullptr);
 
 // One round of a game: one match per env of `env` (two agents of one kind)
 // between players `a` and `b`, A in seat (j + first_seat) % 2 of env j, the
 // action noise from `seed`. Returns A's side of the matches; with `b_side`,
-// B's side goes there too (for a B that learns from it).
+// B's side goes there too (for a B that learns from it); with `a_memory`,
+// A's RL² memory is carried as play_matches does.
 EpisodeBatch play_round(VectorEnv& env, const Player& a, const Player& b, int64_t first_seat, uint64_t seed,
-                        EpisodeBatch* b_side = nullptr);
+                        EpisodeBatch* b_side = nullptr, TrialMemory* a_memory = nullptr);
 
 // The learner's score in each env's episode of a batch of
 // Sampler::collect_episodes on a match env (one episode per env), by env:

@@ -7,6 +7,7 @@
 
 #include "agents/checkpoint.h"
 #include "agents/global_generator.h"
+#include "agents/sampler.h"
 #include "agents/scripted_policy.h"
 #include "envs/box2d/sumo2d.h"
 #include "experiments/algorithm.h"
@@ -39,8 +40,10 @@ Player load_run_player(const std::string& spec, int obs_dim, const Box& action) 
   const bool normalizes = algorithm->normalizes_observations();
   Player player;
   player.label = spec;
-  player.policy = make_policy(settings, obs_dim, action.size());
-  if (normalizes) player.normalizer = std::make_unique<RunningNormalizer>(obs_dim);
+  player.trial_inputs = algorithm->trials_are_rounds() && cfg.get_int("env.trial_episodes", 0) > 0;
+  const int inputs = obs_dim + (player.trial_inputs ? kTrialInputs : 0);
+  player.policy = make_policy(settings, inputs, action.size());
+  if (normalizes) player.normalizer = std::make_unique<RunningNormalizer>(inputs);
   try {
     read_checkpoint_for_evaluation(checkpoint.string(), [&](torch::serialize::InputArchive& archive) {
       copy_into(player.policy->parameters(), read_tensors(archive, player_records()[0]), "its policy");

@@ -18,6 +18,9 @@ struct Player {
   std::string label;  // as given: "random", "scripted", the run or checkpoint path
   std::unique_ptr<Policy> policy;
   std::unique_ptr<RunningNormalizer> normalizer;  // null: it sees raw observations
+  // An RL² run's policy (selfplay_ppo with env.trial_episodes): it takes the
+  // Sampler's kTrialInputs inputs after the observation (agents/sampler.h).
+  bool trial_inputs = false;
 };
 
 // The player `spec` names, for an agent with `obs_dim` observations and
@@ -29,8 +32,8 @@ struct Player {
 //   mean:RUN, mean:RUN/checkpoints/NAME.pt   that run's policy acting with
 //                   its mean action (standard deviation 10⁻³) instead of
 //                   sampling: how a trained player does without its noise
-// The policy's architecture and whether it normalises come from the run's
-// config.yaml. Throws std::invalid_argument naming what is wrong (no such
+// The policy's architecture, whether it normalises and whether it is an RL²
+// player come from the run's config.yaml. Throws std::invalid_argument naming what is wrong (no such
 // run, no scripted player for the env, sizes that do not fit the agent).
 Player load_player(const std::string& spec, int obs_dim, const Box& action, const std::string& env_name);
 

@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 namespace metarl {
 
 bool is_round_adaptation_method(const std::string& method) {
-  return method == "none" || method == "tracking" || method == "meta";
+  return method == "none" || method == "tracking" || method == "meta" || method == "rl2";
 }
 
 namespace {
@@ -92,6 +92,12 @@ std::unique_ptr<RoundAdaptation> make_round_adaptation(const RoundAdaptationSett
       throw std::invalid_argument("player " + spec + " cannot adapt by meta: it is not a run");
     if (settings.meta_history < 1) throw std::invalid_argument("the meta-learned update needs a history of >= 1 match");
     return std::make_unique<MetaAdaptation>(spec, player, settings.meta_history, seed);
+  }
+  if (settings.method == "rl2") {
+    if (!player.trial_inputs)
+      throw std::invalid_argument("player " + spec +
+                                  " cannot adapt by rl2: it is not an RL² run (selfplay_ppo with env.trial_episodes)");
+    return nullptr;  // its memory is carried by whoever plays its rounds (play_round's a_memory)
   }
   throw std::invalid_argument("unknown adaptation '" + settings.method + "' (known: " + kRoundAdaptationMethods + ")");
 }

@@ -10,7 +10,11 @@
 //             sizes on its last `meta_history` matches, importance-weighted
 //             against the policies that played them. Needs a run whose
 //             trainer adapts from episodes (meta/test_time_adaptation.h's
-//             EpisodeAdapter: maml runs, e.g. algorithm.opponents self_play).
+//             EpisodeAdapter: maml runs, e.g. algorithm.opponents self_play);
+//   rl2       an RL² run's memory (its recurrent state and last reward)
+//             carried from each match to the next in its env, reset
+//             between games; its parameters never change. The caller
+//             carries the memory (play_round's a_memory): no object here.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +28,7 @@
 namespace metarl {
 
 struct RoundAdaptationSettings {
-  std::string method = "none";  // none | tracking | meta
+  std::string method = "none";  // none | tracking | meta | rl2
   TrackingConfig tracking;
   // meta: the matches adapted on, the latest rounds' (Al-Shedivat et al.'s
   // buffer of 75 episodes in sumo); whole rounds, the oldest dropped once the
@@ -33,7 +37,7 @@ struct RoundAdaptationSettings {
 };
 
 // The methods, for messages.
-inline const char* kRoundAdaptationMethods = "none, tracking or meta";
+inline const char* kRoundAdaptationMethods = "none, tracking, meta or rl2";
 bool is_round_adaptation_method(const std::string& method);
 
 class RoundAdaptation {
@@ -46,7 +50,8 @@ class RoundAdaptation {
 };
 
 // The adaptation `settings.method` for `player`, loaded from `spec` (a run
-// player, for meta), starting from its parameters as loaded; null for none.
+// player, for meta), starting from its parameters as loaded; null for none
+// and rl2.
 // Throws std::invalid_argument naming `spec` when it cannot adapt that way
 // (meta with a run whose algorithm learned no update, or a built-in player).
 std::unique_ptr<RoundAdaptation> make_round_adaptation(const RoundAdaptationSettings& settings,

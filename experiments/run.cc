@@ -43,7 +43,7 @@ Options to_options(const std::map<std::string, std::string>& values) {
 }
 
 // fixed_num_envs > 0: the algorithm decides the number of envs (MAML: tasks x episodes).
-EnvSettings read_env(ExperimentConfig& cfg, int64_t fixed_num_envs) {
+EnvSettings read_env(ExperimentConfig& cfg, int64_t fixed_num_envs, bool trials_are_rounds) {
   EnvSettings s;
   s.name = cfg.get_string_required("env.name");
   s.options = to_options(cfg.get_string_map("env.options"));
@@ -70,7 +70,7 @@ EnvSettings read_env(ExperimentConfig& cfg, int64_t fixed_num_envs) {
   if (parts.size() == 1) s.schedule = parts.front();
   if (parts.size() > 1) s.schedule = std::make_shared<CompositeSchedule>(std::move(parts));
   s.trial_episodes = cfg.get_int("env.trial_episodes", 0, Bounds::non_negative());
-  if (s.trial_episodes > 0 && s.task_family.empty())
+  if (s.trial_episodes > 0 && s.task_family.empty() && !trials_are_rounds)
     throw ConfigError(cfg.source() + ": env.trial_episodes needs env.task_family (the chains of the trials)");
   if (!s.task.empty() && s.task_family.empty())
     throw ConfigError(cfg.source() + ": env.task needs env.task_family");
@@ -248,7 +248,7 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
   // and builds the trainer (experiments/algorithm.h).
   const std::unique_ptr<Algorithm> algorithm = make_algorithm(x.algorithm, cfg);
   algorithm->read(cfg);
-  const EnvSettings env_settings = read_env(cfg, algorithm->num_envs());
+  const EnvSettings env_settings = read_env(cfg, algorithm->num_envs(), algorithm->trials_are_rounds());
   algorithm->check_env_keys(cfg, env_settings);
   const PolicySettings policy_settings = read_policy(cfg);
   x.total_env_steps = cfg.get_int("training.total_env_steps", 100000, Bounds::at_least(1));
@@ -273,7 +273,7 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
         cfg.invalid("env.task_family",
                     "must be a task family of env.name " + env_settings.name + " (not of " + family->env_name() + ")");
     }
-    if (env_settings.trial_episodes > 0) {
+    if (env_settings.trial_episodes > 0 && !algorithm->trials_are_rounds()) {
       // RL²: each env wraps its own copy of the env; the schedules act on that copy.
       trial_family = std::shared_ptr<const TaskFamily>(std::move(family));
       std::vector<std::unique_ptr<Env>> trials;
@@ -309,7 +309,9 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
   VectorEnv& env = *x.env;
   // The policy is agent 0's (the learner's seat; in envs with agents of
   // different sizes the rows are wider than its observation and action).
-  const int obs_dim = env.observation_space(0).size(), act_dim = env.action_space(0).size();
+  const bool rl2_inputs = env_settings.trial_episodes > 0 && algorithm->trials_are_rounds();
+  const int obs_dim = env.observation_space(0).size() + (rl2_inputs ? kTrialInputs : 0),
+            act_dim = env.action_space(0).size();
   const int64_t copies = algorithm->policy_copies();
   if (policy_settings.type == "lstm")
     check_network_size(cfg, "policy.lstm_hidden", lstm_parameters(obs_dim, policy_settings.lstm, act_dim), copies);
@@ -326,7 +328,7 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
                                       "algorithm.normalize_observations false)");
     Player source;
     try {
-      source = load_player(from, obs_dim, env.action_space(0), env_settings.name);
+      source = load_player(from, env.observation_space(0).size(), env.action_space(0), env_settings.name);
       if (source.normalizer)
         throw std::invalid_argument(from + " normalised its observations, whose statistics would not be carried");
       copy_into(policy->parameters(), source.policy->parameters(), "the policy of " + from);
@@ -336,7 +338,7 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
   }
 
   x.trainer = algorithm->build(cfg, TrainerParts{env, std::move(family), std::move(trial_family), std::move(policy),
-                                                 uint64_t(x.seed), x.total_env_steps});
+                                                 uint64_t(x.seed), x.total_env_steps, env_settings.trial_episodes});
   return x;
 }
 
@@ -443,7 +445,10 @@ std::string run_experiment(const RunOptions& options) {
     }
   }
   if (interactive) std::cerr << "\n";
-  trainer.save_checkpoint(checkpoint.string());
+  // Only what trained here is written: a finished run resumed is left byte
+  // for byte as it was (its checkpoint records the numeric environment it
+  // was saved under, which may not be this machine's).
+  if (iterations_here > 0 || !fs::exists(checkpoint)) trainer.save_checkpoint(checkpoint.string());
 
   const bool finished = trainer.env_steps() >= total_env_steps;
   // MAML runs also show the return before adaptation: the gap is what meta-learning bought.

@@ -89,8 +89,9 @@ Population read_population(const std::string& path) {
       agent.spec = cfg.get_string_required(key + ".player");
     }
     agent.adaptation = cfg.get_string(key + ".adaptation", "none");
-    if (!is_round_adaptation_method(agent.adaptation))
-      cfg.invalid(key + ".adaptation", "must be " + std::string(kRoundAdaptationMethods));
+    if (!is_round_adaptation_method(agent.adaptation) || agent.adaptation == "rl2")
+      cfg.invalid(key + ".adaptation", "must be none, tracking or meta (an RL² player's memory across a game's matches "
+                                       "is `metarl game --adapt rl2`; here it restarts every match)");
     p.agents.push_back(agent);
   }
   if (p.agents.size() < 2) cfg.invalid("agents", "must name at least two agents");

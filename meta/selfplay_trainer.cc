@@ -108,7 +108,7 @@ std::unique_ptr<Policy> random_policy(int obs_dim, const Box& action) {
 }
 
 std::vector<Actor> opponent_actors(const OpponentPool& pool, const Policy& policy, const std::vector<int64_t>& versions,
-                                   const std::vector<int64_t>& opponent_rows) {
+                                   const std::vector<int64_t>& opponent_rows, bool trial_inputs) {
   TORCH_CHECK(versions.size() == opponent_rows.size(), "opponent_actors: ", versions.size(), " versions for ",
               opponent_rows.size(), " rows");
   std::map<int64_t, std::vector<int64_t>> rows_by_version;  // ordered: the same actors for the same draws
@@ -118,7 +118,7 @@ std::vector<Actor> opponent_actors(const OpponentPool& pool, const Policy& polic
     const OpponentPool::Version& v = pool.version(number);
     // The learner's policy object with the version's parameters; a recurrent
     // one keeps its own state per actor in the Sampler.
-    actors.push_back(Actor{&policy, v.params, v.normalizer.get(), std::move(rows)});
+    actors.push_back(Actor{&policy, v.params, v.normalizer.get(), std::move(rows), /*record=*/false, trial_inputs});
   }
   return actors;
 }
@@ -148,6 +148,11 @@ SelfplayTrainer::SelfplayTrainer(VectorEnv& env, std::unique_ptr<Policy> policy,
   if (fixed_.policy && !mixed_.empty())
     throw std::invalid_argument("mixed opponents join the pool's draws: they need the pool as the opponent");
   if (fixed_.policy && shared_pool) throw std::invalid_argument("a fixed opponent plays instead of a pool, shared or not");
+  if (selfplay.trial_episodes < 0) throw std::invalid_argument("trial_episodes must be at least 0");
+  if (selfplay.trial_episodes > 0 && !config.trial_inputs)
+    throw std::invalid_argument("RL² trials need a policy with the RL² inputs (TrainerConfig::trial_inputs)");
+  if (selfplay.trial_episodes > 0 && shared_pool)
+    throw std::invalid_argument("RL² trials are for one learner, not an ensemble");
   if (fixed_.policy) return;  // no pool
   if (!seats_.same_kind)
     throw std::invalid_argument("the agents of " + env.env(0).name() +
@@ -156,11 +161,18 @@ SelfplayTrainer::SelfplayTrainer(VectorEnv& env, std::unique_ptr<Policy> policy,
   pool_.add(this->policy().parameters(), observation_normalizer());  // version 0: the initial policy
 }
 
-std::vector<Actor> SelfplayTrainer::draw_opponents(std::vector<int64_t>& draws) {
-  draws.clear();
+std::vector<int64_t> SelfplayTrainer::draw_opponents(const std::vector<int64_t>& draws, bool continue_trial) {
+  if (fixed_.policy) return {};
+  if (!continue_trial) return pool_.draw_mixed(int64_t(seats_.opponent_rows.size()), mixed_probabilities_);
+  std::vector<int64_t> next = draws;
+  for (int64_t& d : next)
+    if (!OpponentPool::is_fixed_player(d)) d = std::min(d + 1, pool_.newest());
+  return next;
+}
+
+std::vector<Actor> SelfplayTrainer::opponent_actors_of(const std::vector<int64_t>& draws) {
   if (fixed_.policy)
     return {Actor{fixed_.policy.get(), fixed_.policy->parameters(), fixed_.normalizer.get(), seats_.opponent_rows}};
-  draws = pool_.draw_mixed(int64_t(seats_.opponent_rows.size()), mixed_probabilities_);
   std::vector<int64_t> versions, version_rows;
   std::vector<std::vector<int64_t>> mixed_rows(mixed_.size());
   for (size_t j = 0; j < draws.size(); ++j) {
@@ -173,7 +185,8 @@ std::vector<Actor> SelfplayTrainer::draw_opponents(std::vector<int64_t>& draws) 
     opponent_version_sum_ += double(draws[j]);
     ++opponent_draws_;
   }
-  std::vector<Actor> actors = opponent_actors(pool_, policy(), versions, version_rows);
+  std::vector<Actor> actors =
+      opponent_actors(pool_, policy(), versions, version_rows, /*trial_inputs=*/selfplay_.trial_episodes > 0);
   for (size_t k = 0; k < mixed_.size(); ++k) {
     if (mixed_rows[k].empty()) continue;
     const FixedOpponent& m = mixed_[k].player;
@@ -192,10 +205,14 @@ EpisodeBatch SelfplayTrainer::collect_batch() {
   std::vector<EpisodeBatch> rounds;
   int64_t steps = 0;
   const int64_t horizon = env().env(0).max_episode_steps();
+  const int64_t trial = selfplay_.trial_episodes;
+  const auto continues_trial = [&] { return trial > 0 && int64_t(rounds.size()) % trial != 0; };
   std::vector<int64_t> draws;  // each env's opponent in the current round
   do {
-    sampler().set_opponents(draw_opponents(draws));
-    EpisodeBatch round = sampler().collect_episodes(horizon, policy().parameters());
+    const bool continue_trial = continues_trial();
+    draws = draw_opponents(draws, continue_trial);
+    sampler().set_opponents(opponent_actors_of(draws));
+    EpisodeBatch round = sampler().collect_episodes(horizon, policy().parameters(), continue_trial);
     // The masked steps after an env's episode hold its next, unfinished one:
     // zero their rewards, so that the running discounted return that scales
     // rewards (PolicyGradientTrainer::learning_rewards) starts the next
@@ -209,9 +226,10 @@ EpisodeBatch SelfplayTrainer::collect_batch() {
     }
     steps += round.env_steps();
     rounds.push_back(std::move(round));
-  } while (steps < config().steps_per_iteration);
+  } while (steps < config().steps_per_iteration || continues_trial());
   rounds_ = int64_t(rounds.size());
-  return concatenate_in_time(rounds);
+  // An RL² learner's trials: each env's episodes back to back, as its memory ran through them.
+  return trial > 0 ? compact_in_time(concatenate_in_time(rounds)) : concatenate_in_time(rounds);
 }
 
 Metrics SelfplayTrainer::batch_metrics(const EpisodeBatch& batch) const {

@@ -25,6 +25,21 @@
 // (whole env columns) are at most num_envs; rounds side by side would vary
 // the number of columns, which PolicyGradientTrainer's per-column reward
 // scaling state does not allow.
+//
+// RL² in competition (trial_episodes > 0, an LSTM policy with the Sampler's
+// RL² inputs: previous reward and episode-start flag): a trial is that many
+// consecutive rounds, through which the learner keeps its memory (recurrent
+// state and last reward carried from each env's episode to its next;
+// Sampler::collect_episodes with continue_trial). Each env's opponent is
+// drawn at the trial's start and advances one version a round (v, v + 1,
+// …, at most the newest; a mixed or fixed player stays), as a game's
+// opponent does (experiments/game.h) and as the meta-learner's chains do
+// (meta/opponent_chains.h). An iteration holds whole trials, so no memory
+// outlives it; its rounds are compacted in time (compact_in_time), each
+// env's episodes back to back as the learner lived them. Advantages stay
+// per match (the episode ends cut GAE): with γ = 0.995 a reward 500 steps
+// on weighs 0.08, so a trial-long return would change little. The versions
+// (RL² players too) restart their memory every match.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +60,7 @@ struct SelfplayConfig {
   // total_env_steps, then stays 0; 0 never anneals (weight 1 throughout).
   double dense_anneal_fraction = 0.5;
   int64_t total_env_steps = 0;
+  int64_t trial_episodes = 0;  // > 0: RL², trials of this many rounds (needs TrainerConfig::trial_inputs)
 };
 
 // An opponent that is not the learner's pool: a fixed policy for agent 1's
@@ -100,9 +116,10 @@ std::unique_ptr<Policy> random_policy(int obs_dim, const Box& action);
 
 // One Actor per distinct version in `versions` (versions[j] plays
 // opponent_rows[j]), in increasing version order, each acting with `policy`
-// and that version's parameters and normaliser.
+// and that version's parameters and normaliser (with the RL² inputs when
+// `trial_inputs`).
 std::vector<Actor> opponent_actors(const OpponentPool& pool, const Policy& policy, const std::vector<int64_t>& versions,
-                                   const std::vector<int64_t>& opponent_rows);
+                                   const std::vector<int64_t>& opponent_rows, bool trial_inputs = false);
 
 class SelfplayTrainer : public PolicyGradientTrainer {
  public:
@@ -129,11 +146,14 @@ class SelfplayTrainer : public PolicyGradientTrainer {
   void load_extra(torch::serialize::InputArchive& archive) override;
 
  private:
-  // The opponents of one round: a version or a mixed player drawn for each
-  // env (`draws`, as OpponentPool::draw_mixed gives them), envs grouped by
-  // version (opponent_actors) and by mixed player; or the fixed opponent in
-  // every env (`draws` left empty).
-  std::vector<Actor> draw_opponents(std::vector<int64_t>& draws);
+  // Each env's opponent for a round: a version or a mixed player drawn for
+  // each (as OpponentPool::draw_mixed gives them), or, continuing an RL²
+  // trial, `draws` with each version advanced by one (at most the newest);
+  // empty with the fixed opponent.
+  std::vector<int64_t> draw_opponents(const std::vector<int64_t>& draws, bool continue_trial);
+  // The actors of those draws: envs grouped by version (opponent_actors) and
+  // by mixed player; or the fixed opponent in every env (`draws` empty).
+  std::vector<Actor> opponent_actors_of(const std::vector<int64_t>& draws);
 
   SelfplayConfig selfplay_;
   SelfplaySeats seats_;

@@ -21,6 +21,11 @@
 //                          each against versions of all of them drawn from one pool
 //                          (meta/selfplay_ensemble.h, Bansal et al. §5.3); opponent: pool only.
 //                          Member 0 is the run's policy; metrics.csv adds `member`
+// With env.trial_episodes K > 0 it is RL² in competition (policy.type lstm;
+// meta/selfplay_trainer.h): trials of K rounds through which the learner
+// keeps its memory, its policy seeing the previous reward and an
+// episode-start flag after the observation, each env's opponent advancing
+// one version a round; no env.task_family, no ensemble.
 // The batch is rounds of one whole episode per env until at least
 // steps_per_iteration steps (meta/selfplay_trainer.h says why);
 // fixed_episodes does not apply.
@@ -94,13 +99,23 @@ class SelfplayPpoAlgorithm : public PpoAlgorithm {
     policy_settings_ = read_policy(cfg);
   }
 
+  bool trials_are_rounds() const override { return true; }
+
   void check_env_keys(const ExperimentConfig& cfg, const EnvSettings& env) const override {
-    if (env.trial_episodes > 0) cfg.invalid("env.trial_episodes", "must be 0 for selfplay_ppo (no RL² trials)");
+    if (env.trial_episodes == 0) return;
+    if (policy_settings_.type != "lstm")
+      cfg.invalid("env.trial_episodes", "(RL²) needs policy.type lstm: its memory is the recurrent state");
+    if (ensemble_ > 1) cfg.invalid("env.trial_episodes", "(RL²) is for one learner, not algorithm.ensemble > 1");
+    if (!env.task_family.empty())
+      cfg.invalid("env.task_family", "does not apply to RL² in self-play: the opponents are the trials' changing part");
   }
 
   std::unique_ptr<IterativeTrainer> build(const ExperimentConfig& cfg, TrainerParts parts) override {
     SelfplayConfig s = selfplay_;
     s.total_env_steps = parts.total_env_steps;
+    s.trial_episodes = parts.trial_episodes;
+    TrainerConfig config = config_;
+    config.trial_inputs = s.trial_episodes > 0;
     const int64_t planned_iterations =
         (parts.total_env_steps + config_.steps_per_iteration - 1) / config_.steps_per_iteration;
     VectorEnv& env = parts.env;
@@ -128,7 +143,7 @@ class SelfplayPpoAlgorithm : public PpoAlgorithm {
                                                   planned_iterations, s, std::move(mixed));
       }
       std::vector<MixedOpponent> mixed = load_mixed();
-      return std::make_unique<SelfplayTrainer>(env, std::move(parts.policy), config_, learner(), parts.seed,
+      return std::make_unique<SelfplayTrainer>(env, std::move(parts.policy), config, learner(), parts.seed,
                                                planned_iterations, s, std::move(fixed), std::move(mixed));
     } catch (const std::invalid_argument& e) {
       throw ConfigError(cfg.source() + ": selfplay_ppo: " + e.what());

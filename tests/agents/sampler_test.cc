@@ -381,5 +381,103 @@ TEST(ConcatenateInTime, StacksRoundsAfterEachOtherAndKeepsTheirEpisodes) {
   EXPECT_THROW(concatenate_in_time({a, narrower}), c10::Error);
 }
 
+// An RL² learner (trial inputs) against an opponent that walks toward it,
+// so that episodes end at different steps and fixed episodes have masked
+// steps. Noise small, output gain large: the actions show the state.
+TEST(Sampler, AnRl2LearnersMemoryRunsAcrossFixedEpisodesAsEvaluatingTheTrialReproduces) {
+  torch::manual_seed(12);
+  VectorEnv env = two_point_masses(6);
+  env.seed(4);
+  LstmPolicyConfig config;
+  config.init_std = 0.3;
+  config.output_gain = 1.0;
+  LstmPolicy learner(2 + kTrialInputs, 1, config);
+  MlpPolicyConfig walker_config;
+  walker_config.hidden = {};
+  GaussianMlpPolicy walker(3, 2, walker_config);
+  {
+    torch::NoGradGuard no_grad;
+    walker.parameters()[0].zero_();
+    walker.parameters()[1].fill_(-1.0);  // clipped: moves 0.1 toward the learner each step
+    walker.parameters()[2].fill_(std::log(0.01));
+  }
+  EXPECT_THROW(Sampler(env, learner, 3), c10::Error);  // its policy is wider than the agent: needs trial inputs
+  Sampler sampler(env, learner, 3, nullptr, true, {}, /*trial_inputs=*/true);
+  sampler.set_opponents({Actor{&walker, walker.parameters(), nullptr, env.rows_of_agent(1)}});
+  const Params& params = learner.parameters();
+  EXPECT_THROW(sampler.collect_episodes(20, params, /*continue_trial=*/true), c10::Error);  // no trial yet
+
+  const EpisodeBatch first = sampler.collect_episodes(20, params);
+  const TrialMemory memory = sampler.trial_memory();
+  const EpisodeBatch second = sampler.collect_episodes(20, params, /*continue_trial=*/true);
+  const int64_t n = 6;
+  ASSERT_LT(first.masks.sum().item<float>(), float(first.horizon() * n)) << "no env ended early: nothing masked";
+
+  // The trial starts at the first collect's first step, and only there.
+  EXPECT_TRUE(torch::equal(first.episode_starts[0], torch::ones({n})));
+  EXPECT_EQ(first.episode_starts.sum().item<float>(), float(n));
+  EXPECT_EQ(second.episode_starts.sum().item<float>(), 0.f);
+  // Inputs: previous reward (0 where the trial starts) and the episode-start flag.
+  const auto obs = first.observations.accessor<float, 3>();
+  const auto rewards = first.rewards.accessor<float, 2>();
+  for (int64_t j = 0; j < n; ++j) {
+    EXPECT_EQ(obs[0][j][2], 0.f);
+    EXPECT_EQ(obs[0][j][3], 1.f);
+    float last_reward = 0;
+    for (int64_t t = 0; t < first.horizon() && first.masks[t][j].item<float>() > 0; ++t) {
+      if (t > 0) {
+        EXPECT_EQ(obs[t][j][2], rewards[t - 1][j]) << "env " << j << " step " << t;
+        EXPECT_EQ(obs[t][j][3], 0.f);
+      }
+      last_reward = rewards[t][j];
+    }
+    // The next episode opens with that episode's last reward and the flag.
+    EXPECT_EQ(memory.previous_rewards[j].item<float>(), last_reward);
+    EXPECT_EQ(second.observations[0][j][2].item<float>(), last_reward);
+    EXPECT_EQ(second.observations[0][j][3].item<float>(), 1.f);
+  }
+  // The second collect starts from the state each env's episode ended with.
+  EXPECT_TRUE(torch::equal(second.initial_state.h, memory.state.h));
+  EXPECT_GT(memory.state.h.abs().sum().item<float>(), 0.f);
+
+  // Each env's episodes back to back: evaluating the trial from its start
+  // reproduces the log-probabilities the learner acted with (its state stood
+  // still through the masked steps), and resetting the state at the second
+  // episode's start would not.
+  const EpisodeBatch trial = compact_in_time(concatenate_in_time({first, second}));
+  const auto acted = trial.log_probs * trial.masks;
+  const auto evaluated = learner.evaluate(trial.observations, trial.episode_starts, trial.initial_state, params)
+                             .log_prob(trial.actions) * trial.masks;
+  EXPECT_TRUE(torch::allclose(evaluated, acted, 1e-4, 1e-4)) << (evaluated - acted).abs().max();
+  const auto forgetting = compact_in_time(concatenate_in_time({first, [&] {
+    EpisodeBatch b = second;
+    b.episode_starts = b.episode_starts.clone();
+    b.episode_starts[0].fill_(1.0);
+    return b;
+  }()}));
+  const auto forgot = learner.evaluate(forgetting.observations, forgetting.episode_starts, forgetting.initial_state,
+                                       params).log_prob(forgetting.actions) * forgetting.masks;
+  EXPECT_GT((forgot - acted).abs().max().item<float>(), 1e-3);
+
+  // A memory set from outside must fit the learner's envs.
+  EXPECT_THROW(sampler.set_trial_memory({memory.state, torch::zeros({n + 1})}), c10::Error);
+}
+
+TEST(CompactInTime, MovesEachEnvsMaskedStepsAfterItsOthersInOrder) {
+  EpisodeBatch b;
+  // Env 0: steps 0 and 2 kept; env 1: steps 1 and 2.
+  b.masks = torch::tensor({1.f, 0.f, 0.f, 1.f, 1.f, 1.f}).reshape({3, 2});
+  b.rewards = torch::tensor({10.f, 11.f, 20.f, 21.f, 30.f, 31.f}).reshape({3, 2});
+  b.observations = torch::arange(12, torch::kFloat32).reshape({3, 2, 2});
+  b.episode_envs = {1};
+  const EpisodeBatch c = compact_in_time(b);
+  EXPECT_TRUE(torch::equal(c.rewards, torch::tensor({10.f, 21.f, 30.f, 31.f, 20.f, 11.f}).reshape({3, 2})));
+  EXPECT_TRUE(torch::equal(c.masks, torch::tensor({1.f, 1.f, 1.f, 1.f, 0.f, 0.f}).reshape({3, 2})));
+  EXPECT_TRUE(torch::equal(c.observations[1][0], b.observations[2][0]));
+  EXPECT_TRUE(torch::equal(c.observations[0][1], b.observations[1][1]));
+  EXPECT_FALSE(c.actions.defined());
+  EXPECT_EQ(c.episode_envs, b.episode_envs);
+}
+
 }  // namespace
 }  // namespace metarl

@@ -13,6 +13,9 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/file_io.h"
+#include "envs/vector_env.h"
+#include "experiments/match.h"
+#include "experiments/players.h"
 #include "tests/experiments/run_outputs.h"
 #include "tests/experiments/tiny_sumo2d_run.h"
 
@@ -174,6 +177,51 @@ TEST(Game, StoppedAfterARepeatAndResumedItIsTheUninterruptedGame) {
   fs::remove_all(run.parent_path());
 }
 
+TEST(Game, AnRl2AgentsMemoryRunsFromRoundToRoundAndAFreshGameStartsWithout) {
+  const fs::path run = tiny_sumo2d_rl2_run("game_rl2");
+  VectorEnv env("Sumo2D", 3, 1, Options::parse("max_episode_steps=20"));
+  env.seed(5);
+  const Box& action = env.action_space(0);
+  const int obs_dim = env.observation_space(0).size();
+  const Player agent = load_player(run.string(), obs_dim, action, "Sumo2D");
+  const Player opponent = load_player("random", obs_dim, action, "Sumo2D");
+  ASSERT_TRUE(agent.trial_inputs);
+  TrialMemory memory;
+  const EpisodeBatch first = play_round(env, agent, opponent, 0, 1, nullptr, &memory);
+  const TrialMemory after_first = memory;
+  const EpisodeBatch second = play_round(env, agent, opponent, 1, 2, nullptr, &memory);
+  // The second round starts from the state each env's match ended with; only the first starts a memory.
+  EXPECT_TRUE(torch::equal(second.initial_state.h, after_first.state.h));
+  EXPECT_GT(after_first.state.h.abs().sum().item<float>(), 0.f);
+  EXPECT_TRUE(torch::equal(first.episode_starts[0], torch::ones({3})));
+  EXPECT_EQ(second.episode_starts.sum().item<float>(), 0.f);
+  EXPECT_FALSE(torch::equal(memory.state.h, after_first.state.h));
+  // A new game: a fresh memory starts from the initial state.
+  TrialMemory fresh;
+  const EpisodeBatch again = play_round(env, agent, opponent, 0, 1, nullptr, &fresh);
+  EXPECT_EQ(again.initial_state.h.abs().sum().item<float>(), 0.f);
+  EXPECT_TRUE(torch::equal(again.episode_starts[0], torch::ones({3})));
+  // Only an RL² player has a memory to carry.
+  TrialMemory none;
+  EXPECT_THROW(play_round(env, opponent, agent, 0, 1, nullptr, &none), std::invalid_argument);
+
+  // Whole games with it: each repeat starts afresh, so a game stopped after
+  // its first repeat and resumed writes what an uninterrupted one does.
+  const fs::path dir = test_dir("rl2");
+  GameOptions o = small_game(run.string(), dir / "straight");
+  o.adaptation = "rl2";
+  run_game(o);
+  o.out_dir = (dir / "split").string();
+  o.max_repeats = 1;
+  run_game(o);
+  o.max_repeats = -1;
+  run_game(o);
+  EXPECT_EQ(read_file((dir / "split" / "game_rounds.csv").string()),
+            read_file((dir / "straight" / "game_rounds.csv").string()));
+  fs::remove_all(dir);
+  fs::remove_all(run.parent_path());
+}
+
 TEST(Game, BadOptionsAreRefusedBeforeAnythingIsWritten) {
   const fs::path dir = test_dir("bad");
   const auto refused = [&](GameOptions o, const std::string& expected) {
@@ -186,8 +234,11 @@ TEST(Game, BadOptionsAreRefusedBeforeAnythingIsWritten) {
     EXPECT_FALSE(fs::exists(dir / "out")) << expected;
   };
   GameOptions o = small_game("random", dir / "out");
+  o.adaptation = "rl3";
+  refused(o, "--adapt must be none, tracking, meta or rl2");
+  o = small_game("random", dir / "out");
   o.adaptation = "rl2";
-  refused(o, "--adapt must be none, tracking or meta");
+  refused(o, "cannot adapt by rl2: it is not an RL² run");
   o = small_game("random", dir / "out");
   o.adaptation = "meta";
   refused(o, "cannot adapt by meta: it is not a run");

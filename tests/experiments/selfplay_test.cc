@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "agents/sampler.h"
 #include "envs/core/registry.h"
 #include "experiments/adapt.h"
 #include "experiments/algorithm.h"
@@ -152,6 +153,31 @@ TEST(Selfplay, AnEnsembleTakesTurnsAndResumesBitExactly) {
   fs::remove_all(dir);
 }
 
+TEST(Selfplay, Rl2TrialsHoldWholeIterationsResumeBitExactlyAndPlayAsRl2Players) {
+  const fs::path dir = test_dir("rl2");
+  std::string text = experiment(kLstm);
+  text.replace(text.find("  options:"), 0, "  trial_episodes: 3\n");
+  text.replace(text.find("  opponent_delta: 0.5"), 21, "  opponent_delta: 0");
+  RunOptions run;
+  run.experiment_path = write_file_in(dir, text);
+  const std::string out = expect_split_run_to_match_straight(run, dir);
+  const auto rounds = metrics_column(out, "rounds");
+  ASSERT_EQ(rounds.size(), 2u);
+  for (const double r : rounds) EXPECT_EQ(std::fmod(r, 3.0), 0.0) << r << " rounds: not whole trials of 3";
+  // Iteration 1 meets version 0 only; in iteration 2 each trial's opponent
+  // starts at a version in {0, 1} and advances to 1 (the newest) by round 1.
+  const auto version = metrics_column(out, "opponent_version");
+  EXPECT_EQ(version[0], 0.0);
+  EXPECT_GE(version[1], (rounds[1] - rounds[1] / 3) / rounds[1] - 1e-12);
+  // As a player: the RL² inputs after LineSumo's 3 observations.
+  const Player player = load_player(out, 3, Box({1}, -1, 1), "LineSumo");
+  EXPECT_TRUE(player.trial_inputs);
+  EXPECT_EQ(player.policy->obs_dim(), 3 + kTrialInputs);
+  ASSERT_TRUE(player.normalizer);
+  EXPECT_EQ(player.normalizer->mean().size(0), 3 + kTrialInputs);
+  fs::remove_all(dir);
+}
+
 INSTANTIATE_TEST_SUITE_P(Policies, SelfplayRun, ::testing::Values(std::string(kMlp), std::string(kLstm)),
                          [](const auto& info) { return std::string(info.param == kMlp ? "Mlp" : "Lstm"); });
 
@@ -258,6 +284,10 @@ TEST(Selfplay, BadSettingsAreOneLineErrorsNamingTheKeyOrTheEnv) {
   EXPECT_NE(ensemble_fixed.find("'algorithm.ensemble' applies only to opponent: pool"), std::string::npos)
       << ensemble_fixed;
   EXPECT_NE(error_of(experiment(kMlp), {"algorithm.ensemble=0"}).find("algorithm.ensemble"), std::string::npos);
+  const std::string rl2_mlp = error_of(experiment(kMlp), {"env.trial_episodes=3"});
+  EXPECT_NE(rl2_mlp.find("'env.trial_episodes' (RL²) needs policy.type lstm"), std::string::npos) << rl2_mlp;
+  const std::string rl2_ensemble = error_of(experiment(kLstm), {"env.trial_episodes=3", "algorithm.ensemble=2"});
+  EXPECT_NE(rl2_ensemble.find("not algorithm.ensemble > 1"), std::string::npos) << rl2_ensemble;
   const std::string one_agent = error_of(experiment(kMlp), {"env.name=HalfCheetah"});
   EXPECT_NE(one_agent.find("HalfCheetah has 1 agent"), std::string::npos) << one_agent;
 }

@@ -1,6 +1,7 @@
 // Tiny runs of experiments/sumo/sumo2d.yaml (self-play PPO, two iterations
-// of a few steps) and sumo2d_meta.yaml (competitive meta-training, two
-// iterations), for tests that need a run as a player.
+// of a few steps), sumo2d_rl2.yaml (RL² in self-play) and sumo2d_meta.yaml
+// (competitive meta-training, two iterations), for tests that need a run as
+// a player.
 #pragma once
 
 #include <unistd.h>
@@ -35,6 +36,13 @@ inline std::filesystem::path tiny_sumo2d_run(const std::string& name) {
   return tiny_run(name, "sumo/sumo2d.yaml",
                   {"env.num_envs=2", "env.options.max_episode_steps=12", "algorithm.steps_per_iteration=24",
                    "algorithm.minibatches=2", "training.total_env_steps=48"});
+}
+
+// RL² in self-play (sumo2d_rl2.yaml), trials of two rounds, two iterations.
+inline std::filesystem::path tiny_sumo2d_rl2_run(const std::string& name) {
+  return tiny_run(name, "sumo/sumo2d_rl2.yaml",
+                  {"env.num_envs=2", "env.trial_episodes=2", "env.options.max_episode_steps=12",
+                   "algorithm.steps_per_iteration=24", "algorithm.minibatches=2", "training.total_env_steps=60"});
 }
 
 // The competitive meta-learner, its first inner steps scaled to move the

@@ -174,6 +174,7 @@ TEST(Tournament, AgentsThatTrackAdaptBetweenRoundsAndResumeExactly) {
   const std::string bad = error_of(dir, "env: Sumo2D\nagents:\n  a: {player: random, adaptation: rl2}\n"
                                         "  b: {player: random}\n");
   EXPECT_NE(bad.find("agents.a.adaptation"), std::string::npos) << bad;
+  EXPECT_NE(bad.find("metarl game --adapt rl2"), std::string::npos) << bad;  // RL² memory across matches is a game's
   fs::remove_all(dir);
   fs::remove_all(run.parent_path());
 }
