@@ -141,6 +141,27 @@ std::string error_of(const fs::path& dir, const std::string& text) {
   return "accepted";
 }
 
+TEST(Tournament, AnRl2PlayerMeetsPlainPlayersFromEitherSide) {
+  // Seated first or as an opponent, it gets its RL² inputs and the others none.
+  const fs::path dir = test_dir("rl2");
+  const fs::path rl2 = tiny_sumo2d_rl2_run("tournament_rl2");
+  const fs::path plain = tiny_sumo2d_run("tournament_plain");
+  const std::string population = write_population(
+      dir, "env: Sumo2D\nenv_options: {max_episode_steps: 30}\nseed: 1\nrounds: 2\nepisodes_per_round: 2\n"
+           "envs: 4\nthreads: 1\nagents:\n"
+           "  rl2: {run: " + rl2.string() + "}\n"
+           "  plain: {run: " + plain.string() + "}\n"
+           "  random: {player: random}\n");
+  run_tournament({population, (dir / "out").string()});
+  const auto matches = read_csv_cells(dir / "out" / "matches.csv");
+  ASSERT_EQ(matches.size(), 4u);  // every pair once
+  for (size_t g = 1; g < matches.size(); ++g)
+    EXPECT_EQ(std::stoi(matches[g][8]) + std::stoi(matches[g][9]) + std::stoi(matches[g][10]), 4);
+  fs::remove_all(dir);
+  fs::remove_all(rl2.parent_path());
+  fs::remove_all(plain.parent_path());
+}
+
 TEST(Tournament, AgentsThatTrackAdaptBetweenRoundsAndResumeExactly) {
   const fs::path dir = test_dir("tracking");
   const fs::path run = tiny_sumo2d_run("tournament_tracker");
