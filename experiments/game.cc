@@ -119,7 +119,10 @@ void run_game(const GameOptions& o) {
   std::vector<std::string> players = {o.agent};
   players.insert(players.end(), sequence.begin(), sequence.end());
   const auto [env_name, env_options] = players_env("game", o.env, players, o.env_options);
-  VectorEnv env(env_name, int(o.episodes_per_round), o.threads, env_options);
+  // rl2 plays a round's matches one after another in one env, so that the
+  // agent's memory runs through every match of the game in order.
+  const bool remembers = o.adaptation == "rl2";
+  VectorEnv env(env_name, remembers ? 1 : int(o.episodes_per_round), o.threads, env_options);
   const SelfplaySeats seats = selfplay_seats(env);
   if (!seats.same_kind)
     throw std::invalid_argument("game: the agents of " + env_name + " differ; a game is between agents of one kind");
@@ -173,17 +176,28 @@ void run_game(const GameOptions& o) {
     Player agent = load_player(o.agent, obs_dim, action, env_name);  // each repeat from the agent as loaded
     const std::unique_ptr<RoundAdaptation> adapts = make_round_adaptation(adaptation, o.agent, agent,
                                                                           derive_seed(seed, 1));
-    TrialMemory memory;  // rl2: the agent's, env by env, from its first match to its last
+    TrialMemory memory;  // rl2: the agent's, from the game's first match to its last
     for (int64_t k = 0; k < o.rounds; ++k) {
       const size_t version = std::min(size_t(k), opponents.size() - 1);
       const Player& opponent = opponents[version];
-      // Seats alternate env by env, round k starting from seat k % 2: over
-      // two rounds each seat is the agent's equally often, whatever the
+      // Seats alternate match by match, round k starting from seat k % 2:
+      // over two rounds each seat is the agent's equally often, whatever the
       // (possibly odd) number of matches a round.
-      const EpisodeBatch batch = play_round(env, agent, opponent, k % 2, derive_seed(seed, uint64_t(k) + 2), nullptr,
-                                            o.adaptation == "rl2" ? &memory : nullptr);
+      const uint64_t round_seed = derive_seed(seed, uint64_t(k) + 2);
+      EpisodeBatch batch;
+      std::vector<double> scores;
+      if (remembers) {
+        for (int64_t i = 0; i < o.episodes_per_round; ++i) {
+          const EpisodeBatch match =
+              play_round(env, agent, opponent, (k + i) % 2, derive_seed(round_seed, uint64_t(i)), nullptr, &memory);
+          for (const double s : episode_scores(match)) scores.push_back(s);
+        }
+      } else {
+        batch = play_round(env, agent, opponent, k % 2, round_seed);
+        scores = episode_scores(batch);
+      }
       RoundRecord rec{r, k, sequence[version]};
-      for (const double s : episode_scores(batch)) {
+      for (const double s : scores) {
         rec.won += s == 1.0;
         rec.lost += s == 0.0;
         rec.drawn += s == 0.5;

@@ -12,13 +12,13 @@
 // opponent's parameters), by experiments/round_adaptation.h's methods: none;
 // tracking (PPO continued on the round's matches, the paper's baseline);
 // meta (its run's meta-learned update on its last meta_history matches);
-// rl2 (an RL² run's memory carried across the game). An RL² agent's memory
-// runs through the matches of one env: env j's match of each round follows
-// its match of the round before, one match per opponent version, as it
-// trained (meta/selfplay_trainer.h), rather than through all of a round's
-// matches in turn, which would have to be played one after another.
+// rl2 (an RL² run's memory, its recurrent state and last reward, carried
+// from each match to the next through the whole game and restarted with
+// the next game; its parameters never change). For rl2 a round's matches
+// are played one after another in one env, so that the memory sees every
+// match in order; the others play them side by side.
 //
-// Seats: the agent plays seat 0 and seat 1 in alternate envs, round k
+// Seats: the agent plays seat 0 and seat 1 in alternate matches, round k
 // starting from seat k % 2, so that an odd number of matches a round
 // favours no seat over a game. A round goes to whoever won more of its
 // matches; a game to whoever won more rounds by at least 5 % of them

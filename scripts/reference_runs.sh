@@ -37,8 +37,11 @@
 #   scripts/reference_runs.sh sumo2d_meta           # competitive meta-training on Sumo2D and the same loop
 #                                                   # without adaptation (SEED=1 ...), with their matches
 #                                                   # against random and scripted players (matches.jsonl)
-#   scripts/reference_runs.sh games_sumo2d_meta     # iterated games of their 5M snapshots (meta, none,
-#                                                   # tracking) against the entropy run's 5M..10M snapshots
+#   scripts/reference_runs.sh games_sumo2d_meta     # iterated games of their 3M snapshots (meta, none,
+#                                                   # tracking) against the meta-learner's 3M..5M snapshots
+#   scripts/reference_runs.sh sumo2d_rl2            # RL² in self-play on Sumo2D (SEED=1 ...), with its matches
+#   scripts/reference_runs.sh games_sumo2d_table3   # Table 3 on Sumo2D: RL², meta, tracking and none at 5M
+#                                                   # against the entropy run's 5M..10M snapshots
 # Extra arguments go to `metarl run` (for example --threads 1 to run two at once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,7 +51,7 @@ shift || true
 locomotion_tasks="halfcheetah_dir halfcheetah_vel ant_vel ant_dir ant_goal"
 usage() {
   echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_nav2d_port|maml_TASK|dice_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
-       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|adapt_continual_bug_as_tested_dice|continual_nav2d|adapt_continual_bug|sumo2d|sumo_ROBOT (ROBOT: ant bug spider)|sumo_snapshots|sumo_calibration|sumo2d_meta|games_sumo2d_meta" >&2
+       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|adapt_continual_bug_as_tested_dice|continual_nav2d|adapt_continual_bug|sumo2d|sumo_ROBOT (ROBOT: ant bug spider)|sumo_snapshots|sumo_calibration|sumo2d_meta|games_sumo2d_meta|sumo2d_rl2|games_sumo2d_table3" >&2
   exit 2
 }
 case "$run" in
@@ -327,22 +330,50 @@ case "$run" in
       done
       mv "$d/matches.jsonl.tmp" "$d/matches.jsonl"
     done ;;
+  sumo2d_rl2)
+    seed=${SEED:-0}
+    d=experiments/results/sumo/sumo2d_rl2/seed$seed
+    "$metarl" run experiments/sumo/sumo2d_rl2.yaml --seed "$seed" --out "$d" "$@"
+    : > "$d/matches.jsonl.tmp"
+    for player in "$d"/checkpoints/steps_*.pt; do
+      for opponent in random scripted; do
+        "$metarl" match "$player" "$opponent" --episodes 200 --seed 1 >> "$d/matches.jsonl.tmp"
+      done
+    done
+    mv "$d/matches.jsonl.tmp" "$d/matches.jsonl" ;;
   games_sumo2d_meta)
-    # The paper's protocol (30 rounds of 3 matches, 20 repeats): each agent
-    # starts at 5M steps against an opponent that starts at the entropy
-    # run's 5M snapshot and advances one snapshot a round.
-    o=experiments/results/sumo/sumo2d_entropy0.01_10M/seed1/checkpoints
-    opponents=("$o"/steps_{5,6,7,8,9,10}000000.pt)
+    # The paper's protocol against the meta-learner's own versions (30
+    # rounds of 3 matches, 20 repeats): each agent starts at 3M steps, the
+    # opponent at the meta-learner's 3M snapshot, advancing one a round.
+    r=experiments/results/sumo/sumo2d_meta/seed0/checkpoints
+    p=experiments/results/sumo/sumo2d_meta_pretrain/seed0/checkpoints
     game() {  # AGENT ADAPT NAME
-      "$metarl" game "$1" "${opponents[@]}" --rounds 30 --episodes 3 --repeats 20 --adapt "$2" \
+      "$metarl" game "$1" "$r"/steps_{3,4,5}000000.pt --rounds 30 --episodes 3 --repeats 20 --adapt "$2" \
           --out "experiments/results/games/$3"
     }
-    meta=experiments/results/sumo/sumo2d_meta/seed0/checkpoints/steps_5000000.pt
-    pretrain=experiments/results/sumo/sumo2d_meta_pretrain/seed0/checkpoints/steps_5000000.pt
-    game "$meta" meta sumo2d_meta_vs_entropy10M_meta
-    game "$meta" none sumo2d_meta_vs_entropy10M_none
-    game "$pretrain" none sumo2d_meta_pretrain_vs_entropy10M_none
-    game "$pretrain" tracking sumo2d_meta_pretrain_vs_entropy10M_tracking ;;
+    game "$r/steps_3000000.pt" meta sumo2d_meta3M_vs_meta_meta
+    game "$r/steps_3000000.pt" none sumo2d_meta3M_vs_meta_none
+    game "$p/steps_3000000.pt" none sumo2d_pretrain3M_vs_meta_none
+    game "$p/steps_3000000.pt" tracking sumo2d_pretrain3M_vs_meta_tracking ;;
+  games_sumo2d_table3)
+    # Table 3's comparison on Sumo2D: every agent at 5M steps (the LSTM
+    # self-play run at 4M, its last snapshot) against one opponent, the
+    # entropy run's seed 1 from its 5M snapshot, advancing one snapshot
+    # (1M steps) a round to 10M; 30 rounds of 3 matches, 20 repeats.
+    o=experiments/results/sumo/sumo2d_entropy0.01_10M/seed1/checkpoints
+    game() {  # AGENT ADAPT NAME
+      "$metarl" game "$1" "$o"/steps_{5,6,7,8,9,10}000000.pt --rounds 30 --episodes 3 --repeats 20 --adapt "$2" \
+          --out "experiments/results/games/table3/$3"
+    }
+    s=experiments/results/sumo
+    game "$s/sumo2d_rl2/seed0/checkpoints/steps_5000000.pt" rl2 rl2
+    game "$s/sumo2d_rl2/seed0/checkpoints/steps_5000000.pt" none rl2_no_memory
+    game "$s/sumo2d_meta/seed0/checkpoints/steps_5000000.pt" meta meta
+    game "$s/sumo2d_meta/seed0/checkpoints/steps_5000000.pt" none meta_no_adaptation
+    game "$s/sumo2d_meta_pretrain/seed0/checkpoints/steps_5000000.pt" tracking pretrain_tracking
+    game "$s/sumo2d_meta_pretrain/seed0/checkpoints/steps_5000000.pt" none pretrain_no_adaptation
+    game "$s/sumo2d_lstm_entropy0.01/seed0/checkpoints/steps_4000000.pt" tracking lstm_tracking
+    game "$s/sumo2d_lstm_entropy0.01/seed0/checkpoints/steps_4000000.pt" none lstm_no_adaptation ;;
   sumo_ant|sumo_bug|sumo_spider)
     robot=${run#sumo_}
     seed=${SEED:-0}

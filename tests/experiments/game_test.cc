@@ -218,6 +218,11 @@ TEST(Game, AnRl2AgentsMemoryRunsFromRoundToRoundAndAFreshGameStartsWithout) {
   run_game(o);
   EXPECT_EQ(read_file((dir / "split" / "game_rounds.csv").string()),
             read_file((dir / "straight" / "game_rounds.csv").string()));
+  // Each round's matches, played one after another, are all recorded.
+  const auto rounds = read_csv_cells(dir / "straight" / "game_rounds.csv");
+  ASSERT_EQ(rounds.size(), 1u + 2 * 4);
+  for (size_t i = 1; i < rounds.size(); ++i)
+    EXPECT_EQ(std::stoi(rounds[i][3]) + std::stoi(rounds[i][4]) + std::stoi(rounds[i][5]), 4);
   fs::remove_all(dir);
   fs::remove_all(run.parent_path());
 }
