@@ -42,6 +42,7 @@
 #   scripts/reference_runs.sh sumo2d_rl2            # RL² in self-play on Sumo2D (SEED=1 ...), with its matches
 #   scripts/reference_runs.sh games_sumo2d_table3   # Table 3 on Sumo2D: RL², meta, tracking and none at 5M
 #                                                   # against the entropy run's 5M..10M snapshots
+#   scripts/reference_runs.sh games_sumo2d_episodes_sweep   # the same with 10, 30 and 90 matches a round
 # Extra arguments go to `metarl run` (for example --threads 1 to run two at once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,7 +52,7 @@ shift || true
 locomotion_tasks="halfcheetah_dir halfcheetah_vel ant_vel ant_dir ant_goal"
 usage() {
   echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_nav2d_port|maml_TASK|dice_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
-       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|adapt_continual_bug_as_tested_dice|continual_nav2d|adapt_continual_bug|sumo2d|sumo_ROBOT (ROBOT: ant bug spider)|sumo_snapshots|sumo_calibration|sumo2d_meta|games_sumo2d_meta|sumo2d_rl2|games_sumo2d_table3" >&2
+       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|adapt_continual_bug_as_tested_dice|continual_nav2d|adapt_continual_bug|sumo2d|sumo_ROBOT (ROBOT: ant bug spider)|sumo_snapshots|sumo_calibration|sumo2d_meta|games_sumo2d_meta|sumo2d_rl2|games_sumo2d_table3|games_sumo2d_episodes_sweep" >&2
   exit 2
 }
 case "$run" in
@@ -366,14 +367,33 @@ case "$run" in
           --out "experiments/results/games/table3/$3"
     }
     s=experiments/results/sumo
-    game "$s/sumo2d_rl2/seed0/checkpoints/steps_5000000.pt" rl2 rl2
-    game "$s/sumo2d_rl2/seed0/checkpoints/steps_5000000.pt" none rl2_no_memory
+    rl2_steps=${RL2_STEPS:-5000000}  # the RL² snapshot
+    rl2="$s/sumo2d_rl2/seed0/checkpoints/steps_$rl2_steps.pt"
+    game "$rl2" rl2 "rl2_$((rl2_steps / 1000000))M"
+    game "$rl2" none "rl2_$((rl2_steps / 1000000))M_no_memory"
     game "$s/sumo2d_meta/seed0/checkpoints/steps_5000000.pt" meta meta
     game "$s/sumo2d_meta/seed0/checkpoints/steps_5000000.pt" none meta_no_adaptation
     game "$s/sumo2d_meta_pretrain/seed0/checkpoints/steps_5000000.pt" tracking pretrain_tracking
     game "$s/sumo2d_meta_pretrain/seed0/checkpoints/steps_5000000.pt" none pretrain_no_adaptation
     game "$s/sumo2d_lstm_entropy0.01/seed0/checkpoints/steps_4000000.pt" tracking lstm_tracking
     game "$s/sumo2d_lstm_entropy0.01/seed0/checkpoints/steps_4000000.pt" none lstm_no_adaptation ;;
+  games_sumo2d_episodes_sweep)
+    # Does tracking catch up as rounds get longer? games_sumo2d_table3's
+    # opponent, 30 rounds of 10, 30 and 90 matches (10, 5 and 5 repeats).
+    o=experiments/results/sumo/sumo2d_entropy0.01_10M/seed1/checkpoints
+    s=experiments/results/sumo
+    for e in 10 30 90; do
+      repeats=$([ $e = 10 ] && echo 10 || echo 5)
+      game() {  # AGENT ADAPT NAME
+        "$metarl" game "$1" "$o"/steps_{5,6,7,8,9,10}000000.pt --rounds 30 --episodes $e --repeats $repeats \
+            --adapt "$2" --out "experiments/results/games/episodes_sweep/$3_E$e"
+      }
+      game "$s/sumo2d_meta_pretrain/seed0/checkpoints/steps_5000000.pt" none pretrain_no_adaptation
+      game "$s/sumo2d_meta_pretrain/seed0/checkpoints/steps_5000000.pt" tracking pretrain_tracking
+      game "$s/sumo2d_meta/seed0/checkpoints/steps_5000000.pt" meta meta
+      rl2_steps=${RL2_STEPS:-5000000}
+      game "$s/sumo2d_rl2/seed0/checkpoints/steps_$rl2_steps.pt" rl2 "rl2_$((rl2_steps / 1000000))M"
+    done ;;
   sumo_ant|sumo_bug|sumo_spider)
     robot=${run#sumo_}
     seed=${SEED:-0}
