@@ -50,6 +50,18 @@ metarl=${METARL:-build/experiments/metarl}
 run=${1:-}
 shift || true
 locomotion_tasks="halfcheetah_dir halfcheetah_vel ant_vel ant_dir ant_goal"
+# Every snapshot of run DIR against the random and the scripted player (208
+# matches each), into DIR/matches.jsonl (written whole at the end).
+snapshot_matches() {
+  local d=$1 player opponent
+  : > "$d/matches.jsonl.tmp"
+  for player in "$d"/checkpoints/steps_*.pt; do
+    for opponent in random scripted; do
+      "$metarl" match "$player" "$opponent" --episodes 200 --seed 1 >> "$d/matches.jsonl.tmp"
+    done
+  done
+  mv "$d/matches.jsonl.tmp" "$d/matches.jsonl"
+}
 usage() {
   echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_nav2d_port|maml_TASK|dice_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
        "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|adapt_continual_bug_as_tested_dice|continual_nav2d|adapt_continual_bug|sumo2d|sumo_ROBOT (ROBOT: ant bug spider)|sumo_snapshots|sumo_calibration|sumo2d_meta|games_sumo2d_meta|sumo2d_rl2|games_sumo2d_table3|games_sumo2d_episodes_sweep" >&2
@@ -323,25 +335,13 @@ case "$run" in
       d=experiments/results/sumo/sumo2d_meta/seed$seed
       [ $name = maml_pretrain ] && d=experiments/results/sumo/sumo2d_meta_pretrain/seed$seed
       "$metarl" run experiments/sumo/sumo2d_meta.yaml --seed "$seed" --set algorithm.name=$name --out "$d" "$@"
-      : > "$d/matches.jsonl.tmp"
-      for player in "$d"/checkpoints/steps_*.pt; do
-        for opponent in random scripted; do
-          "$metarl" match "$player" "$opponent" --episodes 200 --seed 1 >> "$d/matches.jsonl.tmp"
-        done
-      done
-      mv "$d/matches.jsonl.tmp" "$d/matches.jsonl"
+      snapshot_matches "$d"
     done ;;
   sumo2d_rl2)
     seed=${SEED:-0}
     d=experiments/results/sumo/sumo2d_rl2/seed$seed
     "$metarl" run experiments/sumo/sumo2d_rl2.yaml --seed "$seed" --out "$d" "$@"
-    : > "$d/matches.jsonl.tmp"
-    for player in "$d"/checkpoints/steps_*.pt; do
-      for opponent in random scripted; do
-        "$metarl" match "$player" "$opponent" --episodes 200 --seed 1 >> "$d/matches.jsonl.tmp"
-      done
-    done
-    mv "$d/matches.jsonl.tmp" "$d/matches.jsonl" ;;
+    snapshot_matches "$d" ;;
   games_sumo2d_meta)
     # The paper's protocol against the meta-learner's own versions (30
     # rounds of 3 matches, 20 repeats): each agent starts at 3M steps, the
