@@ -437,6 +437,7 @@ EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& sta
   // masked after an env's episode, its previous reward stays that episode's
   // last, so the next collect can continue from there.
   const bool keeps_memory = learner_trial_inputs_ && single_episode;
+  const bool trial_inputs_in_use = uses_trial_inputs();
 
   EpisodeBatch b;
   b.observations = torch::zeros({steps, n, obs_dim});
@@ -487,7 +488,8 @@ EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& sta
     times_.other_seconds += seconds_since(start);
 
     start = Clock::now();
-    const PolicyState before = policy_state_;  // shallow: a step assigns new tensors
+    PolicyState before;  // with keeps_memory: shallow, a step assigns new tensors
+    if (keeps_memory) before = policy_state_;
     const DiagGaussian dist = groups > 0 ? policy_.step_grouped(obs, episode_starts, policy_state_, stacked, groups)
                                          : policy_.step(obs, episode_starts, policy_state_, params);
     if (keeps_memory) {
@@ -561,7 +563,7 @@ EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& sta
       }
     }
     running_returns_ *= (1.0 - ended_rows).to(torch::kFloat64);
-    if (uses_trial_inputs())
+    if (trial_inputs_in_use)
       update_previous_rewards(rewards_rows, ended_rows, env_active.index_select(0, row_env), keeps_memory);
     timesteps_ = (timesteps_ + 1.0) * (1.0 - ended_rows);
     episode_starts_ = ended_rows;

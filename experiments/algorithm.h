@@ -108,6 +108,9 @@ class Algorithm {
   // chains: then no env is wrapped, and its policy takes the Sampler's
   // kTrialInputs inputs after the observation (agents/sampler.h).
   virtual bool trials_are_rounds() const { return false; }
+  // Whether its policy takes the Sampler's RL² inputs in an env whose
+  // env.trial_episodes is `trial_episodes`: trials of rounds it plays itself.
+  bool policy_takes_trial_inputs(int64_t trial_episodes) const { return trial_episodes > 0 && trials_are_rounds(); }
   // The trainer. A combination of settings that the trainer refuses is a
   // ConfigError naming cfg's file.
   virtual std::unique_ptr<IterativeTrainer> build(const ExperimentConfig& cfg, TrainerParts parts) = 0;

@@ -40,7 +40,7 @@ Player load_run_player(const std::string& spec, int obs_dim, const Box& action) 
   const bool normalizes = algorithm->normalizes_observations();
   Player player;
   player.label = spec;
-  player.trial_inputs = algorithm->trials_are_rounds() && cfg.get_int("env.trial_episodes", 0) > 0;
+  player.trial_inputs = algorithm->policy_takes_trial_inputs(cfg.get_int("env.trial_episodes", 0));
   const int inputs = obs_dim + (player.trial_inputs ? kTrialInputs : 0);
   player.policy = make_policy(settings, inputs, action.size());
   if (normalizes) player.normalizer = std::make_unique<RunningNormalizer>(inputs);

@@ -309,7 +309,7 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
   VectorEnv& env = *x.env;
   // The policy is agent 0's (the learner's seat; in envs with agents of
   // different sizes the rows are wider than its observation and action).
-  const bool rl2_inputs = env_settings.trial_episodes > 0 && algorithm->trials_are_rounds();
+  const bool rl2_inputs = algorithm->policy_takes_trial_inputs(env_settings.trial_episodes);
   const int obs_dim = env.observation_space(0).size() + (rl2_inputs ? kTrialInputs : 0),
             act_dim = env.action_space(0).size();
   const int64_t copies = algorithm->policy_copies();
