@@ -34,11 +34,14 @@
 #   scripts/reference_runs.sh sumo_calibration      # the three equally trained robots play each other
 #                                                   # (both seat orders, 200 matches a pair): calibration.jsonl;
 #                                                   # AT=1000000 ...: their snapshots at 1M steps instead
-#   scripts/reference_runs.sh sumo2d_meta           # competitive meta-training on Sumo2D and the same loop
+#   scripts/reference_runs.sh sumo2d_meta           # competitive meta-training on Sumo2D (lvc; DICE=1: the
+#                                                   # earlier dice run) and the same loop
 #                                                   # without adaptation (SEED=1 ...), with their matches
 #                                                   # against random and scripted players (matches.jsonl)
 #   scripts/reference_runs.sh games_sumo2d_meta     # iterated games of their 3M snapshots (meta, none,
 #                                                   # tracking) against the meta-learner's 3M..5M snapshots
+#   scripts/reference_runs.sh sumo2d_meta_gradient_ablation  # 1M steps on from a policy that plays: which
+#                                                   # meta-gradient keeps it (matches against random)
 #   scripts/reference_runs.sh sumo2d_rl2            # RL² in self-play on Sumo2D (SEED=1 ...), with its matches
 #   scripts/reference_runs.sh games_sumo2d_table3   # Table 3 on Sumo2D: RL², meta, tracking and none at 5M
 #                                                   # against the entropy run's 5M..10M snapshots
@@ -64,7 +67,7 @@ snapshot_matches() {
 }
 usage() {
   echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_nav2d_port|maml_TASK|dice_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
-       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|adapt_continual_bug_as_tested_dice|continual_nav2d|adapt_continual_bug|sumo2d|sumo_ROBOT (ROBOT: ant bug spider)|sumo_snapshots|sumo_calibration|sumo2d_meta|games_sumo2d_meta|sumo2d_rl2|games_sumo2d_table3|games_sumo2d_episodes_sweep" >&2
+       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|adapt_continual_bug_as_tested_dice|continual_nav2d|adapt_continual_bug|sumo2d|sumo_ROBOT (ROBOT: ant bug spider)|sumo_snapshots|sumo_calibration|sumo2d_meta|sumo2d_meta_gradient_ablation|games_sumo2d_meta|sumo2d_rl2|games_sumo2d_table3|games_sumo2d_episodes_sweep" >&2
   exit 2
 }
 case "$run" in
@@ -331,12 +334,40 @@ case "$run" in
     mv "$d/matches.jsonl.tmp" "$d/matches.jsonl" ;;
   sumo2d_meta)
     seed=${SEED:-0}
-    for name in maml maml_pretrain; do
-      d=experiments/results/sumo/sumo2d_meta/seed$seed
-      [ $name = maml_pretrain ] && d=experiments/results/sumo/sumo2d_meta_pretrain/seed$seed
-      "$metarl" run experiments/sumo/sumo2d_meta.yaml --seed "$seed" --set algorithm.name=$name --out "$d" "$@"
-      snapshot_matches "$d"
-    done ;;
+    # The meta-learner as the file says (lvc) and the loop without
+    # adaptation; DICE=1 trains the file's earlier dice meta-learner instead
+    # (sumo2d_meta/seed0). The loop without adaptation was trained with the
+    # dice setting, which it never uses: kept so that the run resumes.
+    d=experiments/results/sumo/sumo2d_meta_lvc/seed$seed
+    gradient=()
+    [ -n "${DICE:-}" ] && d=experiments/results/sumo/sumo2d_meta/seed$seed && gradient=(--set algorithm.meta_gradient=dice)
+    "$metarl" run experiments/sumo/sumo2d_meta.yaml --seed "$seed" "${gradient[@]}" --out "$d" "$@"
+    snapshot_matches "$d"
+    d=experiments/results/sumo/sumo2d_meta_pretrain/seed$seed
+    "$metarl" run experiments/sumo/sumo2d_meta.yaml --seed "$seed" --set algorithm.name=maml_pretrain \
+        --set algorithm.meta_gradient=dice --out "$d" "$@"
+    snapshot_matches "$d" ;;
+  sumo2d_meta_gradient_ablation)
+    # Which part of competitive meta-training loses a policy that plays:
+    # 1M steps on from the no-adaptation loop's 2M snapshot (outcome reward
+    # only), that loop itself, then the meta loop with negligible adaptation,
+    # with its dice meta-gradient at a fixed step size, first-order, and lvc;
+    # each run's latest against random (96 matches) into its matches.jsonl.
+    s=experiments/results/sumo
+    from2M() {  # NAME ARGS...
+      local d=$s/$1/seed0
+      shift
+      "$metarl" run experiments/sumo/sumo2d_meta.yaml --seed 0 --set training.total_env_steps=1000000 \
+          --set policy.init_from=$s/sumo2d_meta_pretrain/seed0/checkpoints/steps_2000000.pt \
+          --set algorithm.dense_anneal_fraction=0.001 --out "$d" "$@"
+      "$metarl" match "$d" random --episodes 96 --seed 1 > "$d/matches.jsonl"
+    }
+    from2M sumo2d_pretrain_from2M_1M --set algorithm.name=maml_pretrain --set algorithm.meta_gradient=dice
+    from2M sumo2d_meta_from_pretrain2M_negligible_1M --set algorithm.meta_gradient=dice \
+        --set algorithm.inner_lr=1.0e-6 --set algorithm.learn_inner_lr=false --set algorithm.initial_inner_kl=0
+    from2M sumo2d_meta_from_pretrain2M_fixed_step_1M --set algorithm.meta_gradient=dice --set algorithm.learn_inner_lr=false
+    from2M sumo2d_meta_from_pretrain2M_first_order_1M --set algorithm.meta_gradient=first_order
+    from2M sumo2d_meta_from_pretrain2M_lvc_1M --set algorithm.meta_gradient=lvc ;;
   sumo2d_rl2)
     seed=${SEED:-0}
     d=experiments/results/sumo/sumo2d_rl2/seed$seed
