@@ -82,6 +82,10 @@ OptionSpecs SumoEnv::option_specs(const std::string& robot) {
       double_option("ring_radius_max", 4.5, "ring: largest radius drawn").positive(),
       double_option("dense_weight", 1.0, "weight of the shaping terms (a trainer anneals it)").within(0, 1),
       bool_option("observe_time", false, "append the elapsed fraction of the time limit to each observation"),
+      double_option("force_scale", 1.0,
+                    "multiplies the |cfrc_ext| observations (each up to 100): 0.01 puts them within [0, 1] for a "
+                    "policy that does not normalise its observations")
+          .positive(),
       int_option("frame_skip", 5, "physics steps per control step").positive(),
       double_option("reset_noise_scale", 0.1, "start: qpos += U(-s, s), qvel += s N(0, 1)").at_least(0),
       int_option("max_episode_steps", 500, "time limit: a draw").positive(),
@@ -99,7 +103,8 @@ SumoEnv::SumoEnv(const std::string& name, const Options& options)
                 agent_spaces(name, read_scene(name, options), options.get_bool(name, "observe_time")),
                 sumo_info_names()),
       spec_(read_scene(name, options)),
-      observe_time_(options.get_bool(name, "observe_time")) {
+      observe_time_(options.get_bool(name, "observe_time")),
+      force_scale_(options.get_double(name, "force_scale")) {
   const mjModel* m = reference_model();
   seats_ = sumo_seats(m, spec_, name);
   for (int k = 0; k < 2; ++k) {
@@ -233,7 +238,7 @@ void SumoEnv::write_observation(int k, const mjData* d, int steps, float* out) c
   const SumoSeat& self = seats_[size_t(k)];
   const SumoSeat& other = seats_[size_t(1 - k)];
   auto force = [&](int body, int i) {
-    return float(std::abs(std::clamp<double>(d->cfrc_ext[6 * body + i], -kForceClip, kForceClip)));
+    return float(force_scale_ * std::abs(std::clamp<double>(d->cfrc_ext[6 * body + i], -kForceClip, kForceClip)));
   };
   for (int i = 0; i < self.nq; ++i) *out++ = float(d->qpos[self.qpos_begin + i]);
   for (int i = 0; i < self.nv; ++i) *out++ = float(d->qvel[self.dof_begin + i]);

@@ -81,6 +81,7 @@ class SumoEnv : public MujocoEnv, public MatchEnv {
   double ring_radius_ = 0;
   double dense_weight_ = 1;
   bool observe_time_ = false;
+  double force_scale_ = 1;
   std::vector<float> ctrl_;  // both seats' actions, in actuator order
   int platform_geom_ = -1;
 };

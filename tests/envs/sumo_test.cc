@@ -190,15 +190,21 @@ TEST(Sumo, TheRingsRadiusIsDrawnPerEpisodeAndDecidesWhoIsOut) {
 
 TEST(Sumo, ContactForcesAreObservedWhenTheRobotsTouch) {
   auto env = make_sumo("SumoAnt");
+  // The same match observed with force_scale: only the force entries change, by that factor.
+  auto scaled = make_sumo("SumoAnt", {{"force_scale", "0.01"}});
   env->reset(4);
+  scaled->reset(4);
   // Torsos 0.6 apart: their legs overlap.
-  env->place(0, -0.3, 0, 0.75, 0);
-  env->place(1, 0.3, 0, 0.75, M_PI);
+  for (SumoEnv* e : {env.get(), scaled.get()}) {
+    e->place(0, -0.3, 0, 0.75, 0);
+    e->place(1, 0.3, 0, 0.75, M_PI);
+  }
   const mjModel* m = env->reference_model();
-  Transition t;
+  Transition t, t_scaled;
   bool touched = false;
   for (int s = 0; s < 10 && !touched; ++s) {
     t = env->step(zero_actions(*env));
+    t_scaled = scaled->step(zero_actions(*scaled));
     const mjData* d = env->data();
     for (int c = 0; c < d->ncon; ++c) {
       const int b1 = m->geom_bodyid[d->contact[c].geom1], b2 = m->geom_bodyid[d->contact[c].geom2];
@@ -213,6 +219,16 @@ TEST(Sumo, ContactForcesAreObservedWhenTheRobotsTouch) {
   for (int i = 29; i < 29 + 6 * 13; ++i) sum += t.observation[size_t(i)];
   EXPECT_GT(sum, 1.0);
   for (int i = 29; i < 29 + 6 * 13; ++i) EXPECT_LE(t.observation[size_t(i)], SumoEnv::kForceClip);
+  ASSERT_EQ(t_scaled.observation.size(), t.observation.size());
+  for (size_t k = 0; k < 2; ++k)
+    for (size_t i = 0; i < 120; ++i) {
+      const size_t j = k * 120 + i;
+      const bool force = (i >= 29 && i < 29 + 6 * 13) || i >= 29 + 6 * 13 + 7;
+      if (force)
+        EXPECT_NEAR(t_scaled.observation[j], 0.01 * t.observation[j], 1e-6 * (1 + t.observation[j])) << j;
+      else
+        EXPECT_EQ(t_scaled.observation[j], t.observation[j]) << j;
+    }
 }
 
 TEST(Sumo, NothingTouchesInTheAirSoNoForceIsObserved) {
