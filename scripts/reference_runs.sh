@@ -30,6 +30,8 @@
 #                                                   # random and scripted players at every snapshot (matches.jsonl);
 #                                                   # STEPS=10000000 ...: a 10M-step run into sumo2d_10M
 #   scripts/reference_runs.sh sumo_ROBOT            # ROBOT = ant | bug | spider: self-play RoboSumo (SEED=1 ...)
+#   scripts/reference_runs.sh sumo_meta_ROBOT       # ROBOT = ant | bug: competitive meta-training on RoboSumo
+#                                                   # (robosumo_meta.yaml), snapshots against random (matches.jsonl)
 #   scripts/reference_runs.sh sumo_snapshots        # the Ant run's latest against its own snapshots
 #   scripts/reference_runs.sh sumo_calibration      # the three equally trained robots play each other
 #                                                   # (both seat orders, 200 matches a pair): calibration.jsonl;
@@ -67,7 +69,7 @@ snapshot_matches() {
 }
 usage() {
   echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_nav2d_port|maml_TASK|dice_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
-       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|adapt_continual_bug_as_tested_dice|continual_nav2d|adapt_continual_bug|sumo2d|sumo_ROBOT (ROBOT: ant bug spider)|sumo_snapshots|sumo_calibration|sumo2d_meta|sumo2d_meta_gradient_ablation|games_sumo2d_meta|sumo2d_rl2|games_sumo2d_table3|games_sumo2d_episodes_sweep" >&2
+       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|adapt_continual_bug_as_tested_dice|continual_nav2d|adapt_continual_bug|sumo2d|sumo_ROBOT (ROBOT: ant bug spider)|sumo_meta_ROBOT (ROBOT: ant bug)|sumo_snapshots|sumo_calibration|sumo2d_meta|sumo2d_meta_gradient_ablation|games_sumo2d_meta|sumo2d_rl2|games_sumo2d_table3|games_sumo2d_episodes_sweep" >&2
   exit 2
 }
 case "$run" in
@@ -429,6 +431,19 @@ case "$run" in
     robot=${run#sumo_}
     seed=${SEED:-0}
     "$metarl" run "experiments/sumo/$robot.yaml" --seed "$seed" --out "experiments/results/sumo/$robot/seed$seed" "$@" ;;
+  sumo_meta_ant|sumo_meta_bug)
+    # Competitive meta-training on the MuJoCo robots (robosumo_meta.yaml),
+    # then every snapshot against a random robot of its kind (208 matches).
+    robot=${run#sumo_meta_}
+    seed=${SEED:-0}
+    d=experiments/results/sumo/${robot}_meta/seed$seed
+    env=Sumo${robot^}
+    "$metarl" run experiments/sumo/robosumo_meta.yaml --seed "$seed" --set env.name=$env --out "$d" "$@"
+    : > "$d/matches.jsonl.tmp"
+    for player in "$d"/checkpoints/steps_*.pt; do
+      "$metarl" match "$player" random --episodes 200 --seed 1 >> "$d/matches.jsonl.tmp"
+    done
+    mv "$d/matches.jsonl.tmp" "$d/matches.jsonl" ;;
   sumo_snapshots)
     d=experiments/results/sumo/ant/seed0
     : > "$d/snapshots.jsonl.tmp"
