@@ -348,6 +348,13 @@ case "$run" in
     d=experiments/results/sumo/sumo2d_meta_pretrain/seed$seed
     "$metarl" run experiments/sumo/sumo2d_meta.yaml --seed "$seed" --set algorithm.name=maml_pretrain \
         --set algorithm.meta_gradient=dice --out "$d" "$@"
+    snapshot_matches "$d"
+    # Meta-training (the file) from that loop's 2M snapshot for 3M steps on
+    # the outcome reward: as many env steps in all as either run above.
+    d=experiments/results/sumo/sumo2d_meta_lvc_from_pretrain2M/seed$seed
+    "$metarl" run experiments/sumo/sumo2d_meta.yaml --seed "$seed" --set training.total_env_steps=3000000 \
+        --set policy.init_from=experiments/results/sumo/sumo2d_meta_pretrain/seed$seed/checkpoints/steps_2000000.pt \
+        --set algorithm.dense_anneal_fraction=0.001 --out "$d" "$@"
     snapshot_matches "$d" ;;
   sumo2d_meta_gradient_ablation)
     # Which part of competitive meta-training loses a policy that plays:
@@ -406,6 +413,12 @@ case "$run" in
     game "$rl2" none "rl2_$((rl2_steps / 1000000))M_no_memory"
     game "$s/sumo2d_meta/seed0/checkpoints/steps_5000000.pt" meta meta
     game "$s/sumo2d_meta/seed0/checkpoints/steps_5000000.pt" none meta_no_adaptation
+    game "$s/sumo2d_meta_lvc/seed0/checkpoints/steps_5000000.pt" meta meta_lvc
+    game "$s/sumo2d_meta_lvc/seed0/checkpoints/steps_5000000.pt" none meta_lvc_no_adaptation
+    # 2M steps without adaptation, then 3M of meta-training: 5M in all
+    game "$s/sumo2d_meta_lvc_from_pretrain2M/seed0/checkpoints/steps_3000000.pt" meta meta_lvc_from_pretrain2M
+    game "$s/sumo2d_meta_lvc_from_pretrain2M/seed0/checkpoints/steps_3000000.pt" none \
+        meta_lvc_from_pretrain2M_no_adaptation
     game "$s/sumo2d_meta_pretrain/seed0/checkpoints/steps_5000000.pt" tracking pretrain_tracking
     game "$s/sumo2d_meta_pretrain/seed0/checkpoints/steps_5000000.pt" none pretrain_no_adaptation
     game "$s/sumo2d_lstm_entropy0.01/seed0/checkpoints/steps_4000000.pt" tracking lstm_tracking
@@ -424,6 +437,7 @@ case "$run" in
       game "$s/sumo2d_meta_pretrain/seed0/checkpoints/steps_5000000.pt" none pretrain_no_adaptation
       game "$s/sumo2d_meta_pretrain/seed0/checkpoints/steps_5000000.pt" tracking pretrain_tracking
       game "$s/sumo2d_meta/seed0/checkpoints/steps_5000000.pt" meta meta
+      game "$s/sumo2d_meta_lvc_from_pretrain2M/seed0/checkpoints/steps_3000000.pt" meta meta_lvc_from_pretrain2M
       rl2_steps=${RL2_STEPS:-5000000}
       game "$s/sumo2d_rl2/seed0/checkpoints/steps_$rl2_steps.pt" rl2 "rl2_$((rl2_steps / 1000000))M"
     done ;;
