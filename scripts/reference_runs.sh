@@ -44,6 +44,8 @@
 #                                                   # tracking) against the meta-learner's 3M..5M snapshots
 #   scripts/reference_runs.sh sumo2d_meta_gradient_ablation  # 1M steps on from a policy that plays: which
 #                                                   # meta-gradient keeps it (matches against random)
+#   scripts/reference_runs.sh sumo2d_meta_schedule_controls  # from scratch: the loop without adaptation on
+#                                                   # the meta loop's schedule, the meta loop without adaptation
 #   scripts/reference_runs.sh sumo2d_rl2            # RL² in self-play on Sumo2D (SEED=1 ...), with its matches
 #   scripts/reference_runs.sh games_sumo2d_table3   # Table 3 on Sumo2D: RL², meta, tracking and none at 5M
 #                                                   # against the entropy run's 5M..10M snapshots
@@ -69,7 +71,7 @@ snapshot_matches() {
 }
 usage() {
   echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_nav2d_port|maml_TASK|dice_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
-       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|adapt_continual_bug_as_tested_dice|continual_nav2d|adapt_continual_bug|sumo2d|sumo_ROBOT (ROBOT: ant bug spider)|sumo_meta_ROBOT (ROBOT: ant bug)|sumo_snapshots|sumo_calibration|sumo2d_meta|sumo2d_meta_gradient_ablation|games_sumo2d_meta|sumo2d_rl2|games_sumo2d_table3|games_sumo2d_episodes_sweep" >&2
+       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|adapt_continual_bug_as_tested_dice|continual_nav2d|adapt_continual_bug|sumo2d|sumo_ROBOT (ROBOT: ant bug spider)|sumo_meta_ROBOT (ROBOT: ant bug)|sumo_snapshots|sumo_calibration|sumo2d_meta|sumo2d_meta_gradient_ablation|sumo2d_meta_schedule_controls|games_sumo2d_meta|sumo2d_rl2|games_sumo2d_table3|games_sumo2d_episodes_sweep" >&2
   exit 2
 }
 case "$run" in
@@ -377,6 +379,25 @@ case "$run" in
     from2M sumo2d_meta_from_pretrain2M_fixed_step_1M --set algorithm.meta_gradient=dice --set algorithm.learn_inner_lr=false
     from2M sumo2d_meta_from_pretrain2M_first_order_1M --set algorithm.meta_gradient=first_order
     from2M sumo2d_meta_from_pretrain2M_lvc_1M --set algorithm.meta_gradient=lvc ;;
+  sumo2d_meta_schedule_controls)
+    # From scratch, 5M steps: the loop without adaptation on the meta loop's
+    # schedule (16 matches a task: 64 an iteration, as the meta loop's two
+    # rounds of 8), and the meta loop with negligible adaptation; every
+    # snapshot against random (208 matches) into matches.jsonl.
+    s=experiments/results/sumo
+    control() {  # NAME ARGS...
+      local d=$s/$1/seed0 player
+      shift
+      "$metarl" run experiments/sumo/sumo2d_meta.yaml --seed 0 --out "$d" "$@"
+      : > "$d/matches.jsonl.tmp"
+      for player in "$d"/checkpoints/steps_*.pt; do
+        "$metarl" match "$player" random --episodes 200 --seed 1 >> "$d/matches.jsonl.tmp"
+      done
+      mv "$d/matches.jsonl.tmp" "$d/matches.jsonl"
+    }
+    control sumo2d_meta_pretrain_16matches --set algorithm.name=maml_pretrain --set algorithm.episodes_per_task=16
+    control sumo2d_meta_negligible --set algorithm.inner_lr=1.0e-6 --set algorithm.learn_inner_lr=false \
+        --set algorithm.initial_inner_kl=0 ;;
   sumo2d_rl2)
     seed=${SEED:-0}
     d=experiments/results/sumo/sumo2d_rl2/seed$seed
