@@ -31,7 +31,8 @@
 #                                                   # STEPS=10000000 ...: a 10M-step run into sumo2d_10M
 #   scripts/reference_runs.sh sumo_ROBOT            # ROBOT = ant | bug | spider: self-play RoboSumo (SEED=1 ...)
 #   scripts/reference_runs.sh sumo_meta_ROBOT       # ROBOT = ant | bug: competitive meta-training on RoboSumo
-#                                                   # (robosumo_meta.yaml), snapshots against random (matches.jsonl)
+#                                                   # (robosumo_meta.yaml; the loop without adaptation, then
+#                                                   # meta-training from its 2M snapshot), snapshots against random
 #   scripts/reference_runs.sh sumo_snapshots        # the Ant run's latest against its own snapshots
 #   scripts/reference_runs.sh sumo_calibration      # the three equally trained robots play each other
 #                                                   # (both seat orders, 200 matches a pair): calibration.jsonl;
@@ -467,18 +468,32 @@ case "$run" in
     seed=${SEED:-0}
     "$metarl" run "experiments/sumo/$robot.yaml" --seed "$seed" --out "experiments/results/sumo/$robot/seed$seed" "$@" ;;
   sumo_meta_ant|sumo_meta_bug)
-    # Competitive meta-training on the MuJoCo robots (robosumo_meta.yaml),
-    # then every snapshot against a random robot of its kind (208 matches).
+    # Competitive meta-training on the MuJoCo robots (robosumo_meta.yaml) as
+    # Sumo2D's showed it works: the loop without adaptation for 5M steps,
+    # then the meta loop for 3M from its 2M snapshot on the outcome reward
+    # (5M in all, as the loop it is compared with); every snapshot of both
+    # against a random robot of its kind (208 matches) into matches.jsonl.
     robot=${run#sumo_meta_}
     seed=${SEED:-0}
-    d=experiments/results/sumo/${robot}_meta/seed$seed
     env=Sumo${robot^}
-    "$metarl" run experiments/sumo/robosumo_meta.yaml --seed "$seed" --set env.name=$env --out "$d" "$@"
-    : > "$d/matches.jsonl.tmp"
-    for player in "$d"/checkpoints/steps_*.pt; do
-      "$metarl" match "$player" random --episodes 200 --seed 1 >> "$d/matches.jsonl.tmp"
-    done
-    mv "$d/matches.jsonl.tmp" "$d/matches.jsonl" ;;
+    s=experiments/results/sumo
+    against_random() {  # RUN
+      local player
+      : > "$1/matches.jsonl.tmp"
+      for player in "$1"/checkpoints/steps_*.pt; do
+        "$metarl" match "$player" random --episodes 200 --seed 1 >> "$1/matches.jsonl.tmp"
+      done
+      mv "$1/matches.jsonl.tmp" "$1/matches.jsonl"
+    }
+    pretrain=$s/${robot}_meta_pretrain/seed$seed
+    "$metarl" run experiments/sumo/robosumo_meta.yaml --seed "$seed" --set env.name=$env \
+        --set algorithm.name=maml_pretrain --out "$pretrain" "$@"
+    against_random "$pretrain"
+    d=$s/${robot}_meta_from_pretrain2M/seed$seed
+    "$metarl" run experiments/sumo/robosumo_meta.yaml --seed "$seed" --set env.name=$env \
+        --set policy.init_from=$pretrain/checkpoints/steps_2000000.pt --set training.total_env_steps=3000000 \
+        --set algorithm.dense_anneal_fraction=0.001 --out "$d" "$@"
+    against_random "$d" ;;
   sumo_snapshots)
     d=experiments/results/sumo/ant/seed0
     : > "$d/snapshots.jsonl.tmp"
