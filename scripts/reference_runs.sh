@@ -70,6 +70,15 @@ snapshot_matches() {
   done
   mv "$d/matches.jsonl.tmp" "$d/matches.jsonl"
 }
+# The same against the random player only.
+random_matches() {
+  local d=$1 player
+  : > "$d/matches.jsonl.tmp"
+  for player in "$d"/checkpoints/steps_*.pt; do
+    "$metarl" match "$player" random --episodes 200 --seed 1 >> "$d/matches.jsonl.tmp"
+  done
+  mv "$d/matches.jsonl.tmp" "$d/matches.jsonl"
+}
 usage() {
   echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_nav2d_port|maml_TASK|dice_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
        "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|adapt_continual_bug_as_tested_dice|continual_nav2d|adapt_continual_bug|sumo2d|sumo_ROBOT (ROBOT: ant bug spider)|sumo_meta_ROBOT (ROBOT: ant bug)|sumo_snapshots|sumo_calibration|sumo2d_meta|sumo2d_meta_gradient_ablation|sumo2d_meta_schedule_controls|games_sumo2d_meta|sumo2d_rl2|games_sumo2d_table3|games_sumo2d_episodes_sweep" >&2
@@ -387,14 +396,10 @@ case "$run" in
     # snapshot against random (208 matches) into matches.jsonl.
     s=experiments/results/sumo
     control() {  # NAME ARGS...
-      local d=$s/$1/seed0 player
+      local d=$s/$1/seed0
       shift
       "$metarl" run experiments/sumo/sumo2d_meta.yaml --seed 0 --out "$d" "$@"
-      : > "$d/matches.jsonl.tmp"
-      for player in "$d"/checkpoints/steps_*.pt; do
-        "$metarl" match "$player" random --episodes 200 --seed 1 >> "$d/matches.jsonl.tmp"
-      done
-      mv "$d/matches.jsonl.tmp" "$d/matches.jsonl"
+      random_matches "$d"
     }
     control sumo2d_meta_pretrain_16matches --set algorithm.name=maml_pretrain --set algorithm.episodes_per_task=16
     control sumo2d_meta_negligible --set algorithm.inner_lr=1.0e-6 --set algorithm.learn_inner_lr=false \
@@ -477,23 +482,15 @@ case "$run" in
     seed=${SEED:-0}
     env=Sumo${robot^}
     s=experiments/results/sumo
-    against_random() {  # RUN
-      local player
-      : > "$1/matches.jsonl.tmp"
-      for player in "$1"/checkpoints/steps_*.pt; do
-        "$metarl" match "$player" random --episodes 200 --seed 1 >> "$1/matches.jsonl.tmp"
-      done
-      mv "$1/matches.jsonl.tmp" "$1/matches.jsonl"
-    }
     pretrain=$s/${robot}_meta_pretrain/seed$seed
     "$metarl" run experiments/sumo/robosumo_meta.yaml --seed "$seed" --set env.name=$env \
         --set algorithm.name=maml_pretrain --out "$pretrain" "$@"
-    against_random "$pretrain"
+    random_matches "$pretrain"
     d=$s/${robot}_meta_from_pretrain2M/seed$seed
     "$metarl" run experiments/sumo/robosumo_meta.yaml --seed "$seed" --set env.name=$env \
         --set policy.init_from=$pretrain/checkpoints/steps_2000000.pt --set training.total_env_steps=3000000 \
         --set algorithm.dense_anneal_fraction=0.001 --out "$d" "$@"
-    against_random "$d" ;;
+    random_matches "$d" ;;
   sumo_snapshots)
     d=experiments/results/sumo/ant/seed0
     : > "$d/snapshots.jsonl.tmp"
