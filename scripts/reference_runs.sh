@@ -58,24 +58,19 @@ metarl=${METARL:-build/experiments/metarl}
 run=${1:-}
 shift || true
 locomotion_tasks="halfcheetah_dir halfcheetah_vel ant_vel ant_dir ant_goal"
-# Every snapshot of run DIR against the random and the scripted player (208
-# matches each), into DIR/matches.jsonl (written whole at the end).
+# Every snapshot of run DIR against each built-in player named (random and
+# scripted when none is; 208 matches each), into DIR/matches.jsonl (written
+# whole at the end).
 snapshot_matches() {
   local d=$1 player opponent
+  shift
+  local opponents=(random scripted)
+  [ $# -gt 0 ] && opponents=("$@")
   : > "$d/matches.jsonl.tmp"
   for player in "$d"/checkpoints/steps_*.pt; do
-    for opponent in random scripted; do
+    for opponent in "${opponents[@]}"; do
       "$metarl" match "$player" "$opponent" --episodes 200 --seed 1 >> "$d/matches.jsonl.tmp"
     done
-  done
-  mv "$d/matches.jsonl.tmp" "$d/matches.jsonl"
-}
-# The same against the random player only.
-random_matches() {
-  local d=$1 player
-  : > "$d/matches.jsonl.tmp"
-  for player in "$d"/checkpoints/steps_*.pt; do
-    "$metarl" match "$player" random --episodes 200 --seed 1 >> "$d/matches.jsonl.tmp"
   done
   mv "$d/matches.jsonl.tmp" "$d/matches.jsonl"
 }
@@ -399,7 +394,7 @@ case "$run" in
       local d=$s/$1/seed0
       shift
       "$metarl" run experiments/sumo/sumo2d_meta.yaml --seed 0 --out "$d" "$@"
-      random_matches "$d"
+      snapshot_matches "$d" random
     }
     control sumo2d_meta_pretrain_16matches --set algorithm.name=maml_pretrain --set algorithm.episodes_per_task=16
     control sumo2d_meta_negligible --set algorithm.inner_lr=1.0e-6 --set algorithm.learn_inner_lr=false \
@@ -485,12 +480,12 @@ case "$run" in
     pretrain=$s/${robot}_meta_pretrain/seed$seed
     "$metarl" run experiments/sumo/robosumo_meta.yaml --seed "$seed" --set env.name=$env \
         --set algorithm.name=maml_pretrain --out "$pretrain" "$@"
-    random_matches "$pretrain"
+    snapshot_matches "$pretrain" random
     d=$s/${robot}_meta_from_pretrain2M/seed$seed
     "$metarl" run experiments/sumo/robosumo_meta.yaml --seed "$seed" --set env.name=$env \
         --set policy.init_from=$pretrain/checkpoints/steps_2000000.pt --set training.total_env_steps=3000000 \
         --set algorithm.dense_anneal_fraction=0.001 --out "$d" "$@"
-    random_matches "$d" ;;
+    snapshot_matches "$d" random ;;
   sumo_snapshots)
     d=experiments/results/sumo/ant/seed0
     : > "$d/snapshots.jsonl.tmp"
