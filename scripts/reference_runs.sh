@@ -41,6 +41,7 @@
 #                                                   # earlier dice run) and the same loop
 #                                                   # without adaptation (SEED=1 ...), with their matches
 #                                                   # against random and scripted players (matches.jsonl)
+#   scripts/reference_runs.sh sumo2d_meta_lstm      # the same two-stage training with an LSTM policy
 #   scripts/reference_runs.sh games_sumo2d_meta     # iterated games of their 3M snapshots (meta, none,
 #                                                   # tracking) against the meta-learner's 3M..5M snapshots
 #   scripts/reference_runs.sh sumo2d_meta_gradient_ablation  # 1M steps on from a policy that plays: which
@@ -76,7 +77,7 @@ snapshot_matches() {
 }
 usage() {
   echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_nav2d_port|maml_TASK|dice_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
-       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|adapt_continual_bug_as_tested_dice|continual_nav2d|adapt_continual_bug|sumo2d|sumo_ROBOT (ROBOT: ant bug spider)|sumo_meta_ROBOT (ROBOT: ant bug)|sumo_snapshots|sumo_calibration|sumo2d_meta|sumo2d_meta_gradient_ablation|sumo2d_meta_schedule_controls|games_sumo2d_meta|sumo2d_rl2|games_sumo2d_table3|games_sumo2d_episodes_sweep" >&2
+       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|adapt_continual_bug_as_tested_dice|continual_nav2d|adapt_continual_bug|sumo2d|sumo_ROBOT (ROBOT: ant bug spider)|sumo_meta_ROBOT (ROBOT: ant bug)|sumo_snapshots|sumo_calibration|sumo2d_meta|sumo2d_meta_lstm|sumo2d_meta_gradient_ablation|sumo2d_meta_schedule_controls|games_sumo2d_meta|sumo2d_rl2|games_sumo2d_table3|games_sumo2d_episodes_sweep" >&2
   exit 2
 }
 case "$run" in
@@ -361,6 +362,21 @@ case "$run" in
     d=experiments/results/sumo/sumo2d_meta_lvc_from_pretrain2M/seed$seed
     "$metarl" run experiments/sumo/sumo2d_meta.yaml --seed "$seed" --set training.total_env_steps=3000000 \
         --set policy.init_from=experiments/results/sumo/sumo2d_meta_pretrain/seed$seed/checkpoints/steps_2000000.pt \
+        --set algorithm.dense_anneal_fraction=0.001 --out "$d" "$@"
+    snapshot_matches "$d" ;;
+  sumo2d_meta_lstm)
+    # The LSTM meta-learner (sumo2d_meta_lstm.yaml) as the MLP one: the loop
+    # without adaptation for 5M steps, meta-training from its 2M snapshot
+    # for 3M, both runs' snapshots against random and scripted players.
+    seed=${SEED:-0}
+    s=experiments/results/sumo
+    pretrain=$s/sumo2d_meta_lstm_pretrain/seed$seed
+    "$metarl" run experiments/sumo/sumo2d_meta_lstm.yaml --seed "$seed" --set algorithm.name=maml_pretrain \
+        --out "$pretrain" "$@"
+    snapshot_matches "$pretrain"
+    d=$s/sumo2d_meta_lstm_from_pretrain2M/seed$seed
+    "$metarl" run experiments/sumo/sumo2d_meta_lstm.yaml --seed "$seed" --set training.total_env_steps=3000000 \
+        --set policy.init_from=$pretrain/checkpoints/steps_2000000.pt \
         --set algorithm.dense_anneal_fraction=0.001 --out "$d" "$@"
     snapshot_matches "$d" ;;
   sumo2d_meta_gradient_ablation)
