@@ -435,10 +435,9 @@ case "$run" in
     game "$p/steps_3000000.pt" none sumo2d_pretrain3M_vs_meta_none
     game "$p/steps_3000000.pt" tracking sumo2d_pretrain3M_vs_meta_tracking ;;
   games_sumo2d_table3)
-    # Table 3's comparison on Sumo2D: every agent at 5M steps (the LSTM
-    # self-play run at 4M, its last snapshot) against one opponent, the
-    # entropy run's seed 1 from its 5M snapshot, advancing one snapshot
-    # (1M steps) a round to 10M; 30 rounds of 3 matches, 20 repeats.
+    # Table 3's comparison on Sumo2D: every agent at 5M steps against one
+    # opponent, the entropy run's seed 1 from its 5M snapshot, advancing one
+    # snapshot (1M steps) a round to 10M; 30 rounds of 3 matches, 20 repeats.
     o=experiments/results/sumo/sumo2d_entropy0.01_10M/seed1/checkpoints
     game() {  # AGENT ADAPT NAME
       "$metarl" game "$1" "$o"/steps_{5,6,7,8,9,10}000000.pt --rounds 30 --episodes 3 --repeats 20 --adapt "$2" \
@@ -459,8 +458,8 @@ case "$run" in
         meta_lvc_from_pretrain2M_no_adaptation
     game "$s/sumo2d_meta_pretrain/seed0/checkpoints/steps_5000000.pt" tracking pretrain_tracking
     game "$s/sumo2d_meta_pretrain/seed0/checkpoints/steps_5000000.pt" none pretrain_no_adaptation
-    game "$s/sumo2d_lstm_entropy0.01/seed0/checkpoints/steps_4000000.pt" tracking lstm_tracking
-    game "$s/sumo2d_lstm_entropy0.01/seed0/checkpoints/steps_4000000.pt" none lstm_no_adaptation ;;
+    game "$s/sumo2d_lstm_entropy0.01/seed0/checkpoints/steps_5000000.pt" tracking lstm_5M_tracking
+    game "$s/sumo2d_lstm_entropy0.01/seed0/checkpoints/steps_5000000.pt" none lstm_5M_no_adaptation ;;
   games_sumo2d_episodes_sweep)
     # Does tracking catch up as rounds get longer? games_sumo2d_table3's
     # opponent, 30 rounds of 10, 30 and 90 matches (10, 5 and 5 repeats).
