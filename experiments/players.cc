@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <set>
 #include <string_view>
 #include <stdexcept>
 
@@ -114,18 +115,50 @@ void env_of_run(const std::string& spec, std::string& name, Options& options) {
   for (const auto& [key, value] : cfg.get_string_map("env.options")) options.set(key, value);
 }
 
+PlayersEnv env_of_runs(const std::string& command, const std::vector<std::string>& players, const Options& overrides) {
+  PlayersEnv first;
+  std::string first_spec;
+  for (const std::string& spec : players) {
+    if (spec.empty() || !is_run_player(spec)) continue;
+    PlayersEnv run;
+    env_of_run(spec, run.name, run.options);
+    if (first_spec.empty()) {
+      first = std::move(run);
+      first_spec = spec;
+      continue;
+    }
+    // A player acts on what its env observes: one that meets another
+    // setting of an option (the contact forces' scale, the clock) plays
+    // from inputs it never saw.
+    if (run.name != first.name)
+      throw std::invalid_argument(command + ": players " + first_spec + " and " + spec + " were trained in " +
+                                  first.name + " and " + run.name + ": name the env they meet in with --env");
+    std::set<std::string> keys;
+    for (const auto& [key, value] : first.options.values()) keys.insert(key);
+    for (const auto& [key, value] : run.options.values()) keys.insert(key);
+    for (const std::string& key : keys) {
+      if (overrides.has(key)) continue;
+      const auto setting = [&key](const Options& options) {
+        return options.has(key) ? key + "=" + options.values().at(key) : key + " unset";
+      };
+      if (setting(first.options) != setting(run.options))
+        throw std::invalid_argument(command + ": players " + first_spec + " and " + spec +
+                                    " were trained with different env options (" + setting(first.options) + ", " +
+                                    setting(run.options) + "): set " + key +
+                                    " for both with --env-options, or name the env with --env");
+    }
+  }
+  return first;
+}
+
 PlayersEnv players_env(const std::string& command, const std::string& env, const std::vector<std::string>& players,
                        const std::string& overrides) {
+  const Options parsed = Options::parse(overrides);  // named: a temporary's values() would dangle
   PlayersEnv out{env, Options{}};
   if (out.name.empty()) {
-    for (const std::string& spec : players)
-      if (!spec.empty() && is_run_player(spec)) {
-        env_of_run(spec, out.name, out.options);
-        break;
-      }
+    out = env_of_runs(command, players, parsed);
     if (out.name.empty()) throw std::invalid_argument(command + ": no player is a run: name the env with --env");
   }
-  const Options parsed = Options::parse(overrides);  // named: a temporary's values() would dangle
   for (const auto& [key, value] : parsed.values()) out.options.set(key, value);
   return out;
 }

@@ -51,14 +51,21 @@ std::string run_of_player(const std::string& spec);
 // when it is not in a metarl run.
 void env_of_run(const std::string& spec, std::string& name, Options& options);
 
-// The env players meet in: `env` when given (with no options of a run's),
-// else the env and options of the first of `players` that is a run; then
-// `overrides` ("key=value,...") on top. Throws std::invalid_argument,
-// starting with `command`, when no env is given and no player is a run.
 struct PlayersEnv {
   std::string name;
   Options options;
 };
+
+// The env and options the runs among `players` trained in (empty when none
+// is a run). Throws std::invalid_argument, starting with `command` and
+// naming two players, when their runs trained in different envs or with
+// different settings of an option that `overrides` does not set.
+PlayersEnv env_of_runs(const std::string& command, const std::vector<std::string>& players, const Options& overrides);
+
+// The env players meet in: `env` when given (with no options of a run's),
+// else env_of_runs's; then `overrides` ("key=value,...") on top. Throws
+// std::invalid_argument, starting with `command`, when no env is given and
+// no player is a run, or as env_of_runs.
 PlayersEnv players_env(const std::string& command, const std::string& env, const std::vector<std::string>& players,
                        const std::string& overrides);
 

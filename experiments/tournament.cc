@@ -403,15 +403,13 @@ void run_tournament(const TournamentOptions& options) {
 
   // The env, and every agent's player, checked before anything runs.
   if (p.env.empty()) {
-    for (const Agent& agent : p.agents)
-      if (is_run_player(agent.spec)) {
-        Options run_options;
-        env_of_run(agent.spec, p.env, run_options);
-        for (const auto& [key, value] : p.env_options.values()) run_options.set(key, value);
-        p.env_options = run_options;
-        break;
-      }
-    if (p.env.empty()) throw std::invalid_argument(path + ": no agent is a run: name the env with env:");
+    std::vector<std::string> specs;
+    for (const Agent& agent : p.agents) specs.push_back(agent.spec);
+    PlayersEnv runs = env_of_runs(path, specs, p.env_options);
+    if (runs.name.empty()) throw std::invalid_argument(path + ": no agent is a run: name the env with env:");
+    for (const auto& [key, value] : p.env_options.values()) runs.options.set(key, value);
+    p.env = runs.name;
+    p.env_options = runs.options;
   }
   for (const Agent& agent : p.agents)
     if (is_run_player(agent.spec)) {

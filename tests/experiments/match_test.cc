@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 
@@ -116,6 +118,39 @@ TEST(Match, ARunPlaysAsItsCheckpointSaysBeforeAndAfterReduce) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("mean:random"), std::string::npos) << e.what();
   }
+}
+
+TEST(Match, RunsTrainedWithOtherEnvOptionsMeetOnlyWhereTheCommandSaysHow) {
+  // A copy of a run whose config says it saw longer matches: the same env,
+  // one option set otherwise.
+  const fs::path run = tiny_sumo2d_run("match_options_test");
+  const fs::path other = run.parent_path() / "other";
+  fs::remove_all(other);
+  fs::copy(run, other, fs::copy_options::recursive);
+  const fs::path config = other / "config.yaml";
+  std::ifstream in(config);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  const std::string from = "max_episode_steps: 12", to = "max_episode_steps: 20";
+  ASSERT_NE(text.find(from), std::string::npos) << text;
+  text.replace(text.find(from), from.size(), to);
+  std::ofstream(config) << text;
+
+  try {
+    play(run.string(), other.string(), "", 4);
+    FAIL() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("max_episode_steps=12, max_episode_steps=20"), std::string::npos) << message;
+    EXPECT_NE(message.find(other.string()), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  }
+  // Setting the option for both, or naming the env, is the user's choice.
+  EXPECT_EQ(play(run.string(), other.string(), "", 4, "max_episode_steps=7")["env_options"], "max_episode_steps=7");
+  EXPECT_EQ(play(run.string(), other.string(), "Sumo2D", 4, "max_episode_steps=7")["env_options"],
+            "max_episode_steps=7");
+  // A built-in player has no env of its own to disagree with.
+  EXPECT_EQ(play(other.string(), "random", "", 4)["env_options"], "max_episode_steps=20");
 }
 
 }  // namespace
