@@ -403,7 +403,8 @@ case "$run" in
   sumo2d_meta_schedule_controls)
     # From scratch, 5M steps: the loop without adaptation on the meta loop's
     # schedule (16 matches a task: 64 an iteration, as the meta loop's two
-    # rounds of 8), and the meta loop with negligible adaptation; every
+    # rounds of 8), the meta loop with negligible adaptation, and with the
+    # first-order meta-gradient (the inner steps not differentiated); every
     # snapshot against random (208 matches) into matches.jsonl.
     s=experiments/results/sumo
     control() {  # NAME ARGS...
@@ -414,7 +415,8 @@ case "$run" in
     }
     control sumo2d_meta_pretrain_16matches --set algorithm.name=maml_pretrain --set algorithm.episodes_per_task=16
     control sumo2d_meta_negligible --set algorithm.inner_lr=1.0e-6 --set algorithm.learn_inner_lr=false \
-        --set algorithm.initial_inner_kl=0 ;;
+        --set algorithm.initial_inner_kl=0
+    control sumo2d_meta_first_order --set algorithm.meta_gradient=first_order ;;
   sumo2d_rl2)
     seed=${SEED:-0}
     d=experiments/results/sumo/sumo2d_rl2/seed$seed
