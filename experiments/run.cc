@@ -370,6 +370,18 @@ std::string run_experiment(const RunOptions& options) {
       throw std::runtime_error(out.string() + " holds a run with another configuration (" + conflict +
                                "); choose another --out or delete it");
   }
+  // A finished run asked for no more env steps than it took: nothing to
+  // train, and nothing is rewritten (its latest.pt may be evaluation-only,
+  // as in experiments/results), so a script of runs can be run again.
+  if (fs::exists(out / "summary.json")) {
+    const auto summary = nlohmann::json::parse(read_file((out / "summary.json").string()), nullptr, false);
+    if (summary.is_object() && summary.value("finished", false) && summary.contains("env_steps") &&
+        summary["env_steps"].is_number_integer() && summary["env_steps"].get<int64_t>() >= total_env_steps) {
+      std::cerr << name << ": " << out.string() << " is finished (" << summary["env_steps"].get<int64_t>() << " of "
+                << total_env_steps << " env steps); nothing to train" << std::endl;
+      return out.string();
+    }
+  }
   const bool resuming = fs::exists(checkpoint);
   // Results without latest.pt are a finished run whose training state was
   // dropped (experiments/results keeps evaluation snapshots only): starting

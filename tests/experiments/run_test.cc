@@ -138,6 +138,14 @@ TEST(RunExperiment, AFinishedRunWithoutItsTrainingCheckpointIsNotOverwritten) {
   const fs::path out(options.out_dir);
   fs::remove(out / "checkpoints" / "latest.pt");
   const auto metrics = csv_lines(out / "metrics.csv");
+  const std::string summary = read_file((out / "summary.json").string());
+  // The same command again: finished, nothing to train or rewrite.
+  run_experiment(options);
+  EXPECT_EQ(csv_lines(out / "metrics.csv"), metrics);
+  EXPECT_EQ(read_file((out / "summary.json").string()), summary);
+  EXPECT_FALSE(fs::exists(out / "checkpoints" / "latest.pt"));
+  // Asked for more steps, it would have to resume, and cannot.
+  options.overrides = {"training.total_env_steps=4096"};
   try {
     run_experiment(options);
     FAIL() << "expected a refusal";
