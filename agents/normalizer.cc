@@ -1,14 +1,31 @@
 #include "agents/normalizer.h"
 
+#include <limits>
+
 namespace metarl {
 
 RunningNormalizer::RunningNormalizer(int64_t size, double clip, double epsilon)
     : mean_(torch::zeros({size}, torch::kFloat64)), var_(torch::ones({size}, torch::kFloat64)), clip_(clip),
       epsilon_(epsilon) {}
 
+RunningNormalizer RunningNormalizer::identity(int64_t size) {
+  return RunningNormalizer(size, std::numeric_limits<double>::infinity(), 0.0);
+}
+
+void RunningNormalizer::set_input_scale(const torch::Tensor& scale) {
+  TORCH_CHECK(!scale.defined() || scale.sizes() == mean_.sizes(), "RunningNormalizer: input scale of size ",
+              scale.sizes(), " for ", mean_.sizes());
+  input_scale_ = scale.defined() ? scale.to(torch::kFloat64).clone() : torch::Tensor();
+}
+
+torch::Tensor RunningNormalizer::scaled_input(const torch::Tensor& x) const {
+  const auto x64 = x.to(torch::kFloat64);
+  return input_scale_.defined() ? x64 * input_scale_ : x64;
+}
+
 void RunningNormalizer::update(const torch::Tensor& rows, const torch::Tensor& mask) {
   torch::NoGradGuard no_grad;
-  auto x = rows.to(torch::kFloat64).reshape({-1, mean_.size(0)});
+  auto x = scaled_input(rows).reshape({-1, mean_.size(0)});
   if (mask.defined()) x = x.index({mask.reshape({-1}).to(torch::kBool)});
   const double n = static_cast<double>(x.size(0));
   if (n == 0) return;
@@ -22,12 +39,12 @@ void RunningNormalizer::update(const torch::Tensor& rows, const torch::Tensor& m
 }
 
 torch::Tensor RunningNormalizer::normalize(const torch::Tensor& x) const {
-  const auto z = (x.to(torch::kFloat64) - mean_) / torch::sqrt(var_ + epsilon_);
+  const auto z = (scaled_input(x) - mean_) / torch::sqrt(var_ + epsilon_);
   return z.clamp(-clip_, clip_).to(torch::kFloat32);
 }
 
 torch::Tensor RunningNormalizer::scale(const torch::Tensor& x) const {
-  return (x.to(torch::kFloat64) / torch::sqrt(var_ + epsilon_)).to(torch::kFloat32);
+  return (scaled_input(x) / torch::sqrt(var_ + epsilon_)).to(torch::kFloat32);
 }
 
 std::vector<torch::Tensor> RunningNormalizer::state() const {

@@ -12,6 +12,15 @@ class RunningNormalizer {
   RunningNormalizer() = default;
   explicit RunningNormalizer(int64_t size, double clip = 10.0, double epsilon = 1e-8);
 
+  // No centring, scaling or clipping: normalize(x) is x (until updated), a
+  // base for set_input_scale.
+  static RunningNormalizer identity(int64_t size);
+  // Entries multiplied by `scale` [size] before update and normalize (not
+  // saved with the state): a player trained on rescaled observations
+  // (RoboSumo's force_scale) meeting others in an env that scales them
+  // otherwise. Undefined: none.
+  void set_input_scale(const torch::Tensor& scale);
+
   // rows: [M, size] (any float dtype). Rows with weight 0 in `mask` [M] are ignored.
   void update(const torch::Tensor& rows, const torch::Tensor& mask = {});
   // (x - mean) / sqrt(var + eps), clipped; float32 out, same shape as x.
@@ -28,10 +37,14 @@ class RunningNormalizer {
   void load_state(const std::vector<torch::Tensor>& state);
 
  private:
+  // x in float64, times the input scale when there is one.
+  torch::Tensor scaled_input(const torch::Tensor& x) const;
+
   torch::Tensor mean_, var_;  // float64 [size]
   double count_ = 0.0;
   double clip_ = 10.0;
   double epsilon_ = 1e-8;
+  torch::Tensor input_scale_;  // float64 [size], or undefined
 };
 
 }  // namespace metarl

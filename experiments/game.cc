@@ -128,13 +128,11 @@ void run_game(const GameOptions& o) {
     throw std::invalid_argument("game: the agents of " + env_name + " differ; a game is between agents of one kind");
   // The game's reward is the outcome: no shaping.
   for (int i = 0; i < env.num_envs(); ++i) dynamic_cast<MatchEnv&>(env.env(i)).set_dense_weight(0);
-  const int obs_dim = env.observation_space(0).size();
-  const Box& action = env.action_space(0);
   std::vector<Player> opponents;
-  for (const std::string& spec : sequence) opponents.push_back(load_player(spec, obs_dim, action, env_name));
+  for (const std::string& spec : sequence) opponents.push_back(load_player(spec, env, 0));
   const RoundAdaptationSettings adaptation{o.adaptation, {o.tracking_learning_rate, o.tracking_epochs}, o.meta_history};
   {  // refused here, before anything is written, if it does not load or cannot adapt so
-    Player agent = load_player(o.agent, obs_dim, action, env_name);
+    Player agent = load_player(o.agent, env, 0);
     try {
       make_round_adaptation(adaptation, o.agent, agent, 0);
     } catch (const std::invalid_argument& e) {
@@ -173,7 +171,7 @@ void run_game(const GameOptions& o) {
     if (o.max_repeats >= 0 && r - done >= o.max_repeats) break;
     const uint64_t seed = derive_seed(o.seed, uint64_t(r));
     env.seed(seed);
-    Player agent = load_player(o.agent, obs_dim, action, env_name);  // each repeat from the agent as loaded
+    Player agent = load_player(o.agent, env, 0);  // each repeat from the agent as loaded
     const std::unique_ptr<RoundAdaptation> adapts = make_round_adaptation(adaptation, o.agent, agent,
                                                                           derive_seed(seed, 1));
     TrialMemory memory;  // rl2: the agent's, from the game's first match to its last

@@ -80,8 +80,8 @@ void run_match(const MatchOptions& options, std::ostream& out) {
   env.seed(options.seed);
   const SelfplaySeats seats = selfplay_seats(env);  // a two-agent match env, or a one-line error naming it
   const int b_agent = seats.same_kind ? 0 : 1;      // whose spaces B's policy has
-  Player a = load_player(options.player_a, env.observation_space(0).size(), env.action_space(0), env_name);
-  Player b = load_player(options.player_b, env.observation_space(b_agent).size(), env.action_space(b_agent), env_name);
+  Player a = load_player(options.player_a, env, 0);
+  Player b = load_player(options.player_b, env, b_agent);
 
   Sampler sampler(env, *a.policy, options.seed, a.normalizer.get(), /*update_normalizer=*/false, seats.learner_rows,
                   a.trial_inputs);

@@ -11,6 +11,8 @@
 #include "agents/sampler.h"
 #include "agents/scripted_policy.h"
 #include "envs/box2d/sumo2d.h"
+#include "envs/sumo/sumo_env.h"
+#include "envs/vector_env.h"
 #include "experiments/algorithm.h"
 #include "experiments/config.h"
 #include "experiments/run.h"
@@ -20,6 +22,11 @@ namespace fs = std::filesystem;
 
 namespace metarl {
 namespace {
+
+// Env options that only rescale entries of what an agent observes, which
+// load_player(spec, env, agent) undoes per player: players trained with
+// other settings meet in one env.
+const std::set<std::string> kRescaledPerPlayer = {"force_scale"};
 
 // RUN -> RUN/checkpoints/latest.pt; RUN/checkpoints/NAME.pt as it is.
 fs::path checkpoint_of(const std::string& spec) {
@@ -137,7 +144,7 @@ PlayersEnv env_of_runs(const std::string& command, const std::vector<std::string
     for (const auto& [key, value] : first.options.values()) keys.insert(key);
     for (const auto& [key, value] : run.options.values()) keys.insert(key);
     for (const std::string& key : keys) {
-      if (overrides.has(key)) continue;
+      if (overrides.has(key) || kRescaledPerPlayer.count(key)) continue;
       const auto setting = [&key](const Options& options) {
         return options.has(key) ? key + "=" + options.values().at(key) : key + " unset";
       };
@@ -161,6 +168,28 @@ PlayersEnv players_env(const std::string& command, const std::string& env, const
   }
   for (const auto& [key, value] : parsed.values()) out.options.set(key, value);
   return out;
+}
+
+Player load_player(const std::string& spec, const VectorEnv& env, int agent) {
+  const Env& first = env.env(0);
+  Player player = load_player(spec, int(env.observation_space(agent).size()), env.action_space(agent), first.name());
+  const auto* sumo = dynamic_cast<const SumoEnv*>(&first);
+  if (!sumo || !is_run_player(spec)) return player;
+  std::string trained_in;
+  Options trained;
+  env_of_run(spec, trained_in, trained);
+  const double trained_scale = trained.get_double("player " + spec, "force_scale", 1.0);
+  if (trained_scale == sumo->force_scale()) return player;
+  // Its force entries as its own env would have scaled them; the trial
+  // inputs after the observation (RL²) stay as they are.
+  const std::vector<bool> forces = sumo->force_entries(agent);
+  const int64_t inputs = int64_t(forces.size()) + (player.trial_inputs ? kTrialInputs : 0);
+  torch::Tensor scale = torch::ones({inputs}, torch::kFloat64);
+  for (size_t i = 0; i < forces.size(); ++i)
+    if (forces[i]) scale[int64_t(i)] = trained_scale / sumo->force_scale();
+  if (!player.normalizer) player.normalizer = std::make_unique<RunningNormalizer>(RunningNormalizer::identity(inputs));
+  player.normalizer->set_input_scale(scale);
+  return player;
 }
 
 Player load_player(const std::string& spec, int obs_dim, const Box& action, const std::string& env_name) {

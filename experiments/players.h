@@ -11,6 +11,7 @@
 #include "agents/policy.h"
 #include "envs/core/options.h"
 #include "envs/core/space.h"
+#include "envs/vector_env.h"
 
 namespace metarl {
 
@@ -37,6 +38,12 @@ struct Player {
 // run, no scripted player for the env, sizes that do not fit the agent).
 Player load_player(const std::string& spec, int obs_dim, const Box& action, const std::string& env_name);
 
+// The same for agent `agent` of `env`'s envs, met by a player trained with
+// another setting of an option that only rescales observations (RoboSumo's
+// force_scale): its inputs rescaled to what its own env gave it (through
+// its normaliser's input scale; an identity normaliser if it had none).
+Player load_player(const std::string& spec, const VectorEnv& env, int agent);
+
 // The checkpoint records load_player reads from a run: what `metarl reduce`
 // keeps of a self-play run's checkpoints.
 std::vector<std::string> player_records();
@@ -57,9 +64,10 @@ struct PlayersEnv {
 };
 
 // The env and options the runs among `players` trained in (empty when none
-// is a run). Throws std::invalid_argument, starting with `command` and
-// naming two players, when their runs trained in different envs or with
-// different settings of an option that `overrides` does not set.
+// is a run): the first run's. Throws std::invalid_argument, starting with
+// `command` and naming two players, when their runs trained in different
+// envs or with different settings of an option that `overrides` does not
+// set and load_player(spec, env, agent) does not undo (force_scale).
 PlayersEnv env_of_runs(const std::string& command, const std::vector<std::string>& players, const Options& overrides);
 
 // The env players meet in: `env` when given (with no options of a run's),

@@ -227,9 +227,9 @@ void record_replay(const ReplayOptions& o) {
     opponent_rows = seats.opponent_rows;
     b_agent = seats.same_kind ? 0 : 1;
   }
-  Player a = load_player(o.player_a, env.observation_space(0).size(), env.action_space(0), env_name);
+  Player a = load_player(o.player_a, env, 0);
   Player b;
-  if (match) b = load_player(o.player_b, env.observation_space(b_agent).size(), env.action_space(b_agent), env_name);
+  if (match) b = load_player(o.player_b, env, b_agent);
 
   // Frame 0 after the reset, then one after each step, up to the episode's
   // last state (the observer sees it before the auto-reset).

@@ -146,7 +146,7 @@ void play_wave(VectorEnv& env, std::vector<WaveGame>& wave, const std::vector<Pl
     const auto fresh = [&](size_t agent, Player& copy, std::unique_ptr<RoundAdaptation>& adapts, uint64_t adapt_seed) {
       const Agent& a = p.agents[agent];
       if (!a.adapts()) return;
-      copy = load_player(a.spec, env.observation_space(0).size(), env.action_space(0), p.env);
+      copy = load_player(a.spec, env, 0);
       RoundAdaptationSettings settings = p.adaptation;
       settings.method = a.adaptation;
       adapts = make_round_adaptation(settings, a.spec, copy, adapt_seed);
@@ -437,12 +437,10 @@ void run_tournament(const TournamentOptions& options) {
   if (!selfplay_seats(env).same_kind)
     throw std::invalid_argument(path + ": the agents of " + p.env +
                                 " differ (observation or action space); a population plays agents of one kind");
-  const int obs_dim = env.observation_space(0).size();
-  const Box action = env.action_space(0);
   std::vector<Player> players;
   for (const Agent& agent : p.agents) {
     try {
-      players.push_back(load_player(agent.spec, obs_dim, action, p.env));
+      players.push_back(load_player(agent.spec, env, 0));
       RoundAdaptationSettings settings = p.adaptation;  // whether it can adapt so (nothing is adapted yet)
       settings.method = agent.adaptation;
       make_round_adaptation(settings, agent.spec, players.back(), 0);

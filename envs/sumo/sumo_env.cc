@@ -254,6 +254,18 @@ void SumoEnv::write_observation(int k, const mjData* d, int steps, float* out) c
   if (observe_time_) *out++ = float(steps) / float(max_episode_steps());
 }
 
+std::vector<bool> SumoEnv::force_entries(int k) const {
+  const SumoSeat& self = seats_[size_t(k)];
+  std::vector<bool> entries;
+  entries.insert(entries.end(), size_t(self.nq + self.nv), false);
+  entries.insert(entries.end(), size_t(6 * self.nbody), true);
+  entries.insert(entries.end(), 7, false);  // the opponent's torso pose
+  entries.insert(entries.end(), 6, true);   // and the forces on it
+  if (spec_.arena == SumoArena::kRing) entries.insert(entries.end(), 3, false);
+  if (observe_time_) entries.push_back(false);
+  return entries;
+}
+
 void SumoEnv::save_dynamic_state(std::string& out) const {
   MujocoEnv::save_dynamic_state(out);
   append_bytes(out, &ring_radius_, sizeof ring_radius_);

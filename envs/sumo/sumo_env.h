@@ -54,6 +54,12 @@ class SumoEnv : public MujocoEnv, public MatchEnv {
   // Why seat k loses in the current state (kNone: it does not).
   LossReason loss_reason(int k) const;
 
+  double force_scale() const { return force_scale_; }
+  // Which entries of seat k's observation are contact forces (scaled by
+  // force_scale): a player trained at another scale is met with those
+  // entries rescaled (experiments/players.h). write_observation's layout.
+  std::vector<bool> force_entries(int k) const;
+
   // A robot out or fallen, read from raw physics (the bench's raw loop).
   std::function<bool(const mjData*)> physics_episode_end() const override;
 

@@ -45,7 +45,7 @@ namespace {
 
 // A fixed opponent: a built-in player or another run's policy (experiments/players.h).
 FixedOpponent load_opponent(const std::string& spec, const VectorEnv& env) {
-  Player player = load_player(spec, env.observation_space(1).size(), env.action_space(1), env.env(0).name());
+  Player player = load_player(spec, env, 1);
   FixedOpponent opponent;
   opponent.policy = std::move(player.policy);
   opponent.normalizer = std::move(player.normalizer);

@@ -32,6 +32,26 @@ TEST(RunningNormalizer, MaskedRowsAreIgnoredAndValuesClipped) {
   EXPECT_FLOAT_EQ(n.normalize(torch::tensor({100.0}))[0].item<float>(), 2.0f);
 }
 
+TEST(RunningNormalizer, AnInputScaleActsAsIfTheDataHadBeenScaled) {
+  torch::manual_seed(1);
+  const auto data = torch::randn({200, 3}, torch::kFloat64) * 30.0;
+  const auto scale = torch::tensor({1.0, 0.01, 100.0}, torch::kFloat64);
+  RunningNormalizer scaled(3), plain(3);
+  scaled.set_input_scale(scale);
+  scaled.update(data);
+  plain.update(data * scale);
+  EXPECT_TRUE(torch::allclose(scaled.mean(), plain.mean(), 1e-12, 1e-12));
+  EXPECT_TRUE(torch::allclose(scaled.var(), plain.var(), 1e-12, 1e-12));
+  EXPECT_TRUE(torch::equal(scaled.normalize(data), plain.normalize(data * scale)));
+  // The identity passes values through unclipped, and with a scale only scales them.
+  RunningNormalizer identity = RunningNormalizer::identity(3);
+  const auto x = torch::tensor({{-250.0f, 0.5f, 1e4f}});
+  EXPECT_TRUE(torch::equal(identity.normalize(x), x));
+  identity.set_input_scale(scale);
+  EXPECT_TRUE(torch::equal(identity.normalize(x), (x.to(torch::kFloat64) * scale).to(torch::kFloat32)));
+  EXPECT_THROW(identity.set_input_scale(torch::ones({2})), c10::Error);
+}
+
 TEST(RunningNormalizer, StateRoundTrips) {
   RunningNormalizer a(2);
   a.update(torch::randn({10, 2}));

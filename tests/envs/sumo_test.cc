@@ -220,15 +220,19 @@ TEST(Sumo, ContactForcesAreObservedWhenTheRobotsTouch) {
   EXPECT_GT(sum, 1.0);
   for (int i = 29; i < 29 + 6 * 13; ++i) EXPECT_LE(t.observation[size_t(i)], SumoEnv::kForceClip);
   ASSERT_EQ(t_scaled.observation.size(), t.observation.size());
-  for (size_t k = 0; k < 2; ++k)
+  for (size_t k = 0; k < 2; ++k) {
+    const std::vector<bool> entries = env->force_entries(int(k));  // as players rescale them
+    ASSERT_EQ(entries.size(), 120u);
     for (size_t i = 0; i < 120; ++i) {
       const size_t j = k * 120 + i;
       const bool force = (i >= 29 && i < 29 + 6 * 13) || i >= 29 + 6 * 13 + 7;
+      EXPECT_EQ(entries[i], force) << i;
       if (force)
         EXPECT_NEAR(t_scaled.observation[j], 0.01 * t.observation[j], 1e-6 * (1 + t.observation[j])) << j;
       else
         EXPECT_EQ(t_scaled.observation[j], t.observation[j]) << j;
     }
+  }
 }
 
 TEST(Sumo, NothingTouchesInTheAirSoNoForceIsObserved) {

@@ -14,6 +14,7 @@
 #include "experiments/adapt.h"
 #include "experiments/players.h"
 #include "experiments/run.h"
+#include "envs/vector_env.h"
 #include "tests/experiments/tiny_sumo2d_run.h"
 
 namespace metarl {
@@ -34,6 +35,23 @@ nlohmann::json play(const std::string& a, const std::string& b, const std::strin
   std::ostringstream out;
   run_match(options, out);
   return nlohmann::json::parse(out.str());
+}
+
+// A copy of `run` beside it, named `name`, whose config.yaml has `from`
+// replaced by `to`: the same policy, trained (it says) in another setting.
+fs::path copy_with_config(const fs::path& run, const std::string& name, const std::string& from,
+                          const std::string& to) {
+  const fs::path copy = run.parent_path() / name;
+  fs::remove_all(copy);
+  fs::copy(run, copy, fs::copy_options::recursive);
+  const fs::path config = copy / "config.yaml";
+  std::ifstream in(config);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  EXPECT_NE(text.find(from), std::string::npos) << text;
+  if (text.find(from) != std::string::npos) text.replace(text.find(from), from.size(), to);
+  std::ofstream(config) << text;
+  return copy;
 }
 
 TEST(Match, TheScriptedSumo2DPlayerBeatsRandomFromBothSeatsAndTheRatesAddUp) {
@@ -124,17 +142,7 @@ TEST(Match, RunsTrainedWithOtherEnvOptionsMeetOnlyWhereTheCommandSaysHow) {
   // A copy of a run whose config says it saw longer matches: the same env,
   // one option set otherwise.
   const fs::path run = tiny_sumo2d_run("match_options_test");
-  const fs::path other = run.parent_path() / "other";
-  fs::remove_all(other);
-  fs::copy(run, other, fs::copy_options::recursive);
-  const fs::path config = other / "config.yaml";
-  std::ifstream in(config);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  in.close();
-  const std::string from = "max_episode_steps: 12", to = "max_episode_steps: 20";
-  ASSERT_NE(text.find(from), std::string::npos) << text;
-  text.replace(text.find(from), from.size(), to);
-  std::ofstream(config) << text;
+  const fs::path other = copy_with_config(run, "other", "max_episode_steps: 12", "max_episode_steps: 20");
 
   try {
     play(run.string(), other.string(), "", 4);
@@ -151,6 +159,45 @@ TEST(Match, RunsTrainedWithOtherEnvOptionsMeetOnlyWhereTheCommandSaysHow) {
             "max_episode_steps=7");
   // A built-in player has no env of its own to disagree with.
   EXPECT_EQ(play(other.string(), "random", "", 4)["env_options"], "max_episode_steps=20");
+}
+
+TEST(Match, APlayerTrainedAtAnotherForceScaleSeesItsForcesAsItsOwnEnvScaledThem) {
+  const fs::path run = tiny_run("match_force_scale_test", "sumo/ant.yaml",
+                                {"env.num_envs=2", "env.options.max_episode_steps=12", "algorithm.steps_per_iteration=24",
+                                 "algorithm.minibatches=2", "training.total_env_steps=24"});
+  const fs::path scaled_run =
+      copy_with_config(run, "scaled", "observe_time: true", "observe_time: true\n    force_scale: 0.01");
+  const Options options = {{"observe_time", "true"}, {"max_episode_steps", "12"}};
+  Options scaled_options = options;
+  scaled_options.set("force_scale", "0.01");
+  VectorEnv plain(std::string("SumoAnt"), 1, 1, options), scaled(std::string("SumoAnt"), 1, 1, scaled_options);
+  // The same match in both envs, its robots' feet on the ground (forces).
+  const std::vector<float> actions(size_t(plain.num_rows() * plain.act_dim()), 0.3f);
+  std::vector<torch::Tensor> observations;
+  for (VectorEnv* env : {&plain, &scaled}) {
+    env->seed(3);
+    env->reset();
+    for (int t = 0; t < 3; ++t) env->step(actions);
+    observations.push_back(torch::from_blob(const_cast<float*>(env->observations()),
+                                            {env->num_rows(), env->obs_dim()}, torch::kFloat32)
+                               .clone());
+  }
+  ASSERT_GT((observations[0] - observations[1]).abs().max().item<double>(), 0.1);  // forces seen differently
+
+  // Each run's player, in the other's env and in its own, is given the same inputs.
+  for (const fs::path& spec : {run, scaled_run}) {
+    const bool own_is_scaled = spec == scaled_run;
+    const Player at_home = load_player(spec.string(), own_is_scaled ? scaled : plain, 0);
+    const Player away = load_player(spec.string(), own_is_scaled ? plain : scaled, 0);
+    const torch::Tensor home_obs = observations[own_is_scaled ? 1 : 0], away_obs = observations[own_is_scaled ? 0 : 1];
+    ASSERT_TRUE(at_home.normalizer && away.normalizer);
+    EXPECT_TRUE(torch::allclose(away.normalizer->normalize(away_obs), at_home.normalizer->normalize(home_obs), 1e-5,
+                                1e-5))
+        << spec;
+  }
+  // So they meet in one match, in the first player's env.
+  EXPECT_EQ(play(scaled_run.string(), run.string(), "", 2)["env_options"],
+            "force_scale=0.01,max_episode_steps=12,observe_time=true");
 }
 
 }  // namespace
