@@ -135,8 +135,8 @@ PlayersEnv env_of_runs(const std::string& command, const std::vector<std::string
       continue;
     }
     // A player acts on what its env observes: one that meets another
-    // setting of an option (the contact forces' scale, the clock) plays
-    // from inputs it never saw.
+    // setting of an option (the clock, a drawn ring) plays from inputs it
+    // never saw, unless load_player undoes the difference.
     if (run.name != first.name)
       throw std::invalid_argument(command + ": players " + first_spec + " and " + spec + " were trained in " +
                                   first.name + " and " + run.name + ": name the env they meet in with --env");
