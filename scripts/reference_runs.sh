@@ -50,7 +50,8 @@
 #                                                   # the meta loop's schedule, the meta loop without adaptation
 #   scripts/reference_runs.sh sumo2d_rl2            # RL² in self-play on Sumo2D (SEED=1 ...), with its matches
 #   scripts/reference_runs.sh games_sumo2d_table3   # Table 3 on Sumo2D: RL², meta, tracking and none at 5M
-#                                                   # against the entropy run's 5M..10M snapshots
+#                                                   # against the entropy run's 5M..10M snapshots (SEED=1 ...:
+#                                                   # that seed's meta-learner from 2M and loop without adaptation)
 #   scripts/reference_runs.sh games_sumo2d_episodes_sweep   # the same with 10, 30 and 90 matches a round
 # Extra arguments go to `metarl run` (for example --threads 1 to run two at once).
 set -euo pipefail
@@ -446,6 +447,16 @@ case "$run" in
           --out "experiments/results/games/table3/$3"
     }
     s=experiments/results/sumo
+    if [ "${SEED:-0}" != 0 ]; then  # another seed of the meta-learner that plays and its loop without adaptation
+      seed=$SEED
+      t=seed$seed
+      game "$s/sumo2d_meta_lvc_from_pretrain2M/$t/checkpoints/steps_3000000.pt" meta $t/meta_lvc_from_pretrain2M
+      game "$s/sumo2d_meta_lvc_from_pretrain2M/$t/checkpoints/steps_3000000.pt" none \
+          $t/meta_lvc_from_pretrain2M_no_adaptation
+      game "$s/sumo2d_meta_pretrain/$t/checkpoints/steps_5000000.pt" tracking $t/pretrain_tracking
+      game "$s/sumo2d_meta_pretrain/$t/checkpoints/steps_5000000.pt" none $t/pretrain_no_adaptation
+      exit 0
+    fi
     rl2_steps=${RL2_STEPS:-5000000}  # the RL² snapshot
     rl2="$s/sumo2d_rl2/seed0/checkpoints/steps_$rl2_steps.pt"
     game "$rl2" rl2 "rl2_$((rl2_steps / 1000000))M"
