@@ -448,8 +448,7 @@ case "$run" in
     }
     s=experiments/results/sumo
     if [ "${SEED:-0}" != 0 ]; then  # another seed of the meta-learner that plays and its loop without adaptation
-      seed=$SEED
-      t=seed$seed
+      t=seed$SEED
       game "$s/sumo2d_meta_lvc_from_pretrain2M/$t/checkpoints/steps_3000000.pt" meta $t/meta_lvc_from_pretrain2M
       game "$s/sumo2d_meta_lvc_from_pretrain2M/$t/checkpoints/steps_3000000.pt" none \
           $t/meta_lvc_from_pretrain2M_no_adaptation
