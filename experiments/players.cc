@@ -23,10 +23,10 @@ namespace fs = std::filesystem;
 namespace metarl {
 namespace {
 
-// Env options that only rescale entries of what an agent observes, which
-// load_player(spec, env, agent) undoes per player: players trained with
-// other settings meet in one env.
-const std::set<std::string> kRescaledPerPlayer = {"force_scale"};
+// RoboSumo's option that only rescales entries of what an agent observes
+// (its contact forces): load_player(spec, env, agent) undoes it per player,
+// so players trained with other settings meet in one env.
+constexpr const char* kForceScale = "force_scale";
 
 // RUN -> RUN/checkpoints/latest.pt; RUN/checkpoints/NAME.pt as it is.
 fs::path checkpoint_of(const std::string& spec) {
@@ -144,7 +144,7 @@ PlayersEnv env_of_runs(const std::string& command, const std::vector<std::string
     for (const auto& [key, value] : first.options.values()) keys.insert(key);
     for (const auto& [key, value] : run.options.values()) keys.insert(key);
     for (const std::string& key : keys) {
-      if (overrides.has(key) || kRescaledPerPlayer.count(key)) continue;
+      if (overrides.has(key) || key == kForceScale) continue;
       const auto setting = [&key](const Options& options) {
         return options.has(key) ? key + "=" + options.values().at(key) : key + " unset";
       };
@@ -178,7 +178,7 @@ Player load_player(const std::string& spec, const VectorEnv& env, int agent) {
   std::string trained_in;
   Options trained;
   env_of_run(spec, trained_in, trained);
-  const double trained_scale = trained.get_double("player " + spec, "force_scale", 1.0);
+  const double trained_scale = trained.get_double("player " + spec, kForceScale, 1.0);
   if (trained_scale == sumo->force_scale()) return player;
   // Its force entries as its own env would have scaled them; the trial
   // inputs after the observation (RL²) stay as they are.
