@@ -9,7 +9,6 @@
 #include "envs/mujoco/locomotion_tasks.h"
 
 namespace metarl {
-namespace {
 
 LocomotionSpec half_cheetah_spec() {
   LocomotionSpec spec;
@@ -23,6 +22,8 @@ LocomotionSpec half_cheetah_spec() {
   spec.ctrl_cost_weight = 0.1;
   return spec;
 }
+
+namespace {
 
 const Registration<Env> kRegisterHalfCheetah(
     env_registry(), "HalfCheetah", "planar cheetah; default reward forward velocity - 0.1|a|^2", {{17, 6}},

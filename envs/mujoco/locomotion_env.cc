@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <utility>
+#include <vector>
 
 #include "envs/core/error.h"
 
@@ -56,11 +57,32 @@ LocomotionEnv::LocomotionEnv(const LocomotionSpec& spec, const Options& options)
       spec_(spec),
       reward_(default_reward(spec)),
       reward_description_("forward running (Gymnasium)") {
+  init(options);
+}
+
+LocomotionEnv::LocomotionEnv(const LocomotionSpec& spec, const Options& options, std::shared_ptr<const mjModel> model)
+    : MujocoEnv(spec.name, settings_for(spec, options), model,
+                {AgentSpaces{Box(), Box({spec.nu}, -1.0, 1.0)}}, kInfoNames),
+      spec_(spec),
+      reward_(default_reward(spec)),
+      reward_description_("forward running (Gymnasium)") {
+  if (model->nq != spec.nq || model->nv != spec.nv || model->nu != spec.nu)
+    throw_env_error(spec.name, ": its model (", model_path(), ") has nq=", model->nq, " nv=", model->nv,
+                    " nu=", model->nu, ", expected nq=", spec.nq, " nv=", spec.nv, " nu=", spec.nu);
+  init(options);
+}
+
+void LocomotionEnv::init(const Options& options) {
+  const LocomotionSpec& spec = spec_;
   if (spec.contact_forces) contact_forces_in_obs_ = options.get_bool(spec.name, "contact_forces_in_obs");
   com_in_obs_ = options.get_bool(spec.name, "com_in_obs");
+  set_observation_space(Box::unbounded(base_observation_size()));
+}
+
+int LocomotionEnv::base_observation_size() const {
   // Contact forces of every body but the world body, 6 values each.
   const int contact_size = contact_forces_in_obs_ ? 6 * (reference_model()->nbody - 1) : 0;
-  set_observation_space(Box::unbounded(spec.nq - spec.qpos_skip + spec.nv + contact_size + (com_in_obs_ ? 3 : 0)));
+  return spec_.nq - spec_.qpos_skip + spec_.nv + contact_size + (com_in_obs_ ? 3 : 0);
 }
 
 LocomotionReward LocomotionEnv::default_reward(const LocomotionSpec& spec) {
@@ -77,6 +99,12 @@ void LocomotionEnv::set_reward(std::string description, LocomotionReward reward)
 
 void LocomotionEnv::reset_state(Rng& rng, float* obs) {
   reset_physics(rng);
+  if (const double lift = spawn_lift(root_x(), root_y()); lift != 0.0) {
+    std::vector<double> position(qpos(), qpos() + spec_.nq);
+    const std::vector<double> velocity(data()->qvel, data()->qvel + spec_.nv);
+    position[size_t(root_z_index())] += lift;
+    set_state(position.data(), velocity.data());
+  }
   if (spec_.contact_forces) mj_rnePostConstraint(model(), data_mut());
   state_ = LocomotionState{};
   state_.x_position = root_x();
@@ -105,7 +133,7 @@ StepResult LocomotionEnv::advance(const float* action, float* obs, double* rewar
   for (int i = 0; i < m->nq; ++i) s.healthy = s.healthy && std::isfinite(d->qpos[i]);
   for (int i = 0; i < m->nv; ++i) s.healthy = s.healthy && std::isfinite(d->qvel[i]);
   if (spec_.terminate_when_unhealthy) {
-    const double z = d->qpos[2];
+    const double z = d->qpos[2] - ground_height(s.x_position, s.y_position);
     s.healthy = s.healthy && z >= spec_.healthy_z_min && z <= spec_.healthy_z_max;
   }
 
@@ -140,6 +168,7 @@ void LocomotionEnv::write_observation(float* obs) const {
     for (int i = 6; i < 6 * m->nbody; ++i) *out++ = static_cast<float>(std::clamp<double>(d->cfrc_ext[i], -1.0, 1.0));
   if (com_in_obs_)
     for (int k = 0; k < 3; ++k) *out++ = static_cast<float>(d->subtree_com[3 * kTorsoBody + k]);
+  write_extra_observation(out);
 }
 
 }  // namespace metarl

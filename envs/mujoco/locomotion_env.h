@@ -42,6 +42,9 @@ struct LocomotionSpec {
 // termination (torso z outside [0.2, 1]).
 LocomotionSpec legged_robot_spec(std::string name, std::string asset, int legs);
 
+// HalfCheetah's (Gymnasium's planar cheetah).
+LocomotionSpec half_cheetah_spec();
+
 // The options of a locomotion env of `spec` (its registry entry's): the
 // MuJoCo settings, contact_forces_in_obs (robots with contact forces only)
 // and com_in_obs.
@@ -74,14 +77,33 @@ class LocomotionEnv : public MujocoEnv {
   static LocomotionReward default_reward(const LocomotionSpec& spec);
 
  protected:
+  // `spec`'s robot on a model the caller compiled (its MJCF changed in
+  // memory, as terrain envs do); the model's sizes must be the spec's.
+  LocomotionEnv(const LocomotionSpec& spec, const Options& options, std::shared_ptr<const mjModel> model);
+
   void reset_state(Rng& rng, float* obs) override;
   StepResult advance(const float* action, float* obs, double* rewards, float* info) override;
 
- private:
-  void write_observation(float* obs) const;
-  double contact_cost_sum() const;
+  // Uneven ground (envs/mujoco/terrain_env.h): the ground's height under
+  // (x, y), which the health check measures the torso from, and how far
+  // above its reset pose the robot starts so that no part of it starts in
+  // the ground at (x, y). Flat ground: both 0.
+  virtual double ground_height(double /*x*/, double /*y*/) const { return 0.0; }
+  virtual double spawn_lift(double /*x*/, double /*y*/) const { return 0.0; }
+  // The observation this class writes, before any extra entries.
+  int base_observation_size() const;
+  // Entries a derived env appends to the observation (after those above);
+  // it declares the total size with set_observation_space.
+  virtual void write_extra_observation(float* /*out*/) const {}
+  // The qpos entry holding the root's height (a free joint's z, or a planar root's slide).
+  int root_z_index() const { return spec_.root_has_y ? 2 : 1; }
   double root_x() const { return qpos()[0]; }
   double root_y() const { return spec_.root_has_y ? qpos()[1] : 0.0; }
+
+ private:
+  void init(const Options& options);
+  void write_observation(float* obs) const;
+  double contact_cost_sum() const;
 
   LocomotionSpec spec_;
   bool contact_forces_in_obs_ = false;

@@ -163,10 +163,28 @@ struct PhysicsWorkspace {
     applied = edits;
   }
 
+  // Makes the model's heightfield data `hfields` (nullptr: the reference's).
+  // Envs with the same terrain share one buffer, so a thread stepping them
+  // in turn copies nothing.
+  void apply_hfields(const std::vector<std::shared_ptr<const std::vector<float>>>& hfields) {
+    if (loaded_hfields.empty()) loaded_hfields.resize(size_t(model->nhfield));
+    for (int h = 0; h < model->nhfield; ++h) {
+      const auto& wanted = hfields.empty() ? nullptr : hfields[size_t(h)];
+      if (loaded_hfields[size_t(h)] == wanted) continue;
+      const int n = model->hfield_nrow[h] * model->hfield_ncol[h];
+      const float* from = wanted ? wanted->data() : reference->hfield_data + reference->hfield_adr[h];
+      std::copy(from, from + n, model->hfield_data + model->hfield_adr[h]);
+      loaded_hfields[size_t(h)] = wanted;
+    }
+  }
+
   std::shared_ptr<const mjModel> reference;
   mjModel* model;
   mjData* data;
   std::vector<ModelEdit> applied;
+  // The env-owned elevation data each heightfield holds (nullptr: the
+  // reference's), kept alive so that its address is never reused for other data.
+  std::vector<std::shared_ptr<const std::vector<float>>> loaded_hfields;
   // The env (and version of its edits and state) that model and data hold; 0: none.
   uint64_t owner = 0, owner_version = 0;
 };
@@ -262,6 +280,7 @@ MujocoEnv::MujocoEnv(const std::string& name, const MujocoSettings& settings, st
   // its own data started from before its first reset.
   PhysicsWorkspace& w = workspace_for(reference_);
   w.apply(edits_);
+  w.apply_hfields(hfields_);
   state_.resize(state_size(w.model, w.data));
   mj_resetData(w.model, w.data);
   store_state(w);
@@ -274,6 +293,7 @@ PhysicsWorkspace& MujocoEnv::bind(bool derived) const {
   if (w.owner == id_ && w.owner_version == version_) return w;
   w.owner = 0;  // holds nobody's consistent physics until this is done
   w.apply(edits_);
+  w.apply_hfields(hfields_);
   copy_state_to_data(state_, w.model, w.data);
   if (derived) {
     mj_forward(w.model, w.data);
@@ -320,6 +340,27 @@ void MujocoEnv::set_model_value(ModelArray array, int index, mjtNum value) {
     edits_.push_back({array, index, value});
   }
   ++version_;
+}
+
+void MujocoEnv::set_hfield_data(int hfield, std::shared_ptr<const std::vector<float>> data) {
+  const mjModel* ref = reference_.get();
+  if (hfield < 0 || hfield >= ref->nhfield)
+    throw_env_error(name(), ": no heightfield ", hfield, " (the model has ", ref->nhfield, ")");
+  if (data && data->size() != size_t(ref->hfield_nrow[hfield]) * size_t(ref->hfield_ncol[hfield]))
+    throw_env_error(name(), ": heightfield ", hfield, " takes ", ref->hfield_nrow[hfield], " x ",
+                    ref->hfield_ncol[hfield], " values, not ", data->size());
+  if (hfields_.empty()) hfields_.resize(size_t(ref->nhfield));
+  if (hfields_[size_t(hfield)] == data) return;
+  hfields_[size_t(hfield)] = std::move(data);
+  ++version_;
+}
+
+const float* MujocoEnv::hfield_data(int hfield) const {
+  const mjModel* ref = reference_.get();
+  if (hfield < 0 || hfield >= ref->nhfield)
+    throw_env_error(name(), ": no heightfield ", hfield, " (the model has ", ref->nhfield, ")");
+  if (!hfields_.empty() && hfields_[size_t(hfield)]) return hfields_[size_t(hfield)]->data();
+  return ref->hfield_data + ref->hfield_adr[hfield];
 }
 
 void MujocoEnv::simulate(const float* action) {

@@ -104,6 +104,16 @@ class MujocoEnv : public Env {
   void set_model_value(ModelArray array, int index, mjtNum value);
   const std::vector<ModelEdit>& model_edits() const { return edits_; }
 
+  // Heightfields. An env may replace the elevation data of any heightfield
+  // of its model (terrain tasks and schedules): `data` holds nrow x ncol
+  // values in [0, 1] (row-major, rows along +y, columns along +x), scaled
+  // by the size the MJCF declares, shared between envs with the same
+  // terrain; nullptr restores the reference's. Only the data changes, never
+  // the declared size, which the broad phase relies on.
+  void set_hfield_data(int hfield, std::shared_ptr<const std::vector<float>> data);
+  // This env's elevation data of `hfield` (the reference's when not replaced).
+  const float* hfield_data(int hfield) const;
+
   // The rule ending this env's episodes before its time limit, as a
   // function of the physics alone (MujocoStepping::episode_ended); empty
   // when the raw loop should ignore it.
@@ -161,6 +171,8 @@ class MujocoEnv : public Env {
   std::string model_path_;
   std::shared_ptr<const mjModel> reference_;
   std::vector<ModelEdit> edits_;
+  // Per heightfield of the model: this env's elevation data, or nullptr for the reference's.
+  std::vector<std::shared_ptr<const std::vector<float>>> hfields_;
   // time, then the state arrays in the order of the checkpoint format.
   std::vector<mjtNum> state_;
   // Which env, and which version of its edits and state, a workspace holds.
