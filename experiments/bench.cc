@@ -16,6 +16,7 @@
 #include "agents/stopwatch.h"
 #include "agents/ppo.h"
 #include "agents/trainer.h"
+#include "envs/box2d/bipedal_walker.h"
 #include "envs/box2d/sumo2d.h"
 #include "envs/core/registry.h"
 #include "envs/mujoco/mujoco_env.h"
@@ -108,16 +109,63 @@ class Sumo2DRawSimulation : public RawSimulation {
   std::optional<Sumo2DWorld> world_;
 };
 
-// The raw loop compared with `env_name`; an env of another simulator has none.
-RawStepping raw_loop_stepping(const std::string& env_name, const Options& options) {
+// Box2D (BipedalWalker): a world built afresh from a start drawn as the
+// env's reset draws it, with the reset's zero-action step, then stepped; it
+// ends as the env's episodes do (a fall, x < 0, the finish line).
+class WalkerRawSimulation : public RawSimulation {
+ public:
+  explicit WalkerRawSimulation(WalkerStepping stepping) : stepping_(stepping) {}
+  void restart() override {
+    const WalkerStart start = draw_walker_start(rng_, stepping_.physics);
+    Rng terrain_rng(start.terrain_seed);
+    const WalkerTerrain terrain = generate_walker_terrain(terrain_rng, start.physics.obstacle_rate);
+    world_.reset();
+    world_ = std::make_unique<BipedalWalkerWorld>(start, terrain);
+    const float zero[BipedalWalkerWorld::kJoints] = {};
+    world_->step(zero);
+  }
+  void step(const float* actions) override { world_->step(actions); }
+  bool episode_ended() const override {
+    const double x = world_->hull().GetPosition().x;
+    return world_->hull_touched() || x < 0 || x > bipedal::kFinishX;
+  }
+
+ private:
+  WalkerStepping stepping_;
+  Rng rng_{1};
+  std::unique_ptr<BipedalWalkerWorld> world_;
+};
+
+// The raw loop compared with `env_name`: its simulator stepping its model or
+// world, or with `raw_env` that of another env (a terrain env against its
+// robot's flat model: what the heightfield costs), given the options of
+// `options` it takes, restarting at `env_name`'s time limit.
+RawStepping raw_loop_stepping(const std::string& env_name, const Options& options, const std::string& raw_env) {
   const auto env = make_env(env_name, options);
-  if (const auto mujoco = mujoco_stepping(*env))
+  std::unique_ptr<Env> other;
+  if (!raw_env.empty()) {
+    Options raw_options;
+    for (const auto& [key, value] : options.values())
+      if (env_registry().entry(raw_env).takes(key)) raw_options.set(key, value);
+    other = make_env(raw_env, raw_options);
+    if (other->num_agents() != env->num_agents() || other->act_dim() != env->act_dim())
+      throw_env_error("bench: --raw-env ", raw_env, " acts with ", other->act_dim(), " values, ", env_name, " with ",
+                      env->act_dim());
+  }
+  const Env& simulated = other ? *other : *env;
+  if (auto mujoco = mujoco_stepping(simulated)) {
+    mujoco->episode_steps = env->max_episode_steps();
     return {mujoco->model->nu, mujoco->episode_steps,
             [mujoco] { return std::make_unique<MujocoRawSimulation>(*mujoco); }};
-  if (const auto sumo = sumo2d_stepping(*env))
-    return {2 * Sumo2DWorld::kActions, sumo->episode_steps,
+  }
+  if (const auto sumo = sumo2d_stepping(simulated))
+    return {2 * Sumo2DWorld::kActions, env->max_episode_steps(),
             [sumo] { return std::make_unique<Sumo2DRawSimulation>(*sumo); }};
-  throw_env_error("bench: env ", env_name, " has no raw loop to compare with (MuJoCo envs and Sumo2D have)");
+  if (const auto walker = bipedal_walker_stepping(simulated))
+    return {BipedalWalkerWorld::kJoints, env->max_episode_steps(),
+            [walker] { return std::make_unique<WalkerRawSimulation>(*walker); }};
+  throw_env_error("bench: env ", simulated.name(),
+                  " has no raw loop to compare with (MuJoCo envs, Sumo2D and BipedalWalker have)");
 }
 
 // The raw loop: `threads` threads, each with its own bare simulation, taking
@@ -325,7 +373,8 @@ void run_bench(const BenchConfig& config, std::ostream& out) {
   if (config.mode == "layout" && (config.num_envs.size() != 2 || config.num_envs[0] < 1 || config.num_envs[1] < 1))
     throw_env_error("bench: --mode layout takes two --num-envs, MANY FEW (e.g. 800 40)");
   std::vector<RawStepping> steppings;  // one per env; an env without a raw loop fails before anything is measured
-  for (const std::string& env_name : config.envs) steppings.push_back(raw_loop_stepping(env_name, config.env_options));
+  for (const std::string& env_name : config.envs)
+    steppings.push_back(raw_loop_stepping(env_name, config.env_options, config.raw_env));
   if (config.blas_check) {
     // On one thread: two threads on a machine whose cores are busy with other
     // runs took 12.9 ms here (OpenMP workers waiting on each other), far past
@@ -369,6 +418,7 @@ void run_bench(const BenchConfig& config, std::ostream& out) {
             [&] { return raw_steps_per_second(stepping, actions, budget, threads); });
         json row{{"bench", !rollout ? "vector_env" : venv.num_agents() > 1 ? "rollout_64x64_policy_per_agent" : "rollout_64x64_policy"},
                  {"env", env_name},
+                 {"raw_env", config.raw_env.empty() ? env_name : config.raw_env},
                  {"threads", threads},
                  {"num_envs", n},
                  {"env_steps", budget},

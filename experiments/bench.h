@@ -1,6 +1,7 @@
 // `metarl bench`: VectorEnv throughput against the raw step loop of the env's
 // simulator (MuJoCo's mj_step on the same model; Box2D's Step on the same
-// Sumo2D world), measured in the same run, printed as one JSON object per line.
+// Sumo2D or BipedalWalker world), measured in the same run, printed as one
+// JSON object per line.
 #pragma once
 
 #include <ostream>
@@ -14,6 +15,9 @@ namespace metarl {
 struct BenchConfig {
   std::vector<std::string> envs = {"HalfCheetah", "Ant"};
   Options env_options;  // for every env (e.g. frame_skip=1)
+  // The env whose raw loop each env is compared with (its model or world,
+  // with those of env_options it takes); empty: each env's own.
+  std::string raw_env;
   std::vector<int> threads = {1, 2};
   std::vector<int> num_envs = {1, 2, 4, 8, 16, 32, 64};
   // Wall time aimed at for one timed loop; the step budget is sized from a

@@ -108,6 +108,8 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   std::string bench_env_options;
   bench->add_option("--env-options", bench_env_options, "options of every env, key=value,...");
+  bench->add_option("--raw-env", bench_config.raw_env,
+                    "compare with this env's raw loop (e.g. HalfCheetah for HalfCheetahTerrain: the heightfield's cost)");
   bench->add_option("--mode", bench_config.mode, "vector | rollout | ppo | layout (--num-envs MANY FEW, default 800 40)")
       ->capture_default_str();
   bench->add_option("--repeats", bench_config.repeats, "raw/vector timing pairs per configuration (median ratio reported)")

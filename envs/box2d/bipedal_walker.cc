@@ -301,11 +301,22 @@ void BipedalWalkerEnv::build_world() {
   prev_shaping_ = world_->shaping();
 }
 
+WalkerStart draw_walker_start(Rng& rng, const WalkerPhysics& physics) {
+  WalkerStart start;
+  start.terrain_seed = rng.next_u64();
+  start.push = rng.uniform(-kInitialRandom, kInitialRandom);
+  start.physics = physics;
+  return start;
+}
+
+std::optional<WalkerStepping> bipedal_walker_stepping(const Env& env) {
+  const auto* walker = dynamic_cast<const BipedalWalkerEnv*>(&env);
+  if (!walker) return std::nullopt;
+  return WalkerStepping{walker->physics(), walker->max_episode_steps()};
+}
+
 void BipedalWalkerEnv::reset_state(Rng& rng, float* obs) {
-  start_ = WalkerStart{};
-  start_.terrain_seed = rng.next_u64();
-  start_.push = rng.uniform(-kInitialRandom, kInitialRandom);
-  start_.physics = physics_;
+  start_ = draw_walker_start(rng, physics_);
   build_world();
   world_->observe(obs);
 }

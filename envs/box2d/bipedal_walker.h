@@ -31,6 +31,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,9 @@ struct WalkerStart {
   bool placed = false;  // the hull at (hull_x, hull_y, hull_angle), at rest, instead of Gymnasium's start
   double hull_x = 0, hull_y = 0, hull_angle = 0;
 };
+
+// What a reset draws, in the env's order: the terrain's seed, then the push.
+WalkerStart draw_walker_start(Rng& rng, const WalkerPhysics& physics);
 
 // The Box2D world of one episode.
 class BipedalWalkerWorld : public b2ContactListener {
@@ -163,5 +167,14 @@ class BipedalWalkerEnv : public Env {
   double prev_shaping_ = 0;
   std::vector<float> actions_since_reset_;  // kActions per step
 };
+
+// What a bare Box2D loop needs to simulate as the env does (`metarl bench`):
+// the physics its next reset builds with and its time limit.
+struct WalkerStepping {
+  WalkerPhysics physics;
+  int episode_steps = 0;
+};
+// `env`'s stepping, or nothing when it is not a BipedalWalker.
+std::optional<WalkerStepping> bipedal_walker_stepping(const Env& env);
 
 }  // namespace metarl
