@@ -141,6 +141,7 @@ void run_adaptation(const AdaptOptions& options) {
     const fs::path& checkpoint = located.checkpoint;
     const std::string dir = run_dir.string();
     ExperimentConfig cfg = ExperimentConfig::load((run_dir / "config.yaml").string());
+    if (!options.family.empty()) cfg.set("env.task_family=" + options.family);
     for (const auto& option : options.family_options) cfg.set("env.family_options." + option);
     Experiment x = build_experiment(cfg, run_dir.filename().string());
     // Label: the run directory's name (e.g. maml, maml_no_score, pretrained),

@@ -14,6 +14,10 @@ struct AdaptOptions {
   int64_t tasks = 40;                 // held-out tasks, the same for every run
   int64_t steps = 3;                  // adaptation steps
   uint64_t seed = 1000;               // of the held-out tasks (training uses another stream)
+  // Non-empty: the task family the runs are evaluated on instead of their
+  // own, one of the same env (held-out terrains: HalfCheetahHill for runs
+  // trained on HalfCheetahRamps).
+  std::string family;
   // key=value options set on the runs' task family, e.g. split=test for the
   // held-out leg pairs of the crippled-legs families.
   std::vector<std::string> family_options;

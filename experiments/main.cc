@@ -149,6 +149,8 @@ int run(int argc, char** argv) {
   adapt->add_option("--tasks", adapt_options.tasks, "held-out tasks")->capture_default_str();
   adapt->add_option("--steps", adapt_options.steps, "adaptation steps")->capture_default_str();
   adapt->add_option("--seed", adapt_options.seed, "seed of the held-out tasks")->capture_default_str();
+  adapt->add_option("--family", adapt_options.family,
+                    "evaluate on this task family of the runs' env instead of theirs (e.g. a held-out terrain)");
   adapt->add_option("--family-option", adapt_options.family_options,
                     "key=value set on the runs' task family (repeatable), e.g. split=test");
   adapt->add_option("--chain", adapt_options.chain_episodes,

@@ -439,6 +439,22 @@ TEST(RunExperiment, MamlResumesExactlyAndAdaptWritesItsCurves) {
   adapt.inner_lrs = {};
   adapt.family_options = {"no_such_option=1"};
   EXPECT_THROW(run_adaptation(adapt), std::exception);  // the family rejects it by name
+  // Evaluated on another family of the env (held-out tasks of another kind):
+  // the same curves' layout, other tasks' returns; a family of another env is refused.
+  adapt.family_options = {};
+  adapt.chain_episodes = 0;
+  adapt.out_dir = fresh_dir("maml_adapt_own_family");
+  run_adaptation(adapt);
+  const std::vector<std::string> own = csv_lines(fs::path(adapt.out_dir) / "adapt.csv");
+  adapt.family = "Navigation2DDrift";
+  adapt.out_dir = fresh_dir("maml_adapt_other_family");
+  run_adaptation(adapt);
+  const std::vector<std::string> other = csv_lines(fs::path(adapt.out_dir) / "adapt.csv");
+  ASSERT_EQ(other.size(), own.size());
+  EXPECT_EQ(other[1].substr(0, other[1].find(",0,") + 3), own[1].substr(0, own[1].find(",0,") + 3));
+  EXPECT_NE(other[1], own[1]);
+  adapt.family = "HalfCheetahHill";
+  EXPECT_THROW(run_adaptation(adapt), std::exception);
 }
 
 }  // namespace
