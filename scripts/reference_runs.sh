@@ -53,6 +53,10 @@
 #                                                   # against the entropy run's 5M..10M snapshots (SEED=1 ...:
 #                                                   # that seed's meta-learner from 2M and loop without adaptation)
 #   scripts/reference_runs.sh games_sumo2d_episodes_sweep   # the same with 10, 30 and 90 matches a round
+#   scripts/reference_runs.sh terrain_halfcheetah   # MAML, PPO and continual adaptation on HalfCheetahRamps
+#                                                   # (8M steps each, SEED=1 ...), then each on the held-out
+#                                                   # profiles hill, basin, gentle and steep
+#   scripts/reference_runs.sh walker_ppo            # PPO on BipedalWalker, RL Zoo's settings, 5M steps (SEED=1 ...)
 # Extra arguments go to `metarl run` (for example --threads 1 to run two at once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -539,5 +543,23 @@ case "$run" in
       match "$(player $1)" "$(player $2)" $1 $2
     done
     mv "$out.tmp" "$out" ;;
+  terrain_halfcheetah)
+    # Every held-out terrain is one task (20 tasks: 20 draws of the episodes'
+    # noise): MAML and PPO after 0..3 gradient steps, continual adaptation
+    # along chains of 4 episodes (with its no-adaptation and tracking curves).
+    seed=${SEED:-0}
+    d=experiments/results/terrain/halfcheetah_ramps
+    for method in maml ppo continual; do
+      "$metarl" run "experiments/terrain/halfcheetah_ramps_$method.yaml" --seed "$seed" --out "$d/$method/seed$seed" "$@"
+    done
+    for profile in Hill Basin Gentle Steep; do
+      "$metarl" adapt "$d/maml/seed$seed" "$d/ppo/seed$seed" --family "HalfCheetah$profile" --tasks 20 --steps 3 \
+          --out "$d/held_out/seed$seed/$profile"
+      "$metarl" adapt "$d/continual/seed$seed" --chain 4 --family "HalfCheetah$profile" --tasks 20 \
+          --out "$d/held_out_chains/seed$seed/$profile"
+    done ;;
+  walker_ppo)
+    seed=${SEED:-0}
+    "$metarl" run experiments/terrain/walker_ppo.yaml --seed "$seed" --out "experiments/results/terrain/walker_ppo/seed$seed" "$@" ;;
   *) usage ;;
 esac

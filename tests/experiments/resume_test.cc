@@ -64,7 +64,7 @@ std::vector<std::string> tiny_budget(const ResumeCase& c) {
   const std::string algorithm = cfg.get_string("algorithm.name", "");
   constexpr int kEpisodeSteps = 12;
   std::vector<std::string> sets = {"threads=1", "env.options.max_episode_steps=" + std::to_string(kEpisodeSteps)};
-  if (algorithm == "maml" || algorithm == "reptile") {  // meta-batches of tasks
+  if (algorithm == "maml" || algorithm == "maml_pretrain" || algorithm == "reptile") {  // meta-batches of tasks
     sets.push_back("algorithm.tasks_per_batch=2");
     sets.push_back("algorithm.episodes_per_task=2");
     // Minibatches of whole tasks: at most the two tasks left.
