@@ -208,6 +208,15 @@ OptionSpec required_string_option(std::string key, std::string help) {
   return make_spec(std::move(key), OptionSpec::Type::kString, std::nullopt, std::move(help));
 }
 
+OptionSpecs with_default(OptionSpecs specs, const std::string& key, const std::string& value) {
+  for (OptionSpec& spec : specs)
+    if (spec.key == key) {
+      spec.default_value = value;
+      return specs;
+    }
+  throw_env_error("with_default: no option '", key, "' to change");
+}
+
 Options resolve_options(const std::string& kind, const std::string& name, const OptionSpecs& specs,
                         const Options& given) {
   std::map<std::string, const OptionSpec*> declared;

@@ -98,6 +98,11 @@ OptionSpec string_option(std::string key, std::string default_value, std::string
 // No default: resolving without it is an error.
 OptionSpec required_string_option(std::string key, std::string help);
 
+// `specs` with option `key`'s default replaced by `value` (as text), for a
+// variant of a component that keeps its options but not every default;
+// throws naming the key when `specs` has none.
+OptionSpecs with_default(OptionSpecs specs, const std::string& key, const std::string& value);
+
 // `given` checked against `specs` and completed with their defaults. Errors:
 //   "<kind> <name>: unknown option '<key>' (value '<value>')" for an undeclared key,
 //   "<name>: option <key>='<value>' is not an integer" (a finite number, true/false) for a wrong type,

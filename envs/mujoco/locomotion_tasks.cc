@@ -4,6 +4,17 @@
 
 namespace metarl {
 
+LocomotionSpec learning_to_adapt_cheetah_spec(std::string name) {
+  LocomotionSpec spec = half_cheetah_spec();
+  spec.name = std::move(name);
+  spec.ctrl_cost_weight = kRllabCheetahCtrlCost;
+  return spec;
+}
+
+OptionSpecs learning_to_adapt_cheetah_options(const LocomotionSpec& spec) {
+  return with_default(with_default(locomotion_options(spec), "com_in_obs", "true"), "max_episode_steps", "200");
+}
+
 TargetVelocityFamily::TargetVelocityFamily(std::string name, std::string env_name, const Options& options,
                                            RewardFor reward_for)
     : TaskFamily(std::move(name), std::move(env_name)), reward_for_(std::move(reward_for)) {

@@ -36,6 +36,16 @@ inline double rllab_legged_costs(const LocomotionState& s) {
 constexpr double kAntVelBonus = 1.0;
 constexpr double kAntGoalBonus = 4.0;
 
+// learning_to_adapt's HalfCheetah (Nagabandi et al. 2019), which its terrain
+// and pier envs run: reward v_x - 0.05|a|^2 (kRllabCheetahCtrlCost), no
+// termination; `name` is the env's.
+LocomotionSpec learning_to_adapt_cheetah_spec(std::string name);
+// Its env options: locomotion_options with learning_to_adapt's defaults
+// where its stack differs from Gymnasium's: the torso's centre of mass
+// observed (20 values), and episodes of 10 s (200 steps of 0.05 s; theirs
+// are 1000 of 0.01 s: frame_skip=1,max_episode_steps=1000).
+OptionSpecs learning_to_adapt_cheetah_options(const LocomotionSpec& spec);
+
 // Task: velocity ~ U[low, high] (options `low`, `high`).
 class TargetVelocityFamily : public TaskFamily {
  public:

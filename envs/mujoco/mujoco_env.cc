@@ -250,13 +250,9 @@ size_t state_size(const mjModel* m, mjData* d) {
 
 }  // namespace
 
-namespace {
-
 std::string asset_path(const std::string& model_path) {
   return model_path.empty() || model_path[0] == '/' ? model_path : assets_dir() + "/" + model_path;
 }
-
-}  // namespace
 
 MujocoEnv::MujocoEnv(const std::string& name, const MujocoSettings& settings, int expected_nq, int expected_nv,
                      int expected_nu, std::vector<std::string> info_names)

@@ -29,6 +29,9 @@ namespace metarl {
 // else the source tree's assets/ folder.
 std::string assets_dir();
 
+// A model file as an env's options name it: absolute, or relative to assets_dir().
+std::string asset_path(const std::string& model_path);
+
 // Where an env's model comes from and how it is stepped.
 struct MujocoSettings {
   std::string model_path;      // absolute, or relative to assets_dir()

@@ -12,6 +12,7 @@
 #include "envs/core/error.h"
 #include "envs/core/registry.h"
 #include "envs/mujoco/locomotion_tasks.h"
+#include "envs/mujoco/mjcf_edit.h"
 #include "envs/mujoco/terrain.h"
 
 namespace metarl {
@@ -28,14 +29,8 @@ constexpr double kFootprintHalfLength = 1.0;
 // the terrain heightfield, declared at TerrainGrid's size.
 std::string terrain_mjcf(const std::string& env_name, const std::string& path) {
   tinyxml2::XMLDocument doc;
-  if (doc.LoadFile(path.c_str()) != tinyxml2::XML_SUCCESS)
-    throw_env_error(env_name, ": cannot read MJCF '", path, "': ", doc.ErrorStr());
+  tinyxml2::XMLElement* floor = load_mjcf_floor(doc, env_name, path);
   tinyxml2::XMLElement* root = doc.FirstChildElement("mujoco");
-  tinyxml2::XMLElement* world = root ? root->FirstChildElement("worldbody") : nullptr;
-  tinyxml2::XMLElement* floor = world ? world->FirstChildElement("geom") : nullptr;
-  while (floor && std::string(floor->Attribute("name") ? floor->Attribute("name") : "") != "floor")
-    floor = floor->NextSiblingElement("geom");
-  if (!floor) throw_env_error(env_name, ": MJCF '", path, "' has no geom named floor in its worldbody to replace");
   floor->SetAttribute("type", "hfield");
   floor->SetAttribute("hfield", kHfieldName);
   floor->DeleteAttribute("size");
@@ -56,15 +51,11 @@ std::string terrain_mjcf(const std::string& env_name, const std::string& path) {
        << TerrainGrid::kBase;
   hfield->SetAttribute("size", size.str().c_str());
   asset->InsertEndChild(hfield);
-
-  tinyxml2::XMLPrinter printer;
-  doc.Print(&printer);
-  return printer.CStr();
+  return mjcf_text(doc);
 }
 
 std::shared_ptr<const mjModel> terrain_model(const LocomotionSpec& spec, const Options& options) {
-  std::string path = options.get_string(spec.name, "model_path");
-  if (!path.empty() && path[0] != '/') path = assets_dir() + "/" + path;
+  const std::string path = asset_path(options.get_string(spec.name, "model_path"));
   return load_reference_model_from_xml(spec.name, terrain_mjcf(spec.name, path));
 }
 
@@ -244,16 +235,8 @@ const char* terrain_description(const std::string& kind) {
   return "flat ground";
 }
 
-// learning_to_adapt's HalfCheetah reward (v_x - 0.05|a|^2, no termination);
-// the Ant with rllab's costs (Gymnasium's make an exploring robot's steps
+// The Ant with rllab's costs (Gymnasium's make an exploring robot's steps
 // cost more than standing earns; envs/mujoco/crippled_legs.cc).
-LocomotionSpec half_cheetah_terrain_spec() {
-  LocomotionSpec spec = half_cheetah_spec();
-  spec.name = "HalfCheetahTerrain";
-  spec.ctrl_cost_weight = kRllabCheetahCtrlCost;
-  return spec;
-}
-
 LocomotionSpec ant_terrain_spec() {
   LocomotionSpec spec = legged_robot_spec("AntTerrain", "ant.xml", 4);
   spec.healthy_reward = kRllabLeggedSurvive;
@@ -262,34 +245,25 @@ LocomotionSpec ant_terrain_spec() {
   return spec;
 }
 
-OptionSpecs with_terrain_options(const LocomotionSpec& spec, bool com_in_obs) {
-  OptionSpecs options = locomotion_options(spec);
-  for (OptionSpec& option : options)
-    if (option.key == "com_in_obs") option = bool_option("com_in_obs", com_in_obs, option.help);
+OptionSpecs with_terrain_options(OptionSpecs options) {
   for (OptionSpec& option : terrain_env_options()) options.push_back(option);
   return options;
 }
 
-// learning_to_adapt observes the torso's centre of mass (where on the course
-// the robot is); its cheetah runs 10 s (1000 steps of 0.01 s; here 200 of 0.05 s).
-OptionSpecs half_cheetah_terrain_options() {
-  OptionSpecs options = with_terrain_options(half_cheetah_terrain_spec(), true);
-  for (OptionSpec& option : options)
-    if (option.key == "max_episode_steps") option = int_option("max_episode_steps", 200, option.help).positive();
-  return options;
-}
+LocomotionSpec half_cheetah_terrain_spec() { return learning_to_adapt_cheetah_spec("HalfCheetahTerrain"); }
 
 const Registration<Env> kRegisterHalfCheetahTerrain(
     env_registry(), "HalfCheetahTerrain",
     "HalfCheetah on a heightfield (terrain option, families, Terrain schedule); v_x - 0.05|a|^2", {{20, 6}},
-    half_cheetah_terrain_options(),
+    with_terrain_options(learning_to_adapt_cheetah_options(half_cheetah_terrain_spec())),
     [](const Options& options) { return std::make_unique<TerrainEnv>(half_cheetah_terrain_spec(), options); });
 
 const Registration<Env> kRegisterAntTerrain(
     env_registry(), "AntTerrain",
     "Ant on a heightfield (terrain option, families, Terrain schedule); v_x - rllab's costs + 0.05, "
     "falls when the torso leaves [0.2, 1] above the ground",
-    {{108, 8}}, with_terrain_options(ant_terrain_spec(), true),
+    // learning_to_adapt observes the torso's centre of mass (where on the course the robot is).
+    {{108, 8}}, with_terrain_options(with_default(locomotion_options(ant_terrain_spec()), "com_in_obs", "true")),
     [](const Options& options) { return std::make_unique<TerrainEnv>(ant_terrain_spec(), options); });
 
 // Registered for every robot and generator at load time.
