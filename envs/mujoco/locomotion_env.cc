@@ -53,7 +53,8 @@ OptionSpecs locomotion_options(const LocomotionSpec& spec) {
 }
 
 LocomotionEnv::LocomotionEnv(const LocomotionSpec& spec, const Options& options)
-    : MujocoEnv(spec.name, settings_for(spec, options), spec.nq, spec.nv, spec.nu, kInfoNames),
+    : MujocoEnv(spec.name, settings_for(spec, options), spec.nq + spec.scene_nq, spec.nv + spec.scene_nv, spec.nu,
+                kInfoNames),
       spec_(spec),
       reward_(default_reward(spec)),
       reward_description_("forward running (Gymnasium)") {
@@ -66,9 +67,10 @@ LocomotionEnv::LocomotionEnv(const LocomotionSpec& spec, const Options& options,
       spec_(spec),
       reward_(default_reward(spec)),
       reward_description_("forward running (Gymnasium)") {
-  if (model->nq != spec.nq || model->nv != spec.nv || model->nu != spec.nu)
+  const int nq = spec.nq + spec.scene_nq, nv = spec.nv + spec.scene_nv;
+  if (model->nq != nq || model->nv != nv || model->nu != spec.nu)
     throw_env_error(spec.name, ": its model (", model_path(), ") has nq=", model->nq, " nv=", model->nv,
-                    " nu=", model->nu, ", expected nq=", spec.nq, " nv=", spec.nv, " nu=", spec.nu);
+                    " nu=", model->nu, ", expected nq=", nq, " nv=", nv, " nu=", spec.nu);
   init(options);
 }
 
@@ -100,8 +102,8 @@ void LocomotionEnv::set_reward(std::string description, LocomotionReward reward)
 void LocomotionEnv::reset_state(Rng& rng, float* obs) {
   reset_physics(rng);
   if (const double lift = spawn_lift(root_x(), root_y()); lift != 0.0) {
-    std::vector<double> position(qpos(), qpos() + spec_.nq);
-    const std::vector<double> velocity(data()->qvel, data()->qvel + spec_.nv);
+    std::vector<double> position(qpos(), qpos() + reference_model()->nq);
+    const std::vector<double> velocity(data()->qvel, data()->qvel + reference_model()->nv);
     position[size_t(root_z_index())] += lift;
     set_state(position.data(), velocity.data());
   }
@@ -162,8 +164,8 @@ void LocomotionEnv::write_observation(float* obs) const {
   const mjData* d = data();
   const mjModel* m = model();
   float* out = obs;
-  for (int i = spec_.qpos_skip; i < m->nq; ++i) *out++ = static_cast<float>(d->qpos[i]);
-  for (int i = 0; i < m->nv; ++i) *out++ = static_cast<float>(d->qvel[i]);
+  for (int i = spec_.qpos_skip; i < spec_.nq; ++i) *out++ = static_cast<float>(d->qpos[i]);
+  for (int i = 0; i < spec_.nv; ++i) *out++ = static_cast<float>(d->qvel[i]);
   if (contact_forces_in_obs_)
     for (int i = 6; i < 6 * m->nbody; ++i) *out++ = static_cast<float>(std::clamp<double>(d->cfrc_ext[i], -1.0, 1.0));
   if (com_in_obs_)

@@ -18,6 +18,10 @@ struct LocomotionSpec {
   std::string name;
   std::string asset;  // file name under assets/
   int nq = 0, nv = 0, nu = 0;
+  // Joints of the scene declared after the robot's (a pier's floating
+  // blocks): their nq positions and nv velocities follow the robot's in the
+  // model's state and are not observed.
+  int scene_nq = 0, scene_nv = 0;
   // Leading qpos entries left out of the observation (1: root x; 2: root x and y).
   int qpos_skip = 1;
   // The root's qpos holds x and y (free joint) rather than x alone (planar slide).
@@ -78,7 +82,8 @@ class LocomotionEnv : public MujocoEnv {
 
  protected:
   // `spec`'s robot on a model the caller compiled (its MJCF changed in
-  // memory, as terrain envs do); the model's sizes must be the spec's.
+  // memory, as terrain envs do); the model's sizes must be the spec's
+  // (the robot's and its scene's).
   LocomotionEnv(const LocomotionSpec& spec, const Options& options, std::shared_ptr<const mjModel> model);
 
   void reset_state(Rng& rng, float* obs) override;
