@@ -205,6 +205,7 @@ class ModelFieldScale : public MujocoSchedule {
         dims_[c - '0'] = true;
       }
       if (!dims_[0] && !dims_[1] && !dims_[2]) throw_env_error(spec.schedule, ": dims is empty");
+      about_centre_ = options.get_string(spec.schedule, "about") == "centre";
     }
     // Numbers without task keys are checked now, not at the first reset.
     if (from_.find('{') == std::string::npos) parse_number(from_, spec.schedule, "from");
@@ -218,6 +219,7 @@ class ModelFieldScale : public MujocoSchedule {
       for (int k = 0; k < 3; ++k)
         if (dims_[k]) out << separator << k, separator = " ";
       out << ", ";
+      if (about_centre_) out << "about=centre, ";
     }
     out << "from=" << from_ << ", to=" << to_ << ", ";
     if (steps_ > 0)
@@ -356,6 +358,7 @@ class ModelFieldScale : public MujocoSchedule {
   // body's origin (pos along its axis) whose half-length is scaled keeps
   // that end there and grows outward; a sphere at the origin just grows.
   // Neither mass nor inertia changes (BodyMassScale changes those).
+  // Scaled about its centre (about=centre), the geom keeps its position.
   void scale_geom(MujocoEnv& env, int id, double f) const {
     const mjModel* ref = env.reference_model();
     const int type = ref->geom_type[id];
@@ -370,9 +373,9 @@ class ModelFieldScale : public MujocoSchedule {
     }
     mjtNum pos[3];
     for (int a = 0; a < 3; ++a) pos[a] = env.model_value(ModelArray::kGeomPos, 3 * id + a);
-    if (scaled[0] && scaled[1] && scaled[2]) {
+    if (!about_centre_ && scaled[0] && scaled[1] && scaled[2]) {
       for (int a = 0; a < 3; ++a) pos[a] *= f;  // S = f I: exact
-    } else if (scaled[0] || scaled[1] || scaled[2]) {
+    } else if (!about_centre_ && (scaled[0] || scaled[1] || scaled[2])) {
       mjtNum rot[9], local[3];  // rot: the geom's axes as columns (geom_quat is never edited)
       mju_quat2Mat(rot, ref->geom_quat + 4 * id);
       mju_mulMatTVec(local, rot, pos, 3, 3);
@@ -399,6 +402,7 @@ class ModelFieldScale : public MujocoSchedule {
   FieldSpec spec_;
   std::string targets_, from_, to_, description_;
   bool dims_[3] = {false, false, false};  // GeomSizeScale: the size entries scaled
+  bool about_centre_ = false;             // GeomSizeScale: about the geom's centre, not its body's origin
   int episodes_, steps_;
 };
 
@@ -415,7 +419,8 @@ const FieldSpec kFields[] = {
      "joints' damping scaled from `from` to `to` across the episodes (or steps)"},
     {Field::kGeomSize, "GeomSizeScale", "geom", mjOBJ_GEOM, "1", "the geoms scaled",
      "geoms' size entries `dims` (e.g. a capsule's half-length: leg length; a sphere's radius: torso size) and "
-     "position scaled about their body's origin from `from` to `to` across the episodes (or steps); collision "
+     "position scaled about their body's origin (or, about=centre, their own centre) from `from` to `to` across "
+     "the episodes (or steps); collision "
      "bounds follow, mass and inertia do not (BodyMassScale changes those)"},
 };
 
@@ -425,9 +430,14 @@ OptionSpecs field_options(const FieldSpec& spec) {
     options.push_back(required_string_option(
         spec.target_option,
         std::string(spec.targets_help) + ": names, indices, globs (ant1/*) or *; \"{key}\": the task's value"));
-  if (spec.field == Field::kGeomSize)
+  if (spec.field == Field::kGeomSize) {
     options.push_back(string_option("dims", "0 1 2",
                                     "the size entries scaled (digits 0-2, e.g. \"1\": a capsule's half-length only)"));
+    options.push_back(string_option("about", "body",
+                                    "scale about the body's origin (the geom's position scales too) or the geom's "
+                                    "centre (it stays where it is)")
+                          .one_of({"body", "centre"}));
+  }
   options.push_back(string_option("from", "1", "the factor at the first episode (a number or \"{key}\")"));
   options.push_back(string_option("to", spec.default_to, "the factor from the last episode on (a number or \"{key}\")"));
   options.push_back(int_option("episodes", 7, "episodes from `from` to `to`").at_least(1));
