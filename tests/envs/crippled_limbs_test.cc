@@ -76,10 +76,12 @@ TEST(CrippledLimbs, ACrippledCheetahMotorHasNoEffectAndTheOthersDo) {
     family->apply(*env, Task("HalfCheetahCrippled", {{"actuator", double(crippled)}}));
     const auto as_given = trajectory(*env, actions, -1);
     EXPECT_EQ(as_given, trajectory(*env, actions, crippled)) << "actuator " << crippled;
-    for (int other = 0; other < 6; ++other)
-      if (other != crippled)
+    for (int other = 0; other < 6; ++other) {
+      if (other != crippled) {
         EXPECT_NE(as_given, trajectory(*env, actions, other)) << "actuator " << other << " with " << crippled
                                                               << " crippled";
+      }
+    }
     const mjModel* m = locomotion(*env).model();
     for (int a = 0; a < 6; ++a)
       EXPECT_EQ(m->actuator_gear[6 * a] == 0, a == crippled) << "actuator " << a << " with " << crippled << " crippled";
@@ -126,8 +128,9 @@ TEST(CrippledLimbs, TheAntsCrippledLegIsDisabledAndHalvedAsTheOriginals) {
       const bool halved = g == thigh || g == shin;
       EXPECT_EQ(m->geom_size[3 * g], halved ? 0.04 : ref->geom_size[3 * g]) << "geom " << g << ", leg " << leg;
       EXPECT_EQ(m->geom_size[3 * g + 1], halved ? 0.5 * ref->geom_size[3 * g + 1] : ref->geom_size[3 * g + 1]);
-      if (g != shin)
+      if (g != shin) {
         for (int k = 0; k < 3; ++k) EXPECT_EQ(m->geom_pos[3 * g + k], ref->geom_pos[3 * g + k]) << "geom " << g;
+      }
     }
     for (int k = 0; k < 3; ++k) EXPECT_EQ(m->geom_pos[3 * shin + k], ref->geom_pos[3 * thigh + k]) << "leg " << leg;
     EXPECT_NEAR(m->geom_size[3 * thigh + 1], 0.25 * std::sqrt(0.08), 1e-12);  // half of |(0.2, 0.2)| / 2

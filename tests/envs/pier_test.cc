@@ -146,7 +146,9 @@ TEST(Pier, TheCheetahRunsOnTheBlocksWhichSlideWithinTheirRange) {
   env->reset(8);
   for (int step = 0; step < 100; ++step) {
     env->step(std::vector<float>(6, 0.0f));
-    if (step >= 50) ASSERT_GT(pier.data()->ncon, 0) << "resting on the blocks at step " << step;
+    if (step >= 50) {
+      ASSERT_GT(pier.data()->ncon, 0) << "resting on the blocks at step " << step;
+    }
   }
   EXPECT_GT(pier.data()->xpos[3 * 1 + 2], 0.3) << "the torso stands above the blocks";
 }
