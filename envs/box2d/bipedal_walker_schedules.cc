@@ -42,26 +42,13 @@
 #include "envs/box2d/bipedal_walker.h"
 #include "envs/core/dynamics_schedule.h"
 #include "envs/core/registry.h"
+#include "envs/core/schedule_ramp.h"
 #include "envs/core/task.h"
 
 namespace metarl {
 namespace {
 
 enum class WalkerField { kFriction, kGravity, kMotor, kLegLength, kObstacleRate };
-
-// A number or "{key}" (the task's value of key).
-double resolve_number(const std::string& text, const Task* task, const std::string& who, const char* option) {
-  if (text.size() > 2 && text.front() == '{' && text.back() == '}') {
-    const std::string key = text.substr(1, text.size() - 2);
-    if (!task) throw_env_error(who, ": ", option, "='", text, "' needs the task's '", key, "' but the env has no task");
-    return task->get(key);
-  }
-  char* end = nullptr;
-  const double value = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || !std::isfinite(value))
-    throw_env_error(who, ": ", option, " '", text, "' is neither a finite number nor {key}");
-  return value;
-}
 
 const char* const kJointNames[BipedalWalkerEnv::kActions] = {"hip_0", "knee_0", "hip_1", "knee_1"};
 
@@ -104,7 +91,7 @@ class WalkerSchedule : public DynamicsSchedule {
     }
     // Numbers without task keys are checked now, not at the first reset.
     for (const auto& [text, option] : {std::pair{from_, "from"}, std::pair{to_, "to"}})
-      if (text.find('{') == std::string::npos) check_value(resolve_number(text, nullptr, name_, option), option);
+      if (text.find('{') == std::string::npos) check_value(parse_schedule_number(text, name_, option), option);
     out << "from=" << from_ << ", to=" << to_ << ", episodes=" << episodes_ << ")";
     description_ = out.str();
   }
@@ -153,11 +140,11 @@ class WalkerSchedule : public DynamicsSchedule {
 
   // The ramp's value at `episode` of the chain.
   double value(const Task* task, int episode) const {
-    const double from = check_value(resolve_number(from_, task, describe(), "from"), "from");
-    const double to = check_value(resolve_number(to_, task, describe(), "to"), "to");
-    if (episodes_ == 1) return to;
-    const double t = double(std::min(std::max(episode, 0), episodes_ - 1)) / (episodes_ - 1);
-    return from + (to - from) * t;
+    const double from =
+        check_value(parse_schedule_number(substitute_task_keys(from_, task, describe()), describe(), "from"), "from");
+    const double to =
+        check_value(parse_schedule_number(substitute_task_keys(to_, task, describe()), describe(), "to"), "to");
+    return ramp(from, to, episode, episodes_);
   }
 
  private:

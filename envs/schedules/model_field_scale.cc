@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "envs/core/registry.h"
+#include "envs/core/schedule_ramp.h"
 #include "envs/core/task.h"
 #include "envs/mujoco/mujoco_schedule.h"
 
@@ -152,38 +153,6 @@ const char* geom_type_name(int type) {
   }
 }
 
-// `text` with every "{key}" replaced by the task's value of key (integers
-// printed without a decimal point, so that "hip_{leg}" names hip_3).
-std::string substitute(const std::string& text, const Task* task, const std::string& who) {
-  std::string out;
-  size_t pos = 0;
-  while (true) {
-    const size_t open = text.find('{', pos);
-    if (open == std::string::npos) break;
-    const size_t close = text.find('}', open);
-    if (close == std::string::npos) throw_env_error(who, ": unclosed '{' in '", text, "'");
-    const std::string key = text.substr(open + 1, close - open - 1);
-    if (!task) throw_env_error(who, ": '", text, "' needs the task's '", key, "' but the env has no task");
-    const double value = task->get(key);
-    std::ostringstream v;
-    if (value == std::floor(value) && std::abs(value) < 1e9)
-      v << static_cast<long long>(value);
-    else
-      v.precision(17), v << value;
-    out += text.substr(pos, open - pos) + v.str();
-    pos = close + 1;
-  }
-  return out + text.substr(pos);
-}
-
-double parse_number(const std::string& text, const std::string& who, const char* key) {
-  char* end = nullptr;
-  const double value = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || !std::isfinite(value))
-    throw_env_error(who, ": ", key, " '", text, "' is not a finite number");
-  return value;
-}
-
 class ModelFieldScale : public MujocoSchedule {
  public:
   ModelFieldScale(const FieldSpec& spec, const Options& options) : spec_(spec) {
@@ -208,8 +177,8 @@ class ModelFieldScale : public MujocoSchedule {
       about_centre_ = options.get_string(spec.schedule, "about") == "centre";
     }
     // Numbers without task keys are checked now, not at the first reset.
-    if (from_.find('{') == std::string::npos) parse_number(from_, spec.schedule, "from");
-    if (to_.find('{') == std::string::npos) parse_number(to_, spec.schedule, "to");
+    if (from_.find('{') == std::string::npos) parse_schedule_number(from_, spec.schedule, "from");
+    if (to_.find('{') == std::string::npos) parse_schedule_number(to_, spec.schedule, "to");
     std::ostringstream out;
     out << spec.schedule << "(";
     if (!targets_.empty()) out << spec.target_option << "=" << targets_ << ", ";
@@ -285,13 +254,9 @@ class ModelFieldScale : public MujocoSchedule {
   }
 
   double factor(const Task* task, int episode, int step) const {
-    const double from = parse_number(substitute(from_, task, describe()), describe(), "from");
-    const double to = parse_number(substitute(to_, task, describe()), describe(), "to");
-    const int length = steps_ > 0 ? steps_ : episodes_;
-    const int position = steps_ > 0 ? step : episode;
-    if (length == 1) return to;
-    const double t = double(std::min(std::max(position, 0), length - 1)) / (length - 1);
-    return from + (to - from) * t;
+    const double from = parse_schedule_number(substitute_task_keys(from_, task, describe()), describe(), "from");
+    const double to = parse_schedule_number(substitute_task_keys(to_, task, describe()), describe(), "to");
+    return steps_ > 0 ? ramp(from, to, step, steps_) : ramp(from, to, episode, episodes_);
   }
 
  private:
@@ -299,7 +264,7 @@ class ModelFieldScale : public MujocoSchedule {
   std::vector<int> ids(const MujocoEnv& env, const Task* task) const {
     const mjModel* m = env.reference_model();
     std::vector<int> out;
-    std::istringstream names(substitute(targets_, task, describe()));
+    std::istringstream names(substitute_task_keys(targets_, task, describe()));
     std::string target;
     const int count = count_of(m, spec_.object);
     while (names >> target) {
