@@ -52,6 +52,7 @@
 #   scripts/reference_runs.sh games_sumo2d_table3   # Table 3 on Sumo2D: RL², meta, tracking and none at 5M
 #                                                   # against the entropy run's 5M..10M snapshots (SEED=1 ...:
 #                                                   # that seed's meta-learner from 2M and loop without adaptation)
+#   scripts/reference_runs.sh games_sumo2d_table3_lstm_meta  # its games of the LSTM meta-learner and its loop
 #   scripts/reference_runs.sh games_sumo2d_episodes_sweep   # the same with 10, 30 and 90 matches a round
 #   scripts/reference_runs.sh terrain_halfcheetah   # MAML, PPO and continual adaptation on HalfCheetahRamps
 #                                                   # (8M steps each, SEED=1 ...), then each on the held-out
@@ -475,7 +476,21 @@ case "$run" in
     game "$s/sumo2d_meta_pretrain/seed0/checkpoints/steps_5000000.pt" tracking pretrain_tracking
     game "$s/sumo2d_meta_pretrain/seed0/checkpoints/steps_5000000.pt" none pretrain_no_adaptation
     game "$s/sumo2d_lstm_entropy0.01/seed0/checkpoints/steps_5000000.pt" tracking lstm_5M_tracking
-    game "$s/sumo2d_lstm_entropy0.01/seed0/checkpoints/steps_5000000.pt" none lstm_5M_no_adaptation ;;
+    game "$s/sumo2d_lstm_entropy0.01/seed0/checkpoints/steps_5000000.pt" none lstm_5M_no_adaptation
+    "$0" games_sumo2d_table3_lstm_meta ;;
+  games_sumo2d_table3_lstm_meta)
+    # games_sumo2d_table3's game for the LSTM meta-learner (2M steps of its
+    # loop without adaptation, 3M of meta-training) and that loop at 5M.
+    o=experiments/results/sumo/sumo2d_entropy0.01_10M/seed1/checkpoints
+    s=experiments/results/sumo
+    for agent in "sumo2d_meta_lstm_from_pretrain2M/seed0/checkpoints/steps_3000000.pt meta meta_lstm_from_pretrain2M" \
+        "sumo2d_meta_lstm_from_pretrain2M/seed0/checkpoints/steps_3000000.pt none meta_lstm_from_pretrain2M_no_adaptation" \
+        "sumo2d_meta_lstm_pretrain/seed0/checkpoints/steps_5000000.pt tracking lstm_pretrain_tracking" \
+        "sumo2d_meta_lstm_pretrain/seed0/checkpoints/steps_5000000.pt none lstm_pretrain_no_adaptation"; do
+      set -- $agent
+      "$metarl" game "$s/$1" "$o"/steps_{5,6,7,8,9,10}000000.pt --rounds 30 --episodes 3 --repeats 20 --adapt "$2" \
+          --out "experiments/results/games/table3/$3"
+    done ;;
   games_sumo2d_episodes_sweep)
     # Does tracking catch up as rounds get longer? games_sumo2d_table3's
     # opponent, 30 rounds of 10, 30 and 90 matches (10, 5 and 5 repeats).
