@@ -299,6 +299,37 @@ TEST(TerrainEnvs, TheTerrainScheduleDrawsATerrainPerEpisodeBySeed) {
   EXPECT_THROW(make_env("HalfCheetah")->set_schedule(make_schedule("Terrain")), EnvError);
 }
 
+// A checkpoint holds the episode's seed, from which the schedule draws the
+// same terrain again: a fresh env continues bit-exactly on the same ground.
+TEST(TerrainEnvs, ACheckpointContinuesOnTheTerrainTheScheduleDrew) {
+  const auto make = [] {
+    auto env = make_env("AntTerrain");
+    env->set_schedule(make_schedule("Terrain", Options::parse("profile=rough,then=ramps,switch_x=2")));
+    return env;
+  };
+  auto env = make();
+  env->seed(6);
+  for (int episode = 0; episode < 3; ++episode) env->reset();
+  Rng rng(8);
+  std::vector<std::vector<float>> actions(50, std::vector<float>(8));
+  for (auto& action : actions)
+    for (float& a : action) a = float(rng.uniform(-1, 1));
+  for (int step = 0; step < 20; ++step) env->step(actions[size_t(step)]);
+  std::string saved;
+  env->save_state(saved);
+  auto restored = make();
+  size_t offset = 0;
+  restored->load_state(saved, offset);
+  EXPECT_EQ(terrain_env(*restored).terrain_description(), terrain_env(*env).terrain_description());
+  EXPECT_NE(terrain_env(*env).terrain_description().find(" then ramps("), std::string::npos);
+  for (int step = 20; step < 50; ++step) {
+    const Transition a = env->step(actions[size_t(step)]);
+    const Transition b = restored->step(actions[size_t(step)]);
+    ASSERT_EQ(a.observation, b.observation) << "step " << step;
+    ASSERT_EQ(a.reward, b.reward) << "step " << step;
+  }
+}
+
 TEST(TerrainEnvs, TerrainFamiliesSampleTheirGeneratorsTerrains) {
   Rng rng(3);
   for (const Task& task : make_task_family("HalfCheetahRamps")->sample(5, rng)) {
