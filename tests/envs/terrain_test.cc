@@ -153,15 +153,29 @@ TEST(TerrainProfiles, TerrainsPrintParseAndRefuseWhatNoGeneratorMakes) {
 // The model's elevation data are the generator's heights, in every row, and
 // the env's own lookup between columns is the same surface.
 TEST(TerrainEnvs, TheModelHoldsTheGeneratorsHeightsInEveryRow) {
-  for (const std::string terrain : {"hill", "basin", "gentle", "steep", "stairs", "flat"}) {
-    auto env = make_env("HalfCheetahTerrain", Options::parse("terrain=" + terrain));
+  std::vector<Task> terrains;
+  for (const std::string kind : {"hill", "basin", "gentle", "steep", "stairs", "flat"})
+    terrains.push_back(parse_terrain(kind, "test"));
+  // The random generators, drawn twice from one seed: the same terrain.
+  TerrainDrawSettings settings;
+  settings.roughness = 0.3;
+  settings.bump_columns = 2;
+  for (const std::string kind : {"ramps", "rough"}) {
+    Rng a(21), b(21);
+    terrains.push_back(draw_terrain(kind, a, settings, "test"));
+    ASSERT_EQ(draw_terrain(kind, b, settings, "test"), terrains.back());
+  }
+  for (const Task& terrain : terrains) {
+    auto env = make_env("HalfCheetahTerrain");
     auto& t = terrain_env(*env);
+    t.set_base_terrain(terrain);
     env->reset(1);
-    const auto profile = terrain_profile(parse_terrain(terrain, "test"));
+    const auto profile = terrain_profile(terrain);
     const auto rows = model_heights(t);
     ASSERT_EQ(rows.size(), size_t(TerrainGrid::kRows));
     for (const auto& row : rows)
-      for (int c = 0; c < 500; ++c) ASSERT_NEAR(row[size_t(c)], profile[size_t(c)], 1e-6) << terrain << " " << c;
+      for (int c = 0; c < 500; ++c)
+        ASSERT_NEAR(row[size_t(c)], profile[size_t(c)], 1e-6) << terrain.to_string() << " " << c;
     for (int c = 0; c + 1 < 500; c += 7) {
       const double x0 = TerrainGrid::column_x(c), x1 = TerrainGrid::column_x(c + 1);
       EXPECT_NEAR(t.ground_at(x0), profile[size_t(c)], 1e-6);
