@@ -102,8 +102,14 @@ TerrainEnv::TerrainEnv(const LocomotionSpec& spec, const Options& options)
 }
 
 void TerrainEnv::set_base_terrain(const Task& terrain) {
+  base_elevation_ = shared_elevation(terrain_profile(terrain));
   base_terrain_ = terrain;
-  show_terrain(terrain);
+  show_base_terrain();
+}
+
+void TerrainEnv::show_base_terrain() {
+  set_hfield_data(hfield_, base_elevation_);
+  description_ = base_terrain_.to_string();
 }
 
 void TerrainEnv::show_terrain(const Task& terrain) { show(terrain_profile(terrain), terrain.to_string()); }
@@ -167,7 +173,7 @@ class TerrainSchedule : public DynamicsSchedule {
   }
   void restore(Env& env) const override {
     auto& terrain = env_as<TerrainEnv>(env, describe());
-    terrain.show_terrain(terrain.base_terrain());
+    terrain.show_base_terrain();
   }
   void modify(Env& env, const ScheduleContext& context) const override {
     auto& terrain = env_as<TerrainEnv>(env, describe());

@@ -32,6 +32,9 @@ class TerrainEnv : public LocomotionEnv {
   // option's, or the current task's): shown from now on.
   void set_base_terrain(const Task& terrain);
   const Task& base_terrain() const { return base_terrain_; }
+  // Shows the base terrain again (a schedule's restore, at every reset):
+  // its elevation data are kept, not rebuilt.
+  void show_base_terrain();
   // Shows `terrain` until the next change (schedules call these).
   void show_terrain(const Task& terrain);
   // `first`, then `then` from x = switch_x on (course_profile).
@@ -53,6 +56,7 @@ class TerrainEnv : public LocomotionEnv {
 
   int hfield_ = 0;
   Task base_terrain_;
+  std::shared_ptr<const std::vector<float>> base_elevation_;
   std::string description_;
   int height_scan_ = 0;
   double scan_spacing_ = 0;
