@@ -30,6 +30,10 @@
 // BipedalWalkerLegs (task family): each task is a walker with its own leg
 // lengths, upper_leg and lower_leg factors ~ U[low, high], installed as the
 // task's WalkerLegScale schedules.
+// BipedalWalkerObstacles (task family): the difficulty rising over a chain;
+// each task's obstacle rate climbs from 0 to its own final_rate ~ U[low,
+// high] over `episodes` (a WalkerObstacleRate schedule), so the pace of the
+// change is what adaptation has to follow.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -265,6 +269,46 @@ const Registration<TaskFamily> kRegisterLegs(
     {double_option("low", 0.75, "the smallest leg-length factor (<= high)").positive(),
      double_option("high", 1.25, "the largest leg-length factor").positive()},
     [](const Options& o) { return std::make_unique<BipedalWalkerLegsFamily>(o); });
+
+// Rising difficulty: a task is the final obstacle rate its chain climbs to.
+class BipedalWalkerObstaclesFamily : public TaskFamily {
+ public:
+  explicit BipedalWalkerObstaclesFamily(const Options& options)
+      : TaskFamily("BipedalWalkerObstacles", "BipedalWalker") {
+    low_ = options.get_double(name(), "low");
+    high_ = options.get_double(name(), "high");
+    if (!(0 <= low_ && low_ <= high_ && high_ <= 1))
+      throw_env_error(name(), ": needs 0 <= low <= high <= 1 (rates), got low ", low_, ", high ", high_);
+    rising_ = make_schedule("WalkerObstacleRate", Options{{"from", "0"},
+                                                          {"to", "{final_rate}"},
+                                                          {"episodes", std::to_string(options.get_int(name(), "episodes"))}});
+  }
+
+  std::vector<Task> sample(int n, Rng& rng) const override {
+    std::vector<Task> tasks;
+    for (int i = 0; i < n; ++i) tasks.push_back(make_task({{"final_rate", rng.uniform(low_, high_)}}));
+    return tasks;
+  }
+
+ protected:
+  void configure(Env& env, const Task& task) const override {
+    env_as<BipedalWalkerEnv>(env, name());
+    task.get("final_rate");  // a task without it is an error now, not at the first reset
+    env.set_task_schedule(rising_);
+  }
+
+ private:
+  double low_, high_;
+  std::shared_ptr<const DynamicsSchedule> rising_;
+};
+
+const Registration<TaskFamily> kRegisterObstacles(
+    task_family_registry(), "BipedalWalkerObstacles",
+    "BipedalWalker whose obstacle rate rises from 0 to the task's final_rate ~ U[low, high] over `episodes`",
+    {double_option("low", 0.5, "the smallest final obstacle rate"),
+     double_option("high", 1.0, "the largest final obstacle rate (1: the hardcore course)"),
+     int_option("episodes", 7, "episodes from rate 0 to the final rate").at_least(1)},
+    [](const Options& o) { return std::make_unique<BipedalWalkerObstaclesFamily>(o); });
 
 }  // namespace
 }  // namespace metarl

@@ -627,5 +627,25 @@ TEST(BipedalWalkerLegs, EachTaskBuildsItsOwnLegLengths) {
   EXPECT_THROW(make_task_family("BipedalWalkerLegs", {{"low", "1.3"}, {"high", "1.2"}}), EnvError);
 }
 
+TEST(BipedalWalkerObstacles, EachTaskRisesToItsOwnFinalRate) {
+  const auto family = make_task_family("BipedalWalkerObstacles", {{"low", "0.4"}, {"high", "0.8"}, {"episodes", "3"}});
+  EXPECT_EQ(family->env_name(), "BipedalWalker");
+  Rng rng(5);
+  const Task task = family->sample(1, rng)[0];
+  const double final_rate = task.get("final_rate");
+  EXPECT_GE(final_rate, 0.4);
+  EXPECT_LT(final_rate, 0.8);
+  auto env = make_walker();
+  family->apply(*env, task);
+  // Episodes 0, 1, 2, 3 of the chain: 0, half-way, the final rate, and it stays there.
+  const double expected[] = {0, final_rate / 2, final_rate, final_rate};
+  for (int episode = 0; episode < 4; ++episode) {
+    env->reset(uint64_t(episode + 1));
+    EXPECT_DOUBLE_EQ(env->start().physics.obstacle_rate, expected[episode]) << "episode " << episode;
+  }
+  EXPECT_THROW(make_task_family("BipedalWalkerObstacles", {{"high", "1.5"}}), EnvError);
+  EXPECT_THROW(make_task_family("BipedalWalkerObstacles", {{"low", "0.9"}, {"high", "0.8"}}), EnvError);
+}
+
 }  // namespace
 }  // namespace metarl
