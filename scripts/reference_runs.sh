@@ -58,6 +58,9 @@
 #                                                   # (8M steps each, SEED=1 ...), then each on the held-out
 #                                                   # profiles hill, basin, gentle and steep
 #   scripts/reference_runs.sh walker_ppo            # PPO on BipedalWalker, RL Zoo's settings, 5M steps (SEED=1 ...)
+#   scripts/reference_runs.sh walker_obstacles      # continual adaptation on the walker as obstacles rise, and the
+#                                                   # same loop without adaptation (5M each, SEED=1 ...); both
+#                                                   # along 50 chains of 7 episodes (adapt_chain.csv)
 # Extra arguments go to `metarl run` (for example --threads 1 to run two at once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -83,7 +86,7 @@ snapshot_matches() {
 }
 usage() {
   echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_nav2d_port|maml_TASK|dice_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
-       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|adapt_continual_bug_as_tested_dice|continual_nav2d|adapt_continual_bug|sumo2d|sumo_ROBOT (ROBOT: ant bug spider)|sumo_meta_ROBOT (ROBOT: ant bug)|sumo_snapshots|sumo_calibration|sumo2d_meta|sumo2d_meta_lstm|sumo2d_meta_gradient_ablation|sumo2d_meta_schedule_controls|games_sumo2d_meta|sumo2d_rl2|games_sumo2d_table3|games_sumo2d_episodes_sweep" >&2
+       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|adapt_continual_bug_as_tested_dice|continual_nav2d|adapt_continual_bug|sumo2d|sumo_ROBOT (ROBOT: ant bug spider)|sumo_meta_ROBOT (ROBOT: ant bug)|sumo_snapshots|sumo_calibration|sumo2d_meta|sumo2d_meta_lstm|sumo2d_meta_gradient_ablation|sumo2d_meta_schedule_controls|games_sumo2d_meta|sumo2d_rl2|games_sumo2d_table3|games_sumo2d_episodes_sweep|terrain_halfcheetah|walker_ppo|walker_obstacles" >&2
   exit 2
 }
 case "$run" in
@@ -576,5 +579,13 @@ case "$run" in
   walker_ppo)
     seed=${SEED:-0}
     "$metarl" run experiments/terrain/walker_ppo.yaml --seed "$seed" --out "experiments/results/terrain/walker_ppo/seed$seed" "$@" ;;
+  walker_obstacles)
+    seed=${SEED:-0}
+    d=experiments/results/terrain/walker_obstacles
+    "$metarl" run experiments/terrain/walker_obstacles_continual.yaml --seed "$seed" --out "$d/continual/seed$seed" "$@"
+    "$metarl" run experiments/terrain/walker_obstacles_continual.yaml --seed "$seed" --set algorithm.name=maml_pretrain \
+        --out "$d/pretrained/seed$seed" "$@"
+    "$metarl" adapt "$d/continual/seed$seed" "$d/pretrained/seed$seed" --chain 7 --history 3 --tasks 50 \
+        --out "$d/chains/seed$seed" ;;
   *) usage ;;
 esac
