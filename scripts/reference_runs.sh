@@ -500,8 +500,9 @@ case "$run" in
   games_sumo_ant_table3)
     # Table 3's comparison on the Ant: the meta-learner (1M steps of its loop
     # without adaptation, 1M of meta-training) and that loop at 2M, against
-    # the Ant self-play run advancing from its 1M to its 5M snapshot over 30
-    # rounds of 3 matches; 10 repeats (an Ant match costs ~30 Sumo2D ones).
+    # the Ant self-play run from its 1M snapshot, advancing one snapshot (1M
+    # steps) a round to its 5M, then staying; 30 rounds of 3 matches, 10
+    # repeats.
     o=experiments/results/sumo/ant/seed0/checkpoints
     s=experiments/results/sumo
     for agent in "ant_meta_from_pretrain1M/seed0/checkpoints/steps_1000000.pt meta meta_from_pretrain1M" \
