@@ -24,6 +24,7 @@
 #include "experiments/config.h"
 #include "experiments/game.h"
 #include "experiments/match.h"
+#include "experiments/players.h"
 #include "experiments/replay.h"
 #include "experiments/tournament.h"
 #include "experiments/rollout.h"
@@ -115,10 +116,14 @@ int run(int argc, char** argv) {
   bench->add_option("--repeats", bench_config.repeats, "raw/vector timing pairs per configuration (median ratio reported)")
       ->capture_default_str();
 
-  auto* rollout = app.add_subcommand("rollout", "random-policy rollout report (JSON lines)");
+  auto* rollout = app.add_subcommand("rollout", "episodes of random actions or a trained player: returns per task (JSON lines)");
   RolloutConfig rollout_config;
   std::string env_options, family_options;
-  rollout->add_option("--env", rollout_config.env, "environment")->capture_default_str();
+  auto* rollout_env = rollout->add_option("--env", rollout_config.env, "environment (with --player RUN: the run's)")
+                          ->capture_default_str();
+  rollout->add_option("--player", rollout_config.player,
+                      "the actor: a run, RUN/checkpoints/NAME.pt, or mean:RUN (its mean action); default uniformly "
+                      "random actions");
   rollout->add_option("--family", rollout_config.family, "task family (one sampled task per env)");
   rollout->add_option("--env-options", env_options, "env options, key=value,...");
   rollout->add_option("--family-options", family_options, "task family options, key=value,...");
@@ -288,6 +293,12 @@ int run(int argc, char** argv) {
   }
   if (app.got_subcommand("rollout")) {
     rollout_config.env_options = Options::parse(env_options);
+    if (!rollout_config.player.empty()) {  // the run's env and options under the ones given
+      const PlayersEnv where = players_env("rollout", rollout_env->count() ? rollout_config.env : "",
+                                           {rollout_config.player}, env_options);
+      rollout_config.env = where.name;
+      rollout_config.env_options = where.options;
+    }
     rollout_config.family_options = Options::parse(family_options);
     run_rollout(rollout_config, std::cout);
   }

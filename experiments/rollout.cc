@@ -7,9 +7,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agents/sampler.h"
 #include "envs/core/registry.h"
 #include "envs/core/task.h"
 #include "envs/vector_env.h"
+#include "experiments/players.h"
 
 namespace metarl {
 namespace {
@@ -54,23 +56,44 @@ void run_rollout(const RolloutConfig& config, std::ostream& out) {
   }
 
   const auto start = std::chrono::steady_clock::now();
-  venv.reset();
-  const Box& space = venv.action_space();
-  Rng action_rng(derive_seed(config.seed, 0xac7));
-  std::vector<float> actions(size_t(venv.num_envs()) * venv.act_dim());
   std::vector<std::vector<double>> returns(config.num_envs), lengths(config.num_envs);
-  int finished_envs = 0;
-  while (finished_envs < config.num_envs) {
-    for (size_t k = 0; k < actions.size(); ++k) {
-      const int j = int(k % venv.act_dim());
-      actions[k] = static_cast<float>(action_rng.uniform(space.low()[j], space.high()[j]));
+  if (config.player.empty()) {
+    venv.reset();
+    const Box& space = venv.action_space();
+    Rng action_rng(derive_seed(config.seed, 0xac7));
+    std::vector<float> actions(size_t(venv.num_envs()) * venv.act_dim());
+    int finished_envs = 0;
+    while (finished_envs < config.num_envs) {
+      for (size_t k = 0; k < actions.size(); ++k) {
+        const int j = int(k % venv.act_dim());
+        actions[k] = static_cast<float>(action_rng.uniform(space.low()[j], space.high()[j]));
+      }
+      venv.step(actions);
+      for (int i = 0; i < config.num_envs; ++i) {
+        if (!venv.done(i) || int(returns[i].size()) >= config.episodes_per_env) continue;
+        returns[i].push_back(venv.episode_returns()[i]);
+        lengths[i].push_back(venv.episode_lengths()[i]);
+        if (int(returns[i].size()) == config.episodes_per_env) ++finished_envs;
+      }
     }
-    venv.step(actions);
-    for (int i = 0; i < config.num_envs; ++i) {
-      if (!venv.done(i) || int(returns[i].size()) >= config.episodes_per_env) continue;
-      returns[i].push_back(venv.episode_returns()[i]);
-      lengths[i].push_back(venv.episode_lengths()[i]);
-      if (int(returns[i].size()) == config.episodes_per_env) ++finished_envs;
+  } else {
+    if (venv.num_agents() != 1) throw_env_error("rollout: --player needs a one-agent env; ", config.env, " has ",
+                                                venv.num_agents(), " (metarl match plays two)");
+    Player player;
+    try {
+      player = load_player(config.player, venv, 0);
+    } catch (const std::invalid_argument& e) {
+      throw_env_error("rollout: --player: ", e.what());
+    }
+    // Each round runs every env's next episode to its end (fixed episodes).
+    Sampler sampler(venv, *player.policy, config.seed, player.normalizer.get(), /*update_normalizer=*/false);
+    for (int round = 0; round < config.episodes_per_env; ++round) {
+      const EpisodeBatch batch = sampler.collect_episodes(venv.env(0).max_episode_steps(), player.policy->parameters());
+      for (size_t k = 0; k < batch.episode_returns.size(); ++k) {
+        const size_t i = size_t(batch.episode_envs[k]);
+        returns[i].push_back(batch.episode_returns[k]);
+        lengths[i].push_back(double(batch.episode_lengths[k]));
+      }
     }
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -85,7 +108,7 @@ void run_rollout(const RolloutConfig& config, std::ostream& out) {
     all_lengths.insert(all_lengths.end(), lengths[i].begin(), lengths[i].end());
   }
   const Stats r = stats_of(all_returns);
-  out << json{{"summary", "random policy"},
+  out << json{{"summary", config.player.empty() ? "random policy" : "player " + config.player},
               {"env", config.env},
               {"family", config.family.empty() ? "none" : config.family},
               {"num_envs", config.num_envs},

@@ -1,5 +1,7 @@
-// `metarl rollout`: a short random-policy rollout on a VectorEnv, one task per
-// env, reporting episode returns per task and overall throughput.
+// `metarl rollout`: episodes on a VectorEnv, one task per env, reporting
+// episode returns per task and overall throughput; by default with uniformly
+// random actions, or with a trained player (a run, a checkpoint, or
+// mean:RUN for its mean action: how a trained policy does without its noise).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +14,7 @@ namespace metarl {
 
 struct RolloutConfig {
   std::string env = "HalfCheetah";
+  std::string player;  // empty: uniformly random actions; else a load_player spec (experiments/players.h)
   std::string family;  // empty: the env's default task
   Options env_options;
   Options family_options;
