@@ -60,7 +60,8 @@
 #   scripts/reference_runs.sh terrain_halfcheetah   # MAML, PPO and continual adaptation on HalfCheetahRamps
 #                                                   # (8M steps each, SEED=1 ...), then each on the held-out
 #                                                   # profiles hill, basin, gentle and steep
-#   scripts/reference_runs.sh walker_ppo            # PPO on BipedalWalker, RL Zoo's settings, 5M steps (SEED=1 ...)
+#   scripts/reference_runs.sh walker_ppo            # PPO on BipedalWalker, RL Zoo's settings, 5M steps (SEED=1 ...),
+#                                                   # then 100 episodes of its final policy (rollout_*.jsonl)
 #   scripts/reference_runs.sh walker_obstacles      # continual adaptation on the walker as obstacles rise, and the
 #                                                   # same loop without adaptation (5M each, SEED=1 ...); both
 #                                                   # along 50 chains of 7 episodes (adapt_chain.csv)
@@ -609,7 +610,11 @@ case "$run" in
     done ;;
   walker_ppo)
     seed=${SEED:-0}
-    "$metarl" run experiments/terrain/walker_ppo.yaml --seed "$seed" --out "experiments/results/terrain/walker_ppo/seed$seed" "$@" ;;
+    d=experiments/results/terrain/walker_ppo/seed$seed
+    "$metarl" run experiments/terrain/walker_ppo.yaml --seed "$seed" --out "$d" "$@"
+    # 100 episodes of the final policy: its mean action, then sampling
+    "$metarl" rollout --player "mean:$d" --num-envs 20 --episodes 5 --seed 1 > "$d/rollout_mean_action.jsonl"
+    "$metarl" rollout --player "$d" --num-envs 20 --episodes 5 --seed 1 > "$d/rollout_sampled.jsonl" ;;
   walker_obstacles)
     seed=${SEED:-0}
     d=experiments/results/terrain/walker_obstacles
