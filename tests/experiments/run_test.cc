@@ -7,11 +7,14 @@
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include "envs/core/dynamics_schedule.h"
+#include "envs/core/error.h"
 #include "experiments/config.h"
 #include "experiments/io.h"
+#include "experiments/rollout.h"
 #include "tests/experiments/run_outputs.h"
 #include "experiments/stats.h"
 
@@ -100,6 +103,56 @@ TEST(RunExperiment, WritesTheOutputDirectory) {
   std::stringstream text;
   text << config.rdbuf();
   EXPECT_NE(text.str().find("clip_range: 0.2"), std::string::npos) << text.str();
+}
+
+// metarl rollout --player: a trained run's episodes, whole and as many as
+// asked, the same at any thread count; a match env or a non-run refused.
+TEST(RolloutPlayer, RunsTheRunsPolicyForWholeEpisodesTheSameAtAnyThreadCount) {
+  RunOptions options;
+  options.experiment_path = write_experiment("tiny_ppo_rollout.yaml", kTinyPpo);
+  options.out_dir = fresh_dir("rollout_player");
+  run_experiment(options);
+  auto rollout = [&](const std::string& player, int threads) {
+    RolloutConfig config;
+    config.env = "HalfCheetah";
+    config.env_options = Options::parse("max_episode_steps=100");
+    config.player = player;
+    config.num_envs = 3;
+    config.episodes_per_env = 2;
+    config.threads = threads;
+    config.seed = 4;
+    std::ostringstream out;
+    run_rollout(config, out);
+    std::vector<nlohmann::json> lines;
+    std::istringstream in(out.str());
+    for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+    return lines;
+  };
+  const auto mean1 = rollout("mean:" + options.out_dir, 1);
+  ASSERT_EQ(mean1.size(), 4u);  // one line per env, then the summary
+  const nlohmann::json& summary = mean1.back();
+  EXPECT_EQ(summary["episodes"], 6);
+  EXPECT_EQ(summary["env_steps"], 600);  // HalfCheetah never ends early: 6 whole episodes of 100 steps
+  EXPECT_EQ(summary["mean_length"], 100.0);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(mean1[size_t(i)]["episodes"], 2);
+  const auto mean2 = rollout("mean:" + options.out_dir, 2);
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(mean2[i]["mean_return"], mean1[i]["mean_return"]) << "env " << i;
+  // Sampling acts otherwise than the mean action from the same starts.
+  EXPECT_NE(rollout(options.out_dir, 1).back()["mean_return"], summary["mean_return"]);
+
+  RolloutConfig match;
+  match.env = "Sumo2D";
+  match.player = options.out_dir;
+  std::ostringstream ignored;
+  EXPECT_THROW(run_rollout(match, ignored), EnvError);
+  RolloutConfig missing;
+  missing.player = options.out_dir + "_nowhere";
+  try {
+    run_rollout(missing, ignored);
+    ADD_FAILURE() << "a player that is no run was accepted";
+  } catch (const EnvError& e) {
+    EXPECT_NE(std::string(e.what()).find("_nowhere"), std::string::npos) << e.what();
+  }
 }
 
 TEST(RunExperiment, AResumedRunContinuesExactlyAsAnUninterruptedOne) {
