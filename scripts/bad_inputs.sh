@@ -211,6 +211,10 @@ check "rollout: --num-envs 0" "" "$M" rollout --env HalfCheetah --num-envs 0
 check "rollout: family of another env" "" "$M" rollout --env HalfCheetah --family AntVel
 check "rollout: --threads 0" "" "$M" rollout --env HalfCheetah --threads 0
 check "rollout: --episodes 0" "" "$M" rollout --env HalfCheetah --episodes 0
+check "rollout: --player no such run" "" "$M" rollout --player "$work/absent_run"
+check "rollout: --player in a match env" "$work/ppo_run" "$M" rollout --player "$work/ppo_run" --env Sumo2D
+copy_run; flip "$work/copy/checkpoints/latest.pt" -500 16
+check "rollout: --player corrupted checkpoint" "$work/copy" "$M" rollout --player "$work/copy"
 check "bench: unknown env" "" "$M" bench --env Nope --seconds 0.01
 check "bench: --num-envs 0" "" "$M" bench --num-envs 0 --seconds 0.01
 check "bench: unknown mode" "" "$M" bench --mode nope --seconds 0.01
