@@ -614,7 +614,10 @@ case "$run" in
     "$metarl" run experiments/terrain/walker_ppo.yaml --seed "$seed" --out "$d" "$@"
     # 100 episodes of the final policy: its mean action, then sampling
     "$metarl" rollout --player "mean:$d" --num-envs 20 --episodes 5 --seed 1 > "$d/rollout_mean_action.jsonl"
-    "$metarl" rollout --player "$d" --num-envs 20 --episodes 5 --seed 1 > "$d/rollout_sampled.jsonl" ;;
+    "$metarl" rollout --player "$d" --num-envs 20 --episodes 5 --seed 1 > "$d/rollout_sampled.jsonl"
+    # and on the hardcore course it never saw
+    "$metarl" rollout --player "mean:$d" --env-options hardcore=true --num-envs 20 --episodes 5 --seed 1 \
+        > "$d/rollout_mean_action_hardcore.jsonl" ;;
   walker_obstacles)
     seed=${SEED:-0}
     d=experiments/results/terrain/walker_obstacles
