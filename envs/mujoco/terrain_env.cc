@@ -107,21 +107,20 @@ void TerrainEnv::set_base_terrain(const Task& terrain) {
   show_base_terrain();
 }
 
-void TerrainEnv::show_base_terrain() {
-  set_hfield_data(hfield_, base_elevation_);
-  description_ = base_terrain_.to_string();
-}
+void TerrainEnv::show_base_terrain() { show(base_elevation_, base_terrain_.to_string()); }
 
-void TerrainEnv::show_terrain(const Task& terrain) { show(terrain_profile(terrain), terrain.to_string()); }
+void TerrainEnv::show_terrain(const Task& terrain) {
+  show(shared_elevation(terrain_profile(terrain)), terrain.to_string());
+}
 
 void TerrainEnv::show_course(const Task& first, const Task& then, double switch_x) {
   std::ostringstream description;
   description << first.to_string() << " then " << then.to_string() << " from x=" << switch_x;
-  show(course_profile(first, then, switch_x), description.str());
+  show(shared_elevation(course_profile(first, then, switch_x)), description.str());
 }
 
-void TerrainEnv::show(const std::vector<double>& profile, std::string description) {
-  set_hfield_data(hfield_, shared_elevation(profile));
+void TerrainEnv::show(std::shared_ptr<const std::vector<float>> elevation, std::string description) {
+  set_hfield_data(hfield_, std::move(elevation));
   description_ = std::move(description);
 }
 

@@ -52,7 +52,7 @@ class TerrainEnv : public LocomotionEnv {
   void write_extra_observation(float* out) const override;
 
  private:
-  void show(const std::vector<double>& profile, std::string description);
+  void show(std::shared_ptr<const std::vector<float>> elevation, std::string description);
 
   int hfield_ = 0;
   Task base_terrain_;
