@@ -72,6 +72,19 @@ metarl=${METARL:-build/experiments/metarl}
 run=${1:-}
 shift || true
 locomotion_tasks="halfcheetah_dir halfcheetah_vel ant_vel ant_dir ant_goal"
+# Table 3's games: each AGENT ("SNAPSHOT ADAPT NAME", SNAPSHOT under
+# experiments/results/sumo) against OPPONENTS (snapshot paths separated by
+# spaces, in the order they advance), 30 rounds of 3 matches, into OUT/NAME.
+table3_games() {  # OUT REPEATS THREADS "OPPONENTS" AGENT...
+  local out=$1 repeats=$2 threads=$3 agent
+  local opponents=($4)
+  shift 4
+  for agent in "$@"; do
+    set -- $agent
+    "$metarl" game "experiments/results/sumo/$1" "${opponents[@]}" --rounds 30 --episodes 3 --repeats "$repeats" \
+        --adapt "$2" --threads "$threads" --out "$out/$3"
+  done
+}
 # Every snapshot of run DIR against each built-in player named (random and
 # scripted when none is; 208 matches each), into DIR/matches.jsonl (written
 # whole at the end).
@@ -489,15 +502,11 @@ case "$run" in
     # games_sumo2d_table3's game for the LSTM meta-learner (2M steps of its
     # loop without adaptation, 3M of meta-training) and that loop at 5M.
     o=experiments/results/sumo/sumo2d_entropy0.01_10M/seed1/checkpoints
-    s=experiments/results/sumo
-    for agent in "sumo2d_meta_lstm_from_pretrain2M/seed0/checkpoints/steps_3000000.pt meta meta_lstm_from_pretrain2M" \
+    table3_games experiments/results/games/table3 20 1 "$(echo "$o"/steps_{5,6,7,8,9,10}000000.pt)" \
+        "sumo2d_meta_lstm_from_pretrain2M/seed0/checkpoints/steps_3000000.pt meta meta_lstm_from_pretrain2M" \
         "sumo2d_meta_lstm_from_pretrain2M/seed0/checkpoints/steps_3000000.pt none meta_lstm_from_pretrain2M_no_adaptation" \
         "sumo2d_meta_lstm_pretrain/seed0/checkpoints/steps_5000000.pt tracking lstm_pretrain_tracking" \
-        "sumo2d_meta_lstm_pretrain/seed0/checkpoints/steps_5000000.pt none lstm_pretrain_no_adaptation"; do
-      set -- $agent
-      "$metarl" game "$s/$1" "$o"/steps_{5,6,7,8,9,10}000000.pt --rounds 30 --episodes 3 --repeats 20 --adapt "$2" \
-          --out "experiments/results/games/table3/$3"
-    done ;;
+        "sumo2d_meta_lstm_pretrain/seed0/checkpoints/steps_5000000.pt none lstm_pretrain_no_adaptation" ;;
   games_sumo_ant_table3)
     # Table 3's comparison on the Ant: the meta-learner (1M steps of its loop
     # without adaptation, 1M of meta-training) and that loop at 2M, against
@@ -505,15 +514,11 @@ case "$run" in
     # steps) a round to its 5M, then staying; 30 rounds of 3 matches, 10
     # repeats.
     o=experiments/results/sumo/ant/seed0/checkpoints
-    s=experiments/results/sumo
-    for agent in "ant_meta_from_pretrain1M/seed0/checkpoints/steps_1000000.pt meta meta_from_pretrain1M" \
+    table3_games experiments/results/games/table3_ant 10 2 "$(echo "$o"/steps_{1,2,3,4,5}000000.pt)" \
+        "ant_meta_from_pretrain1M/seed0/checkpoints/steps_1000000.pt meta meta_from_pretrain1M" \
         "ant_meta_from_pretrain1M/seed0/checkpoints/steps_1000000.pt none meta_from_pretrain1M_no_adaptation" \
         "ant_meta_pretrain/seed0/checkpoints/steps_2000000.pt tracking pretrain_tracking" \
-        "ant_meta_pretrain/seed0/checkpoints/steps_2000000.pt none pretrain_no_adaptation"; do
-      set -- $agent
-      "$metarl" game "$s/$1" "$o"/steps_{1,2,3,4,5}000000.pt --rounds 30 --episodes 3 --repeats 10 --adapt "$2" \
-          --threads 2 --out "experiments/results/games/table3_ant/$3"
-    done ;;
+        "ant_meta_pretrain/seed0/checkpoints/steps_2000000.pt none pretrain_no_adaptation" ;;
   games_sumo2d_episodes_sweep)
     # Does tracking catch up as rounds get longer? games_sumo2d_table3's
     # opponent, 30 rounds of 10, 30 and 90 matches (10, 5 and 5 repeats).
