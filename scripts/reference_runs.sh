@@ -34,8 +34,10 @@
 #                                                   # (robosumo_meta.yaml; the loop without adaptation for 1M
 #                                                   # steps, then 1M of meta-training from it: PRETRAIN=, META=;
 #                                                   # that loop on to 2M), snapshots against random
-#   scripts/reference_runs.sh games_sumo_ant_table3 # Table 3's games on the Ant: its meta-learner and loop without
-#                                                   # adaptation against the Ant self-play run's snapshots
+#   scripts/reference_runs.sh games_sumo_ROBOT_table3  # ROBOT = ant | bug: Table 3's games, its meta-learner and
+#                                                   # loop without adaptation against its self-play run's
+#                                                   # snapshots (the Bug's run continued to 3M first:
+#                                                   # sumo_bug --set training.total_env_steps=3000000)
 #   scripts/reference_runs.sh sumo_snapshots        # the Ant run's latest against its own snapshots
 #   scripts/reference_runs.sh sumo_calibration      # the three equally trained robots play each other
 #                                                   # (both seat orders, 200 matches a pair): calibration.jsonl;
@@ -103,7 +105,7 @@ snapshot_matches() {
 }
 usage() {
   echo "usage: $0 ppo_halfcheetah|trpo_nav2d|maml_nav2d|maml_nav2d_port|maml_TASK|dice_TASK|lvc_TASK|pretrained_TASK|adapt_TASK" \
-       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|adapt_continual_bug_as_tested_dice|continual_nav2d|adapt_continual_bug|sumo2d|sumo_ROBOT (ROBOT: ant bug spider)|sumo_meta_ROBOT (ROBOT: ant bug)|sumo_snapshots|sumo_calibration|sumo2d_meta|sumo2d_meta_lstm|sumo2d_meta_gradient_ablation|sumo2d_meta_schedule_controls|games_sumo2d_meta|sumo2d_rl2|games_sumo2d_table3|games_sumo2d_episodes_sweep|games_sumo_ant_table3|terrain_halfcheetah|walker_ppo|walker_obstacles" >&2
+       "(TASK: $locomotion_tasks)|continual_bug_RUN (RUN: meta_mlp meta_mlp_alpha0.01 meta_mlp_lvc meta_mlp_minibatch4 pretrained_mlp_minibatch4 meta_lstm pretrained_mlp rl2_lstm)|continual_bug_as_tested|continual_bug_as_tested_dice|adapt_continual_bug_as_tested|adapt_continual_bug_as_tested_dice|continual_nav2d|adapt_continual_bug|sumo2d|sumo_ROBOT (ROBOT: ant bug spider)|sumo_meta_ROBOT (ROBOT: ant bug)|sumo_snapshots|sumo_calibration|sumo2d_meta|sumo2d_meta_lstm|sumo2d_meta_gradient_ablation|sumo2d_meta_schedule_controls|games_sumo2d_meta|sumo2d_rl2|games_sumo2d_table3|games_sumo2d_episodes_sweep|games_sumo_ROBOT_table3 (ROBOT: ant bug)|terrain_halfcheetah|walker_ppo|walker_obstacles" >&2
   exit 2
 }
 case "$run" in
@@ -507,18 +509,20 @@ case "$run" in
         "sumo2d_meta_lstm_from_pretrain2M/seed0/checkpoints/steps_3000000.pt none meta_lstm_from_pretrain2M_no_adaptation" \
         "sumo2d_meta_lstm_pretrain/seed0/checkpoints/steps_5000000.pt tracking lstm_pretrain_tracking" \
         "sumo2d_meta_lstm_pretrain/seed0/checkpoints/steps_5000000.pt none lstm_pretrain_no_adaptation" ;;
-  games_sumo_ant_table3)
-    # Table 3's comparison on the Ant: the meta-learner (1M steps of its loop
-    # without adaptation, 1M of meta-training) and that loop at 2M, against
-    # the Ant self-play run from its 1M snapshot, advancing one snapshot (1M
-    # steps) a round to its 5M, then staying; 30 rounds of 3 matches, 10
-    # repeats.
-    o=experiments/results/sumo/ant/seed0/checkpoints
-    table3_games experiments/results/games/table3_ant 10 2 "$(echo "$o"/steps_{1,2,3,4,5}000000.pt)" \
-        "ant_meta_from_pretrain1M/seed0/checkpoints/steps_1000000.pt meta meta_from_pretrain1M" \
-        "ant_meta_from_pretrain1M/seed0/checkpoints/steps_1000000.pt none meta_from_pretrain1M_no_adaptation" \
-        "ant_meta_pretrain/seed0/checkpoints/steps_2000000.pt tracking pretrain_tracking" \
-        "ant_meta_pretrain/seed0/checkpoints/steps_2000000.pt none pretrain_no_adaptation" ;;
+  games_sumo_ant_table3|games_sumo_bug_table3)
+    # Table 3's comparison on a RoboSumo robot: its meta-learner (1M steps of
+    # its loop without adaptation, 1M of meta-training) and that loop at 2M,
+    # against the robot's self-play run from its 1M snapshot, advancing one
+    # snapshot (1M steps) a round to its last (the Ant's 5M, the Bug's 3M),
+    # then staying; 30 rounds of 3 matches, 10 repeats.
+    robot=${run#games_sumo_}
+    robot=${robot%_table3}
+    o=experiments/results/sumo/$robot/seed0/checkpoints
+    table3_games "experiments/results/games/table3_$robot" 10 2 "$(ls "$o"/steps_*.pt | sort -V)" \
+        "${robot}_meta_from_pretrain1M/seed0/checkpoints/steps_1000000.pt meta meta_from_pretrain1M" \
+        "${robot}_meta_from_pretrain1M/seed0/checkpoints/steps_1000000.pt none meta_from_pretrain1M_no_adaptation" \
+        "${robot}_meta_pretrain/seed0/checkpoints/steps_2000000.pt tracking pretrain_tracking" \
+        "${robot}_meta_pretrain/seed0/checkpoints/steps_2000000.pt none pretrain_no_adaptation" ;;
   games_sumo2d_episodes_sweep)
     # Does tracking catch up as rounds get longer? games_sumo2d_table3's
     # opponent, 30 rounds of 10, 30 and 90 matches (10, 5 and 5 repeats).
