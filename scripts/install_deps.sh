@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libtorch-dev            # LibTorch (agents/, meta/, experiments/)
+  libgloo-dev             # the headers of LibTorch's ProcessGroupGloo (agents/communicator.cc)
   libopenblas0-pthread    # without it libblas.so.3 is the slow reference BLAS (~17x slower matmul)
   libmujoco-dev libqhull-dev  # MuJoCo; its CMake config needs qhull
   libbox2d-dev libtbb-dev libeigen3-dev

@@ -1,0 +1,76 @@
+// The processes of one run, on one host or several: LibTorch's c10d
+// (ProcessGroupGloo over a TCPStore rendezvous at rank 0's HOST:PORT).
+//
+// A default-constructed Communicator is the one process of an ordinary run:
+// every collective returns its input and no socket is opened, so a run that
+// does not ask for several processes never touches Gloo.
+//
+// Every error (a rank that never joins, one that dies, configurations that
+// differ) is a one-line std::runtime_error naming this rank, raised on every
+// rank that meets it within the timeout rather than a hang.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <torch/torch.h>
+
+namespace metarl {
+
+struct DistributedConfig {
+  int world_size = 1;
+  int rank = 0;
+  std::string master;  // HOST:PORT where rank 0 listens; required with several ranks
+  // How long a rank waits for the others: to join, and at each collective
+  // (longer than the slowest rank's work between two collectives).
+  double timeout_seconds = 300;
+
+  bool several() const { return world_size > 1; }
+};
+
+// One line naming the flag at fault, or "" when the configuration is usable.
+std::string distributed_config_error(const DistributedConfig& config);
+
+// Rank `rank`'s share [first, last) of n items among `world` ranks, in
+// contiguous blocks in rank order, the first n % world ranks taking one more.
+std::pair<int64_t, int64_t> rank_share(int64_t n, int rank, int world);
+
+class Communicator {
+ public:
+  Communicator();  // one process
+  explicit Communicator(const DistributedConfig& config);  // joins the others or throws
+  ~Communicator();
+  Communicator(const Communicator&) = delete;
+  Communicator& operator=(const Communicator&) = delete;
+
+  int rank() const { return config_.rank; }
+  int world_size() const { return config_.world_size; }
+  bool several() const { return config_.several(); }
+  // Only rank 0 writes a run's outputs.
+  bool writes_outputs() const { return config_.rank == 0; }
+
+  // This rank's share of n items (rank_share).
+  std::pair<int64_t, int64_t> share(int64_t n) const { return rank_share(n, rank(), world_size()); }
+
+  // Sums over ranks, in place, on every rank.
+  void all_reduce_sum(std::vector<torch::Tensor>& tensors) const;
+  torch::Tensor all_reduce_sum(const torch::Tensor& tensor) const;
+  double all_reduce_sum(double value) const;
+  // Rank 0's tensors on every rank (in place).
+  void broadcast(std::vector<torch::Tensor>& tensors) const;
+  // Every rank passes its own text of `what` (say, the resolved
+  // configuration); unless all equal rank 0's, every rank throws naming the
+  // first line that differs.
+  void require_same(const std::string& what, const std::string& text) const;
+  void barrier() const;
+
+ private:
+  struct Group;
+  DistributedConfig config_;
+  std::unique_ptr<Group> group_;
+};
+
+}  // namespace metarl
