@@ -1,15 +1,16 @@
 #include "agents/communicator.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <map>
 #include <stdexcept>
 
-// ProcessGroupGloo.hpp declares its class only under USE_C10D_GLOO, which
-// Debian's LibTorch exports but its CMake config does not define for users.
-#ifndef USE_C10D_GLOO
-#define USE_C10D_GLOO
-#endif
+// ProcessGroupGloo.hpp declares its class under USE_C10D_GLOO, which the
+// Torch CMake target defines (Debian's LibTorch is built with it).
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
@@ -61,7 +62,7 @@ std::pair<int64_t, int64_t> rank_share(int64_t n, int rank, int world) {
 struct Communicator::Group {
   c10::intrusive_ptr<c10d::Store> store;  // our own keys (PrefixStore), beside Gloo's
   c10::intrusive_ptr<c10d::ProcessGroupGloo> processes;
-  int require_same_calls = 0;
+  int store_calls = 0;  // numbers our keys: each call of require_same or from_rank0 has its own
 };
 
 namespace {
@@ -118,6 +119,26 @@ Communicator::Communicator(const DistributedConfig& config) : config_(config) {
 
 Communicator::~Communicator() = default;
 
+int free_loopback_port() {
+  const int s = socket(AF_INET, SOCK_STREAM, 0);
+  if (s < 0) throw std::runtime_error("distributed: no socket to find a free port on 127.0.0.1");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;  // the kernel picks one
+  socklen_t size = sizeof address;
+  const bool ok = bind(s, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+                  getsockname(s, reinterpret_cast<sockaddr*>(&address), &size) == 0;
+  close(s);
+  if (!ok) throw std::runtime_error("distributed: found no free port on 127.0.0.1");
+  return ntohs(address.sin_port);
+}
+
+const Communicator& single_process() {
+  static const Communicator one;
+  return one;
+}
+
 void Communicator::all_reduce_sum(std::vector<torch::Tensor>& tensors) const {
   if (!several() || tensors.empty()) return;
   // One flat buffer per dtype: Gloo reduces a list only across devices.
@@ -150,6 +171,15 @@ double Communicator::all_reduce_sum(double value) const {
   return all_reduce_sum(torch::tensor({value}, torch::kFloat64)).item<double>();
 }
 
+int64_t Communicator::all_reduce_max(int64_t value) const {
+  if (!several()) return value;
+  std::vector<torch::Tensor> t = {torch::tensor({value}, torch::kLong)};
+  c10d::AllreduceOptions options;
+  options.reduceOp = c10d::ReduceOp::MAX;
+  guarded(config_, "taking the largest over ranks", [&] { return group_->processes->allreduce(t, options)->wait(); });
+  return t[0].item<int64_t>();
+}
+
 void Communicator::broadcast(std::vector<torch::Tensor>& tensors) const {
   if (!several()) return;
   for (auto& t : tensors) {
@@ -162,7 +192,7 @@ void Communicator::broadcast(std::vector<torch::Tensor>& tensors) const {
 
 void Communicator::require_same(const std::string& what, const std::string& text) const {
   if (!several()) return;
-  const std::string key = what + "/" + std::to_string(group_->require_same_calls++) + "/";
+  const std::string key = what + "/" + std::to_string(group_->store_calls++) + "/";
   std::vector<std::string> texts(size_t(config_.world_size));
   guarded(config_, "comparing the ranks' " + what, [&] {
     group_->store->set(key + std::to_string(config_.rank), std::vector<uint8_t>(text.begin(), text.end()));
@@ -183,6 +213,16 @@ void Communicator::require_same(const std::string& what, const std::string& text
     throw std::runtime_error("distributed: rank " + std::to_string(r) + "'s " + what + " differs from rank 0's at line " +
                              std::to_string(line) + ": '" + line_of(b) + "' against '" + line_of(a) + "'");
   }
+}
+
+std::string Communicator::from_rank0(const std::string& what, const std::string& text) const {
+  if (!several()) return text;
+  const std::string key = what + "/" + std::to_string(group_->store_calls++);
+  return guarded(config_, "receiving rank 0's " + what, [&] {
+    if (config_.rank == 0) group_->store->set(key, std::vector<uint8_t>(text.begin(), text.end()));
+    const auto bytes = group_->store->get(key);
+    return std::string(bytes.begin(), bytes.end());
+  });
 }
 
 void Communicator::barrier() const {

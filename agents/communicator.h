@@ -59,12 +59,16 @@ class Communicator {
   void all_reduce_sum(std::vector<torch::Tensor>& tensors) const;
   torch::Tensor all_reduce_sum(const torch::Tensor& tensor) const;
   double all_reduce_sum(double value) const;
+  // The largest over ranks, on every rank.
+  int64_t all_reduce_max(int64_t value) const;
   // Rank 0's tensors on every rank (in place).
   void broadcast(std::vector<torch::Tensor>& tensors) const;
   // Every rank passes its own text of `what` (say, the resolved
   // configuration); unless all equal rank 0's, every rank throws naming the
   // first line that differs.
   void require_same(const std::string& what, const std::string& text) const;
+  // Rank 0's `text` of `what` on every rank (a decision rank 0 takes alone).
+  std::string from_rank0(const std::string& what, const std::string& text) const;
   void barrier() const;
 
  private:
@@ -72,5 +76,12 @@ class Communicator {
   DistributedConfig config_;
   std::unique_ptr<Group> group_;
 };
+
+// The one process of an ordinary run.
+const Communicator& single_process();
+
+// A TCP port that was free on 127.0.0.1 a moment ago (for rank 0 of
+// processes started on this host).
+int free_loopback_port();
 
 }  // namespace metarl

@@ -29,4 +29,12 @@ torch::Tensor DiagGaussian::sample(torch::Generator generator) const {
   return mean + torch::exp(log_std) * noise;
 }
 
+torch::Tensor DiagGaussian::sample_rows(torch::Generator generator, int64_t drawn_rows, int64_t first) const {
+  torch::NoGradGuard no_grad;
+  TORCH_CHECK(mean.dim() == 2 && first >= 0 && first + mean.size(0) <= drawn_rows, "DiagGaussian::sample_rows: rows [",
+              first, ", ", first + mean.size(0), ") of a draw of ", drawn_rows);
+  const auto noise = at::normal(0.0, 1.0, {drawn_rows, mean.size(1)}, generator, mean.options());
+  return mean + torch::exp(log_std) * noise.narrow(0, first, mean.size(0));
+}
+
 }  // namespace metarl

@@ -496,7 +496,8 @@ EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& sta
       const auto acting = active.unsqueeze(-1) > 0;
       policy_state_ = {torch::where(acting, policy_state_.h, before.h), torch::where(acting, policy_state_.c, before.c)};
     }
-    const auto actions = dist.sample(generator_);
+    const auto actions =
+        noise_rows_ > 0 ? dist.sample_rows(generator_, noise_rows_, first_noise_row_) : dist.sample(generator_);
     const auto log_probs = dist.log_prob(actions);
     const auto clipped = torch::max(torch::min(actions, action_high_), action_low_).contiguous();
     torch::Tensor env_actions = clipped;
@@ -592,6 +593,20 @@ EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& sta
                               torch::stack(all_infos), torch::stack(all_next), torch::stack(all_masks));
   if (normalizer_ && update_normalizer_) normalizer_->update(raw_batch.reshape({-1, obs_dim}), b.masks.reshape({-1}));
   return b;
+}
+
+void Sampler::share_noise(int64_t drawn_rows, int64_t first_row) {
+  TORCH_CHECK(first_row >= 0 && first_row + int64_t(learner_rows_.size()) <= drawn_rows, "Sampler: rows [", first_row,
+              ", ", first_row + int64_t(learner_rows_.size()), ") of a shared draw of ", drawn_rows);
+  TORCH_CHECK(opponents_.empty() && !learner_trial_inputs_, "Sampler: shared noise is for one-agent learners only");
+  noise_rows_ = drawn_rows;
+  first_noise_row_ = first_row;
+}
+
+void Sampler::skip_noise(int64_t steps) {
+  const int64_t rows = noise_rows_ > 0 ? noise_rows_ : int64_t(learner_rows_.size());
+  const int64_t act_dim = action_low_.numel();
+  for (int64_t t = 0; t < steps; ++t) at::normal(0.0, 1.0, {rows, act_dim}, generator_);
 }
 
 std::vector<torch::Tensor> Sampler::state() const {

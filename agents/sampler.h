@@ -195,6 +195,16 @@ class Sampler {
   // load_state.
   std::vector<torch::Tensor> state() const;
   void load_state(const std::vector<torch::Tensor>& state);
+  // Several processes sharing one batch (agents/communicator.h): every
+  // process draws the learner's action noise for all `drawn_rows` learner
+  // rows of their envs together, and this one acts on rows [first_row,
+  // first_row + its rows), the noise its envs would get in one process.
+  void share_noise(int64_t drawn_rows, int64_t first_row);
+  // Draws and drops `steps` steps of that noise: a process whose envs ended
+  // their episodes before another's keeps the same stream as the others
+  // (the batch of one process runs to the last env's end).
+  void skip_noise(int64_t steps);
+
   // Restarts the action noise from `seed` (evaluations that compare policies
   // on the same noise).
   void reseed(uint64_t seed) { generator_.set_current_seed(seed); }
@@ -238,6 +248,7 @@ class Sampler {
   RunningNormalizer* normalizer_;
   bool update_normalizer_;
   torch::Generator generator_;
+  int64_t noise_rows_ = 0, first_noise_row_ = 0;  // share_noise; 0: this sampler's rows only
   torch::Tensor action_low_, action_high_;
   std::vector<int64_t> learner_rows_;
   torch::Tensor learner_index_;  // learner_rows_ as a long tensor

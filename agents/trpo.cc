@@ -3,6 +3,7 @@
 #include <cmath>
 #include <utility>
 
+#include "agents/communicator.h"
 #include "agents/stopwatch.h"
 
 namespace metarl {
@@ -85,8 +86,11 @@ std::function<torch::Tensor(const torch::Tensor&)> hessian_vector_product(const 
 
 TrpoStats trpo_step(Params& params, const std::function<torch::Tensor(const Params&)>& surrogate,
                     const std::function<torch::Tensor(const Params&)>& mean_kl, const TrpoConfig& config,
-                    const std::function<VectorProduct()>& metric_vector_product) {
+                    const std::function<VectorProduct()>& metric_vector_product, const Communicator* processes) {
   TORCH_CHECK(!params.empty(), "trpo_step: no parameters");
+  const bool spread = processes && processes->several();
+  // Values summed over the ranks (each its share); as they are with one.
+  auto summed = [&](double value) { return spread ? processes->all_reduce_sum(value) : value; };
   for (const auto& p : params) TORCH_CHECK(p.requires_grad(), "trpo_step: every parameter must require grad");
   TORCH_CHECK(config.max_kl > 0.0, "trpo_step: max_kl must be positive");
   TORCH_CHECK(config.backtrack_ratio > 0.0 && config.backtrack_ratio < 1.0,
@@ -103,8 +107,9 @@ TrpoStats trpo_step(Params& params, const std::function<torch::Tensor(const Para
   {
     const torch::Tensor loss = surrogate(params);
     check_scalar(loss, "surrogate");
-    stats.loss_before = loss.item<double>();
+    stats.loss_before = summed(loss.item<double>());
     loss_grad = flat_grad(loss, params, /*retain_graph=*/true, /*create_graph=*/false).detach();
+    if (spread) loss_grad = processes->all_reduce_sum(loss_grad);
   }
   TORCH_CHECK(torch::isfinite(loss_grad).all().item<bool>(), "trpo_step: the surrogate's gradient is not finite");
   stats.loss_after = stats.loss_before;
@@ -124,8 +129,11 @@ TrpoStats trpo_step(Params& params, const std::function<torch::Tensor(const Para
     } else {
       const torch::Tensor kl = mean_kl(params);
       check_scalar(kl, "mean_kl");
-      hvp = hessian_vector_product(kl, params, config.cg_damping);
+      hvp = hessian_vector_product(kl, params, !spread || processes->rank() == 0 ? config.cg_damping : 0.0);
     }
+    if (spread) hvp = [share = std::move(hvp), processes](const torch::Tensor& v) {
+      return processes->all_reduce_sum(share(v));
+    };
     const torch::Tensor direction = conjugate_gradient(hvp, -loss_grad, config.cg_iterations);
     const double shs = dot_value(direction, hvp(direction));
     TORCH_CHECK(std::isfinite(shs) && shs > 0.0,
@@ -154,11 +162,11 @@ TrpoStats trpo_step(Params& params, const std::function<torch::Tensor(const Para
       candidate = unflatten(start + fraction * full_step, params);
       const torch::Tensor loss = surrogate(candidate);
       check_scalar(loss, "surrogate");
-      loss_value = loss.item<double>();
+      loss_value = summed(loss.item<double>());
       if (!(loss_value < stats.loss_before)) continue;
       const torch::Tensor kl = mean_kl(candidate);
       check_scalar(kl, "mean_kl");
-      kl_value = kl.item<double>();
+      kl_value = summed(kl.item<double>());
       if (!(kl_value <= config.max_kl)) continue;
     }
     params = detached_leaves(candidate);  // new leaves, requiring grad

@@ -55,9 +55,17 @@ struct TrpoStats {
 // mean_kl in the conjugate-gradient solve (it must include the damping); the
 // line search still checks mean_kl itself. MAML uses it for a cheaper but
 // equal product at the current parameters.
+//
+// `processes` with several ranks (agents/communicator.h): each rank's
+// surrogate, mean_kl and metric_vector_product give its share of the batch's
+// value (its tasks' part of the mean; the metric's damping from rank 0 only),
+// and the step sums them over ranks: the gradient, the loss and KL values and
+// every curvature product, so every rank takes the same step.
 using VectorProduct = std::function<torch::Tensor(const torch::Tensor&)>;
+class Communicator;
 TrpoStats trpo_step(Params& params, const std::function<torch::Tensor(const Params&)>& surrogate,
                     const std::function<torch::Tensor(const Params&)>& mean_kl, const TrpoConfig& config,
-                    const std::function<VectorProduct()>& metric_vector_product = {});
+                    const std::function<VectorProduct()>& metric_vector_product = {},
+                    const Communicator* processes = nullptr);
 
 }  // namespace metarl

@@ -67,8 +67,8 @@ std::vector<int64_t> VectorEnv::rows_of_agent(int agent) const {
   return rows;
 }
 
-void VectorEnv::seed(uint64_t seed) {
-  for (size_t i = 0; i < envs_.size(); ++i) envs_[i]->seed(derive_seed(seed, i));
+void VectorEnv::seed(uint64_t seed, int64_t first_index) {
+  for (size_t i = 0; i < envs_.size(); ++i) envs_[i]->seed(derive_seed(seed, uint64_t(first_index) + i));
 }
 
 void VectorEnv::set_task(int i, const TaskFamily& family, const Task& task) { family.apply(env(i), task); }

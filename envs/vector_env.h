@@ -63,8 +63,10 @@ class VectorEnv {
   Env& env(int i) { return *envs_.at(i); }
   const Env& env(int i) const { return *envs_.at(i); }
 
-  // Env i draws from Rng(derive_seed(seed, i)).
-  void seed(uint64_t seed);
+  // Env i draws from Rng(derive_seed(seed, first_index + i)): a process
+  // holding envs [first_index, ...) of a run spread over several seeds them
+  // as one process holding them all would.
+  void seed(uint64_t seed, int64_t first_index = 0);
   void set_task(int i, const TaskFamily& family, const Task& task);
   // tasks.size() must equal num_envs().
   void set_tasks(const TaskFamily& family, const std::vector<Task>& tasks);

@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "agents/communicator.h"
 #include "agents/iterative_trainer.h"
 #include "agents/trpo.h"
 #include "envs/core/dynamics_schedule.h"
@@ -64,6 +65,9 @@ struct TrainerParts {
   uint64_t seed = 0;
   int64_t total_env_steps = 0;
   int64_t trial_episodes = 0;  // env.trial_episodes
+  // The processes of the run; `env` holds this one's share of the envs
+  // (Algorithm::env_group_size).
+  const Communicator& processes = single_process();
 };
 
 // A network whose size `metarl run` checks against the machine's memory: the
@@ -94,6 +98,11 @@ class Algorithm {
   virtual void check(const ExperimentConfig& cfg, const EnvSettings& env) const = 0;
   // Whether it assigns tasks to the envs itself (a meta-batch per iteration).
   virtual bool samples_tasks() const = 0;
+  // How a run over several processes (--world-size) shares its envs: in
+  // whole groups of this many consecutive envs (MAML: a task's episodes),
+  // each process taking its share of the groups in order; 0: the algorithm
+  // does not run over several processes.
+  virtual int64_t env_group_size() const { return 0; }
   // How many copies of the policy's parameters it holds at once (MAML: one
   // per task and inner step), for the memory check.
   virtual int64_t policy_copies() const = 0;

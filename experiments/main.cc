@@ -23,6 +23,7 @@
 #include "experiments/bench.h"
 #include "experiments/config.h"
 #include "experiments/game.h"
+#include "experiments/launch.h"
 #include "experiments/match.h"
 #include "experiments/players.h"
 #include "experiments/replay.h"
@@ -143,6 +144,22 @@ int run(int argc, char** argv) {
   run->add_option("--max-iterations", run_max_iterations,
                   "stop after this many iterations of this process, counted from where it starts (a run resumed "
                   "at iteration 40 with 10 stops at 50); 0 (the default): no limit");
+  DistributedConfig& distributed = run_options.distributed;
+  run->add_option("--world-size", distributed.world_size,
+                  "processes of the run, on this host or several (one per --rank; metarl launch starts them here)")
+      ->capture_default_str();
+  run->add_option("--rank", distributed.rank, "this process's rank, 0 .. world size - 1 (rank 0 writes the outputs)")
+      ->capture_default_str();
+  run->add_option("--master", distributed.master, "HOST:PORT where rank 0 listens for the others");
+  run->add_option("--dist-timeout", distributed.timeout_seconds,
+                  "seconds a process waits for the others, to join and at each exchange")
+      ->capture_default_str();
+
+  auto* launch = app.add_subcommand("launch", "run over several processes on this host: metarl launch -n 2 run "
+                                              "EXPERIMENT.yaml ... (adds --world-size, --rank and --master)");
+  int launch_processes_count = 2;
+  launch->add_option("-n", launch_processes_count, "processes")->capture_default_str();
+  launch->prefix_command();
 
   auto* adapt = app.add_subcommand("adapt", "test-time adaptation curves of MAML, Reptile and RL² runs (adapt.csv, adapt.png)");
   AdaptOptions adapt_options;
@@ -276,8 +293,9 @@ int run(int argc, char** argv) {
     if (!run_max_iterations.empty())
       run_options.max_iterations = integer_flag("--max-iterations", run_max_iterations, 0);
     const std::string out = run_experiment(run_options);
-    std::cerr << "metarl: results in " << out << std::endl;
+    if (run_options.distributed.rank == 0) std::cerr << "metarl: results in " << out << std::endl;
   }
+  if (app.got_subcommand("launch")) return launch_processes(launch_processes_count, launch->remaining());
   if (app.got_subcommand("adapt")) run_adaptation(adapt_options);
   if (app.got_subcommand("reduce")) reduce_checkpoints(reduce_runs);
   if (app.got_subcommand("match")) run_match(match_options, std::cout);

@@ -238,11 +238,14 @@ std::unique_ptr<Policy> make_policy(const PolicySettings& settings, int obs_dim,
   return std::make_unique<GaussianMlpPolicy>(obs_dim, act_dim, settings.mlp);
 }
 
-Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_name, bool fresh_run) {
+Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_name, bool fresh_run,
+                            const Communicator& processes) {
   Experiment x;
   x.name = cfg.get_string("name", default_name);
   x.seed = cfg.get_int("seed", 0, Bounds::non_negative());
   x.threads = cfg.get_int("threads", 2, Bounds::at_least(1));
+  // Only in the configurations of runs over several processes (--world-size).
+  if (cfg.has("world_size")) x.world_size = cfg.get_int("world_size", 1, Bounds::at_least(1));
   x.algorithm = cfg.get_string_required("algorithm.name");
   // The algorithm's own file reads its keys, checks them against the env's
   // and builds the trainer (experiments/algorithm.h).
@@ -250,6 +253,21 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
   algorithm->read(cfg);
   const EnvSettings env_settings = read_env(cfg, algorithm->num_envs(), algorithm->trials_are_rounds());
   algorithm->check_env_keys(cfg, env_settings);
+  // This process's envs: [first_env, first_env + num_envs) of the run's.
+  int64_t first_env = 0, num_envs = env_settings.num_envs;
+  if (processes.several()) {
+    const int64_t group = algorithm->env_group_size();
+    if (group == 0)
+      throw ConfigError(cfg.source() + ": algorithm " + x.algorithm +
+                        " does not run over several processes yet (maml with the trpo outer step does)");
+    const auto [first, last] = processes.share(env_settings.num_envs / group);
+    if (last == first)
+      throw ConfigError(cfg.source() + ": " + std::to_string(env_settings.num_envs / group) + " " +
+                        (group > 1 ? "tasks" : "envs") + " cannot be shared by " +
+                        std::to_string(processes.world_size()) + " processes");
+    first_env = first * group;
+    num_envs = (last - first) * group;
+  }
   const PolicySettings policy_settings = read_policy(cfg);
   x.total_env_steps = cfg.get_int("training.total_env_steps", 100000, Bounds::at_least(1));
   x.checkpoint_every = cfg.get_int("training.checkpoint_every", 10, Bounds::at_least(1));
@@ -277,7 +295,7 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
       // RL²: each env wraps its own copy of the env; the schedules act on that copy.
       trial_family = std::shared_ptr<const TaskFamily>(std::move(family));
       std::vector<std::unique_ptr<Env>> trials;
-      for (int64_t i = 0; i < env_settings.num_envs; ++i) {
+      for (int64_t i = 0; i < num_envs; ++i) {
         auto inner = make_env(env_settings.name, env_settings.options);
         if (env_settings.schedule) inner->set_schedule(env_settings.schedule);
         auto trial = std::make_unique<TrialEnv>(std::move(inner), int(env_settings.trial_episodes), trial_family);
@@ -286,12 +304,11 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
       }
       x.env = std::make_unique<VectorEnv>(std::move(trials), int(x.threads));
     } else {
-      x.env = std::make_unique<VectorEnv>(env_settings.name, int(env_settings.num_envs), int(x.threads),
-                                          env_settings.options);
+      x.env = std::make_unique<VectorEnv>(env_settings.name, int(num_envs), int(x.threads), env_settings.options);
       if (env_settings.schedule) x.env->set_schedule(env_settings.schedule);
     }
     VectorEnv& env = *x.env;
-    env.seed(derive_seed(uint64_t(x.seed), 0xe5));
+    env.seed(derive_seed(uint64_t(x.seed), 0xe5), first_env);
     if (family) {
       if (algorithm->samples_tasks()) {
         // The trainer assigns a new meta-batch of tasks every iteration.
@@ -338,7 +355,8 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
   }
 
   x.trainer = algorithm->build(cfg, TrainerParts{env, std::move(family), std::move(trial_family), std::move(policy),
-                                                 uint64_t(x.seed), x.total_env_steps, env_settings.trial_episodes});
+                                                 uint64_t(x.seed), x.total_env_steps, env_settings.trial_episodes,
+                                                 processes});
   return x;
 }
 
@@ -346,66 +364,97 @@ std::string run_experiment(const RunOptions& options) {
   if (options.max_iterations < 0)
     throw ConfigError("--max-iterations: expected an integer >= 0, got '" + std::to_string(options.max_iterations) +
                       "'");
+  if (const std::string error = distributed_config_error(options.distributed); !error.empty())
+    throw std::invalid_argument(error);
   ExperimentConfig cfg = ExperimentConfig::load(options.experiment_path);
   for (const auto& assignment : options.overrides) cfg.set(assignment);
   if (options.seed) cfg.set("seed=" + std::to_string(*options.seed));
   if (options.threads) cfg.set("threads=" + std::to_string(*options.threads));
+  const int world_size = options.distributed.world_size;
+  if (world_size > 1) cfg.set("world_size=" + std::to_string(world_size));
+  // Every process joins the others before building its share of the run.
+  const Communicator processes(options.distributed);
+  const bool writer = processes.writes_outputs();
+  // Rank 0 keeps the run's checkpoint; every other rank its own envs' and
+  // sampler's state beside it.
+  const std::string checkpoint_name =
+      writer ? std::string("latest.pt") : "latest.rank" + std::to_string(processes.rank()) + ".pt";
   const std::string default_name = fs::path(options.experiment_path).stem().string();
   // Whether the run starts here or resumes (policy.init_from applies to a fresh one only).
   const fs::path planned_out = options.out_dir.empty()
                                    ? fs::path("out") / ExperimentConfig(cfg).get_string("name", default_name)
                                    : fs::path(options.out_dir);
-  Experiment x = build_experiment(cfg, default_name, !fs::exists(planned_out / "checkpoints" / "latest.pt"));
+  Experiment x = build_experiment(cfg, default_name, !fs::exists(planned_out / "checkpoints" / checkpoint_name),
+                                  processes);
   const std::string& name = x.name;
+  if (x.world_size != world_size)
+    throw ConfigError(cfg.source() + ": world_size " + std::to_string(x.world_size) + " is a run over " +
+                      std::to_string(x.world_size) + " processes; start it with --world-size " +
+                      std::to_string(x.world_size) + " (this process: " + std::to_string(world_size) + ")");
+  processes.require_same("configuration", x.resolved_config);
   const int64_t total_env_steps = x.total_env_steps, checkpoint_every = x.checkpoint_every;
 
   // The output directory; an existing one must hold the same configuration
   // (checked, like the checkpoint, before anything in it is written).
   const fs::path out = options.out_dir.empty() ? fs::path("out") / name : fs::path(options.out_dir);
   const std::string& resolved = x.resolved_config;
-  const fs::path config_path = out / "config.yaml", checkpoint = out / "checkpoints" / "latest.pt";
-  if (fs::exists(config_path)) {
+  const fs::path config_path = out / "config.yaml", checkpoint = out / "checkpoints" / checkpoint_name;
+  const bool resuming = fs::exists(checkpoint);
+  // Whether the output directory takes this run: rank 0's verdict (its
+  // directory holds the run's outputs), "" to train, for every rank.
+  std::string verdict;
+  const std::string nothing_to_train = "finished";
+  if (writer && fs::exists(config_path)) {
     const std::string conflict = resume_conflict(read_file(config_path.string()), resolved, out.string(), cfg);
     if (!conflict.empty())
-      throw std::runtime_error(out.string() + " holds a run with another configuration (" + conflict +
-                               "); choose another --out or delete it");
+      verdict = out.string() + " holds a run with another configuration (" + conflict +
+                "); choose another --out or delete it";
   }
   // A finished run asked for no more env steps than it took: nothing to
   // train, and nothing is rewritten (its latest.pt may be evaluation-only,
   // as in experiments/results), so a script of runs can be run again.
-  if (fs::exists(out / "summary.json")) {
+  if (writer && verdict.empty() && fs::exists(out / "summary.json")) {
     const auto summary = nlohmann::json::parse(read_file((out / "summary.json").string()), nullptr, false);
     if (summary.is_object() && summary.value("finished", false) && summary.contains("env_steps") &&
         summary["env_steps"].is_number_integer() && summary["env_steps"].get<int64_t>() >= total_env_steps) {
       std::cerr << name << ": " << out.string() << " is finished (" << summary["env_steps"].get<int64_t>() << " of "
                 << total_env_steps << " env steps); nothing to train" << std::endl;
-      return out.string();
+      verdict = nothing_to_train;
     }
   }
-  const bool resuming = fs::exists(checkpoint);
   // Results without latest.pt are a finished run whose training state was
   // dropped (experiments/results keeps evaluation snapshots only): starting
   // over would overwrite its metrics.csv. A run stopped before its first
   // checkpoint has neither a summary nor snapshots, and restarts.
-  if (!resuming && fs::exists(out / "metrics.csv") &&
+  if (writer && verdict.empty() && !resuming && fs::exists(out / "metrics.csv") &&
       (fs::exists(out / "summary.json") || has_snapshots(out / "checkpoints")))
-    throw std::runtime_error(out.string() + " holds a run's results but no checkpoints/latest.pt to resume from; " +
-                             "choose another --out or delete it");
+    verdict = out.string() + " holds a run's results but no checkpoints/latest.pt to resume from; " +
+              "choose another --out or delete it";
+  verdict = processes.from_rank0("verdict", verdict);
+  if (verdict == nothing_to_train) return out.string();
+  if (!verdict.empty()) throw std::runtime_error(verdict);
   IterativeTrainer& trainer = *x.trainer;
   if (resuming) {
     trainer.load_checkpoint(checkpoint.string());
-    warn_if_numeric_environment_changed(checkpoint.string());
+    if (writer) warn_if_numeric_environment_changed(checkpoint.string());
   }
+  // Every rank goes on from the same iteration (its own checkpoint's).
+  processes.require_same("resume point", resuming ? "iteration " + std::to_string(trainer.iteration()) : "a fresh start");
   fs::create_directories(out / "checkpoints");
-  fs::create_directories(out / "plots");
-  write_file_atomically(config_path.string(), resolved);  // resumed: now with any newer settings
+  if (writer) {
+    fs::create_directories(out / "plots");
+    write_file_atomically(config_path.string(), resolved);  // resumed: now with any newer settings
+  }
 
-  const bool interactive = isatty(STDERR_FILENO) && !std::getenv("CI");
-  if (resuming)
+  const bool interactive = writer && isatty(STDERR_FILENO) && !std::getenv("CI");
+  if (!writer) {
+    // Rank 0 reports the run.
+  } else if (resuming) {
     std::cerr << name << ": resuming " << out.string() << " at iteration " << trainer.iteration() << " ("
               << trainer.env_steps() << " of " << total_env_steps << " env steps)" << std::endl;
-  else
+  } else {
     std::cerr << name << ": starting " << out.string() << " (" << total_env_steps << " env steps)" << std::endl;
+  }
   // A fresh run (re)creates metrics.csv; a resumed one drops the rows after its checkpoint.
   const int64_t resume_after = resuming ? trainer.iteration() : -1;
   std::unique_ptr<MetricsCsv> csv;
@@ -423,20 +472,23 @@ std::string run_experiment(const RunOptions& options) {
       if (key.find("loss") != std::string::npos && !std::isfinite(value))
         throw std::runtime_error(name + ": " + key + " is " + std::to_string(value) + " at iteration " +
                                  std::to_string(trainer.iteration()) + " (diverged); last checkpoint kept");
-    if (!csv) {
+    if (writer && !csv) {
       std::vector<std::string> columns;
       for (const auto& [key, value] : last) columns.push_back(key);
       csv = std::make_unique<MetricsCsv>((out / "metrics.csv").string(), columns, resume_after);
     }
-    std::vector<double> row;
-    for (const auto& [key, value] : last) row.push_back(value);
-    csv->append(row);
+    if (writer) {
+      std::vector<double> row;
+      for (const auto& [key, value] : last) row.push_back(value);
+      csv->append(row);
+    }
 
     const bool done = trainer.env_steps() >= total_env_steps;
     if (trainer.iteration() % checkpoint_every == 0 || done) trainer.save_checkpoint(checkpoint.string());
     // A kept copy each time the run passes a multiple of snapshot_every_env_steps
     // (to compare runs at equal budgets: metarl adapt RUN/checkpoints/steps_N.pt).
-    if (const int64_t every = x.snapshot_every_env_steps; every > 0 && trainer.env_steps() / every > steps_before / every) {
+    if (const int64_t every = x.snapshot_every_env_steps;
+        writer && every > 0 && trainer.env_steps() / every > steps_before / every) {
       const std::string name = "steps_" + std::to_string(trainer.env_steps() / every * every) + ".pt";
       trainer.save_checkpoint((out / "checkpoints" / name).string());
     }
@@ -448,7 +500,9 @@ std::string run_experiment(const RunOptions& options) {
     std::snprintf(line, sizeof line, "%s iter %ld  steps %ld/%ld  %.0f steps/s  ETA %s  return %.1f", name.c_str(),
                   long(trainer.iteration()), long(trainer.env_steps()), long(total_env_steps), rate,
                   format_duration(eta).c_str(), metric(last, "mean_return"));
-    if (interactive) {
+    if (!writer) {
+      // Rank 0 reports progress.
+    } else if (interactive) {
       std::cerr << "\r" << line << "   " << std::flush;
     } else if (iterations_here == 1 || done || iterations_here == options.max_iterations ||
                seconds_since(last_line) >= options.progress_every_seconds) {
@@ -461,6 +515,7 @@ std::string run_experiment(const RunOptions& options) {
   // for byte as it was (its checkpoint records the numeric environment it
   // was saved under, which may not be this machine's).
   if (iterations_here > 0 || !fs::exists(checkpoint)) trainer.save_checkpoint(checkpoint.string());
+  if (!writer) return out.string();
 
   const bool finished = trainer.env_steps() >= total_env_steps;
   // MAML runs also show the return before adaptation: the gap is what meta-learning bought.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/communicator.h"
 #include "agents/iterative_trainer.h"
 #include "agents/policy.h"
 #include "envs/vector_env.h"
@@ -21,6 +22,7 @@ struct Experiment {
   std::string name, algorithm, env_name, task_family;
   int64_t seed = 0, threads = 2, total_env_steps = 0, checkpoint_every = 10;
   int64_t snapshot_every_env_steps = 0;  // > 0: keep checkpoints/steps_N.pt at every multiple N
+  int64_t world_size = 1;  // the processes it was configured for (world_size, set by --world-size)
   std::string resolved_config;
   std::unique_ptr<VectorEnv> env;              // declared before the trainer, which refers to it
   // Built by the algorithm's own file (experiments/algorithms/); test-time
@@ -49,7 +51,9 @@ std::unique_ptr<Policy> make_policy(const PolicySettings& settings, int obs_dim,
 // `fresh_run`: the run starts here, so its policy starts from
 // policy.init_from when given; otherwise (a run rebuilt to load one of its
 // checkpoints: resumed, adapted, reduced) that key is not acted on.
-Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_name, bool fresh_run = false);
+// `processes`: the run's; this one builds its share of the envs.
+Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_name, bool fresh_run = false,
+                            const Communicator& processes = single_process());
 
 struct RunOptions {
   std::string experiment_path;
@@ -65,6 +69,11 @@ struct RunOptions {
   // last (of the run or of this process), and the first iteration that ends
   // this long after the previous line.
   double progress_every_seconds = 30;
+  // One process of several (--world-size, --rank, --master): every process
+  // trains its share, rank 0 writes the outputs, and each keeps its own
+  // checkpoint (checkpoints/latest.pt for rank 0, latest.rank<R>.pt for the
+  // others) to resume with the same world size.
+  DistributedConfig distributed;
 };
 
 // Returns the output directory.

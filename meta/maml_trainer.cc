@@ -80,8 +80,9 @@ torch::Tensor task_advantages(const EpisodeBatch& b, double gamma, double lambda
 }
 
 MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std::unique_ptr<Policy> policy,
-                         const MamlConfig& config, uint64_t seed)
+                         const MamlConfig& config, uint64_t seed, const Communicator& processes)
     : env_(env),
+      processes_(processes),
       family_(std::move(family)),
       policy_(std::move(policy)),
       config_(config),
@@ -96,9 +97,26 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
     throw std::invalid_argument(
         "maml: self-play adapts on one round's matches and is judged on the next (inner_episodes shared, no "
         "chain_length)");
-  if (env.num_envs() != config.tasks_per_batch * config.episodes_per_task)
+  const auto [first_task, last_task] = processes.share(config.tasks_per_batch);
+  first_task_ = first_task;
+  local_tasks_ = last_task - first_task;
+  if (processes.several()) {
+    // What sums over processes so far: TRPO's outer step on a task family's tasks.
+    std::string refused;
+    if (config.outer_optimizer != "trpo") refused = "outer_optimizer " + config.outer_optimizer;
+    if (config.self_play) refused = "self-play";
+    if (config.initial_inner_kl > 0) refused = "initial_inner_kl";
+    if (!refused.empty())
+      throw std::invalid_argument("maml: " + refused + " does not run over several processes yet (outer_optimizer "
+                                  "trpo on a task family does)");
+    if (local_tasks_ < 1)
+      throw std::invalid_argument("maml: tasks_per_batch " + std::to_string(config.tasks_per_batch) +
+                                  " leaves no task to some of the " + std::to_string(processes.world_size()) +
+                                  " processes");
+  }
+  if (env.num_envs() != local_tasks_ * config.episodes_per_task)
     throw std::invalid_argument("maml: the VectorEnv has " + std::to_string(env.num_envs()) + " envs, expected " +
-                                std::to_string(config.tasks_per_batch * config.episodes_per_task));
+                                std::to_string(local_tasks_ * config.episodes_per_task));
   if (config.outer_optimizer != "trpo" && config.outer_optimizer != "ppo")
     throw std::invalid_argument("maml: unknown outer optimizer '" + config.outer_optimizer + "' (known: trpo, ppo)");
   if (config.score_baseline != "task_regression" && config.score_baseline != "leave_one_out")
@@ -156,6 +174,8 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
   }
   sampler_ = std::make_unique<Sampler>(env, *policy_, derive_seed(seed, 1), nullptr, true,
                                        opponents_ ? opponents_->seats().learner_rows : std::vector<int64_t>{});
+  if (processes.several())
+    sampler_->share_noise(config.tasks_per_batch * config.episodes_per_task, first_task_ * config.episodes_per_task);
   if (config.off_policy_step_sizes && config.chain_pairs < 2)
     throw std::invalid_argument("maml: off_policy_step_sizes need chain_pairs >= 2 (the pairs that learn them)");
   if (config.learn_step_sizes) step_sizes_.requires_grad_(true);
@@ -299,23 +319,48 @@ Params MamlTrainer::adapted_parameters(const EpisodeBatch& episodes, bool acted_
 
 void MamlTrainer::assign_tasks(const std::vector<Task>& tasks) {
   const int64_t k = config_.episodes_per_task;
-  for (int64_t i = 0; i < env_.num_envs(); ++i) env_.set_task(int(i), *family_, tasks[i / k]);
+  for (int64_t i = 0; i < env_.num_envs(); ++i) env_.set_task(int(i), *family_, tasks[size_t(first_task_ + i / k)]);
 }
 
 void MamlTrainer::pin_chain_positions(const std::vector<int>& positions) {
   const int64_t k = config_.episodes_per_task;
-  for (int64_t i = 0; i < env_.num_envs(); ++i) env_.env(int(i)).pin_episode_index(positions[size_t(i / k)]);
+  for (int64_t i = 0; i < env_.num_envs(); ++i)
+    env_.env(int(i)).pin_episode_index(positions[size_t(first_task_ + i / k)]);
 }
 
 EpisodeBatch MamlTrainer::sample(const Params& stacked) {
-  const EpisodeBatch b = sampler_->collect_episodes_grouped(horizon_, stacked, config_.tasks_per_batch);
-  env_steps_ += b.env_steps();
+  const EpisodeBatch b = sampler_->collect_episodes_grouped(horizon_, stacked, local_tasks_);
+  if (!processes_.several()) {
+    env_steps_ += b.env_steps();
+    return b;
+  }
+  // One process's batch runs until the last of all envs ends: draw the
+  // noise of the steps this one's envs did not need.
+  sampler_->skip_noise(processes_.all_reduce_max(b.horizon()) - b.horizon());
+  env_steps_ += int64_t(processes_.all_reduce_sum(double(b.env_steps())));
   return b;
+}
+
+double MamlTrainer::mean_episode_return(const EpisodeBatch& episodes) const {
+  if (!processes_.several()) return mean_of(episodes.episode_returns);
+  const auto& r = episodes.episode_returns;
+  std::vector<torch::Tensor> sums = {
+      torch::tensor({std::accumulate(r.begin(), r.end(), 0.0), double(r.size())}, torch::kFloat64)};
+  processes_.all_reduce_sum(sums);
+  return sums[0][1].item<double>() > 0 ? sums[0][0].item<double>() / sums[0][1].item<double>() : std::nan("");
+}
+
+torch::Tensor MamlTrainer::every_task(const torch::Tensor& mine) const {
+  if (!processes_.several()) return mine;
+  auto all = torch::zeros({config_.tasks_per_batch}, mine.options());
+  all.narrow(0, first_task_, local_tasks_).copy_(mine);
+  return processes_.all_reduce_sum(all);
 }
 
 Metrics MamlTrainer::run_iteration() {
   const auto start = Clock::now();
-  const int64_t m = config_.tasks_per_batch, k = config_.episodes_per_task;
+  // m tasks in all, `mine` of them this process's (all of them in one process).
+  const int64_t m = config_.tasks_per_batch, k = config_.episodes_per_task, mine = local_tasks_;
   const InnerLoopConfig& inner = config_.inner;
   std::vector<Task> sampled;
   if (opponents_) {
@@ -346,10 +391,10 @@ Metrics MamlTrainer::run_iteration() {
   const int64_t rounds = training_rounds();
   const int64_t pair_count = config_.shared_inner_episodes && rounds > 0 ? rounds : 1;  // pretraining: one
   std::vector<ChainPair> pairs(static_cast<size_t>(pair_count));
-  for (auto& pair : pairs) pair.batch.tasks = m;
-  const Params theta = detached(replicate(policy_->parameters(), m));
+  for (auto& pair : pairs) pair.batch.tasks = mine;
+  const Params theta = detached(replicate(policy_->parameters(), mine));
   // The adapted value networks (value_function adapted_mlp): each task's parameters.
-  const Params theta_value = value_ ? detached(replicate(value_->parameters(), m)) : Params{};
+  const Params theta_value = value_ ? detached(replicate(value_->parameters(), mine)) : Params{};
   Params current = theta;              // each task's parameters, stacked
   Params value_current = theta_value;
   std::vector<Params> adapted_path;    // the first pair's: `current` after each inner step
@@ -374,7 +419,7 @@ Metrics MamlTrainer::run_iteration() {
     auto t0 = Clock::now();
     EpisodeBatch episodes = sample(current);
     sample_seconds += seconds_since(t0);
-    step_returns.push_back(mean_of(episodes.episode_returns));
+    step_returns.push_back(mean_episode_return(episodes));
     if (opponents_) round_outcomes.push_back(match_outcomes(episodes));
     t0 = Clock::now();
     // The value targets' scale, from the first episodes of a run (then from
@@ -386,17 +431,26 @@ Metrics MamlTrainer::run_iteration() {
     const int64_t validated = s == rounds ? pair_count - 1 : config_.shared_inner_episodes ? s - 1 : -1;
     if (validated >= 0) {
       ChainPair& pair = pairs[size_t(validated)];
-      pair.batch.validation_advantages = round_advantages(episodes, m, value_current, &pair.value_validation);
-      pair.batch.validation_returns = task_mean_returns(episodes, m, k);
-      // Only the exact estimator's score term uses it.
-      if (config_.inner.meta_gradient == MetaGradient::kExact && config_.score_baseline == "task_regression" &&
-          task_baseline_.ready())
-        pair.batch.score_baselines = task_baseline_.predict(task_params);
+      pair.batch.validation_advantages = round_advantages(episodes, mine, value_current, &pair.value_validation);
+      pair.batch.validation_returns = task_mean_returns(episodes, mine, k);
+      // Only the exact estimator's score term uses them: predicted from
+      // every task's parameters, or (spread over processes) the other
+      // tasks' mean, which meta_loss would otherwise take over this process's only.
+      if (config_.inner.meta_gradient == MetaGradient::kExact) {
+        torch::Tensor baselines;
+        if (config_.score_baseline == "task_regression" && task_baseline_.ready()) {
+          baselines = task_baseline_.predict(task_params);
+        } else if (processes_.several() && m > 1) {
+          const torch::Tensor returns = every_task(pair.batch.validation_returns);
+          baselines = (returns.sum() - returns) / double(m - 1);
+        }
+        if (baselines.defined()) pair.batch.score_baselines = baselines.narrow(0, first_task_, mine);
+      }
       pair.batch.validation = episodes;
     }
     if (s < rounds) {
       if (iteration_ == 0 && s == 0 && config_.initial_inner_kl > 0) {
-        calibrate_step_sizes(episodes, m, current, value_current, objective);
+        calibrate_step_sizes(episodes, mine, current, value_current, objective);
         alphas = step_sizes();
         off_policy_alphas = off_policy_step_sizes();
       }
@@ -409,7 +463,7 @@ Metrics MamlTrainer::run_iteration() {
         current = theta;
         value_current = theta_value;
       }
-      InnerRound round = take_inner_steps(episodes, m, current, value_current, pair_index > 0 ? off_policy_alphas : alphas,
+      InnerRound round = take_inner_steps(episodes, mine, current, value_current, pair_index > 0 ? off_policy_alphas : alphas,
                                           value_alphas, first, last, objective, /*check_finite=*/false);
       current = std::move(round.policy);
       value_current = std::move(round.value);
@@ -424,11 +478,15 @@ Metrics MamlTrainer::run_iteration() {
   // The first pair: TRPO's (which takes one pair) and the score baselines'.
   const MetaBatch& batch = pairs.front().batch;
 
-  // How far the inner steps moved the policy on the states they learned from.
+  // How far the inner steps moved the policy on the states they learned from
+  // (the mean over tasks; each process's tasks weigh as many).
+  const double share = double(mine) / double(m);
   const double kl_of_inner_steps =
       adapted_path.empty() ? std::nan("")
-                           : inner_kl(*policy_, replicate(policy_->parameters(), m), adapted_path.back(),
-                                      batch.inner.front().episodes, m);
+                           : inner_kl(*policy_, replicate(policy_->parameters(), mine), adapted_path.back(),
+                                      batch.inner.front().episodes, mine);
+  const double every_inner_kl =
+      processes_.several() ? processes_.all_reduce_sum(share * kl_of_inner_steps) : kl_of_inner_steps;
 
   const auto outer_start = Clock::now();
   Metrics outer_metrics;
@@ -439,7 +497,7 @@ Metrics MamlTrainer::run_iteration() {
     {
       torch::NoGradGuard no_grad;
       const auto& v = batch.validation;
-      old = policy_->evaluate_grouped(v.observations, v.episode_starts, v.initial_state, current, m).detached();
+      old = policy_->evaluate_grouped(v.observations, v.episode_starts, v.initial_state, current, mine).detached();
     }
     // A line search evaluates the loss and then the KL at each candidate:
     // adapt once per candidate (values only: no gradient is taken there).
@@ -459,17 +517,29 @@ Metrics MamlTrainer::run_iteration() {
       }
       return &cached;
     };
+    // Spread over processes, each gives its tasks' share of the means
+    // (trpo_step sums them), the metric's damping added once, by rank 0.
+    const bool spread = processes_.several();
     auto surrogate = [&](const Params& p) {
-      return meta_loss(*policy_, p, batch, inner, config_.outer, sizes, adapted_values(p));
+      const auto loss = meta_loss(*policy_, p, batch, inner, config_.outer, sizes, adapted_values(p));
+      return spread ? loss * share : loss;
     };
-    auto kl = [&](const Params& p) { return meta_kl(*policy_, p, batch, old, inner, sizes, adapted_values(p)); };
+    auto kl = [&](const Params& p) {
+      const auto value = meta_kl(*policy_, p, batch, old, inner, sizes, adapted_values(p));
+      return spread ? value * share : value;
+    };
     InnerLoopConfig metric_inner = inner;
     if (!config_.metric_through_adaptation) metric_inner.meta_gradient = MetaGradient::kFirstOrder;
-    auto metric = [&] {
-      return meta_fisher_vector_product(*policy_, policy_->parameters(), batch, old, metric_inner,
-                                        config_.trpo.cg_damping, sizes, config_.metric_subsample, &adapted_path);
+    auto metric = [&]() -> VectorProduct {
+      const double damping = config_.trpo.cg_damping;
+      auto product = meta_fisher_vector_product(*policy_, policy_->parameters(), batch, old, metric_inner,
+                                                spread ? 0.0 : damping, sizes, config_.metric_subsample,
+                                                &adapted_path);
+      if (!spread) return product;
+      const double own_damping = processes_.rank() == 0 ? damping : 0.0;
+      return [product, share, own_damping](const torch::Tensor& v) { return product(v) * share + own_damping * v; };
     };
-    const TrpoStats stats = trpo_step(policy_->parameters(), surrogate, kl, config_.trpo, metric);
+    const TrpoStats stats = trpo_step(policy_->parameters(), surrogate, kl, config_.trpo, metric, &processes_);
     outer_metrics = {{"outer_loss_before", stats.loss_before},
                      {"outer_loss_after", stats.loss_after},
                      {"kl", stats.kl_after},
@@ -589,7 +659,7 @@ Metrics MamlTrainer::run_iteration() {
       }
   }
   const double outer_seconds = seconds_since(outer_start);
-  task_baseline_.add(task_params, batch.validation_returns);  // after use: never its own baseline
+  task_baseline_.add(task_params, every_task(batch.validation_returns));  // after use: never its own baseline
   if (value_) {  // after use too: one scale for all of this iteration's targets
     for (const ChainPair& pair : pairs)
       for (const auto& ib : pair.batch.inner) update_return_scale(ib.episodes);
@@ -611,11 +681,11 @@ Metrics MamlTrainer::run_iteration() {
                      {"outer_seconds", outer_seconds}};
   metrics.insert(metrics.end(), outer_metrics.begin(), outer_metrics.end());
   if (!adapted_path.empty()) {
-    metrics.push_back({"inner_kl", kl_of_inner_steps});
+    metrics.push_back({"inner_kl", every_inner_kl});
     // How much of that is exploration: the policy's last parameter is its
     // log standard deviation (agents/policy.h), mean change over tasks and dimensions.
-    metrics.push_back({"inner_log_std_change",
-                       (adapted_path.back().back() - policy_->parameters().back().detach()).mean().item<double>()});
+    const double change = (adapted_path.back().back() - policy_->parameters().back().detach()).mean().item<double>();
+    metrics.push_back({"inner_log_std_change", processes_.several() ? processes_.all_reduce_sum(share * change) : change});
   }
   if (config_.learn_step_sizes || config_.initial_inner_kl > 0) {
     // After the outer step.

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "agents/adam.h"
+#include "agents/communicator.h"
 #include "agents/linear_baseline.h"
 #include "agents/trainer.h"
 #include "agents/trpo.h"
@@ -172,9 +173,12 @@ std::vector<std::vector<double>> inner_step_adaptation_returns(const InnerStepAd
 
 class MamlTrainer : public IterativeTrainer, public TaskAdapter, public ChainAdapter, public EpisodeAdapter {
  public:
-  // `family` is null exactly when config.self_play.
+  // `family` is null exactly when config.self_play. With several
+  // `processes` (agents/communicator.h) every process draws the same tasks
+  // and runs its share of them (`env` holds that share's envs, seeded as
+  // one process would seed them); the TRPO outer step sums the shares.
   MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std::unique_ptr<Policy> policy,
-              const MamlConfig& config, uint64_t seed);
+              const MamlConfig& config, uint64_t seed, const Communicator& processes = single_process());
 
   Metrics run_iteration() override;
   int64_t iteration() const override { return iteration_; }
@@ -258,8 +262,13 @@ class MamlTrainer : public IterativeTrainer, public TaskAdapter, public ChainAda
  private:
   // The policy and the step sizes from a checkpoint archive.
   void read_parameters(torch::serialize::InputArchive& archive);
-  // Samples one episode per env, each task group acting with its parameters (stacked).
+  // Samples one episode per env, each task group acting with its parameters
+  // (stacked); with several processes, kept in step with the others.
   EpisodeBatch sample(const Params& stacked);
+  // The mean return of the episodes of every process.
+  double mean_episode_return(const EpisodeBatch& episodes) const;
+  // [tasks_per_batch]: every process's [its tasks] values in task order.
+  torch::Tensor every_task(const torch::Tensor& mine) const;
   void assign_tasks(const std::vector<Task>& tasks);
   // Holds every env of task t at chain position positions[t] (-1: unpinned).
   void pin_chain_positions(const std::vector<int>& positions);
@@ -306,6 +315,9 @@ class MamlTrainer : public IterativeTrainer, public TaskAdapter, public ChainAda
                                  int64_t tasks) const;
 
   VectorEnv& env_;
+  const Communicator& processes_;
+  // This process's tasks of each meta-batch: [first_task_, first_task_ + local_tasks_).
+  int64_t first_task_ = 0, local_tasks_ = 0;
   std::unique_ptr<TaskFamily> family_;
   std::unique_ptr<Policy> policy_;
   MamlConfig config_;

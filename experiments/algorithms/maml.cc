@@ -35,6 +35,7 @@ class MamlAlgorithm : public Algorithm {
   }
 
   bool samples_tasks() const override { return true; }
+  int64_t env_group_size() const override { return config_.episodes_per_task; }
   // The adapted parameters of every task after every inner step.
   int64_t policy_copies() const override { return config_.tasks_per_batch * (config_.inner.steps + 1); }
 
@@ -48,7 +49,7 @@ class MamlAlgorithm : public Algorithm {
       MamlConfig config = config_;
       config.opponents.total_env_steps = parts.total_env_steps;
       return std::make_unique<MamlTrainer>(parts.env, std::move(parts.family), std::move(parts.policy), config,
-                                           parts.seed);
+                                           parts.seed, parts.processes);
     } catch (const std::invalid_argument& e) {  // a combination of algorithm keys the trainer refuses
       throw ConfigError(cfg.source() + ": algorithm: " + e.what());
     }

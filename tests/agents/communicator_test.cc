@@ -73,6 +73,7 @@ TEST(Communicator, SumsKnownTensorsOverTwoProcesses) {
   EXPECT_TRUE(torch::equal(t[1], torch::full({2, 3}, 1.5, torch::kFloat64)));
   EXPECT_EQ(t[2].item<float>(), 10.0f);
   EXPECT_EQ(c.all_reduce_sum(r + 1), 3.0);
+  EXPECT_EQ(c.all_reduce_max(ranks.rank() == 0 ? 200 : 17), 200);
   std::vector<torch::Tensor> b = {torch::full({3}, r + 7)};
   c.broadcast(b);
   EXPECT_TRUE(torch::equal(b[0], torch::full({3}, 7.0)));

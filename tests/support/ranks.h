@@ -11,9 +11,7 @@
 //   }
 #pragma once
 
-#include <netinet/in.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,42 +21,30 @@
 
 #include <gtest/gtest.h>
 
-#include "agents/communicator.h"
+#include "agents/communicator.h"  // DistributedConfig, free_loopback_port
 
 extern char** environ;
 
 namespace metarl::testing {
 
-// A port free on 127.0.0.1 a moment ago.
-inline int free_loopback_port() {
-  const int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t size = sizeof a;
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &size);
-  close(s);
-  return ntohs(a.sin_port);
-}
-
 class Ranks {
  public:
   // `started` ranks are started (the others never join: a test of that).
-  explicit Ranks(int world, double timeout_seconds = 20, int started = -1) {
+  // `groups`: how many times the ranks join (each config(k) its own master
+  // port), e.g. a run and then its resumption.
+  explicit Ranks(int world, double timeout_seconds = 20, int started = -1, int groups = 1) {
     config_.world_size = world;
     config_.timeout_seconds = timeout_seconds;
     if (const char* rank = std::getenv("METARL_TEST_RANK")) {  // a child
       config_.rank = std::atoi(rank);
-      config_.master = std::getenv("METARL_TEST_MASTER");
+      masters_ = std::getenv("METARL_TEST_MASTER");
       return;
     }
-    config_.master = "127.0.0.1:" + std::to_string(free_loopback_port());
+    for (int k = 0; k < groups; ++k) masters_ += (k ? "," : "") + std::to_string(free_loopback_port());
     const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
     const std::string filter = std::string("--gtest_filter=") + test->test_suite_name() + "." + test->name();
     for (int r = 1; r < (started < 0 ? world : started); ++r) {
-      std::vector<std::string> env = {"METARL_TEST_RANK=" + std::to_string(r), "METARL_TEST_MASTER=" + config_.master};
+      std::vector<std::string> env = {"METARL_TEST_RANK=" + std::to_string(r), "METARL_TEST_MASTER=" + masters_};
       for (char** e = environ; *e; ++e) env.push_back(*e);
       std::vector<char*> envp, argv = {const_cast<char*>("/proc/self/exe"), const_cast<char*>(filter.c_str()), nullptr};
       for (auto& e : env) envp.push_back(e.data());
@@ -74,7 +60,14 @@ class Ranks {
     for (pid_t pid : children_) kill(pid, SIGKILL), waitpid(pid, nullptr, 0);
   }
 
-  const metarl::DistributedConfig& config() const { return config_; }
+  // The configuration of the k-th joining.
+  metarl::DistributedConfig config(int k = 0) const {
+    metarl::DistributedConfig c = config_;
+    size_t begin = 0;
+    for (int i = 0; i < k; ++i) begin = masters_.find(',', begin) + 1;
+    c.master = "127.0.0.1:" + masters_.substr(begin, masters_.find(',', begin) - begin);
+    return c;
+  }
   int rank() const { return config_.rank; }
   bool is_child() const { return config_.rank != 0; }
   const std::vector<pid_t>& children() const { return children_; }
@@ -91,6 +84,7 @@ class Ranks {
 
  private:
   metarl::DistributedConfig config_;
+  std::string masters_;  // the ports of the joinings, comma-separated
   std::vector<pid_t> children_;
 };
 
