@@ -148,6 +148,8 @@ void Communicator::all_reduce_sum(std::vector<torch::Tensor>& tensors) const {
     std::vector<torch::Tensor> flat;
     for (size_t i : indices) flat.push_back(tensors[i].detach().reshape({-1}));
     std::vector<torch::Tensor> buffer = {torch::cat(flat)};
+    ++traffic_.calls;
+    traffic_.bytes += buffer[0].numel() * int64_t(buffer[0].element_size());
     guarded(config_, "summing over ranks", [&] { return group_->processes->allreduce(buffer)->wait(); });
     int64_t offset = 0;
     for (size_t i : indices) {
@@ -176,6 +178,8 @@ int64_t Communicator::all_reduce_max(int64_t value) const {
   std::vector<torch::Tensor> t = {torch::tensor({value}, torch::kLong)};
   c10d::AllreduceOptions options;
   options.reduceOp = c10d::ReduceOp::MAX;
+  ++traffic_.calls;
+  traffic_.bytes += int64_t(sizeof(int64_t));
   guarded(config_, "taking the largest over ranks", [&] { return group_->processes->allreduce(t, options)->wait(); });
   return t[0].item<int64_t>();
 }
@@ -184,6 +188,8 @@ void Communicator::broadcast(std::vector<torch::Tensor>& tensors) const {
   if (!several()) return;
   for (auto& t : tensors) {
     std::vector<torch::Tensor> one = {t.detach().contiguous()};
+    ++traffic_.calls;
+    traffic_.bytes += one[0].numel() * int64_t(one[0].element_size());
     guarded(config_, "receiving rank 0's values", [&] { return group_->processes->broadcast(one)->wait(); });
     torch::NoGradGuard no_grad;
     if (!one[0].is_same(t)) t.copy_(one[0]);

@@ -71,10 +71,19 @@ class Communicator {
   std::string from_rank0(const std::string& what, const std::string& text) const;
   void barrier() const;
 
+  // What this process has exchanged so far: collective calls and the bytes
+  // of its own tensors in them (what a network must carry per rank, before
+  // the algorithm's own factor: a ring all-reduce sends 2 (W - 1) / W of it).
+  struct Traffic {
+    int64_t calls = 0, bytes = 0;
+  };
+  Traffic traffic() const { return traffic_; }
+
  private:
   struct Group;
   DistributedConfig config_;
   std::unique_ptr<Group> group_;
+  mutable Traffic traffic_;
 };
 
 // The one process of an ordinary run.

@@ -2,7 +2,8 @@
 // W copies of this program, each with --world-size W --rank R --master
 // 127.0.0.1:PORT added to the command, and waits for them; when one fails,
 // stops the others (they would otherwise each report the lost rank) and
-// returns its status. On several hosts, start `metarl run ... --world-size W
+// returns its status. Rank 0's messages are the run's; another rank's first
+// error line is shown only when that rank failed first. On several hosts, start `metarl run ... --world-size W
 // --rank R --master HOST:PORT` on each instead (README).
 #pragma once
 

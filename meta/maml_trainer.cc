@@ -359,6 +359,7 @@ torch::Tensor MamlTrainer::every_task(const torch::Tensor& mine) const {
 
 Metrics MamlTrainer::run_iteration() {
   const auto start = Clock::now();
+  const Communicator::Traffic traffic_before = processes_.traffic();
   // m tasks in all, `mine` of them this process's (all of them in one process).
   const int64_t m = config_.tasks_per_batch, k = config_.episodes_per_task, mine = local_tasks_;
   const InnerLoopConfig& inner = config_.inner;
@@ -700,6 +701,11 @@ Metrics MamlTrainer::run_iteration() {
       metrics.push_back({"value_step_size_" + std::to_string(s), learned_value[s].item<double>()});
   }
   if (value_) metrics.push_back({"return_scale", return_scale()});
+  if (processes_.several()) {  // what the iteration exchanged with the other processes
+    const Communicator::Traffic traffic = processes_.traffic();
+    metrics.push_back({"exchanges", double(traffic.calls - traffic_before.calls)});
+    metrics.push_back({"exchanged_bytes", double(traffic.bytes - traffic_before.bytes)});
+  }
   if (opponents_) {
     // Before adaptation: against the first version; after: against the next.
     const MatchOutcomes &before = round_outcomes.front(), &after = round_outcomes.back();

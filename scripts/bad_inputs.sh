@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bad inputs and faults against `metarl run`, `adapt`, `rollout` and `bench`,
+# Bad inputs and faults against `metarl run`, `launch`, `adapt`, `rollout` and `bench`,
 # as a new user (or a full disk) would make them. One line per case: its name,
 # the exit code and the first line of what metarl printed. A case passes when
 # metarl refuses it with a non-zero exit code (not a signal) and exactly one
@@ -215,6 +215,13 @@ check "rollout: --player no such run" "" "$M" rollout --player "$work/absent_run
 check "rollout: --player in a match env" "$work/ppo_run" "$M" rollout --player "$work/ppo_run" --env Sumo2D
 copy_run; flip "$work/copy/checkpoints/latest.pt" -500 16
 check "rollout: --player corrupted checkpoint" "$work/copy" "$M" rollout --player "$work/copy"
+check "run: --world-size 2 without --master" "" run "$work/maml.yaml" --world-size 2
+check "run: --rank 2 of --world-size 2" "" run "$work/maml.yaml" --world-size 2 --rank 2 --master 127.0.0.1:29500
+check "run: --master without a port" "" run "$work/maml.yaml" --world-size 2 --master localhost
+check "run: --world-size 1 on a run of 2" "" run "$work/maml.yaml" --set world_size=2
+check "launch: not a run" "" "$M" launch -n 2 match random random
+check "launch: sets --rank itself" "" "$M" launch -n 2 run "$work/maml.yaml" --rank 1 --out "$work/fresh_out"
+check "launch: ppo over 2 processes" "$work/ppo_run" "$M" launch -n 2 run "$work/ppo.yaml" --out "$work/ppo_run"
 check "bench: unknown env" "" "$M" bench --env Nope --seconds 0.01
 check "bench: --num-envs 0" "" "$M" bench --num-envs 0 --seconds 0.01
 check "bench: unknown mode" "" "$M" bench --mode nope --seconds 0.01
