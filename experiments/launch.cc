@@ -19,8 +19,8 @@ namespace metarl {
 
 int launch_processes(int world_size, const std::vector<std::string>& command) {
   if (world_size < 1) throw std::invalid_argument("launch: -n must be at least 1, not " + std::to_string(world_size));
-  if (command.empty() || command.front() != "run")
-    throw std::invalid_argument("launch: the command must be `run ...` (got '" +
+  if (command.empty() || (command.front() != "run" && command.front() != "tournament"))
+    throw std::invalid_argument("launch: the command must be `run ...` or `tournament ...` (got '" +
                                 (command.empty() ? std::string() : command.front()) + "')");
   for (const std::string flag : {"--world-size", "--rank", "--master"})
     for (const auto& argument : command)
@@ -58,18 +58,38 @@ int launch_processes(int world_size, const std::vector<std::string>& command) {
     ranks.push_back(pid);
   }
   int status_of_run = 0;
+  std::vector<bool> running(ranks.size(), true);
+  const auto rank_of = [&](pid_t pid) {
+    size_t rank = 0;
+    while (rank < ranks.size() && ranks[rank] != pid) ++rank;
+    return rank;
+  };
   for (size_t left = ranks.size(); left > 0; --left) {
     int status = 0;
     const pid_t pid = wait(&status);
     if (pid < 0) break;
+    size_t rank = rank_of(pid);
+    running[rank] = false;
     const bool failed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
     if (!failed || status_of_run != 0) continue;
-    size_t rank = 0;
-    while (rank < ranks.size() && ranks[rank] != pid) ++rank;
     status_of_run = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    for (const pid_t other : ranks)
-      if (other != pid) kill(other, SIGTERM);
-    if (rank > 0) {  // rank 0, stopped, says nothing: this rank's first line of error
+    if (rank > 0 && running[0]) {
+      // The same input fails every rank at once: give rank 0 a moment to
+      // end with its own message, which is the run's.
+      int status0 = 0;
+      for (int tick = 0; tick < 20 && running[0]; ++tick) {
+        if (waitpid(ranks[0], &status0, WNOHANG) == ranks[0]) {
+          running[0] = false;
+          --left;
+          if (WIFEXITED(status0) && WEXITSTATUS(status0) != 0) rank = 0;
+        } else {
+          usleep(100000);
+        }
+      }
+    }
+    for (size_t other = 0; other < ranks.size(); ++other)
+      if (running[other]) kill(ranks[other], SIGTERM);
+    if (rank > 0) {  // rank 0, stopped, said nothing: this rank's first line of error
       std::ifstream log(log_of[rank]);
       std::string line, first;
       while (first.empty() && std::getline(log, line))

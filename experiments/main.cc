@@ -155,8 +155,9 @@ int run(int argc, char** argv) {
                   "seconds a process waits for the others, to join and at each exchange")
       ->capture_default_str();
 
-  auto* launch = app.add_subcommand("launch", "run over several processes on this host: metarl launch -n 2 run "
-                                              "EXPERIMENT.yaml ... (adds --world-size, --rank and --master)");
+  auto* launch = app.add_subcommand("launch", "several processes on this host: metarl launch -n 2 run EXPERIMENT.yaml "
+                                              "... or tournament POPULATION.yaml ... (adds --world-size, --rank and "
+                                              "--master)");
   int launch_processes_count = 2;
   launch->add_option("-n", launch_processes_count, "processes")->capture_default_str();
   launch->prefix_command();
@@ -219,6 +220,15 @@ int run(int argc, char** argv) {
   tournament->add_option("--out", tournament_options.out_dir, "output directory (resumes the tournament there)")
       ->required();
   tournament->add_option("--threads", tournament_options.threads, "env worker threads (default: the file's)");
+  tournament->add_option("--world-size", tournament_options.distributed.world_size,
+                         "processes playing the waves of games (metarl launch starts them here)")
+      ->capture_default_str();
+  tournament->add_option("--rank", tournament_options.distributed.rank, "this process's rank (rank 0 writes)")
+      ->capture_default_str();
+  tournament->add_option("--master", tournament_options.distributed.master, "HOST:PORT where rank 0 listens");
+  tournament->add_option("--dist-timeout", tournament_options.distributed.timeout_seconds,
+                         "seconds a process waits for the others")
+      ->capture_default_str();
   tournament->add_option("--max-games", tournament_options.max_games,
                          "stop once this many games are played, in whole waves (rated so far; the same command resumes)");
 

@@ -395,7 +395,43 @@ void write_ratings(const fs::path& out, const Population& p, const std::vector<G
 
 }  // namespace
 
+namespace {
+
+// The games of one wave as numbers ([games, kRecordFields]), to gather
+// them from the processes that played them.
+constexpr int64_t kRecordFields = 9;
+torch::Tensor record_numbers(const std::vector<GameRecord>& records) {
+  auto t = torch::zeros({int64_t(records.size()), kRecordFields}, torch::kFloat64);
+  for (size_t g = 0; g < records.size(); ++g) {
+    const GameRecord& r = records[g];
+    const double fields[kRecordFields] = {double(r.rounds),     double(r.episodes),   double(r.a_rounds),
+                                          double(r.b_rounds),   double(r.drawn_rounds), double(r.a_episodes),
+                                          double(r.b_episodes), double(r.drawn_episodes), r.score_a};
+    for (int64_t f = 0; f < kRecordFields; ++f) t[int64_t(g)][f] = fields[f];
+  }
+  return t;
+}
+
+GameRecord record_of(const torch::Tensor& row) {
+  const auto v = [&](int64_t f) { return row[f].item<double>(); };
+  GameRecord r;
+  r.rounds = int64_t(v(0));
+  r.episodes = int64_t(v(1));
+  r.a_rounds = int64_t(v(2));
+  r.b_rounds = int64_t(v(3));
+  r.drawn_rounds = int64_t(v(4));
+  r.a_episodes = int64_t(v(5));
+  r.b_episodes = int64_t(v(6));
+  r.drawn_episodes = int64_t(v(7));
+  r.score_a = v(8);
+  return r;
+}
+
+}  // namespace
+
 void run_tournament(const TournamentOptions& options) {
+  if (const std::string error = distributed_config_error(options.distributed); !error.empty())
+    throw std::invalid_argument(error);
   const std::string& path = options.population_path;
   Population p = read_population(path);
   if (options.threads > 0) p.threads = options.threads;
@@ -449,51 +485,86 @@ void run_tournament(const TournamentOptions& options) {
     }
   }
 
-  // The output directory: a fresh one, or this population's to resume.
-  const fs::path out(options.out_dir);
-  fs::create_directories(out);
   const std::string text = read_file(path);
-  const fs::path copy = out / "population.yaml";
-  if (fs::exists(copy) && read_file(copy.string()) != text)
-    throw std::invalid_argument(options.out_dir + " holds a tournament of another population (" + copy.string() +
-                                " differs from " + path + "); give another --out");
-  if (!fs::exists(copy)) write_file_atomically(copy.string(), text);
+  const Communicator processes(options.distributed);
+  const bool writer = processes.writes_outputs();
+  processes.require_same("population and options", text + "\nthreads: " + std::to_string(p.threads) +
+                                                       "\nmax_games: " + std::to_string(options.max_games));
+
+  // The output directory: a fresh one, or this population's to resume
+  // (rank 0's, whose verdict and resume point every rank takes).
+  const fs::path out(options.out_dir);
   const fs::path matches = out / "matches.csv";
-  std::vector<GameRecord> records = fs::exists(matches) ? read_matches(matches) : std::vector<GameRecord>{};
   const auto games = schedule(p);
-  if (records.size() > games.size())
-    throw std::runtime_error(matches.string() + " has more games than the population schedules");
-  for (size_t g = 0; g < records.size(); ++g)
-    if (records[g].a != p.agents[games[g].first].name || records[g].b != p.agents[games[g].second].name)
-      throw std::runtime_error(matches.string() + ": game " + std::to_string(g) + " is not the one scheduled");
-  if (!records.empty())
-    std::cerr << "tournament: resuming after game " << records.size() << " of " << games.size() << std::endl;
-
-  if (records.size() % size_t(per_wave) != 0 && records.size() != games.size())
-    throw std::runtime_error(matches.string() + " ends inside a wave of " + std::to_string(per_wave) +
-                             " games played together; it was not written by this population's tournament");
-
-  int64_t played_now = 0;
-  for (size_t first = records.size(); first < games.size(); first += size_t(per_wave)) {
-    if (options.max_games >= 0 && played_now >= options.max_games) break;
-    const size_t end = std::min(first + size_t(per_wave), games.size());
-    std::vector<WaveGame> wave(end - first);
-    for (size_t g = first; g < end; ++g) {
-      wave[g - first].a = games[g].first;
-      wave[g - first].b = games[g].second;
+  std::vector<GameRecord> records;
+  std::string verdict;
+  if (writer) {
+    try {
+      fs::create_directories(out);
+      const fs::path copy = out / "population.yaml";
+      if (fs::exists(copy) && read_file(copy.string()) != text)
+        throw std::invalid_argument(options.out_dir + " holds a tournament of another population (" + copy.string() +
+                                    " differs from " + path + "); give another --out");
+      if (!fs::exists(copy)) write_file_atomically(copy.string(), text);
+      if (fs::exists(matches)) records = read_matches(matches);
+      if (records.size() > games.size())
+        throw std::runtime_error(matches.string() + " has more games than the population schedules");
+      for (size_t g = 0; g < records.size(); ++g)
+        if (records[g].a != p.agents[games[g].first].name || records[g].b != p.agents[games[g].second].name)
+          throw std::runtime_error(matches.string() + ": game " + std::to_string(g) + " is not the one scheduled");
+      if (records.size() % size_t(per_wave) != 0 && records.size() != games.size())
+        throw std::runtime_error(matches.string() + " ends inside a wave of " + std::to_string(per_wave) +
+                                 " games played together; it was not written by this population's tournament");
+    } catch (const std::exception& e) {
+      if (!processes.several()) throw;
+      verdict = e.what();
     }
-    play_wave(wave_env(int64_t(wave.size())), wave, players, p, derive_seed(p.seed, first / size_t(per_wave)));
-    for (size_t g = first; g < end; ++g) {
-      GameRecord r = tally_game(wave[g - first].scores, p, int64_t(g));
+    if (!records.empty())
+      std::cerr << "tournament: resuming after game " << records.size() << " of " << games.size() << std::endl;
+  }
+  if (!(verdict = processes.from_rank0("verdict", verdict)).empty()) throw std::runtime_error(verdict);
+  const size_t done = std::stoul(processes.from_rank0("resume point", std::to_string(records.size())));
+
+  // W waves at a time, the i-th of them rank i's.
+  const size_t world = size_t(processes.world_size()), rank = size_t(processes.rank());
+  int64_t played_now = 0;
+  for (size_t first = done; first < games.size(); first += world * size_t(per_wave)) {
+    if (options.max_games >= 0 && played_now >= options.max_games) break;
+    const size_t last = std::min(first + world * size_t(per_wave), games.size());  // of these waves
+    const size_t mine = first + rank * size_t(per_wave), end = std::min(mine + size_t(per_wave), last);
+    std::vector<GameRecord> played;
+    if (mine < end) {
+      std::vector<WaveGame> wave(end - mine);
+      for (size_t g = mine; g < end; ++g) {
+        wave[g - mine].a = games[g].first;
+        wave[g - mine].b = games[g].second;
+      }
+      play_wave(wave_env(int64_t(wave.size())), wave, players, p, derive_seed(p.seed, mine / size_t(per_wave)));
+      for (size_t g = mine; g < end; ++g) played.push_back(tally_game(wave[g - mine].scores, p, int64_t(g)));
+    }
+    if (processes.several()) {  // every rank's games, in order, from the sum of their places
+      auto all = torch::zeros({int64_t(last - first), kRecordFields}, torch::kFloat64);
+      if (!played.empty()) all.narrow(0, int64_t(mine - first), int64_t(played.size())).copy_(record_numbers(played));
+      all = processes.all_reduce_sum(all);
+      played.clear();
+      for (size_t g = first; g < last; ++g) {
+        played.push_back(record_of(all[int64_t(g - first)]));
+        played.back().game = int64_t(g);
+      }
+    }
+    for (GameRecord& r : played) {
+      const size_t g = size_t(r.game);
       r.a = p.agents[games[g].first].name;
       r.b = p.agents[games[g].second].name;
       records.push_back(r);
-      std::cerr << "tournament: game " << g + 1 << "/" << games.size() << ": " << r.a << " " << r.a_episodes
-                << " - " << r.b_episodes << " " << r.b << " (" << r.drawn_episodes << " drawn)" << std::endl;
+      if (writer)
+        std::cerr << "tournament: game " << g + 1 << "/" << games.size() << ": " << r.a << " " << r.a_episodes
+                  << " - " << r.b_episodes << " " << r.b << " (" << r.drawn_episodes << " drawn)" << std::endl;
     }
-    write_matches(matches, records);
-    played_now += int64_t(wave.size());
+    if (writer) write_matches(matches, records);
+    played_now += int64_t(last - first);
   }
+  if (!writer) return;
   write_ratings(out, p, records);
   std::cerr << "tournament: " << records.size() << " of " << games.size() << " games; results in " << out.string()
             << std::endl;

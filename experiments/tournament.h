@@ -51,6 +51,8 @@
 #include <string>
 #include <vector>
 
+#include "agents/communicator.h"
+
 namespace metarl {
 
 struct TournamentOptions {
@@ -58,6 +60,11 @@ struct TournamentOptions {
   std::string out_dir;
   int threads = 0;         // 0: the file's
   int64_t max_games = -1;  // stop once this many games are played, in whole waves (then rate those so far); -1: all
+  // Over several processes (--world-size ...): W waves at a time, wave i of
+  // them played by rank i; rank 0 gathers their games and writes every
+  // file. Each wave is seeded by its index, so the games are the ones one
+  // process plays, to the bit.
+  DistributedConfig distributed{};
 };
 
 // One game's record (a row of matches.csv).

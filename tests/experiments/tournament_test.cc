@@ -1,5 +1,6 @@
 // `metarl tournament`: round and game winners, a rigged population's
-// ratings, an interrupted tournament resumed, and bad population files.
+// ratings, an interrupted tournament resumed, one played by two processes,
+// and bad population files.
 #include "experiments/tournament.h"
 
 #include <gtest/gtest.h>
@@ -16,6 +17,7 @@
 #include "agents/file_io.h"
 #include "tests/experiments/run_outputs.h"
 #include "tests/experiments/tiny_sumo2d_run.h"
+#include "tests/support/ranks.h"
 
 namespace metarl {
 namespace {
@@ -100,6 +102,29 @@ TEST(Tournament, ARiggedPopulationIsRatedInOrderAndEveryFileIsWritten) {
   EXPECT_EQ(rates[1][1], "");  // no agent plays itself
   for (const char* file : {"trueskill.csv", "win_rates.png", "elo.png", "population.yaml"})
     EXPECT_TRUE(fs::exists(dir / "out" / file)) << file;
+  fs::remove_all(dir);
+}
+
+TEST(Tournament, TwoProcessesPlayTheGamesOneProcessPlays) {
+  // One directory for both ranks, its population written before rank 1 starts.
+  const fs::path dir = fs::path(::testing::TempDir()) / "metarl_tournament_test_two_processes";
+  if (!std::getenv("METARL_TEST_RANK")) {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    // Four agents, six games in waves of two: rank 0 plays waves 0 and 2, rank 1 wave 1.
+    write_population(dir, std::string(kRigged) + "  random_c: {player: random}\n");
+  }
+  testing::Ranks ranks(2);
+  const std::string population = (dir / "population.in.yaml").string();
+  TournamentOptions two{population, (dir / "two").string()};
+  two.distributed = ranks.config();
+  run_tournament(two);
+  if (ranks.is_child()) return;
+  ranks.join();
+  run_tournament({population, (dir / "one").string()});
+  EXPECT_EQ(read_csv_cells(dir / "two" / "matches.csv").size(), 7u);
+  for (const char* file : {"matches.csv", "trueskill.csv", "elo.csv", "win_rates.csv", "population.yaml"})
+    EXPECT_EQ(read_file((dir / "two" / file).string()), read_file((dir / "one" / file).string())) << file;
   fs::remove_all(dir);
 }
 
