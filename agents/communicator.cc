@@ -139,6 +139,11 @@ const Communicator& single_process() {
   return one;
 }
 
+void Communicator::count(const torch::Tensor& exchanged) const {
+  ++traffic_.calls;
+  traffic_.bytes += exchanged.numel() * int64_t(exchanged.element_size());
+}
+
 void Communicator::all_reduce_sum(std::vector<torch::Tensor>& tensors) const {
   if (!several() || tensors.empty()) return;
   // One flat buffer per dtype: Gloo reduces a list only across devices.
@@ -148,8 +153,7 @@ void Communicator::all_reduce_sum(std::vector<torch::Tensor>& tensors) const {
     std::vector<torch::Tensor> flat;
     for (size_t i : indices) flat.push_back(tensors[i].detach().reshape({-1}));
     std::vector<torch::Tensor> buffer = {torch::cat(flat)};
-    ++traffic_.calls;
-    traffic_.bytes += buffer[0].numel() * int64_t(buffer[0].element_size());
+    count(buffer[0]);
     guarded(config_, "summing over ranks", [&] { return group_->processes->allreduce(buffer)->wait(); });
     int64_t offset = 0;
     for (size_t i : indices) {
@@ -178,22 +182,9 @@ int64_t Communicator::all_reduce_max(int64_t value) const {
   std::vector<torch::Tensor> t = {torch::tensor({value}, torch::kLong)};
   c10d::AllreduceOptions options;
   options.reduceOp = c10d::ReduceOp::MAX;
-  ++traffic_.calls;
-  traffic_.bytes += int64_t(sizeof(int64_t));
+  count(t[0]);
   guarded(config_, "taking the largest over ranks", [&] { return group_->processes->allreduce(t, options)->wait(); });
   return t[0].item<int64_t>();
-}
-
-void Communicator::broadcast(std::vector<torch::Tensor>& tensors) const {
-  if (!several()) return;
-  for (auto& t : tensors) {
-    std::vector<torch::Tensor> one = {t.detach().contiguous()};
-    ++traffic_.calls;
-    traffic_.bytes += one[0].numel() * int64_t(one[0].element_size());
-    guarded(config_, "receiving rank 0's values", [&] { return group_->processes->broadcast(one)->wait(); });
-    torch::NoGradGuard no_grad;
-    if (!one[0].is_same(t)) t.copy_(one[0]);
-  }
 }
 
 void Communicator::require_same(const std::string& what, const std::string& text) const {
@@ -229,11 +220,6 @@ std::string Communicator::from_rank0(const std::string& what, const std::string&
     const auto bytes = group_->store->get(key);
     return std::string(bytes.begin(), bytes.end());
   });
-}
-
-void Communicator::barrier() const {
-  if (!several()) return;
-  guarded(config_, "waiting for every rank", [&] { return group_->processes->barrier()->wait(); });
 }
 
 }  // namespace metarl

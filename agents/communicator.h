@@ -61,15 +61,12 @@ class Communicator {
   double all_reduce_sum(double value) const;
   // The largest over ranks, on every rank.
   int64_t all_reduce_max(int64_t value) const;
-  // Rank 0's tensors on every rank (in place).
-  void broadcast(std::vector<torch::Tensor>& tensors) const;
   // Every rank passes its own text of `what` (say, the resolved
   // configuration); unless all equal rank 0's, every rank throws naming the
   // first line that differs.
   void require_same(const std::string& what, const std::string& text) const;
   // Rank 0's `text` of `what` on every rank (a decision rank 0 takes alone).
   std::string from_rank0(const std::string& what, const std::string& text) const;
-  void barrier() const;
 
   // What this process has exchanged so far: collective calls and the bytes
   // of its own tensors in them (what a network must carry per rank, before
@@ -81,6 +78,7 @@ class Communicator {
 
  private:
   struct Group;
+  void count(const torch::Tensor& exchanged) const;  // into traffic_
   DistributedConfig config_;
   std::unique_ptr<Group> group_;
   mutable Traffic traffic_;

@@ -95,6 +95,20 @@ void list_components(std::ostream& out) {
   for (const auto& f : populations) out << "  " << f << "\n";
 }
 
+// --world-size, --rank, --master and --dist-timeout of a command that runs
+// over several processes (agents/communicator.h).
+void add_distributed_flags(CLI::App& command, DistributedConfig& distributed) {
+  command.add_option("--world-size", distributed.world_size,
+                     "processes, on this host or several (one per --rank; metarl launch starts them here)")
+      ->capture_default_str();
+  command.add_option("--rank", distributed.rank, "this process's rank, 0 .. world size - 1 (rank 0 writes the outputs)")
+      ->capture_default_str();
+  command.add_option("--master", distributed.master, "HOST:PORT where rank 0 listens for the others");
+  command.add_option("--dist-timeout", distributed.timeout_seconds,
+                     "seconds a process waits for the others, to join and at each exchange")
+      ->capture_default_str();
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"metarl: meta-reinforcement learning in simulation"};
   app.require_subcommand(1);
@@ -144,16 +158,7 @@ int run(int argc, char** argv) {
   run->add_option("--max-iterations", run_max_iterations,
                   "stop after this many iterations of this process, counted from where it starts (a run resumed "
                   "at iteration 40 with 10 stops at 50); 0 (the default): no limit");
-  DistributedConfig& distributed = run_options.distributed;
-  run->add_option("--world-size", distributed.world_size,
-                  "processes of the run, on this host or several (one per --rank; metarl launch starts them here)")
-      ->capture_default_str();
-  run->add_option("--rank", distributed.rank, "this process's rank, 0 .. world size - 1 (rank 0 writes the outputs)")
-      ->capture_default_str();
-  run->add_option("--master", distributed.master, "HOST:PORT where rank 0 listens for the others");
-  run->add_option("--dist-timeout", distributed.timeout_seconds,
-                  "seconds a process waits for the others, to join and at each exchange")
-      ->capture_default_str();
+  add_distributed_flags(*run, run_options.distributed);
 
   auto* launch = app.add_subcommand("launch", "several processes on this host: metarl launch -n 2 run EXPERIMENT.yaml "
                                               "... or tournament POPULATION.yaml ... (adds --world-size, --rank and "
@@ -220,15 +225,7 @@ int run(int argc, char** argv) {
   tournament->add_option("--out", tournament_options.out_dir, "output directory (resumes the tournament there)")
       ->required();
   tournament->add_option("--threads", tournament_options.threads, "env worker threads (default: the file's)");
-  tournament->add_option("--world-size", tournament_options.distributed.world_size,
-                         "processes playing the waves of games (metarl launch starts them here)")
-      ->capture_default_str();
-  tournament->add_option("--rank", tournament_options.distributed.rank, "this process's rank (rank 0 writes)")
-      ->capture_default_str();
-  tournament->add_option("--master", tournament_options.distributed.master, "HOST:PORT where rank 0 listens");
-  tournament->add_option("--dist-timeout", tournament_options.distributed.timeout_seconds,
-                         "seconds a process waits for the others")
-      ->capture_default_str();
+  add_distributed_flags(*tournament, tournament_options.distributed);
   tournament->add_option("--max-games", tournament_options.max_games,
                          "stop once this many games are played, in whole waves (rated so far; the same command resumes)");
 

@@ -472,12 +472,12 @@ std::string run_experiment(const RunOptions& options) {
       if (key.find("loss") != std::string::npos && !std::isfinite(value))
         throw std::runtime_error(name + ": " + key + " is " + std::to_string(value) + " at iteration " +
                                  std::to_string(trainer.iteration()) + " (diverged); last checkpoint kept");
-    if (writer && !csv) {
-      std::vector<std::string> columns;
-      for (const auto& [key, value] : last) columns.push_back(key);
-      csv = std::make_unique<MetricsCsv>((out / "metrics.csv").string(), columns, resume_after);
-    }
     if (writer) {
+      if (!csv) {
+        std::vector<std::string> columns;
+        for (const auto& [key, value] : last) columns.push_back(key);
+        csv = std::make_unique<MetricsCsv>((out / "metrics.csv").string(), columns, resume_after);
+      }
       std::vector<double> row;
       for (const auto& [key, value] : last) row.push_back(value);
       csv->append(row);

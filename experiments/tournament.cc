@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iomanip>
+#include <iterator>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -393,37 +394,26 @@ void write_ratings(const fs::path& out, const Population& p, const std::vector<G
                          {"plots", plotted ? nlohmann::json{"win_rates.png", "elo.png"} : nlohmann::json::array()}});
 }
 
-}  // namespace
-
-namespace {
-
-// The games of one wave as numbers ([games, kRecordFields]), to gather
+// A wave's game records as numbers ([games, counts + score]), to gather
 // them from the processes that played them.
-constexpr int64_t kRecordFields = 9;
+constexpr int64_t GameRecord::*kRecordCounts[] = {
+    &GameRecord::rounds,     &GameRecord::episodes,   &GameRecord::a_rounds,       &GameRecord::b_rounds,
+    &GameRecord::drawn_rounds, &GameRecord::a_episodes, &GameRecord::b_episodes, &GameRecord::drawn_episodes};
+constexpr int64_t kRecordFields = int64_t(std::size(kRecordCounts)) + 1;  // the counts, then score_a
+
 torch::Tensor record_numbers(const std::vector<GameRecord>& records) {
   auto t = torch::zeros({int64_t(records.size()), kRecordFields}, torch::kFloat64);
   for (size_t g = 0; g < records.size(); ++g) {
-    const GameRecord& r = records[g];
-    const double fields[kRecordFields] = {double(r.rounds),     double(r.episodes),   double(r.a_rounds),
-                                          double(r.b_rounds),   double(r.drawn_rounds), double(r.a_episodes),
-                                          double(r.b_episodes), double(r.drawn_episodes), r.score_a};
-    for (int64_t f = 0; f < kRecordFields; ++f) t[int64_t(g)][f] = fields[f];
+    for (int64_t f = 0; f + 1 < kRecordFields; ++f) t[int64_t(g)][f] = double(records[g].*kRecordCounts[f]);
+    t[int64_t(g)][kRecordFields - 1] = records[g].score_a;
   }
   return t;
 }
 
 GameRecord record_of(const torch::Tensor& row) {
-  const auto v = [&](int64_t f) { return row[f].item<double>(); };
   GameRecord r;
-  r.rounds = int64_t(v(0));
-  r.episodes = int64_t(v(1));
-  r.a_rounds = int64_t(v(2));
-  r.b_rounds = int64_t(v(3));
-  r.drawn_rounds = int64_t(v(4));
-  r.a_episodes = int64_t(v(5));
-  r.b_episodes = int64_t(v(6));
-  r.drawn_episodes = int64_t(v(7));
-  r.score_a = v(8);
+  for (int64_t f = 0; f + 1 < kRecordFields; ++f) r.*kRecordCounts[f] = int64_t(row[f].item<double>());
+  r.score_a = row[kRecordFields - 1].item<double>();
   return r;
 }
 
