@@ -139,9 +139,20 @@ const Communicator& single_process() {
   return one;
 }
 
-void Communicator::count(const torch::Tensor& exchanged) const {
+Metrics Communicator::exchanged_since(const Traffic& before) const {
+  if (!several()) return {};
+  return {{"exchanges", double(traffic_.calls - before.calls)},
+          {"exchanged_bytes", double(traffic_.bytes - before.bytes)},
+          {"exchange_seconds", traffic_.seconds - before.seconds}};
+}
+
+void Communicator::exchange(const torch::Tensor& exchanged, const std::string& doing,
+                            const std::function<void()>& run) const {
+  const auto start = std::chrono::steady_clock::now();
+  guarded(config_, doing, [&] { return run(), 0; });
   ++traffic_.calls;
   traffic_.bytes += exchanged.numel() * int64_t(exchanged.element_size());
+  traffic_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 void Communicator::all_reduce_sum(std::vector<torch::Tensor>& tensors) const {
@@ -153,8 +164,7 @@ void Communicator::all_reduce_sum(std::vector<torch::Tensor>& tensors) const {
     std::vector<torch::Tensor> flat;
     for (size_t i : indices) flat.push_back(tensors[i].detach().reshape({-1}));
     std::vector<torch::Tensor> buffer = {torch::cat(flat)};
-    count(buffer[0]);
-    guarded(config_, "summing over ranks", [&] { return group_->processes->allreduce(buffer)->wait(); });
+    exchange(buffer[0], "summing over ranks", [&] { group_->processes->allreduce(buffer)->wait(); });
     int64_t offset = 0;
     for (size_t i : indices) {
       const int64_t n = tensors[i].numel();
@@ -182,9 +192,27 @@ int64_t Communicator::all_reduce_max(int64_t value) const {
   std::vector<torch::Tensor> t = {torch::tensor({value}, torch::kLong)};
   c10d::AllreduceOptions options;
   options.reduceOp = c10d::ReduceOp::MAX;
-  count(t[0]);
-  guarded(config_, "taking the largest over ranks", [&] { return group_->processes->allreduce(t, options)->wait(); });
+  exchange(t[0], "taking the largest over ranks", [&] { group_->processes->allreduce(t, options)->wait(); });
   return t[0].item<int64_t>();
+}
+
+torch::Tensor Communicator::all_gather_rows(const torch::Tensor& rows) const {
+  TORCH_CHECK(rows.dim() == 2, "all_gather_rows: rows must be [k, c], not ", rows.sizes());
+  const auto own = rows.to(torch::kFloat64);
+  if (!several()) return own;
+  // Gloo's allgather needs equal sizes: the counts first, then every rank's
+  // rows in its own slot of a zero buffer as long as the longest, summed.
+  const int world = world_size();
+  auto counts = torch::zeros({world}, torch::kFloat64);
+  counts[rank()] = double(rows.size(0));
+  counts = all_reduce_sum(counts);
+  const int64_t longest = int64_t(counts.max().item<double>());
+  auto slots = torch::zeros({world, longest, rows.size(1)}, torch::kFloat64);
+  slots[rank()].narrow(0, 0, rows.size(0)).copy_(own);
+  slots = all_reduce_sum(slots);
+  std::vector<torch::Tensor> parts;
+  for (int r = 0; r < world; ++r) parts.push_back(slots[r].narrow(0, 0, int64_t(counts[r].item<double>())));
+  return torch::cat(parts);
 }
 
 void Communicator::require_same(const std::string& what, const std::string& text) const {

@@ -11,12 +11,15 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <torch/torch.h>
+
+#include "agents/metrics.h"
 
 namespace metarl {
 
@@ -61,6 +64,9 @@ class Communicator {
   double all_reduce_sum(double value) const;
   // The largest over ranks, on every rank.
   int64_t all_reduce_max(int64_t value) const;
+  // Every rank's `rows` [k_r, c] (k_r may differ, c may not), one after the
+  // other in rank order, as float64 [sum of k_r, c] on every rank.
+  torch::Tensor all_gather_rows(const torch::Tensor& rows) const;
   // Every rank passes its own text of `what` (say, the resolved
   // configuration); unless all equal rank 0's, every rank throws naming the
   // first line that differs.
@@ -71,14 +77,23 @@ class Communicator {
   // What this process has exchanged so far: collective calls and the bytes
   // of its own tensors in them (what a network must carry per rank, before
   // the algorithm's own factor: a ring all-reduce sends 2 (W - 1) / W of it).
+  // `seconds`: spent in the exchanges, waiting for slower ranks included.
   struct Traffic {
     int64_t calls = 0, bytes = 0;
+    double seconds = 0;
   };
   Traffic traffic() const { return traffic_; }
+  // What was exchanged since `before` (an earlier traffic()), as the
+  // metrics exchanges, exchanged_bytes and exchange_seconds; none for one
+  // process.
+  Metrics exchanged_since(const Traffic& before) const;
 
  private:
   struct Group;
-  void count(const torch::Tensor& exchanged) const;  // into traffic_
+  // Runs the collective `run` on `exchanged`, counted into traffic_ and
+  // with its errors as one line (guarded) saying what it was `doing`.
+  void exchange(const torch::Tensor& exchanged, const std::string& doing,
+                const std::function<void()>& run) const;
   DistributedConfig config_;
   std::unique_ptr<Group> group_;
   mutable Traffic traffic_;

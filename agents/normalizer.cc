@@ -23,14 +23,35 @@ torch::Tensor RunningNormalizer::scaled_input(const torch::Tensor& x) const {
   return input_scale_.defined() ? x64 * input_scale_ : x64;
 }
 
-void RunningNormalizer::update(const torch::Tensor& rows, const torch::Tensor& mask) {
-  torch::NoGradGuard no_grad;
+torch::Tensor RunningNormalizer::update_rows(const torch::Tensor& rows, const torch::Tensor& mask) const {
   auto x = scaled_input(rows).reshape({-1, mean_.size(0)});
   if (mask.defined()) x = x.index({mask.reshape({-1}).to(torch::kBool)});
+  return x;
+}
+
+void RunningNormalizer::update(const torch::Tensor& rows, const torch::Tensor& mask) {
+  torch::NoGradGuard no_grad;
+  const auto x = update_rows(rows, mask);
   const double n = static_cast<double>(x.size(0));
   if (n == 0) return;
-  const auto batch_mean = x.mean(0);
-  const auto batch_var = x.var(0, /*unbiased=*/false);
+  merge(x.mean(0), x.var(0, /*unbiased=*/false), n);
+}
+
+void RunningNormalizer::update(const torch::Tensor& rows, const torch::Tensor& mask, const Communicator& processes) {
+  if (!processes.several()) return update(rows, mask);
+  torch::NoGradGuard no_grad;
+  const auto x = update_rows(rows, mask);
+  // Two passes over all ranks' rows, as one process's mean and variance take.
+  const auto count_and_sum =
+      processes.all_reduce_sum(torch::cat({torch::tensor({double(x.size(0))}, torch::kFloat64), x.sum(0)}));
+  const double n = count_and_sum[0].item<double>();
+  if (n == 0) return;
+  const auto batch_mean = count_and_sum.narrow(0, 1, mean_.size(0)) / n;
+  const auto batch_var = processes.all_reduce_sum((x - batch_mean).pow(2).sum(0)) / n;
+  merge(batch_mean, batch_var, n);
+}
+
+void RunningNormalizer::merge(const torch::Tensor& batch_mean, const torch::Tensor& batch_var, double n) {
   const double total = count_ + n;
   const auto delta = batch_mean - mean_;
   mean_ = mean_ + delta * (n / total);

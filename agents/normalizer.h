@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include "agents/communicator.h"
+
 namespace metarl {
 
 class RunningNormalizer {
@@ -23,6 +25,9 @@ class RunningNormalizer {
 
   // rows: [M, size] (any float dtype). Rows with weight 0 in `mask` [M] are ignored.
   void update(const torch::Tensor& rows, const torch::Tensor& mask = {});
+  // The same with the rows of every process of `processes` (each passing its
+  // own): every process's statistics become those of all the rows.
+  void update(const torch::Tensor& rows, const torch::Tensor& mask, const Communicator& processes);
   // (x - mean) / sqrt(var + eps), clipped; float32 out, same shape as x.
   torch::Tensor normalize(const torch::Tensor& x) const;
   // x / sqrt(var + eps), no centring (reward scaling).
@@ -39,6 +44,10 @@ class RunningNormalizer {
  private:
   // x in float64, times the input scale when there is one.
   torch::Tensor scaled_input(const torch::Tensor& x) const;
+  // The valid rows of an update, float64 [M, size].
+  torch::Tensor update_rows(const torch::Tensor& rows, const torch::Tensor& mask) const;
+  // Chan's merge of a batch of n rows with these statistics.
+  void merge(const torch::Tensor& batch_mean, const torch::Tensor& batch_var, double n);
 
   torch::Tensor mean_, var_;  // float64 [size]
   double count_ = 0.0;

@@ -26,10 +26,12 @@ std::vector<torch::Tensor> policy_and_value(Policy& policy, MlpValueFunction& va
 
 }  // namespace
 
-PpoLearner::PpoLearner(Policy& policy, MlpValueFunction& value, const PpoConfig& config, uint64_t seed)
+PpoLearner::PpoLearner(Policy& policy, MlpValueFunction& value, const PpoConfig& config, uint64_t seed,
+                       const Communicator& processes)
     : policy_(policy),
       value_(value),
       config_(config),
+      processes_(processes),
       optimizer_({{policy_and_value(policy, value), config.learning_rate}}, config.adam_epsilon),
       generator_(at::make_generator<at::CPUGeneratorImpl>(seed)) {
   TORCH_CHECK(config.epochs >= 1 && config.minibatches >= 1, "PPO: epochs and minibatches must be >= 1");
@@ -45,21 +47,51 @@ void PpoLearner::load_state(torch::serialize::InputArchive& archive) {
   generator_.set_state(read_tensor(archive, "ppo_generator"));
 }
 
+namespace {
+
+// The mean and standard deviation (unbiased) of `values` over every process's.
+std::pair<torch::Tensor, torch::Tensor> mean_and_std(const torch::Tensor& values, const Communicator& processes) {
+  if (!processes.several()) return {values.mean(), values.std()};
+  const auto x = values.to(torch::kFloat64);
+  const auto count_and_sum =
+      processes.all_reduce_sum(torch::stack({torch::tensor(double(x.numel()), torch::kFloat64), x.sum()}));
+  const double n = count_and_sum[0].item<double>();
+  const auto mean = count_and_sum[1] / n;
+  const auto squares = processes.all_reduce_sum((x - mean).pow(2).sum());
+  return {mean.to(values.scalar_type()), torch::sqrt(squares / (n - 1)).to(values.scalar_type())};
+}
+
+}  // namespace
+
 Metrics PpoLearner::update(const EpisodeBatch& batch, const torch::Tensor& advantages, const torch::Tensor& returns) {
   const bool recurrent = policy_.recurrent();
+  const bool several = processes_.several();
   const int64_t steps = batch.horizon(), n = batch.num_envs();
   auto adv = advantages;
   if (config_.normalize_advantages) {
-    const auto valid = adv.masked_select(batch.masks > 0);
-    adv = (adv - valid.mean()) / (valid.std() + 1e-8);
+    const auto [mean, std] = mean_and_std(adv.masked_select(batch.masks > 0), processes_);
+    adv = (adv - mean) / (std + 1e-8);
   }
 
   // Feed-forward policies: minibatches of valid rows. Recurrent policies:
   // minibatches of whole env columns, so sequences stay intact.
-  const auto flat_valid = batch.masks.reshape({-1}).nonzero().squeeze(-1);
-  const int64_t units = recurrent ? n : flat_valid.size(0);
+  //
+  // Over several processes every step is valid (continuing rollouts): the
+  // units are those of the whole batch, [steps, run_envs] row-major or its
+  // columns, of which this process holds the columns [first, first + n).
+  torch::Tensor flat_valid = batch.masks.reshape({-1}).nonzero().squeeze(-1);
+  int64_t units = recurrent ? n : flat_valid.size(0);
+  int64_t first = 0, run_envs = n;
+  if (several) {
+    TORCH_CHECK(flat_valid.size(0) == steps * n, "PPO over several processes: the batch has masked steps");
+    const auto counts = processes_.all_gather_rows(torch::tensor({{double(n)}}, torch::kFloat64));
+    first = int64_t(counts.narrow(0, 0, processes_.rank()).sum().item<double>());
+    run_envs = int64_t(counts.sum().item<double>());
+    units = recurrent ? run_envs : steps * run_envs;
+  }
   const int64_t minibatches = std::min<int64_t>(config_.minibatches, units);
   const int64_t per_batch = (units + minibatches - 1) / minibatches;
+  const auto parameters = policy_and_value(policy_, value_);
 
   double policy_loss_sum = 0, value_loss_sum = 0, entropy_sum = 0, kl_sum = 0, clip_sum = 0;
   int64_t updates = 0, epochs_run = 0;
@@ -69,7 +101,19 @@ Metrics PpoLearner::update(const EpisodeBatch& batch, const torch::Tensor& advan
     double epoch_kl = 0;
     int64_t epoch_updates = 0;
     for (int64_t start = 0; start < units; start += per_batch) {
-      const auto pick = perm.narrow(0, start, std::min(per_batch, units - start));
+      auto pick = perm.narrow(0, start, std::min(per_batch, units - start));
+      // Means over the minibatch: over several processes, this process's sum
+      // over the whole minibatch's count (the sums over processes are means).
+      const int64_t minibatch_count = recurrent ? pick.size(0) * steps : pick.size(0);
+      if (several) {
+        // This process's units of the minibatch, in its own numbering.
+        const auto env = recurrent ? pick : pick.remainder(run_envs);
+        const auto own = (env >= first).logical_and(env < first + n);
+        pick = recurrent ? pick.masked_select(own) - first
+                         : pick.masked_select(own).div(run_envs, "floor") * n + env.masked_select(own) - first;
+      }
+      auto reduce = [&](const torch::Tensor& x) { return several ? x.sum() / double(minibatch_count) : x.mean(); };
+
       torch::Tensor log_probs, old_log_probs, mb_adv, mb_returns, values, entropy, mask;
       if (recurrent) {
         const auto obs = batch.observations.index_select(1, pick);
@@ -83,7 +127,7 @@ Metrics PpoLearner::update(const EpisodeBatch& batch, const torch::Tensor& advan
         mb_adv = adv.index_select(1, pick).reshape({-1}).masked_select(mask);
         mb_returns = returns.index_select(1, pick).reshape({-1}).masked_select(mask);
       } else {
-        const auto rows = flat_valid.index_select(0, pick);
+        const auto rows = several ? pick : flat_valid.index_select(0, pick);
         const auto obs = batch.observations.reshape({steps * n, -1}).index_select(0, rows);
         const auto dist = policy_.evaluate(obs, torch::Tensor(), PolicyState{}, policy_.parameters());
         log_probs = dist.log_prob(batch.actions.reshape({steps * n, -1}).index_select(0, rows));
@@ -93,24 +137,45 @@ Metrics PpoLearner::update(const EpisodeBatch& batch, const torch::Tensor& advan
         mb_adv = adv.reshape({-1}).index_select(0, rows);
         mb_returns = returns.reshape({-1}).index_select(0, rows);
       }
-      const auto policy_loss = ppo_clipped_loss(log_probs, old_log_probs, mb_adv, config_.clip_range);
-      const auto value_loss = 0.5 * (values - mb_returns).pow(2).mean();
-      const auto entropy_mean = entropy.mean();
+      const auto ratio = torch::exp(log_probs - old_log_probs);
+      const auto policy_loss = -reduce(ppo_clipped_objective(ratio, mb_adv, config_.clip_range));
+      const auto value_loss = 0.5 * reduce((values - mb_returns).pow(2));
+      const auto entropy_mean = reduce(entropy);
       const auto loss = policy_loss + config_.value_coef * value_loss - config_.entropy_coef * entropy_mean;
 
-      optimizer_.minimize(loss, [&] {
-        if (config_.max_grad_norm > 0)
-          torch::nn::utils::clip_grad_norm_(policy_and_value(policy_, value_), config_.max_grad_norm);
-      });
+      // The metrics, as of the parameters that sampled the minibatch.
+      torch::Tensor stats;
+      {
+        torch::NoGradGuard no_grad;
+        const auto log_ratio = log_probs.detach() - old_log_probs;
+        const auto approx_kl = reduce((log_ratio.exp() - 1.0) - log_ratio);
+        const auto clipped = reduce(((log_ratio.exp() - 1.0).abs() > config_.clip_range).to(torch::kFloat32));
+        stats = torch::stack({policy_loss.detach(), value_loss.detach(), entropy_mean.detach(), approx_kl, clipped});
+      }
+      const auto clip_gradients = [&] {
+        if (config_.max_grad_norm > 0) torch::nn::utils::clip_grad_norm_(parameters, config_.max_grad_norm);
+      };
+      if (!several) {
+        optimizer_.minimize(loss, clip_gradients);
+      } else {
+        loss.backward();
+        optimizer_.step_accumulated([&] {
+          std::vector<torch::Tensor> summed = {stats};
+          for (const auto& p : parameters) {
+            if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+            summed.push_back(p.grad());
+          }
+          processes_.all_reduce_sum(summed);
+          clip_gradients();
+        });
+      }
 
-      torch::NoGradGuard no_grad;
-      const auto log_ratio = log_probs.detach() - old_log_probs;
-      const double approx_kl = ((log_ratio.exp() - 1.0) - log_ratio).mean().item<double>();
-      policy_loss_sum += policy_loss.item<double>();
-      value_loss_sum += value_loss.item<double>();
-      entropy_sum += entropy_mean.item<double>();
+      const double approx_kl = stats[3].item<double>();
+      policy_loss_sum += stats[0].item<double>();
+      value_loss_sum += stats[1].item<double>();
+      entropy_sum += stats[2].item<double>();
       kl_sum += approx_kl;
-      clip_sum += ((log_ratio.exp() - 1.0).abs() > config_.clip_range).to(torch::kFloat32).mean().item<double>();
+      clip_sum += stats[4].item<double>();
       epoch_kl += approx_kl;
       ++updates;
       ++epoch_updates;

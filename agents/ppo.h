@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "agents/adam.h"
+#include "agents/communicator.h"
 #include "agents/learner.h"
 #include "agents/metrics.h"
 #include "agents/policy.h"
@@ -28,7 +29,14 @@ struct PpoConfig {
 
 class PpoLearner : public Learner {
  public:
-  PpoLearner(Policy& policy, MlpValueFunction& value, const PpoConfig& config, uint64_t seed);
+  // `processes`: the batch is split over several processes by env columns,
+  // each passing its own share of every env (in rank order) to update.
+  // Each draws the same minibatches of the whole batch, takes the loss over
+  // its own rows of them, and the gradients (with the advantages' mean and
+  // deviation and the metrics) are summed over processes: the update one
+  // process would make of the whole batch, to float rounding.
+  PpoLearner(Policy& policy, MlpValueFunction& value, const PpoConfig& config, uint64_t seed,
+             const Communicator& processes = single_process());
 
   // One update from a batch; advantages and returns are [T, N].
   Metrics update(const EpisodeBatch& batch, const torch::Tensor& advantages, const torch::Tensor& returns) override;
@@ -41,6 +49,7 @@ class PpoLearner : public Learner {
   Policy& policy_;
   MlpValueFunction& value_;
   PpoConfig config_;
+  const Communicator& processes_;
   AdamOptimizer optimizer_;
   torch::Generator generator_;
 };

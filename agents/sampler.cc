@@ -591,16 +591,18 @@ EpisodeBatch Sampler::run(int64_t steps, const Params& params, const Params& sta
     assemble_opponent_batches(used_steps, torch::stack(all_rewards), torch::stack(all_terminated),
                               torch::stack(all_truncated), torch::stack(all_starts), torch::stack(all_timesteps),
                               torch::stack(all_infos), torch::stack(all_next), torch::stack(all_masks));
-  if (normalizer_ && update_normalizer_) normalizer_->update(raw_batch.reshape({-1, obs_dim}), b.masks.reshape({-1}));
+  if (normalizer_ && update_normalizer_)
+    normalizer_->update(raw_batch.reshape({-1, obs_dim}), b.masks.reshape({-1}), *processes_);
   return b;
 }
 
-void Sampler::share_noise(int64_t drawn_rows, int64_t first_row) {
+void Sampler::share_batch(const Communicator& processes, int64_t drawn_rows, int64_t first_row) {
   TORCH_CHECK(first_row >= 0 && first_row + int64_t(learner_rows_.size()) <= drawn_rows, "Sampler: rows [", first_row,
               ", ", first_row + int64_t(learner_rows_.size()), ") of a shared draw of ", drawn_rows);
   TORCH_CHECK(opponents_.empty() && !learner_trial_inputs_, "Sampler: shared noise is for one-agent learners only");
   noise_rows_ = drawn_rows;
   first_noise_row_ = first_row;
+  processes_ = &processes;
 }
 
 void Sampler::skip_noise(int64_t steps) {

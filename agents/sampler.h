@@ -18,6 +18,7 @@
 
 #include <torch/torch.h>
 
+#include "agents/communicator.h"
 #include "agents/normalizer.h"
 #include "agents/policy.h"
 #include "envs/vector_env.h"
@@ -198,8 +199,10 @@ class Sampler {
   // Several processes sharing one batch (agents/communicator.h): every
   // process draws the learner's action noise for all `drawn_rows` learner
   // rows of their envs together, and this one acts on rows [first_row,
-  // first_row + its rows), the noise its envs would get in one process.
-  void share_noise(int64_t drawn_rows, int64_t first_row);
+  // first_row + its rows), the noise its envs would get in one process;
+  // the normaliser, when this sampler updates one, is updated with every
+  // process's observations.
+  void share_batch(const Communicator& processes, int64_t drawn_rows, int64_t first_row);
   // Draws and drops `steps` steps of that noise: a process whose envs ended
   // their episodes before another's keeps the same stream as the others
   // (the batch of one process runs to the last env's end).
@@ -248,7 +251,8 @@ class Sampler {
   RunningNormalizer* normalizer_;
   bool update_normalizer_;
   torch::Generator generator_;
-  int64_t noise_rows_ = 0, first_noise_row_ = 0;  // share_noise; 0: this sampler's rows only
+  int64_t noise_rows_ = 0, first_noise_row_ = 0;  // share_batch; 0: this sampler's rows only
+  const Communicator* processes_ = &single_process();
   torch::Tensor action_low_, action_high_;
   std::vector<int64_t> learner_rows_;
   torch::Tensor learner_index_;  // learner_rows_ as a long tensor

@@ -25,23 +25,35 @@ double mean_of(const std::deque<double>& values) {
 PolicyGradientTrainer::PolicyGradientTrainer(VectorEnv& env, std::unique_ptr<Policy> policy,
                                              const TrainerConfig& config, const LearnerFactory& learner,
                                              uint64_t seed, int64_t total_iterations,
-                                             std::vector<int64_t> learner_rows)
+                                             std::vector<int64_t> learner_rows, const Communicator& processes)
     : env_(env),
       policy_(std::move(policy)),
       config_(config),
+      processes_(processes),
+      run_envs_(env.num_envs()),
       total_iterations_(total_iterations),
       obs_normalizer_(policy_->obs_dim()),
       return_normalizer_(1, /*clip=*/1e9),
       discounted_return_(torch::zeros({env.num_envs()}, torch::kFloat64)) {
   if (config.baseline != "mlp" && config.baseline != "linear")
     throw std::invalid_argument("unknown baseline '" + config.baseline + "' (known: mlp, linear)");
-  if (!config.fixed_episodes && config.steps_per_iteration < env.num_envs())
+  if (processes.several()) {
+    if (config.fixed_episodes || config.trial_inputs || !learner_rows.empty())
+      throw std::invalid_argument(
+          "over several processes only continuing rollouts of a one-agent learner are shared (not fixed_episodes, "
+          "RL² trials or matches)");
+    const auto counts = processes.all_gather_rows(torch::tensor({{double(env.num_envs())}}, torch::kFloat64));
+    first_env_ = int64_t(counts.narrow(0, 0, processes.rank()).sum().item<double>());
+    run_envs_ = int64_t(counts.sum().item<double>());
+  }
+  if (!config.fixed_episodes && config.steps_per_iteration < run_envs_)
     throw std::invalid_argument("steps_per_iteration must be at least the number of envs");
 
   if (config.baseline == "mlp") value_ = std::make_unique<MlpValueFunction>(policy_->obs_dim(), config.value_hidden, Activation::kTanh);
   sampler_ = std::make_unique<Sampler>(env, *policy_, derive_seed(seed, 1),
                                        config.normalize_observations ? &obs_normalizer_ : nullptr,
                                        /*update_normalizer=*/true, std::move(learner_rows), config.trial_inputs);
+  if (processes.several()) sampler_->share_batch(processes, run_envs_, first_env_);
   learner_ = learner(*policy_, value_.get(), derive_seed(seed, 2));
   if (!config.learner_trains_value && value_)
     value_regression_ = std::make_unique<ValueRegression>(*value_, config.value, derive_seed(seed, 3));
@@ -56,7 +68,7 @@ torch::Tensor PolicyGradientTrainer::learning_rewards(const EpisodeBatch& batch)
     returns.push_back(discounted_return_.clone());
     discounted_return_ = discounted_return_ * (1.0 - batch.episode_end[t].to(torch::kFloat64));
   }
-  return_normalizer_.update(torch::stack(returns).reshape({-1, 1}), batch.masks.reshape({-1}));
+  return_normalizer_.update(torch::stack(returns).reshape({-1, 1}), batch.masks.reshape({-1}), processes_);
   return return_normalizer_.scale(batch.rewards.unsqueeze(-1)).squeeze(-1);
 }
 
@@ -87,11 +99,12 @@ PolicyGradientTrainer::Advantages PolicyGradientTrainer::estimate(const EpisodeB
 EpisodeBatch PolicyGradientTrainer::collect_batch() {
   return config_.fixed_episodes
              ? sampler_->collect_episodes(env_.env(0).max_episode_steps(), policy_->parameters())
-             : sampler_->collect(config_.steps_per_iteration / env_.num_envs(), policy_->parameters());
+             : sampler_->collect(config_.steps_per_iteration / run_envs_, policy_->parameters());
 }
 
 Metrics PolicyGradientTrainer::run_iteration() {
   const auto start = Clock::now();
+  const Communicator::Traffic traffic_before = processes_.traffic();
   if (config_.anneal_learning_rate)
     learner_->anneal(1.0 - double(iteration_) / std::max<int64_t>(1, total_iterations_));
 
@@ -110,20 +123,8 @@ Metrics PolicyGradientTrainer::run_iteration() {
   const double learn_seconds = seconds_since(learn_start);
 
   ++iteration_;
-  const int64_t batch_steps = batch.env_steps();
-  env_steps_ += batch_steps;
-  for (size_t k = 0; k < batch.episode_returns.size(); ++k) {
-    recent_returns_.push_back(batch.episode_returns[k]);
-    recent_lengths_.push_back(double(batch.episode_lengths[k]));
-    if (recent_returns_.size() > kRecentEpisodes) {
-      recent_returns_.pop_front();
-      recent_lengths_.pop_front();
-    }
-  }
-  double batch_return = std::numeric_limits<double>::quiet_NaN();
-  if (!batch.episode_returns.empty())
-    batch_return = std::accumulate(batch.episode_returns.begin(), batch.episode_returns.end(), 0.0) /
-                   batch.episode_returns.size();
+  env_steps_ += int64_t(processes_.all_reduce_sum(double(batch.env_steps())));
+  const auto [batch_return, batch_episodes] = record_episodes(batch);
 
   const SamplerTimes& times = sampler_->times();
   Metrics m = {{"iteration", double(iteration_)},
@@ -131,7 +132,7 @@ Metrics PolicyGradientTrainer::run_iteration() {
                {"iter_seconds", seconds_since(start)},
                {"mean_return", mean_of(recent_returns_)},
                {"batch_mean_return", batch_return},
-               {"episodes", double(batch.episode_returns.size())},
+               {"episodes", double(batch_episodes)},
                {"mean_length", mean_of(recent_lengths_)},
                {"sample_seconds", sample_seconds},
                {"env_seconds", times.env_seconds},
@@ -141,7 +142,44 @@ Metrics PolicyGradientTrainer::run_iteration() {
   const Metrics own = batch_metrics(batch);
   m.insert(m.end(), own.begin(), own.end());
   m.insert(m.end(), learner.begin(), learner.end());
+  const Metrics exchanged = processes_.exchanged_since(traffic_before);  // with the other processes
+  m.insert(m.end(), exchanged.begin(), exchanged.end());
   return m;
+}
+
+std::pair<double, int64_t> PolicyGradientTrainer::record_episodes(const EpisodeBatch& batch) {
+  std::vector<double> returns = batch.episode_returns;
+  std::vector<double> lengths(batch.episode_lengths.begin(), batch.episode_lengths.end());
+  if (processes_.several()) {
+    // Every process's episodes as rows (step, env in the run, return,
+    // length), ordered as one process's sampler lists them: by the step
+    // they ended at, then by env. A batch's episodes end at its masked
+    // episode ends, in that order.
+    const auto ends = (batch.episode_end * batch.masks).nonzero().to(torch::kFloat64);  // [k, 2]: step, env
+    TORCH_CHECK(ends.size(0) == int64_t(returns.size()), "trainer: ", ends.size(0), " episode ends for ",
+                returns.size(), " episodes");
+    const auto own = torch::stack({ends.select(1, 0), ends.select(1, 1) + double(first_env_),
+                                   torch::tensor(returns, torch::kFloat64), torch::tensor(lengths, torch::kFloat64)},
+                                  1);
+    const auto all = processes_.all_gather_rows(own);
+    const auto order = (all.select(1, 0) * double(run_envs_) + all.select(1, 1)).argsort();
+    const auto sorted = all.index_select(0, order);
+    returns.clear(), lengths.clear();
+    for (int64_t k = 0; k < sorted.size(0); ++k) {
+      returns.push_back(sorted[k][2].item<double>());
+      lengths.push_back(sorted[k][3].item<double>());
+    }
+  }
+  for (size_t k = 0; k < returns.size(); ++k) {
+    recent_returns_.push_back(returns[k]);
+    recent_lengths_.push_back(lengths[k]);
+    if (recent_returns_.size() > kRecentEpisodes) {
+      recent_returns_.pop_front();
+      recent_lengths_.pop_front();
+    }
+  }
+  if (returns.empty()) return {std::numeric_limits<double>::quiet_NaN(), 0};
+  return {std::accumulate(returns.begin(), returns.end(), 0.0) / returns.size(), int64_t(returns.size())};
 }
 
 void PolicyGradientTrainer::save_checkpoint(const std::string& path) const {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/communicator.h"
 #include "agents/iterative_trainer.h"
 #include "agents/learner.h"
 #include "agents/linear_baseline.h"
@@ -44,7 +45,9 @@ struct TrainerConfig {
 };
 
 // Builds the trainer's learner for its policy and, with the mlp baseline, its
-// value function (else null); `seed` seeds the learner's own generators.
+// value function (else null); `seed` seeds the learner's own generators. A
+// trainer over several processes needs a learner that sums what it learns
+// from over them (PpoLearner given the trainer's processes).
 using LearnerFactory = std::function<std::unique_ptr<Learner>(Policy& policy, MlpValueFunction* value, uint64_t seed)>;
 
 class PolicyGradientTrainer : public IterativeTrainer {
@@ -52,9 +55,15 @@ class PolicyGradientTrainer : public IterativeTrainer {
   // `learner_rows`: the rows of `env` the policy plays (Sampler's; empty:
   // agent 0 of every env). The policy, its normaliser and the value function
   // are sized for the learner's agent, whose rows may be narrower than env's.
+  //
+  // `processes`: several processes, each with its share of the run's envs in
+  // rank order (env seeded by their index in the run), training one policy:
+  // an iteration's batch is every process's, steps_per_iteration counts the
+  // steps of all, the normalisers' statistics and the recent episodes are
+  // all of theirs. Continuing rollouts of a one-agent learner only.
   PolicyGradientTrainer(VectorEnv& env, std::unique_ptr<Policy> policy, const TrainerConfig& config,
                         const LearnerFactory& learner, uint64_t seed, int64_t total_iterations,
-                        std::vector<int64_t> learner_rows = {});
+                        std::vector<int64_t> learner_rows = {}, const Communicator& processes = single_process());
 
   Metrics run_iteration() override;
   int64_t iteration() const override { return iteration_; }
@@ -99,11 +108,17 @@ class PolicyGradientTrainer : public IterativeTrainer {
     torch::Tensor advantages, returns, values;
   };
   torch::Tensor learning_rewards(const EpisodeBatch& batch);
+  // The batch's completed episodes into the recent window, every process's
+  // in the order one process would have met them; returns the mean return
+  // and the number of these episodes (NaN, 0 without any).
+  std::pair<double, int64_t> record_episodes(const EpisodeBatch& batch);
   Advantages estimate(const EpisodeBatch& batch, const torch::Tensor& rewards);
 
   VectorEnv& env_;
   std::unique_ptr<Policy> policy_;
   TrainerConfig config_;
+  const Communicator& processes_;
+  int64_t first_env_ = 0, run_envs_ = 0;  // this process's first env in the run's, and the run's count
   int64_t total_iterations_;
   RunningNormalizer obs_normalizer_;
   RunningNormalizer return_normalizer_;

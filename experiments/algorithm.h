@@ -98,11 +98,11 @@ class Algorithm {
   virtual void check(const ExperimentConfig& cfg, const EnvSettings& env) const = 0;
   // Whether it assigns tasks to the envs itself (a meta-batch per iteration).
   virtual bool samples_tasks() const = 0;
-  // How a run over several processes (--world-size) shares its envs: in
-  // whole groups of this many consecutive envs (MAML: a task's episodes),
-  // each process taking its share of the groups in order; 0: the algorithm
-  // does not run over several processes.
-  virtual int64_t env_group_size() const { return 0; }
+  // How a run over several processes (--world-size) shares its envs `env`:
+  // in whole groups of this many consecutive envs (MAML: a task's episodes;
+  // PPO: one env), each process taking its share of the groups in order; 0:
+  // the algorithm does not run over several processes with these settings.
+  virtual int64_t env_group_size(const EnvSettings& /*env*/) const { return 0; }
   // How many copies of the policy's parameters it holds at once (MAML: one
   // per task and inner step), for the memory check.
   virtual int64_t policy_copies() const = 0;

@@ -256,10 +256,11 @@ Experiment build_experiment(ExperimentConfig& cfg, const std::string& default_na
   // This process's envs: [first_env, first_env + num_envs) of the run's.
   int64_t first_env = 0, num_envs = env_settings.num_envs;
   if (processes.several()) {
-    const int64_t group = algorithm->env_group_size();
+    const int64_t group = algorithm->env_group_size(env_settings);
     if (group == 0)
       throw ConfigError(cfg.source() + ": algorithm " + x.algorithm +
-                        " does not run over several processes yet (maml with the trpo outer step does)");
+                        " does not run over several processes with these settings (ppo with continuing rollouts and "
+                        "maml with the trpo outer step do)");
     const auto [first, last] = processes.share(env_settings.num_envs / group);
     if (last == first)
       throw ConfigError(cfg.source() + ": " + std::to_string(env_settings.num_envs / group) + " " +

@@ -175,7 +175,8 @@ MamlTrainer::MamlTrainer(VectorEnv& env, std::unique_ptr<TaskFamily> family, std
   sampler_ = std::make_unique<Sampler>(env, *policy_, derive_seed(seed, 1), nullptr, true,
                                        opponents_ ? opponents_->seats().learner_rows : std::vector<int64_t>{});
   if (processes.several())
-    sampler_->share_noise(config.tasks_per_batch * config.episodes_per_task, first_task_ * config.episodes_per_task);
+    sampler_->share_batch(processes_, config.tasks_per_batch * config.episodes_per_task,
+                          first_task_ * config.episodes_per_task);
   if (config.off_policy_step_sizes && config.chain_pairs < 2)
     throw std::invalid_argument("maml: off_policy_step_sizes need chain_pairs >= 2 (the pairs that learn them)");
   if (config.learn_step_sizes) step_sizes_.requires_grad_(true);
@@ -701,11 +702,8 @@ Metrics MamlTrainer::run_iteration() {
       metrics.push_back({"value_step_size_" + std::to_string(s), learned_value[s].item<double>()});
   }
   if (value_) metrics.push_back({"return_scale", return_scale()});
-  if (processes_.several()) {  // what the iteration exchanged with the other processes
-    const Communicator::Traffic traffic = processes_.traffic();
-    metrics.push_back({"exchanges", double(traffic.calls - traffic_before.calls)});
-    metrics.push_back({"exchanged_bytes", double(traffic.bytes - traffic_before.bytes)});
-  }
+  const Metrics exchanged = processes_.exchanged_since(traffic_before);  // with the other processes
+  metrics.insert(metrics.end(), exchanged.begin(), exchanged.end());
   if (opponents_) {
     // Before adaptation: against the first version; after: against the next.
     const MatchOutcomes &before = round_outcomes.front(), &after = round_outcomes.back();

@@ -221,7 +221,9 @@ check "run: --master without a port" "" run "$work/maml.yaml" --world-size 2 --m
 check "run: --world-size 1 on a run of 2" "" run "$work/maml.yaml" --set world_size=2
 check "launch: not a run" "" "$M" launch -n 2 match random random
 check "launch: sets --rank itself" "" "$M" launch -n 2 run "$work/maml.yaml" --rank 1 --out "$work/fresh_out"
-check "launch: ppo over 2 processes" "$work/ppo_run" "$M" launch -n 2 run "$work/ppo.yaml" --out "$work/ppo_run"
+check "launch: a run of 1 process resumed by 2" "$work/ppo_run" "$M" launch -n 2 run "$work/ppo.yaml" --out "$work/ppo_run"
+check "launch: ppo of fixed episodes over 2 processes" "" "$M" launch -n 2 run "$work/ppo.yaml" \
+    --set algorithm.fixed_episodes=true --out "$work/fresh_out"
 check "bench: unknown env" "" "$M" bench --env Nope --seconds 0.01
 check "bench: --num-envs 0" "" "$M" bench --num-envs 0 --seconds 0.01
 check "bench: unknown mode" "" "$M" bench --mode nope --seconds 0.01

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Projects a MAML-TRPO meta-iteration's time on W processes (docs/PERFORMANCE.md).
+"""Projects an iteration's time on W processes (docs/PERFORMANCE.md): a
+MAML-TRPO meta-iteration, split by task, or a PPO iteration, split by env.
 
-Model: every phase of the iteration is split by task over the processes, so
-one process's compute is the one-process iteration's divided by W (W at most
-the tasks of a meta-batch); on top, each exchange (an all-reduce) costs a
+Model: every phase of the iteration is split over the processes, so one
+process's compute is the one-process iteration's divided by W (W at most
+the units shared: the tasks of a meta-batch, or PPO's envs); on top, each exchange (an all-reduce) costs a
 ring's 2 (W - 1) latencies plus 2 (W - 1) / W of its bytes over the link:
 
   T(W) = T1 / W + calls * 2 (W - 1) * latency + bytes * 2 (W - 1) / W / bandwidth
@@ -24,7 +25,8 @@ parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.R
 parser.add_argument('--t1', type=float, required=True, help='one process, one thread: seconds per iteration')
 parser.add_argument('--calls', type=float, required=True, help='exchanges per iteration and process')
 parser.add_argument('--bytes', type=float, required=True, help='bytes exchanged per iteration and process')
-parser.add_argument('--tasks', type=int, required=True, help='tasks per meta-batch (the most processes)')
+parser.add_argument('--tasks', type=int, required=True,
+                    help='the units shared, the most processes: tasks per meta-batch, or PPO envs')
 parser.add_argument('--gbit', type=float, default=1.0, help='link bandwidth, Gbit/s')
 parser.add_argument('--latency-us', type=float, default=50.0, help='one message latency, microseconds')
 parser.add_argument('--measured', action='append', default=[], help='W=SECONDS measured, shown beside')

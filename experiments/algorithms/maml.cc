@@ -35,7 +35,7 @@ class MamlAlgorithm : public Algorithm {
   }
 
   bool samples_tasks() const override { return true; }
-  int64_t env_group_size() const override { return config_.episodes_per_task; }
+  int64_t env_group_size(const EnvSettings&) const override { return config_.episodes_per_task; }
   // The adapted parameters of every task after every inner step.
   int64_t policy_copies() const override { return config_.tasks_per_batch * (config_.inner.steps + 1); }
 

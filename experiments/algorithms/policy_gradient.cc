@@ -90,15 +90,18 @@ std::optional<NetworkSize> PolicyGradientAlgorithm::value_network() const {
 
 std::unique_ptr<IterativeTrainer> PolicyGradientAlgorithm::build(const ExperimentConfig&, TrainerParts parts) {
   VectorEnv& env = parts.env;
+  // Over several processes, env holds this one's share of the run's envs.
+  const int64_t run_envs = int64_t(parts.processes.all_reduce_sum(double(env.num_envs())));
   const int64_t steps_per_iteration =
-      config_.fixed_episodes ? env.num_envs() * env.env(0).max_episode_steps()  // at most
-                             : config_.steps_per_iteration / env.num_envs() * env.num_envs();
+      config_.fixed_episodes ? run_envs * env.env(0).max_episode_steps()  // at most
+                             : config_.steps_per_iteration / run_envs * run_envs;
   const int64_t planned_iterations = (parts.total_env_steps + steps_per_iteration - 1) / steps_per_iteration;
   if (parts.trial_family)
-    return std::make_unique<Rl2Trainer>(env, std::move(parts.policy), config_, learner(), parts.seed,
+    return std::make_unique<Rl2Trainer>(env, std::move(parts.policy), config_, learner(single_process()), parts.seed,
                                         planned_iterations, parts.trial_family);
-  return std::make_unique<PolicyGradientTrainer>(env, std::move(parts.policy), config_, learner(), parts.seed,
-                                                 planned_iterations);
+  return std::make_unique<PolicyGradientTrainer>(env, std::move(parts.policy), config_, learner(parts.processes),
+                                                 parts.seed, planned_iterations, std::vector<int64_t>{},
+                                                 parts.processes);
 }
 
 }  // namespace metarl

@@ -26,6 +26,11 @@ class PolicyGradientAlgorithm : public Algorithm {
   std::optional<NetworkSize> value_network() const override;
   bool normalizes_observations() const override { return config_.normalize_observations; }
   std::unique_ptr<IterativeTrainer> build(const ExperimentConfig& cfg, TrainerParts parts) override;
+  // One env per share, when the learner spreads over processes and the
+  // rollouts continue (not fixed episodes, not RL² trials).
+  int64_t env_group_size(const EnvSettings& env) const override {
+    return learner_spreads() && !config_.fixed_episodes && env.trial_episodes == 0 ? 1 : 0;
+  }
 
  protected:
   // The baseline when algorithm.baseline is not given.
@@ -37,7 +42,9 @@ class PolicyGradientAlgorithm : public Algorithm {
   virtual void read_learner(ExperimentConfig& cfg) = 0;
   // Checks the learner's settings against the batch of `batch` steps.
   virtual void check_learner(const ExperimentConfig&, int64_t /*batch*/) const {}
-  virtual LearnerFactory learner() const = 0;
+  // Whether learner(processes) sums what it learns from over processes.
+  virtual bool learner_spreads() const { return false; }
+  virtual LearnerFactory learner(const Communicator& processes) const = 0;
 
   std::string name_;
   TrainerConfig config_;

@@ -39,11 +39,12 @@ class PpoAlgorithm : public PolicyGradientAlgorithm {
                   "must be at most the batch of " + std::to_string(batch) + " steps (algorithm.steps_per_iteration)");
   }
 
-  LearnerFactory learner() const override {
+  bool learner_spreads() const override { return true; }
+  LearnerFactory learner(const Communicator& processes) const override {
     const PpoConfig config = ppo_;
-    return [config](Policy& policy, MlpValueFunction* value, uint64_t seed) -> std::unique_ptr<Learner> {
+    return [config, &processes](Policy& policy, MlpValueFunction* value, uint64_t seed) -> std::unique_ptr<Learner> {
       if (!value) throw std::invalid_argument("ppo needs the mlp baseline");
-      return std::make_unique<PpoLearner>(policy, *value, config, seed);
+      return std::make_unique<PpoLearner>(policy, *value, config, seed, processes);
     };
   }
 

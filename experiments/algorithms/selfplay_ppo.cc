@@ -100,6 +100,7 @@ class SelfplayPpoAlgorithm : public PpoAlgorithm {
   }
 
   bool trials_are_rounds() const override { return true; }
+  int64_t env_group_size(const EnvSettings&) const override { return 0; }  // matches are not shared yet
 
   void check_env_keys(const ExperimentConfig& cfg, const EnvSettings& env) const override {
     if (env.trial_episodes == 0) return;
@@ -139,12 +140,12 @@ class SelfplayPpoAlgorithm : public PpoAlgorithm {
           policies.push_back(make_policy(policy_settings_, obs_dim, act_dim));
           mixed.push_back(load_mixed());
         }
-        return std::make_unique<SelfplayEnsemble>(env, std::move(policies), config_, learner(), parts.seed,
-                                                  planned_iterations, s, std::move(mixed));
+        return std::make_unique<SelfplayEnsemble>(env, std::move(policies), config_, learner(single_process()),
+                                                  parts.seed, planned_iterations, s, std::move(mixed));
       }
       std::vector<MixedOpponent> mixed = load_mixed();
-      return std::make_unique<SelfplayTrainer>(env, std::move(parts.policy), config, learner(), parts.seed,
-                                               planned_iterations, s, std::move(fixed), std::move(mixed));
+      return std::make_unique<SelfplayTrainer>(env, std::move(parts.policy), config, learner(single_process()),
+                                               parts.seed, planned_iterations, s, std::move(fixed), std::move(mixed));
     } catch (const std::invalid_argument& e) {
       throw ConfigError(cfg.source() + ": selfplay_ppo: " + e.what());
     }

@@ -12,7 +12,7 @@ class TrpoAlgorithm : public PolicyGradientAlgorithm {
  private:
   void read_learner(ExperimentConfig& cfg) override { read_trpo(cfg, trpo_); }
 
-  LearnerFactory learner() const override {
+  LearnerFactory learner(const Communicator&) const override {
     const TrpoConfig config = trpo_;
     return [config](Policy& policy, MlpValueFunction*, uint64_t) -> std::unique_ptr<Learner> {
       return std::make_unique<TrpoLearner>(policy, config);

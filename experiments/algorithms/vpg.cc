@@ -14,7 +14,7 @@ class VpgAlgorithm : public PolicyGradientAlgorithm {
     vpg_.learning_rate = cfg.get_double("algorithm.learning_rate", vpg_.learning_rate, Bounds::positive());
   }
 
-  LearnerFactory learner() const override {
+  LearnerFactory learner(const Communicator&) const override {
     const VpgConfig config = vpg_;
     return [config](Policy& policy, MlpValueFunction*, uint64_t) -> std::unique_ptr<Learner> {
       return std::make_unique<VpgLearner>(policy, config);

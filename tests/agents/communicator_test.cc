@@ -3,9 +3,11 @@
 
 #include <chrono>
 #include <csignal>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
+#include "agents/normalizer.h"
 #include "tests/support/ranks.h"
 
 namespace metarl {
@@ -76,6 +78,39 @@ TEST(Communicator, SumsKnownTensorsOverTwoProcesses) {
   EXPECT_EQ(c.all_reduce_max(ranks.rank() == 0 ? 200 : 17), 200);
   EXPECT_EQ(c.from_rank0("verdict", ranks.rank() == 0 ? "rank 0's" : "rank 1's"), "rank 0's");
   c.require_same("configuration", "seed: 1\nenv: Nav\n");
+  ranks.join();
+}
+
+TEST(Communicator, GathersRowsOfDifferentCountsInRankOrder) {
+  Ranks ranks(2);
+  Communicator c(ranks.config());
+  const bool zero = ranks.rank() == 0;
+  const auto own = zero ? torch::tensor({{0.0, 1.0}, {2.0, 3.0}, {4.0, 5.0}}) : torch::tensor({{7.0, 8.5}});
+  EXPECT_TRUE(torch::equal(c.all_gather_rows(own), torch::tensor({{0.0, 1.0}, {2.0, 3.0}, {4.0, 5.0}, {7.0, 8.5}},
+                                                                 torch::kFloat64)));
+  // A rank without rows.
+  const auto none = zero ? torch::zeros({0, 2}) : torch::tensor({{7.0, 8.5}});
+  EXPECT_TRUE(torch::equal(c.all_gather_rows(none), torch::tensor({{7.0, 8.5}}, torch::kFloat64)));
+  ranks.join();
+}
+
+TEST(Communicator, ANormalizerUpdatedOverTwoProcessesHoldsTheStatisticsOfAllTheirRows) {
+  Ranks ranks(2);
+  Communicator c(ranks.config());
+  torch::manual_seed(3);
+  const auto rows = torch::randn({7, 3}, torch::kFloat64) * 4.0 + 1.0;
+  const auto mask = torch::tensor({1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0});
+  // Two updates, the first of rows 0..3 and the second of 4..6; rank 0
+  // holds the first two rows of each, rank 1 the rest.
+  RunningNormalizer all(3), shared(3);
+  for (const auto& [begin, end, split] : {std::tuple{0, 4, 2}, std::tuple{4, 7, 6}}) {
+    all.update(rows.slice(0, begin, end), mask.slice(0, begin, end));
+    const int from = ranks.rank() == 0 ? begin : split, to = ranks.rank() == 0 ? split : end;
+    shared.update(rows.slice(0, from, to), mask.slice(0, from, to), c);
+  }
+  EXPECT_EQ(shared.count(), 6.0);
+  EXPECT_TRUE(torch::allclose(shared.mean(), all.mean(), 1e-12, 1e-12)) << shared.mean() << all.mean();
+  EXPECT_TRUE(torch::allclose(shared.var(), all.var(), 1e-12, 1e-12)) << shared.var() << all.var();
   ranks.join();
 }
 
