@@ -215,6 +215,12 @@ torch::Tensor Communicator::all_gather_rows(const torch::Tensor& rows) const {
   return torch::cat(parts);
 }
 
+std::pair<int64_t, int64_t> Communicator::place(int64_t own) const {
+  if (!several()) return {0, own};
+  const auto counts = all_gather_rows(torch::tensor({{double(own)}}, torch::kFloat64));
+  return {int64_t(counts.narrow(0, 0, rank()).sum().item<double>()), int64_t(counts.sum().item<double>())};
+}
+
 void Communicator::require_same(const std::string& what, const std::string& text) const {
   if (!several()) return;
   const std::string key = what + "/" + std::to_string(group_->store_calls++) + "/";

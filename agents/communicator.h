@@ -67,6 +67,9 @@ class Communicator {
   // Every rank's `rows` [k_r, c] (k_r may differ, c may not), one after the
   // other in rank order, as float64 [sum of k_r, c] on every rank.
   torch::Tensor all_gather_rows(const torch::Tensor& rows) const;
+  // Where this rank's `own` items stand when every rank's lie one after the
+  // other in rank order: the index of its first, and the count of all.
+  std::pair<int64_t, int64_t> place(int64_t own) const;
   // Every rank passes its own text of `what` (say, the resolved
   // configuration); unless all equal rank 0's, every rank throws naming the
   // first line that differs.

@@ -1,5 +1,7 @@
 #include "agents/ppo.h"
 
+#include <tuple>
+
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "agents/checkpoint.h"
@@ -79,14 +81,12 @@ Metrics PpoLearner::update(const EpisodeBatch& batch, const torch::Tensor& advan
   // Over several processes every step is valid (continuing rollouts): the
   // units are those of the whole batch, [steps, run_envs] row-major or its
   // columns, of which this process holds the columns [first, first + n).
-  torch::Tensor flat_valid = batch.masks.reshape({-1}).nonzero().squeeze(-1);
+  const torch::Tensor flat_valid = batch.masks.reshape({-1}).nonzero().squeeze(-1);
   int64_t units = recurrent ? n : flat_valid.size(0);
   int64_t first = 0, run_envs = n;
   if (several) {
     TORCH_CHECK(flat_valid.size(0) == steps * n, "PPO over several processes: the batch has masked steps");
-    const auto counts = processes_.all_gather_rows(torch::tensor({{double(n)}}, torch::kFloat64));
-    first = int64_t(counts.narrow(0, 0, processes_.rank()).sum().item<double>());
-    run_envs = int64_t(counts.sum().item<double>());
+    std::tie(first, run_envs) = processes_.place(n);
     units = recurrent ? run_envs : steps * run_envs;
   }
   const int64_t minibatches = std::min<int64_t>(config_.minibatches, units);

@@ -5,6 +5,7 @@
 #include <limits>
 #include <numeric>
 #include <stdexcept>
+#include <tuple>
 
 #include "agents/checkpoint.h"
 #include "agents/gae.h"
@@ -42,9 +43,7 @@ PolicyGradientTrainer::PolicyGradientTrainer(VectorEnv& env, std::unique_ptr<Pol
       throw std::invalid_argument(
           "over several processes only continuing rollouts of a one-agent learner are shared (not fixed_episodes, "
           "RL² trials or matches)");
-    const auto counts = processes.all_gather_rows(torch::tensor({{double(env.num_envs())}}, torch::kFloat64));
-    first_env_ = int64_t(counts.narrow(0, 0, processes.rank()).sum().item<double>());
-    run_envs_ = int64_t(counts.sum().item<double>());
+    std::tie(first_env_, run_envs_) = processes.place(env.num_envs());
   }
   if (!config.fixed_episodes && config.steps_per_iteration < run_envs_)
     throw std::invalid_argument("steps_per_iteration must be at least the number of envs");

@@ -91,7 +91,7 @@ std::optional<NetworkSize> PolicyGradientAlgorithm::value_network() const {
 std::unique_ptr<IterativeTrainer> PolicyGradientAlgorithm::build(const ExperimentConfig&, TrainerParts parts) {
   VectorEnv& env = parts.env;
   // Over several processes, env holds this one's share of the run's envs.
-  const int64_t run_envs = int64_t(parts.processes.all_reduce_sum(double(env.num_envs())));
+  const int64_t run_envs = parts.processes.place(env.num_envs()).second;
   const int64_t steps_per_iteration =
       config_.fixed_episodes ? run_envs * env.env(0).max_episode_steps()  // at most
                              : config_.steps_per_iteration / run_envs * run_envs;
